@@ -1,0 +1,36 @@
+# Two commands matter: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EXAMPLE_POLICY      := policies/acme-2026.toml
+EXAMPLE_INITIATIVES := policies/acme-2026.initiatives.csv
+EXAMPLE_OUTCOMES    := policies/acme-2026.outcomes.csv
+
+.PHONY: demo test bench browser clean
+
+$(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]' $(foreach p,$(wildcard plugins/*/pyproject.toml),-e $(dir $(p)))
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/budgetpolicy validate $(EXAMPLE_POLICY)
+	$(BIN)/budgetpolicy evaluate --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES)
+
+# Headless Chromium checks the HTML report; installed from Debian's packages when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || (command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+	  && (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "note: chromium not installed; the browser test will say why it is skipped")
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -n 2 -q tests $(wildcard plugins/*/tests)
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,159 @@
+"""The error tree and diagnostics shared by every stage of the pipeline.
+
+Every problem the engine reports is a :class:`Diagnostic`: a stable code, a
+message, a :class:`Location` (file, key path, line/column or data row/field)
+and a hint saying how to fix it. Stages collect all diagnostics they can find
+and raise one exception carrying them, so users see every problem at once.
+
+Code ranges: BP1xx policy loading and schema, BP2xx policy semantics, BP3xx
+expressions, BP4xx data, BP5xx plugins, BP6xx allocation, BP7xx review,
+BP8xx ledger and audit, BP9xx lint warnings, BP0xx command-line usage.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from attrs import field, frozen
+
+Severity = Literal["error", "warning"]
+
+
+@frozen
+class Location:
+    """Where a problem is: any combination of file, key path, line/column, row and field."""
+
+    file: str | None = None
+    key: str | None = None
+    line: int | None = None
+    column: int | None = None
+    row: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts: list[str] = []
+        head = self.file or ""
+        if self.line is not None:
+            head += f":{self.line}"
+            if self.column is not None:
+                head += f":{self.column}"
+        if head:
+            parts.append(head)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.key:
+            parts.append(self.key)
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return ": ".join(parts) if parts else "<input>"
+
+    def evolve(self, **changes: object) -> "Location":
+        from attrs import evolve
+
+        return evolve(self, **changes)
+
+
+@frozen
+class Diagnostic:
+    """One problem, with a stable code so tools and tests can match on it."""
+
+    code: str
+    message: str
+    location: Location = field(factory=Location)
+    hint: str | None = None
+    severity: Severity = "error"
+
+    def format(self) -> str:
+        text = f"{self.location}: {self.code} {self.severity}: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return " ".join(text.split("\n"))
+
+    def to_dict(self) -> dict[str, object]:
+        loc = {k: v for k, v in {
+            "file": self.location.file, "key": self.location.key, "line": self.location.line,
+            "column": self.location.column, "row": self.location.row, "field": self.location.field,
+        }.items() if v is not None}
+        return {"code": self.code, "severity": self.severity, "message": self.message,
+                "location": loc, "hint": self.hint}
+
+
+class BudgetPolicyError(Exception):
+    """Root of every error the package raises on purpose.
+
+    Carries one or more diagnostics; ``str(err)`` is one line per diagnostic,
+    ready for a terminal.
+    """
+
+    default_code = "BP000"
+
+    def __init__(self, message: str | Sequence[Diagnostic], location: Location | None = None,
+                 hint: str | None = None, code: str | None = None) -> None:
+        if isinstance(message, str):
+            diags: tuple[Diagnostic, ...] = (
+                Diagnostic(code or self.default_code, message, location or Location(), hint),
+            )
+        else:
+            diags = tuple(message)
+        self.diagnostics = diags
+        super().__init__("\n".join(d.format() for d in diags))
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+class UsageError(BudgetPolicyError):
+    """Bad command-line arguments."""
+
+    default_code = "BP001"
+
+
+class PolicyLoadError(BudgetPolicyError):
+    """A policy file cannot be read, parsed or fails its schema or semantic checks."""
+
+    default_code = "BP100"
+
+
+class ExpressionError(BudgetPolicyError):
+    """A condition does not parse, type-check, or fails while evaluating."""
+
+    default_code = "BP300"
+
+
+class DataError(BudgetPolicyError):
+    """Initiative or outcome data is malformed."""
+
+    default_code = "BP400"
+
+
+class PluginError(BudgetPolicyError):
+    """A plugin is missing, raised, or returned something of the wrong type."""
+
+    default_code = "BP500"
+
+
+class AllocationError(BudgetPolicyError):
+    """The pool cannot be allocated (for example an infeasible optimal problem)."""
+
+    default_code = "BP600"
+
+
+class ReviewError(BudgetPolicyError):
+    """A quarterly review cannot be computed from the outcomes given."""
+
+    default_code = "BP700"
+
+
+class LedgerError(BudgetPolicyError):
+    """The decision ledger is unreadable, tampered with, or cannot be written."""
+
+    default_code = "BP800"
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """A ``did you mean 'x'?`` hint, or None when nothing is close."""
+    matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else None

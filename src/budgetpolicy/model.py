@@ -1,0 +1,389 @@
+"""Frozen value objects for everything the engine reads and produces.
+
+Built only at the edges (the policy loader, the data sources, the ledger
+reader) and passed inward immutable. Money and scores are ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+from attrs import field, frozen
+
+from budgetpolicy.errors import Location
+
+Direction = Literal["higher", "lower"]
+Effect = Literal["approve", "reject", "require", "flag"]
+Outcome = Literal["approved", "rejected", "pending_approval", "deferred", "sunset"]
+
+OUTCOMES: tuple[str, ...] = ("approved", "rejected", "pending_approval", "deferred", "sunset")
+EFFECTS: tuple[str, ...] = ("approve", "reject", "require", "flag")
+KINDS: tuple[str, ...] = (
+    "training", "coaching", "workshop", "microlearning", "experiential", "mentoring",
+    "certification", "stretch", "pilot", "conference",
+)
+
+
+class FrozenMap(Mapping[str, Any]):
+    """An immutable, hashable, insertion-ordered mapping for frozen attrs classes."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self._data = dict(data or {})
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(tuple(sorted((k, _hashable(v)) for k, v in self._data.items())))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return dict(self._data) == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+def frozen_map(value: Mapping[str, Any] | None) -> FrozenMap:
+    return value if isinstance(value, FrozenMap) else FrozenMap(value)
+
+
+# ---------------------------------------------------------------------------
+# Policy
+# ---------------------------------------------------------------------------
+
+
+@frozen
+class KPI:
+    metric: str
+    unit: str
+    direction: Direction
+    baseline: Decimal
+    target: Decimal
+
+    @property
+    def gap(self) -> Decimal:
+        """Distance from baseline to target in the good direction (always >= 0 when valid)."""
+        return (self.target - self.baseline) if self.direction == "higher" else (self.baseline - self.target)
+
+
+@frozen
+class Priority:
+    id: str
+    name: str
+    kpi: KPI
+    weight: Decimal
+    sponsor: str | None = None
+
+
+@frozen
+class Criterion:
+    """One rubric line: a scorer (by name), its weight and its parameters."""
+
+    id: str
+    scorer: str
+    weight: Decimal
+    params: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    description: str | None = None
+
+
+@frozen
+class Scoring:
+    criteria: tuple[Criterion, ...] = ()
+    # "normalise": divide by the weight sum; "strict": weights must sum to 1 (validated).
+    weights: Literal["normalise", "strict"] = "strict"
+    precision: int = 6
+
+
+@frozen
+class Rule:
+    id: str
+    condition: str
+    effect: Effect
+    message: str
+    role: str | None = None
+    reason: str | None = None
+    effective_from: dt.date | None = None
+    effective_until: dt.date | None = None
+    location: Location = field(factory=Location, eq=False)
+
+    def in_force(self, on: dt.date | None) -> bool:
+        if on is None:
+            return True
+        if self.effective_from is not None and on < self.effective_from:
+            return False
+        return not (self.effective_until is not None and on > self.effective_until)
+
+
+@frozen
+class Approval:
+    rules: tuple[Rule, ...] = ()
+
+
+@frozen
+class Baseline:
+    """A floor: at least ``amount`` goes to initiatives matching ``role``/``department``/``kind``."""
+
+    id: str
+    amount: Decimal
+    role: str | None = None
+    department: str | None = None
+    kind: str | None = None
+    reason: str | None = None
+
+
+@frozen
+class Reserve:
+    kinds: tuple[str, ...] = ("stretch", "pilot")
+    share: Decimal | None = None
+    amount: Decimal | None = None
+    include_pilots: bool = True
+    release_unused: bool = True
+    reason: str | None = None
+
+
+@frozen
+class Caps:
+    per_initiative: Decimal | None = None
+    per_department: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    per_kind: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+
+
+@frozen
+class AllocationPolicy:
+    pool: Decimal
+    strategy: str = "greedy"
+    value: Literal["expected_value", "score"] = "expected_value"
+    unit: Decimal = Decimal("1")
+    rounding: Literal["down", "half_even"] = "down"
+    partial: bool = True
+    min_viable: Decimal = Decimal("0")
+    min_viable_share: Decimal = Decimal("0")
+    tie_break: tuple[str, ...] = ("score", "id")
+    baselines: tuple[Baseline, ...] = ()
+    reserve: Reserve | None = None
+    caps: Caps = field(factory=Caps)
+
+
+@frozen
+class CalibrationPolicy:
+    group_by: str = "department"
+    lookback_quarters: int = 4
+    shrinkage: Decimal = Decimal("0.5")
+    min_factor: Decimal = Decimal("0.5")
+    max_factor: Decimal = Decimal("1.5")
+    normalise_ratings: Literal["none", "zscore", "percentile"] = "none"
+
+
+@frozen
+class ReallocationPolicy:
+    release_below: Decimal = Decimal("0.5")
+    release_share: Decimal = Decimal("1")
+    release_finished_unspent: bool = True
+    scale_above: Decimal = Decimal("1.0")
+    scale_max_share: Decimal = Decimal("0.5")
+    reason: str | None = None
+
+
+@frozen
+class SunsetCriterion:
+    id: str
+    kind: Literal["realisation_below", "no_measurement", "horizon_passed"]
+    threshold: Decimal | None = None
+    quarters: int = 1
+    reason: str | None = None
+
+
+@frozen
+class SunsetPolicy:
+    criteria: tuple[SunsetCriterion, ...] = ()
+
+
+@frozen
+class PolicyTest:
+    """An expected decision kept beside the policy (``[[tests]]`` or ``*_test.toml``)."""
+
+    name: str
+    initiative: FrozenMap = field(converter=frozen_map)
+    expect: FrozenMap = field(converter=frozen_map)
+    location: Location = field(factory=Location, eq=False)
+
+
+@frozen
+class PolicySource:
+    """Where a policy came from and the sha256 of its canonical content."""
+
+    path: str
+    sha256: str
+    text: str = field(repr=False, eq=False)
+    revision: str | None = None
+
+
+@frozen
+class Policy:
+    id: str
+    version: str
+    effective_date: dt.date
+    currency: str
+    priorities: tuple[Priority, ...]
+    scoring: Scoring
+    approval: Approval
+    metadata: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    effective_until: dt.date | None = None
+    plugins: tuple[str, ...] = ()
+    attributes: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    allocation: AllocationPolicy | None = None
+    calibration: CalibrationPolicy | None = None
+    reallocation: ReallocationPolicy | None = None
+    sunset: SunsetPolicy | None = None
+    tests: tuple[PolicyTest, ...] = ()
+    source: PolicySource | None = None
+
+    def priority(self, priority_id: str) -> Priority | None:
+        for p in self.priorities:
+            if p.id == priority_id:
+                return p
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+
+
+@frozen
+class Initiative:
+    id: str
+    title: str
+    kind: str
+    department: str
+    cost: Decimal
+    role: str | None = None
+    currency: str | None = None
+    headcount: int = 1
+    priorities: tuple[str, ...] = ()
+    forecast: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    probability: Decimal = Decimal("0.5")
+    horizon: int = 4
+    objectives: tuple[str, ...] = ()
+    delivery: str | None = None
+    evaluation_plan: tuple[str, ...] = ()
+    sponsor: str | None = None
+    mentor: str | None = None
+    pilot: bool = False
+    ratings: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    attributes: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    start: str | None = None
+    location: Location = field(factory=Location, eq=False)
+
+
+@frozen
+class OutcomeReading:
+    initiative_id: str
+    period: str
+    kpis: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    pre_assessment: Decimal | None = None
+    post_assessment: Decimal | None = None
+    completion_rate: Decimal | None = None
+    observation: Decimal | None = None
+    spend_to_date: Decimal | None = None
+    finished: bool = False
+    location: Location = field(factory=Location, eq=False)
+
+
+# ---------------------------------------------------------------------------
+# Decisions
+# ---------------------------------------------------------------------------
+
+
+@frozen
+class ScoreLine:
+    criterion: str
+    scorer: str
+    weight: Decimal
+    raw: Decimal
+    weighted: Decimal
+    detail: str = ""
+
+
+@frozen
+class RuleTrace:
+    """What one approval rule did: fired, did not fire, was not reached, or not in force."""
+
+    rule_id: str
+    effect: str
+    status: Literal["fired", "not_fired", "not_reached", "not_in_force"]
+    message: str = ""
+    role: str | None = None
+    seen: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+
+
+@frozen
+class Reason:
+    code: str
+    message: str
+
+
+@frozen
+class Funding:
+    amount: Decimal
+    requested: Decimal
+    step: str
+    rank: int | None = None
+    explanation: str = ""
+
+
+@frozen
+class Provenance:
+    policy_id: str
+    policy_version: str
+    policy_sha256: str
+    input_sha256: str
+    engine_version: str
+    plugins: tuple[tuple[str, str], ...] = ()
+    evaluated_at: str = ""
+    as_of: str | None = None
+
+
+@frozen
+class Decision:
+    initiative_id: str
+    outcome: str
+    score: Decimal
+    expected_value: Decimal
+    scores: tuple[ScoreLine, ...] = ()
+    required_approvers: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+    rules: tuple[RuleTrace, ...] = ()
+    funding: Funding | None = None
+    narrative: str = ""
+    provenance: Provenance | None = None
+    counterfactuals: tuple[str, ...] = ()
+
+    @property
+    def allocation(self) -> Decimal:
+        return self.funding.amount if self.funding else Decimal("0")
