@@ -1,0 +1,5 @@
+import sys
+
+from budgetpolicy.cli import main
+
+sys.exit(main())

@@ -1,0 +1,102 @@
+"""The ``budgetpolicy`` command line: a thin layer over the Python API.
+
+Each sub-command lives in ``budgetpolicy.commands.<name>``; this module only
+builds the parser, handles plugin selection (``-p``), and turns the package's
+errors into one line each on stderr with a non-zero exit code.
+
+Exit codes: 0 success; 1 the check found problems (invalid policy, failing
+policy tests, ledger tampered, decisions changed under ``diff --fail-on-change``);
+2 usage or input error; 3 internal error (a bug: please report it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+# name -> (module, one-line help). Order is the order shown in --help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("budgetpolicy.commands.validate", "check policy files: schema, semantics, expressions, plugins"),
+    "evaluate": ("budgetpolicy.commands.evaluate", "run a funding cycle: score, approve, allocate"),
+    "explain": ("budgetpolicy.commands.explain", "explain one initiative's decision: every score and rule"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default prints usage + exits 2; keep it one line
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from budgetpolicy.plugins import engine_version
+
+    parser = _Parser(prog="budgetpolicy", description="Rules-driven policy engine for development budgets.")
+    parser.add_argument("--version", action="version", version=f"budgetpolicy {engine_version()}")
+    parser.add_argument("-p", dest="plugin_opts", action="append", default=[], metavar="NAME",
+                        help="load plugin NAME even when pinned out; -p no:NAME blocks it (repeatable)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        module.configure(p)
+        p.set_defaults(func=module.run)
+    parser.set_defaults(_subparsers=sub)
+    return parser
+
+
+def plugin_selection(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    enable = [p for p in args.plugin_opts if not p.startswith("no:")]
+    disable = [p[3:] for p in args.plugin_opts if p.startswith("no:")]
+    return enable, disable
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from budgetpolicy.errors import BudgetPolicyError, UsageError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        _add_plugin_commands(parser, argv)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_USAGE
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except BudgetPolicyError as exc:
+        print(str(exc), file=sys.stderr)
+        return getattr(exc, "exit_code", EXIT_USAGE)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _add_plugin_commands(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Let plugins add sub-commands, but only scan entry points when a command is unknown."""
+    first, skip = None, False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "-p":
+            skip = True
+        elif not arg.startswith("-"):
+            first = arg
+            break
+    if first is None or first in COMMANDS:
+        return
+    from budgetpolicy.plugins import get_plugin_manager
+
+    pm = get_plugin_manager()
+    pm.hook.register_commands(subparsers=parser.get_default("_subparsers"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Helpers shared by the sub-commands: common options, plugin registry, writing output."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from budgetpolicy.plugins import Registry
+
+FORMATS = ("table", "json", "csv")
+
+
+def add_format_options(parser: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
+    parser.add_argument("--format", "-f", choices=formats, default=formats[0],
+                        help=f"output format (default: {formats[0]})")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+
+
+def registry_from_args(args: argparse.Namespace) -> "Registry":
+    from budgetpolicy.cli import plugin_selection
+    from budgetpolicy.plugins import Registry, get_plugin_manager
+
+    enable, disable = plugin_selection(args)
+    return Registry.build(get_plugin_manager(enable=enable, disable=disable))
+
+
+def emit(args: argparse.Namespace, text: str) -> None:
+    """Write command output to ``--output`` (atomically) or stdout."""
+    out = getattr(args, "output", None)
+    if not out:
+        sys.stdout.write(text)
+        return
+    from budgetpolicy.errors import UsageError
+
+    path = Path(out)
+    if path.parent and not path.parent.exists():
+        raise UsageError(f"--output {out}: directory '{path.parent}' does not exist",
+                         hint="create it first or choose another path")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def warn(message: str) -> None:
+    print(message, file=sys.stderr)
