@@ -383,6 +383,8 @@ class Decision:
     narrative: str = ""
     provenance: Provenance | None = None
     counterfactuals: tuple[str, ...] = ()
+    # Forecast calibration applied before scoring: group, factor, raw and calibrated forecasts.
+    calibration: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
 
     @property
     def allocation(self) -> Decimal:

@@ -1,1 +1,135 @@
-"""Built-in scorers, registered through the same hooks as third-party plugins."""
+"""Built-in rubric scorers: ``expected_value``, ``rubric`` and ``field``.
+
+Registered through ``register_scorers`` exactly like a third-party plugin.
+Each factory validates its parameters once, at compile time, and returns a
+closure ``score(initiative) -> (Decimal in 0..1, detail)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from budgetpolicy.hookspecs import hookimpl
+from budgetpolicy.model import Initiative, Policy
+
+ZERO, ONE = Decimal(0), Decimal(1)
+Score = Callable[[Initiative], tuple[Decimal, str]]
+
+
+@hookimpl
+def register_scorers(register: Callable[..., None]) -> None:
+    register("expected_value", expected_value,
+             description="probability x impact (share of each linked KPI's gap closed, capped at 1) x priority weight")
+    register("rubric", rubric, description="a 0..scale rating from the initiative's ratings, normalised to 0..1")
+    register("field", field_scorer, description="a numeric initiative field scaled linearly between min and max")
+
+
+def _decimal_param(params: Mapping[str, Any], key: str, default: Decimal | None = None) -> Decimal | None:
+    value = params.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        raise ValueError(f"parameter '{key}' must be a number, got {value!r}")
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"parameter '{key}' must be a number, got {value!r}") from None
+
+
+def _check_known(params: Mapping[str, Any], allowed: set[str]) -> None:
+    unknown = sorted(set(params) - allowed - {"criterion"})
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed)) or 'none'}")
+
+
+def clamp01(value: Decimal) -> Decimal:
+    return ZERO if value < ZERO else ONE if value > ONE else value
+
+
+def expected_value(params: Mapping[str, Any], policy: Policy) -> Score:
+    """probability x sum over linked priorities of weight x min(1, forecast lift / KPI gap).
+
+    The KPI gap is |target - baseline|; a forecast lift is the improvement in
+    the KPI's good direction, so both directions score alike. Priority weights
+    sum to 1, so the result is already in 0..1.
+    """
+    _check_known(params, set())
+    priorities = {p.id: p for p in policy.priorities}
+
+    def score(initiative: Initiative) -> tuple[Decimal, str]:
+        total = ZERO
+        parts: list[str] = []
+        for pid in initiative.priorities:
+            priority = priorities.get(pid)
+            if priority is None:
+                continue
+            lift = initiative.forecast.get(pid, ZERO)
+            gap = priority.kpi.gap
+            impact = clamp01(lift / gap) if gap > 0 else ZERO
+            total += priority.weight * impact
+            parts.append(f"{pid}: lift {lift} of gap {gap} x weight {priority.weight}")
+        value = clamp01(initiative.probability * total)
+        detail = f"p={initiative.probability} x [" + "; ".join(parts) + "]" if parts else "no linked priority"
+        return value, detail
+
+    return score
+
+
+def rubric(params: Mapping[str, Any], policy: Policy) -> Score:
+    """A rating (default key: the criterion id) on 0..scale, normalised; ``invert`` for risk-like ratings."""
+    _check_known(params, {"rating", "scale", "invert", "missing"})
+    rating = params.get("rating", params.get("criterion"))
+    if not isinstance(rating, str) or not rating:
+        raise ValueError("parameter 'rating' must name a rating, e.g. rating = \"feasibility\"")
+    scale = _decimal_param(params, "scale", Decimal(5))
+    assert scale is not None
+    if scale <= 0:
+        raise ValueError("parameter 'scale' must be > 0")
+    invert = params.get("invert", False)
+    if not isinstance(invert, bool):
+        raise ValueError("parameter 'invert' must be true or false")
+    missing = params.get("missing", "zero")
+    if missing not in ("zero", "midpoint"):
+        raise ValueError("parameter 'missing' must be \"zero\" or \"midpoint\"")
+
+    def score(initiative: Initiative) -> tuple[Decimal, str]:
+        raw = initiative.ratings.get(rating)
+        if raw is None:
+            value = ZERO if missing == "zero" else Decimal("0.5")
+            return value, f"no '{rating}' rating (missing = {missing})"
+        value = clamp01(Decimal(raw) / scale)
+        if invert:
+            value = ONE - value
+        return value, f"{rating} {raw}/{scale}" + (" inverted" if invert else "")
+
+    return score
+
+
+_NUMERIC_FIELDS = {"cost", "headcount", "probability", "horizon"}
+
+
+def field_scorer(params: Mapping[str, Any], policy: Policy) -> Score:
+    """A numeric field (``cost``, ``headcount``, ``probability``, ``horizon`` or ``attributes.NAME``) scaled to 0..1."""
+    _check_known(params, {"field", "min", "max", "invert"})
+    name = params.get("field")
+    if not isinstance(name, str) or not (name in _NUMERIC_FIELDS or name.startswith("attributes.")):
+        raise ValueError(f"parameter 'field' must be one of {', '.join(sorted(_NUMERIC_FIELDS))} or attributes.NAME")
+    low = _decimal_param(params, "min", ZERO)
+    high = _decimal_param(params, "max")
+    if high is None or low is None or high <= low:
+        raise ValueError("parameters 'min' and 'max' are required with min < max")
+    invert = bool(params.get("invert", False))
+    attr = name.split(".", 1)[1] if name.startswith("attributes.") else None
+
+    def score(initiative: Initiative) -> tuple[Decimal, str]:
+        raw = initiative.attributes.get(attr) if attr else getattr(initiative, name)
+        if raw is None or isinstance(raw, bool):
+            return ZERO, f"{name} missing"
+        value = clamp01((Decimal(raw) - low) / (high - low))
+        if invert:
+            value = ONE - value
+        return value, f"{name} {raw} on [{low}, {high}]" + (" inverted" if invert else "")
+
+    return score

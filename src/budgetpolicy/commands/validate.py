@@ -1,0 +1,46 @@
+"""Check policy files: JSON Schema, semantic checks, expressions, scorers, plugins and allocation settings.
+
+Every problem is reported at once, one line each (file:line: key: code severity:
+message (fix)). Exit 0 when every policy is valid, 1 when any has an error
+(or a warning with --strict), 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("policies", nargs="+", metavar="POLICY", help="policy files (or path@REV)")
+    parser.add_argument("--strict", action="store_true", help="fail on warnings too")
+    parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from budgetpolicy.api import check_policy
+    from budgetpolicy.canonical import pretty_json
+    from budgetpolicy.commands._common import registry_from_args
+
+    registry = registry_from_args(args)
+    failed = False
+    report = []
+    for spec in args.policies:
+        policy, diagnostics = check_policy(spec, registry)
+        errors = [d for d in diagnostics if d.severity == "error"]
+        bad = bool(errors) or (args.strict and bool(diagnostics))
+        failed = failed or bad
+        report.append({"policy": spec, "ok": not bad, "diagnostics": [d.to_dict() for d in diagnostics]})
+        if args.format == "text":
+            for d in diagnostics:
+                print(d.format(), file=sys.stderr if d.severity == "error" else sys.stdout)
+            if not bad and policy is not None:
+                warn = f", {len(diagnostics)} warning(s)" if diagnostics else ""
+                print(f"{spec}: ok ({policy.id} {policy.version}: {len(policy.priorities)} priorities, "
+                      f"{len(policy.scoring.criteria)} criteria, {len(policy.approval.rules)} rules{warn})")
+            elif bad:
+                print(f"{spec}: invalid ({len(errors)} error(s), {len(diagnostics) - len(errors)} warning(s))",
+                      file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(pretty_json(report))
+    return 1 if failed else 0

@@ -1,0 +1,202 @@
+"""Compile a validated policy once, then evaluate many initiatives with it.
+
+``compile_policy(policy, registry) -> CompiledPolicy`` instantiates scorers,
+type-checks and compiles every condition to closures, and checks allocation
+settings against the registered strategies, reporting every problem at once.
+``CompiledPolicy.evaluate(initiatives, context)`` is pure: scoring, approval,
+allocation, narrative and provenance, with the clock passed in the context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from attrs import evolve, field, frozen
+
+from budgetpolicy.canonical import sha256_hex, to_jsonable
+from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
+from budgetpolicy.expr import FunctionSpec
+from budgetpolicy.model import Decision, FrozenMap, Funding, Initiative, Policy, Provenance, frozen_map
+from budgetpolicy.pipeline.approve import CompiledRule, compile_rules, run_rules
+from budgetpolicy.pipeline.narrative import narrative
+from budgetpolicy.pipeline.score import CompiledCriterion, compile_scoring, score_initiative
+from budgetpolicy.pipeline.symbols import initiative_env, initiative_symbols
+from budgetpolicy.plugins import Registry, call_sinks, engine_version
+
+
+@frozen
+class EvaluationContext:
+    """Everything outside the policy and the data that a decision depends on."""
+
+    evaluated_at: dt.datetime
+    as_of: dt.date | None = None
+    # Forecast calibration factor per forecaster group (e.g. department), from a review.
+    calibration: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    # Extra pool for what-if runs (+/-); the policy's pool is unchanged.
+    pool_delta: Decimal = Decimal(0)
+
+
+@frozen
+class Evaluation:
+    policy: Policy
+    context: EvaluationContext
+    decisions: tuple[Decision, ...]
+    allocation: Any = None  # pipeline.allocate.AllocationResult when the policy allocates
+
+    def decision(self, initiative_id: str) -> Decision:
+        for d in self.decisions:
+            if d.initiative_id == initiative_id:
+                return d
+        raise KeyError(initiative_id)
+
+
+def registry_functions(registry: Registry) -> dict[str, FunctionSpec]:
+    specs: dict[str, FunctionSpec] = {}
+    for name, entry in registry.functions.items():
+        opts = entry.options
+        specs[name] = FunctionSpec(name, entry.obj, tuple(opts.get("params", ("...",))),
+                                   opts.get("returns", "any"), opts.get("description", ""))
+    return specs
+
+
+def compile_policy(policy: Policy, registry: Registry | None = None) -> "CompiledPolicy":
+    """Compile ``policy``; raises PolicyLoadError carrying every problem found."""
+    registry = registry or Registry.build()
+    diagnostics: list[Diagnostic] = []
+    file = policy.source.path if policy.source else None
+    from budgetpolicy.plugins import required_plugin_diagnostics
+
+    diagnostics.extend(required_plugin_diagnostics(policy, registry))
+    criteria = compile_scoring(policy, registry, diagnostics)
+    symbols = initiative_symbols(policy)
+    rules = compile_rules(policy.approval.rules, symbols, registry_functions(registry), diagnostics)
+    if policy.allocation is not None:
+        from budgetpolicy.pipeline.allocate import allocation_diagnostics
+
+        diagnostics.extend(allocation_diagnostics(policy, registry))
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if errors:
+        raise PolicyLoadError([d if d.location.file else evolve(d, location=d.location.evolve(file=file))
+                               for d in diagnostics])
+    return CompiledPolicy(policy, registry, criteria, rules, tuple(diagnostics))
+
+
+@frozen
+class CompiledPolicy:
+    policy: Policy
+    registry: Registry = field(eq=False)
+    criteria: tuple[CompiledCriterion, ...]
+    rules: tuple[CompiledRule, ...]
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def decide(self, initiative: Initiative, context: EvaluationContext) -> Decision:
+        """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
+        policy = self.policy
+        calibrated, calibration = _calibrate(policy, initiative, context.calibration)
+        scored = score_initiative(self.criteria, calibrated, policy.scoring.precision)
+        env = initiative_env(calibrated, policy.attributes)
+        env["score"] = scored.total
+        env["expected_value"] = scored.expected_value
+        env["scores"] = {line.criterion: line.raw for line in scored.lines}
+        approved = run_rules(self.rules, env, context.as_of)
+        return Decision(
+            initiative_id=initiative.id, outcome=approved.outcome, score=scored.total,
+            expected_value=scored.expected_value, scores=scored.lines,
+            required_approvers=approved.roles, flags=approved.flags, reasons=approved.reasons,
+            rules=approved.traces, calibration=calibration,
+        )
+
+    def evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
+        """A funding cycle: decide every initiative, allocate the pool, explain, record provenance."""
+        _check_in_force(self.policy, context.as_of)
+        _check_unique(initiatives)
+        decisions = [self.decide(i, context) for i in initiatives]
+        allocation = None
+        if self.policy.allocation is not None:
+            decisions, allocation = self._allocate(initiatives, decisions, context)
+        plugins = self.registry.plugin_versions()
+        policy_sha = self.policy.source.sha256 if self.policy.source else sha256_hex(to_jsonable(self.policy))
+        stamp = context.evaluated_at.isoformat()
+        as_of = context.as_of.isoformat() if context.as_of else None
+        final: list[Decision] = []
+        for initiative, decision in zip(initiatives, decisions):
+            provenance = Provenance(self.policy.id, self.policy.version, policy_sha,
+                                    sha256_hex(to_jsonable(initiative)), engine_version(), plugins, stamp, as_of)
+            decision = evolve(decision, provenance=provenance)
+            decision = evolve(decision, narrative=narrative(decision, self.policy.currency))
+            call_sinks(self.registry.pm, decision, self.policy, context)
+            final.append(decision)
+        return Evaluation(self.policy, context, tuple(final), allocation)
+
+    def _allocate(self, initiatives: Sequence[Initiative], decisions: list[Decision],
+                  context: EvaluationContext) -> tuple[list[Decision], Any]:
+        from budgetpolicy.pipeline.allocate import Candidate, allocate
+
+        settings = self.policy.allocation
+        assert settings is not None
+        if context.pool_delta:
+            settings = evolve(settings, pool=settings.pool + context.pool_delta)
+        eligible = ("approved", "pending_approval")
+        candidates = [
+            Candidate(id=i.id, cost=i.cost, value=d.expected_value if settings.value == "expected_value" else d.score,
+                      score=d.score, kind=i.kind, department=i.department, role=i.role, pilot=i.pilot,
+                      priorities=i.priorities)
+            for i, d in zip(initiatives, decisions) if d.outcome in eligible
+        ]
+        result = allocate(candidates, settings, self.registry)
+        out: list[Decision] = []
+        for d in decisions:
+            funding: Funding | None = result.fundings.get(d.initiative_id)
+            if funding is None:
+                out.append(d)
+                continue
+            outcome = d.outcome if funding.amount > 0 else "deferred"
+            out.append(evolve(d, funding=funding, outcome=outcome))
+        return out, result
+
+
+def _calibrate(policy: Policy, initiative: Initiative,
+               factors: Mapping[str, Decimal]) -> tuple[Initiative, FrozenMap]:
+    if not factors or policy.calibration is None:
+        return initiative, FrozenMap()
+    group_by = policy.calibration.group_by
+    group = getattr(initiative, group_by, None) if group_by != "attributes" else None
+    if group is None:
+        group = initiative.attributes.get(group_by)
+    factor = factors.get(str(group)) if group is not None else None
+    if factor is None or factor == 1:
+        return initiative, FrozenMap()
+    calibrated = {k: v * factor for k, v in initiative.forecast.items()}
+    info = {"group": str(group), "factor": factor, "raw_forecast": dict(initiative.forecast),
+            "calibrated_forecast": calibrated}
+    return evolve(initiative, forecast=calibrated), FrozenMap(info)
+
+
+def _check_in_force(policy: Policy, as_of: dt.date | None) -> None:
+    if as_of is None:
+        return
+    file = policy.source.path if policy.source else None
+    if as_of < policy.effective_date or (policy.effective_until is not None and as_of > policy.effective_until):
+        until = f" until {policy.effective_until}" if policy.effective_until else ""
+        raise PolicyLoadError(f"policy '{policy.id}' {policy.version} is not in force on {as_of} "
+                              f"(effective {policy.effective_date}{until})", Location(file=file),
+                              hint="choose an --as-of date inside the policy's effective period", code="BP209")
+
+
+def _check_unique(initiatives: Sequence[Initiative]) -> None:
+    seen: dict[str, Initiative] = {}
+    problems: list[Diagnostic] = []
+    for i in initiatives:
+        if i.id in seen:
+            from budgetpolicy.errors import DataError
+
+            problems.append(Diagnostic("BP410", f"duplicate initiative id '{i.id}' (first at {seen[i.id].location})",
+                                       i.location, "give every initiative a unique id"))
+        seen.setdefault(i.id, i)
+    if problems:
+        from budgetpolicy.errors import DataError
+
+        raise DataError(problems)
