@@ -84,12 +84,9 @@ def check_policy_text(text: str, path: str = "<string>",
     except PolicyLoadError as exc:
         return None, list(exc.diagnostics)
     locator = TomlLocator(text)
-    diags = _non_finite(data, path, locator)
+    diags = _non_finite(data, path, locator) + schema_diagnostics(data, path, locator)
     if diags:
-        return None, diags
-    diags = schema_diagnostics(data, path, locator)
-    if diags:
-        return None, diags
+        return None, sorted(diags, key=lambda d: (d.location.line or 0, d.location.key or "", d.code))
     source = PolicySource(path=path, sha256=policy_sha256(data), text=text, revision=revision)
     policy = build_policy(data, source, locator)
     from budgetpolicy.pipeline.validate import semantic_diagnostics
@@ -105,7 +102,7 @@ def parse_policy_data(text: str, path: str = "<string>") -> dict[str, Any]:
         raise PolicyLoadError([Diagnostic("BP103", "the policy file is empty", Location(file=path, line=1),
                                           "start from `budgetpolicy init` or an example policy")])
     try:
-        return tomllib.loads(text, parse_float=Decimal)
+        data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.search(message)
@@ -115,6 +112,10 @@ def parse_policy_data(text: str, path: str = "<string>") -> dict[str, Any]:
         raise PolicyLoadError([Diagnostic("BP104", f"malformed TOML: {message}",
                                           Location(file=path, line=line, column=column),
                                           "fix the TOML syntax at this position")]) from None
+    if not data:  # only comments and blank lines
+        raise PolicyLoadError([Diagnostic("BP103", "the policy file has no keys", Location(file=path, line=1),
+                                          "start from `budgetpolicy init` or an example policy")])
+    return data
 
 
 def policy_sha256(data: Mapping[str, Any]) -> str:
@@ -146,7 +147,7 @@ def _non_finite(data: Any, file: str, locator: TomlLocator, path: KeyPath = ()) 
         for i, value in enumerate(data):
             found += _non_finite(value, file, locator, path + (i,))
     elif isinstance(data, Decimal) and not data.is_finite():
-        found.append(Diagnostic("BP105", f"{format_key_path(path)}: {data} is not allowed",
+        found.append(Diagnostic("BP105", f"{data} is not allowed",
                                 Location(file=file, key=format_key_path(path), line=locator.line_of(path)),
                                 "use a finite number"))
     return found

@@ -52,7 +52,7 @@ class _Report:
             severity: Severity = "error") -> None:
         key = format_key_path(path)
         line = self.locator.line_of(path) if self.locator else None
-        self.items.append(Diagnostic(code, f"{key}: {message}" if key else message,
+        self.items.append(Diagnostic(code, message,
                                      Location(file=self.file, key=key or None, line=line), hint, severity))
 
     def line(self, path: Sequence[PathPart]) -> int | None:
