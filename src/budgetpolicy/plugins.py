@@ -163,6 +163,25 @@ class Registry:
         return table[name]
 
 
+def required_plugin_diagnostics(policy: Any, registry: "Registry") -> list[Any]:
+    """An error for each plugin the policy's ``plugins = [...]`` names that is not loaded."""
+    from budgetpolicy.errors import Diagnostic, Location
+
+    loaded = {name for name, _ in registry.pm.list_name_plugin()}
+    installed = sorted(ep.name for ep in metadata.entry_points(group=ENTRYPOINT_GROUP))
+    file = policy.source.path if policy.source else None
+    out = []
+    for index, name in enumerate(policy.plugins):
+        if name not in loaded:
+            hint = did_you_mean(name, installed)
+            out.append(Diagnostic(
+                "BP508", f"policy needs plugin '{name}', which is not loaded",
+                Location(file=file, key=f"plugins[{index}]"),
+                (hint + "; " if hint else "") + f"installed: {', '.join(installed) or 'none'}; "
+                f"pip install it (or drop -p no:{name} / add it to BUDGETPOLICY_PLUGINS)"))
+    return out
+
+
 def call_sinks(pm: pluggy.PluginManager, decision: Any, policy: Any, context: Any,
                _call: Callable[..., Any] | None = None) -> None:
     """Run every ``process_decision`` implementation, naming the plugin that fails."""

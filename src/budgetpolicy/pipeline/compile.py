@@ -183,7 +183,7 @@ def _check_in_force(policy: Policy, as_of: dt.date | None) -> None:
         until = f" until {policy.effective_until}" if policy.effective_until else ""
         raise PolicyLoadError(f"policy '{policy.id}' {policy.version} is not in force on {as_of} "
                               f"(effective {policy.effective_date}{until})", Location(file=file),
-                              hint="choose an --as-of date inside the policy's effective period", code="BP209")
+                              hint="choose an --as-of date inside the policy's effective period", code="BP231")
 
 
 def _check_unique(initiatives: Sequence[Initiative]) -> None:

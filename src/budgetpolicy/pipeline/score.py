@@ -59,7 +59,7 @@ def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagno
             fn = entry.obj(params, policy)
         except ValueError as exc:
             diagnostics.append(Diagnostic(
-                "BP208", f"criterion '{criterion.id}': scorer '{criterion.scorer}': {exc}",
+                "BP230", f"criterion '{criterion.id}': scorer '{criterion.scorer}': {exc}",
                 Location(file=file, key=f"scoring.criteria[{index}].params"), "fix the parameters"))
             continue
         except Exception as exc:
