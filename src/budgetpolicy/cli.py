@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("budgetpolicy.commands.validate", "check policy files: schema, semantics, expressions, plugins"),
     "evaluate": ("budgetpolicy.commands.evaluate", "run a funding cycle: score, approve, allocate"),
     "explain": ("budgetpolicy.commands.explain", "explain one initiative's decision: every score and rule"),
+    "ledger": ("budgetpolicy.commands.ledger", "verify, export or show the hash-chained decision ledger"),
 }
 
 
@@ -77,6 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug in budgetpolicy or a plugin: one line, traceback on request
+        import os
+
+        if os.environ.get("BUDGETPOLICY_DEBUG"):
+            raise
+        print(f"budgetpolicy: internal error: {type(exc).__name__}: {exc} "
+              "(this is a bug: rerun with BUDGETPOLICY_DEBUG=1 for the traceback and report it)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def _add_plugin_commands(parser: argparse.ArgumentParser, argv: list[str]) -> None:

@@ -1,0 +1,137 @@
+"""Inspect a decision ledger: ``verify`` the hash chain, ``export`` records, ``show`` them.
+
+  budgetpolicy ledger verify FILE [--expect-head HASH] [--format table|json]
+  budgetpolicy ledger export FILE --format jsonl|csv [-o OUT] [filters]
+  budgetpolicy ledger show FILE [filters] [--format table|json]
+
+Filters: --initiative ID, --period P, --policy-version V, --kind K.
+``verify`` exits 0 when the chain is intact and 1 when it was tampered with,
+naming the first bad record and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from budgetpolicy.commands._common import emit
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="ledger_command", metavar="ACTION", required=True,
+                                parser_class=type(parser))
+    verify = sub.add_parser("verify", help="recompute the hash chain; exit 1 if tampered")
+    verify.add_argument("file", metavar="FILE")
+    verify.add_argument("--expect-head", metavar="HASH",
+                        help="also require this head hash (one you recorded elsewhere earlier)")
+    verify.add_argument("--format", "-f", choices=("table", "json"), default="table")
+
+    export = sub.add_parser("export", help="write records as JSONL or CSV")
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("--format", "-f", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
+    _add_filters(export)
+
+    show = sub.add_parser("show", help="list records, filtered")
+    show.add_argument("file", metavar="FILE")
+    show.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    show.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
+    _add_filters(show)
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--initiative", metavar="ID", help="only this initiative's records")
+    parser.add_argument("--period", metavar="P", help="only records of this period (e.g. 2026-Q2)")
+    parser.add_argument("--policy-version", metavar="V", help="only records made under this policy version")
+    parser.add_argument("--kind", metavar="K", help="only this kind: decision, review, policy")
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    return {"initiative_id": args.initiative, "period": args.period,
+            "policy_version": args.policy_version, "kind": args.kind}
+
+
+def run(args: argparse.Namespace) -> int:
+    from budgetpolicy.audit.ledger import Ledger
+
+    with Ledger(args.file, create=False, readonly=True) as ledger:
+        if args.ledger_command == "verify":
+            return _verify(ledger, args)
+        if args.ledger_command == "export":
+            return _export(ledger, args)
+        return _show(ledger, args)
+
+
+def _verify(ledger: Any, args: argparse.Namespace) -> int:
+    from budgetpolicy.canonical import pretty_json
+
+    report = ledger.verify(expect_head=args.expect_head)
+    if args.format == "json":
+        sys.stdout.write(pretty_json({
+            "file": args.file, "ok": report.ok, "records": report.records, "first_bad": report.first_bad,
+            "code": report.code or None, "problem": report.problem or None,
+            "head_hash": report.head_hash, "policies": report.policies, "warnings": list(report.warnings)}))
+    else:
+        print(f"{args.file}: {report.describe()}")
+        for warning in report.warnings:
+            print(f"{args.file}: warning: {warning}", file=sys.stderr)
+    return 0 if report.ok else 1
+
+
+def _open_output(args: argparse.Namespace) -> tuple[TextIO, Any]:
+    """Stream to stdout, or to OUT.tmp renamed into place once complete (never a half-written file)."""
+    if not args.output:
+        return sys.stdout, None
+    from pathlib import Path
+
+    from budgetpolicy.errors import UsageError
+
+    path = Path(args.output)
+    if not path.parent.exists():
+        raise UsageError(f"--output {args.output}: directory '{path.parent}' does not exist",
+                         hint="create it first or choose another path")
+    tmp = path.with_name(path.name + ".tmp")
+    return tmp.open("w", encoding="utf-8", newline=""), (tmp, path)
+
+
+def _export(ledger: Any, args: argparse.Namespace) -> int:
+    out, target = _open_output(args)
+    try:
+        count = ledger.export(args.format, out, **_filters(args))
+    finally:
+        if target:
+            out.close()
+    if target:
+        target[0].replace(target[1])
+        print(f"exported {count} records to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _show(ledger: Any, args: argparse.Namespace) -> int:
+    from budgetpolicy.audit.export import decision_summary, jsonl_line
+
+    rows = ledger.iter_rows(**_filters(args))
+    if args.format == "json":
+        out, target = _open_output(args)
+        out.write("[")
+        for i, row in enumerate(rows):
+            out.write(("," if i else "") + "\n  " + jsonl_line(row).rstrip("\n"))
+        out.write("\n]\n")
+        if target:
+            out.close()
+            target[0].replace(target[1])
+        return 0
+    header = ("SEQ", "KIND", "INITIATIVE", "PERIOD", "POLICY", "EVALUATED AT", "OUTCOME", "ALLOCATION")
+    lines = []
+    for row in rows:
+        outcome, allocation, _ = decision_summary(row[8])
+        lines.append((str(row[0]), row[1], row[2] or "-", row[3] or "-", f"{row[4]}@{row[5]}",
+                      row[7] or "-", outcome or "-", allocation or "-"))
+    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
+              for i, h in enumerate(header)]
+    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()
+                     for line in (header, *lines)) + "\n"
+    text += f"{len(lines)} record{'s' if len(lines) != 1 else ''}\n"
+    emit(args, text)
+    return 0
