@@ -5,10 +5,9 @@ check, so it also serves policies built in Python. Each check returns
 diagnostics located by key path (``approval.rules[3].role``, 0-based) and,
 when the policy has its source text, by line. The loader raises on errors;
 warnings are reported by ``budgetpolicy validate`` (``--strict`` fails on
-them). Allocation checks (pool, reserve, baselines vs pool, caps) come from
-:func:`budgetpolicy.pipeline.allocate.allocation_diagnostics` when that
-stage is installed. Expressions and scorer names are checked by the compile
-stage, which knows the plugin registry.
+them). Allocation checks (pool vs baselines, reserve, caps, strategy) and
+expressions, scorer and plugin names are checked by the compile stage
+(:mod:`budgetpolicy.pipeline.compile`), which knows the plugin registry.
 
 Codes: BP201 duplicate id; BP202 KPI target equals baseline; BP203 KPI
 target on the wrong side; BP204 (warning) priority weights do not sum to 1;
@@ -21,14 +20,15 @@ expected reason names no rule; BP217 expected minimum above maximum; BP218
 (warning) expected approver role no rule requires; BP219 (warning) sunset
 threshold ignored by its kind.
 
-Priority weights not summing to 1 is a warning, not an error: they scale
-every expected value by the same factor, so rankings and allocations are
-unchanged, but the scores are no longer on the documented 0..1 scale.
+Priority weights not summing to 1 is a warning, not an error: the policy is
+still well defined (a sponsor may deliberately leave weight unassigned), but
+the sum rescales the expected_value criterion against the other rubric
+criteria, which is rarely intended; the hint gives the normalised weights and
+``validate --strict`` fails on it. Weights outside (0, 1] are errors.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -68,22 +68,7 @@ def semantic_diagnostics(policy: Policy) -> list[Diagnostic]:
     _dates_and_rules(policy, report)
     _review_sections(policy, report)
     _tests(policy, report)
-    diags = report.items
-    if policy.allocation is not None:
-        diags += _allocation_diagnostics(policy)
-    return sorted(diags, key=lambda d: (d.location.line or 0, d.location.key or "", d.code))
-
-
-def _allocation_diagnostics(policy: Policy) -> list[Diagnostic]:
-    try:
-        allocate = importlib.import_module("budgetpolicy.pipeline.allocate")
-    except ModuleNotFoundError as exc:
-        # The allocation stage may not be installed yet; any other import failure is a bug.
-        if exc.name == "budgetpolicy.pipeline.allocate":
-            return []
-        raise
-    check = getattr(allocate, "allocation_diagnostics", None)
-    return list(check(policy)) if check is not None else []
+    return sorted(report.items, key=lambda d: (d.location.line or 0, d.location.key or "", d.code))
 
 
 def _duplicates(policy: Policy, report: _Report) -> None:
