@@ -146,9 +146,8 @@ def _convert(error: ValidationError, file: str, locator: TomlLocator) -> Iterato
         options = error.validator_value if kind == "enum" else [error.validator_value]
         shown = ", ".join(str(o) for o in options)
         hint = (did_you_mean(inst, [str(o) for o in options]) if isinstance(inst, str) else None) \
-            or f"use one of: {shown}"
-        yield _diag("BP113", f"{describe(inst)} is not allowed (one of: {shown})", path, file,
-                    locator, hint)
+            or "use one of the listed values"
+        yield _diag("BP113", f"{describe(inst)} is not one of: {shown}", path, file, locator, hint)
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
         yield _diag("BP114", f"must be {op} {error.validator_value}, got {inst}", path, file,
