@@ -164,22 +164,40 @@ class Registry:
 
 
 def required_plugin_diagnostics(policy: Any, registry: "Registry") -> list[Any]:
-    """An error for each plugin the policy's ``plugins = [...]`` names that is not loaded."""
+    """An error (BP508) for each plugin the policy's ``plugins = [...]`` names that is not loaded.
+
+    Says whether the plugin is installed but switched off here (pinned out by
+    ``BUDGETPOLICY_PLUGINS`` or blocked by ``-p no:NAME``) or not installed at
+    all, and lists the installed ones, so the fix is obvious.
+    """
     from budgetpolicy.errors import Diagnostic, Location
 
-    loaded = {name for name, _ in registry.pm.list_name_plugin()}
+    loaded = {name for name, plugin in registry.pm.list_name_plugin() if plugin is not None}
     installed = sorted(ep.name for ep in metadata.entry_points(group=ENTRYPOINT_GROUP))
     file = policy.source.path if policy.source else None
     out = []
     for index, name in enumerate(policy.plugins):
-        if name not in loaded:
-            hint = did_you_mean(name, installed)
-            out.append(Diagnostic(
-                "BP508", f"policy needs plugin '{name}', which is not loaded",
-                Location(file=file, key=f"plugins[{index}]"),
-                (hint + "; " if hint else "") + f"installed: {', '.join(installed) or 'none'}; "
-                f"pip install it (or drop -p no:{name} / add it to BUDGETPOLICY_PLUGINS)"))
+        if name in loaded:
+            continue
+        if name in installed:
+            hint = (f"'{name}' is installed but not enabled here: add it to {PINNED_ENV}, pass -p {name}, "
+                    f"or drop -p no:{name}")
+        else:
+            close = did_you_mean(name, installed)
+            hint = ((close + "; ") if close else "") + \
+                f"installed: {', '.join(installed) or 'none'}; pip install the distribution providing '{name}'"
+        out.append(Diagnostic("BP508", f"policy needs plugin '{name}', which is not loaded",
+                              Location(file=file, key=f"plugins[{index}]", line=_line_of(policy, index)), hint))
     return out
+
+
+def _line_of(policy: Any, index: int) -> int | None:
+    if policy.source is None or not policy.source.text:
+        return None
+    from budgetpolicy.pipeline._toml_locate import TomlLocator
+
+    return TomlLocator(policy.source.text).exact_line(("plugins", index)) or \
+        TomlLocator(policy.source.text).exact_line(("plugins",))
 
 
 def call_sinks(pm: pluggy.PluginManager, decision: Any, policy: Any, context: Any,
