@@ -133,6 +133,9 @@ class _Checker:
             result = base.item or ANY
         elif base.kind == "any":
             result = ANY
+        elif base.kind == "list" and what == "key":
+            raise self.fail(_diag.TYPE_ERROR, "a list index must be number, got string", node,
+                            "lists are indexed by position: x[0]")
         else:
             raise self.fail(_diag.TYPE_ERROR, f"cannot read {what} '{key}' of a value of type {container}", node,
                             "only maps and records have fields")

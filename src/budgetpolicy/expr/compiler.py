@@ -256,6 +256,8 @@ class _Compiler:
             if exponent != exponent.to_integral_value() or abs(exponent) > limit:
                 raise fail(f"the exponent must be a whole number from -{limit} to {limit}, got {exponent}",
                            code=_diag.LIMIT)
+            if not base and exponent < 0:  # the decimal spec gives Infinity here, without a signal
+                raise fail("division by zero (0 raised to a negative power)")
             try:
                 return CONTEXT.power(base, exponent)
             except (DivisionByZero, InvalidOperation):
