@@ -172,3 +172,23 @@ def test_readonly_open_cannot_write(ledger_path):
         assert ledger.verify().ok
         with pytest.raises((LedgerError, sqlite3.DatabaseError)):
             ledger.append([make_entry(99)])
+
+
+def test_plain_matches_canonical_json_and_refuses_floats():
+    import datetime as dt
+
+    from budgetpolicy.audit.entry import plain
+    from budgetpolicy.canonical import canonical_json
+    from budgetpolicy.model import FrozenMap, ScoreLine
+
+    value = {"b": (Decimal("1.50"), Decimal("2E+3")), "a": FrozenMap({"z": 1, "y": dt.date(2026, 1, 5)}),
+             "line": ScoreLine("impact", "rubric", Decimal("0.4"), Decimal("0.5"), Decimal("0.2")),
+             "flag": True, "none": None}
+    text = json.dumps(plain(value), ensure_ascii=False, separators=(",", ":"))
+    assert text == canonical_json(value)
+    assert text.startswith('{"a":{"y":"2026-01-05","z":1},"b":["1.50","2000"]')
+    with pytest.raises(TypeError, match="floats"):
+        plain({"x": [1.5]})
+    prov = Provenance("acme", "1", "c" * 64, "d" * 64, "0.1.0")
+    with pytest.raises(LedgerError, match="BP805.*cannot be recorded"):
+        entry_for_decision(Decision("I", "approved", Decimal(0), Decimal(0), provenance=prov), {"cost": 0.5})

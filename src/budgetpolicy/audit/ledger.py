@@ -33,6 +33,9 @@ from attrs import field, frozen
 
 from budgetpolicy.audit import store
 from budgetpolicy.audit.chain import GENESIS, RECORD_COLUMNS, VerifyReport, check_chain, record_hash
+from budgetpolicy.audit.entry import LedgerEntry, entry_for_decision
+
+__all__ = ["Ledger", "LedgerEntry", "LedgerRecord", "VerifyReport", "entry_for_decision", "SCHEMA_VERSION"]
 from budgetpolicy.canonical import to_jsonable
 from budgetpolicy.errors import LedgerError, Location
 
@@ -46,9 +49,9 @@ _SCHEMA = (
         policy_id TEXT NOT NULL, policy_version TEXT NOT NULL, policy_sha256 TEXT NOT NULL,
         evaluated_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL)""",
+    # Only the common lookup (one initiative's history) is indexed: every index costs each append,
+    # and period / policy-version queries are rare audit reports that can afford a scan.
     "CREATE INDEX IF NOT EXISTS records_by_initiative ON records (initiative_id)",
-    "CREATE INDEX IF NOT EXISTS records_by_period ON records (period)",
-    "CREATE INDEX IF NOT EXISTS records_by_policy_version ON records (policy_version)",
     store.POLICIES_DDL,
     *(f"CREATE TRIGGER IF NOT EXISTS {table}_append_only_{op.lower()} BEFORE {op} ON {table} "
       f"BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
@@ -58,26 +61,10 @@ _SCHEMA = (
 _SELECT = f"SELECT {', '.join(RECORD_COLUMNS)} FROM records"
 _INSERT = f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_dumps_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Decimals, dates, attrs objects and FrozenMaps go through the canonical converter.
 _dumps_any = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
                               allow_nan=False, default=to_jsonable).encode
-
-
-@frozen
-class LedgerEntry:
-    """One record to append; ``payload`` is JSON-able (Decimals allowed, floats refused)."""
-
-    kind: str
-    initiative_id: str
-    period: str | None
-    policy_id: str
-    policy_version: str
-    policy_sha256: str
-    evaluated_at: str
-    payload: dict[str, Any] = field(hash=False)
-    # True when ``payload`` is already plain JSON types from ``canonical.to_jsonable`` (which
-    # refuses floats), so appending can skip the float check: the hot path of a big evaluation.
-    plain: bool = field(default=False, eq=False, repr=False)
 
 
 @frozen
@@ -102,35 +89,14 @@ class LedgerRecord:
         return value if isinstance(value, dict) else None
 
 
-def entry_for_decision(decision: Any, input_record: Any, outcomes: list[Any] | None = None, *,
-                       kind: str = "decision", period: str | None = None) -> LedgerEntry:
-    """The ledger entry for one decision: the decision, its exact inputs and its provenance."""
-    prov = decision.provenance
-    if prov is None:
-        raise LedgerError(f"decision for '{decision.initiative_id}' has no provenance; "
-                          f"only decisions made by the engine can be recorded", code="BP805",
-                          hint="evaluate through CompiledPolicy.evaluate, which fills provenance")
-    payload = {
-        "decision": to_jsonable(decision),
-        "input": to_jsonable(input_record),
-        "outcomes": to_jsonable(list(outcomes or [])),
-        "provenance": {"engine_version": prov.engine_version, "plugins": to_jsonable(prov.plugins),
-                       "input_sha256": prov.input_sha256, "as_of": prov.as_of},
-    }
-    return LedgerEntry(kind=kind, initiative_id=decision.initiative_id, period=period,
-                       policy_id=prov.policy_id, policy_version=prov.policy_version,
-                       policy_sha256=prov.policy_sha256, evaluated_at=prov.evaluated_at,
-                       payload=payload, plain=True)
-
-
 def _reject_float(text: str) -> Any:
     raise LedgerError(f"ledger payloads may not hold floats (got {text}); use Decimal",
                       code="BP805", hint="convert numbers with decimal.Decimal before recording")
 
 
 def _payload_text(payload: dict[str, Any], plain: bool = False) -> str:
-    if plain:
-        return _dumps(payload)
+    if plain:  # already canonical: plain JSON types, keys sorted (see entry.plain)
+        return _dumps_plain(payload)
     try:
         text = _dumps_any(payload)
     except ValueError as exc:  # NaN or infinity
@@ -178,6 +144,9 @@ class Ledger:
     def _open(self, create: bool, durable: bool) -> None:
         conn = self._conn
         if create:
+            # Decision payloads are 2-5 KB: 8 KB pages keep a record on one page (no overflow chain).
+            # Only takes effect while the file is still empty.
+            conn.execute("PRAGMA page_size=8192")
             self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL"))
             # FULL syncs the WAL at every commit: a committed batch survives power loss too.
             conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
