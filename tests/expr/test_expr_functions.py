@@ -100,5 +100,6 @@ def test_function_spec_parses_types_and_variadic() -> None:
     assert spec.param_types == (optional(STRING), list_of(NUMBER))
     assert spec.variadic and spec.arity == (2, None)
     assert spec.param_for(5) == list_of(NUMBER)
+    assert FunctionSpec("g", len, ("...",), "number").arity == (1, None)  # bare "...": any arguments
     with pytest.raises(ValueError):
-        FunctionSpec("g", len, ("...",), "number")
+        FunctionSpec("h", len, ("...", "number"), "number")

@@ -5,7 +5,7 @@ Pipeline, one module per stage: :mod:`.lexer` (text to tokens), :mod:`.parser`
 :mod:`.checker` (static types against a symbol table, before any data), and
 :mod:`.compiler` (the tree to nested closures). Compile once, evaluate many::
 
-    from budgetpolicy.expr import compile_expression, NUMBER, record, builtin_functions
+    from budgetpolicy.expr import compile_expression, builtin_functions, NUMBER, STRING, optional
 
     rule = compile_expression("cost > 25_000 and not mentor",
                               {"cost": NUMBER, "mentor": optional(STRING)}, builtin_functions())

@@ -3,34 +3,28 @@
 Each node becomes one closure ``fn(env) -> value``, built once when the policy
 is compiled; evaluating an initiative calls the closures, never walks the
 tree, and never uses eval/exec. The static types from the checker choose the
-closure: when both operands are certainly numbers the closure does the bare
-Decimal operation; when a value is ``any`` or may be null it checks classes
-and raises BP350 at the operator's column. Reading a name compared with a
-constant (``cost > 25000``) is fused into a single closure.
+closure: when a value is certainly of its static type the closure skips class
+checks; when it is ``any`` or may be null it checks and raises BP350 at the
+column of the operator. Binary operators live in :mod:`._operators`.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping
-from decimal import Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import Decimal
 from typing import Any
 
 from budgetpolicy.errors import ExpressionError, Location
 from budgetpolicy.expr import _diag
-from budgetpolicy.expr._runtime import (CONTEXT, BadValue, coercer, contains, equal, fast_classes, guard,
-                                        orderable, type_name)
-from budgetpolicy.expr.ast import (Attribute, Binary, BoolOp, Call, Conditional, In, Index, ListLit, Literal,
-                                   Name, Node, Not, Span, Unary)
+from budgetpolicy.expr._operators import Fn, OperatorCompiler
+from budgetpolicy.expr._runtime import CONTEXT, BadValue, coercer, contains, fast_classes, guard, type_name
+from budgetpolicy.expr.ast import (Attribute, BoolOp, Call, Conditional, In, Index, ListLit, Literal, Name, Node,
+                                   Not, Span, Unary)
 from budgetpolicy.expr.checker import CheckResult
 from budgetpolicy.expr.functions import FunctionSpec
-from budgetpolicy.expr.types import NUMBER, STRING, Type, accepts
+from budgetpolicy.expr.types import NUMBER, Type, accepts
 
-Fn = Callable[[Mapping[str, Any]], Any]
-_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-_ARITH = {"+": CONTEXT.add, "-": CONTEXT.subtract, "*": CONTEXT.multiply, "/": CONTEXT.divide,
-          "%": CONTEXT.remainder}
-_MISSING = object()
+__all__ = ["Fn", "compile_tree"]
 
 
 def compile_tree(node: Node, checked: CheckResult, functions: Mapping[str, FunctionSpec],
@@ -39,7 +33,7 @@ def compile_tree(node: Node, checked: CheckResult, functions: Mapping[str, Funct
     return _Compiler(checked, functions, where).compile(node)
 
 
-class _Compiler:
+class _Compiler(OperatorCompiler):
     def __init__(self, checked: CheckResult, functions: Mapping[str, FunctionSpec], where: Location | None):
         self.checked = checked
         self.functions = functions
@@ -182,165 +176,6 @@ class _Compiler:
             return op(value)
 
         return unary_checked
-
-    def c_Binary(self, node: Binary) -> Fn:
-        if node.op in ("==", "!="):
-            return self._equality(node)
-        if node.op in _ORDER:
-            return self._ordering(node)
-        if node.op == "**":
-            return self._power(node)
-        return self._arith(node)
-
-    def _arith(self, node: Binary) -> Fn:
-        left, right = self.compile(node.left), self.compile(node.right)
-        op, symbol = _ARITH[node.op], node.op
-        fail = self.failer(node.span)
-        lt, rt = self.type_of(node.left), self.type_of(node.right)
-
-        def arith_error(exc: ArithmeticError) -> ExpressionError:
-            if isinstance(exc, (DivisionByZero, InvalidOperation)) and symbol in "/%":
-                return fail("division by zero", "guard it: ... if x != 0 else ...")
-            if isinstance(exc, Overflow):
-                return fail("number too large", code=_diag.LIMIT)
-            return fail(f"invalid arithmetic ({type(exc).__name__})")
-
-        if lt == NUMBER and rt == NUMBER:
-            if isinstance(node.right, Literal) and symbol in "+-*":
-                constant = node.right.value
-
-                def arith_const(env: Mapping[str, Any]) -> Any:
-                    a = left(env)
-                    try:
-                        return op(a, constant)
-                    except ArithmeticError as exc:
-                        raise arith_error(exc) from None
-
-                return arith_const
-
-            def arith_numbers(env: Mapping[str, Any]) -> Any:
-                a, b = left(env), right(env)
-                try:
-                    return op(a, b)
-                except ArithmeticError as exc:
-                    raise arith_error(exc) from None
-
-            return arith_numbers
-        if symbol == "+" and lt == STRING and rt == STRING:
-            return lambda env: left(env) + right(env)
-        join_strings = symbol == "+"
-
-        def arith_checked(env: Mapping[str, Any]) -> Any:
-            a, b = left(env), right(env)
-            if a.__class__ is Decimal and b.__class__ is Decimal:
-                try:
-                    return op(a, b)
-                except ArithmeticError as exc:
-                    raise arith_error(exc) from None
-            if join_strings and a.__class__ is str and b.__class__ is str:
-                return a + b
-            hint = "use coalesce(x, 0) for a value that may be null" if a is None or b is None else None
-            raise fail(f"cannot apply '{symbol}' to {type_name(a)} and {type_name(b)}", hint)
-
-        return arith_checked
-
-    def _power(self, node: Binary) -> Fn:
-        base_fn, exponent_fn = self.compile(node.left), self.compile(node.right)
-        fail = self.failer(node.span)
-        limit = _diag.MAX_EXPONENT
-
-        def power(env: Mapping[str, Any]) -> Any:
-            base, exponent = base_fn(env), exponent_fn(env)
-            if base.__class__ is not Decimal or exponent.__class__ is not Decimal:
-                raise fail(f"cannot apply '**' to {type_name(base)} and {type_name(exponent)}")
-            if exponent != exponent.to_integral_value() or abs(exponent) > limit:
-                raise fail(f"the exponent must be a whole number from -{limit} to {limit}, got {exponent}",
-                           code=_diag.LIMIT)
-            if not base and exponent < 0:  # the decimal spec gives Infinity here, without a signal
-                raise fail("division by zero (0 raised to a negative power)")
-            try:
-                return CONTEXT.power(base, exponent)
-            except (DivisionByZero, InvalidOperation):
-                raise fail("0 ** a negative or zero exponent is undefined (division by zero)") from None
-            except ArithmeticError:
-                raise fail("number too large", code=_diag.LIMIT) from None
-
-        return power
-
-    def _equality(self, node: Binary) -> Fn:
-        negate = node.op == "!="
-        left_node, right_node = node.left, node.right
-        if isinstance(left_node, Literal) and not isinstance(right_node, Literal):
-            left_node, right_node = right_node, left_node
-        left, right = self.compile(left_node), self.compile(right_node)
-        lt, rt = self.type_of(left_node), self.type_of(right_node)
-        if isinstance(right_node, Literal):
-            constant = right_node.value
-            cls = constant.__class__
-            if constant is None or cls is bool:
-                if negate:
-                    return lambda env: left(env) is not constant
-                return lambda env: left(env) is constant
-            if lt == rt:  # the value is certainly of the constant's class
-                if negate:
-                    return lambda env: left(env) != constant
-                return lambda env: left(env) == constant
-            if negate:
-                def ne_const(env: Mapping[str, Any]) -> bool:
-                    value = left(env)
-                    return value.__class__ is not cls or value != constant
-
-                return ne_const
-
-            def eq_const(env: Mapping[str, Any]) -> bool:
-                value = left(env)
-                return value.__class__ is cls and value == constant
-
-            return eq_const
-        if lt == rt and lt in (NUMBER, STRING):
-            if negate:
-                return lambda env: left(env) != right(env)
-            return lambda env: left(env) == right(env)
-        if negate:
-            return lambda env: not equal(left(env), right(env))
-        return lambda env: equal(left(env), right(env))
-
-    def _ordering(self, node: Binary) -> Fn:
-        compare = _ORDER[node.op]
-        left, right = self.compile(node.left), self.compile(node.right)
-        lt, rt = self.type_of(node.left), self.type_of(node.right)
-        fail = self.failer(node.span)
-        if isinstance(node.right, Literal) and node.right.value is not None:
-            constant = node.right.value
-            cls = constant.__class__
-            if isinstance(node.left, Name) and lt.base == rt:
-                # Fused "name OP constant": the hot shape of approval rules.
-                key, slow = node.left.id, left
-
-                def name_vs_const(env: Mapping[str, Any]) -> bool:
-                    try:
-                        value = env[key]
-                    except KeyError:
-                        value = slow(env)
-                    if value.__class__ is cls:
-                        return compare(value, constant)  # type: ignore[no-any-return]
-                    value = slow(env)  # normalises ints, raises on bad data
-                    return value is not None and compare(value, constant)  # type: ignore[no-any-return]
-
-                return name_vs_const
-            if lt == rt:
-                return lambda env: compare(left(env), constant)  # type: ignore[no-any-return]
-        if lt == rt and lt in (NUMBER, STRING):
-            return lambda env: compare(left(env), right(env))  # type: ignore[no-any-return]
-
-        def ordering_checked(env: Mapping[str, Any]) -> bool:
-            a, b = left(env), right(env)
-            try:
-                return orderable(a, b) and compare(a, b)  # type: ignore[no-any-return]
-            except BadValue as exc:
-                raise fail(f"{exc} with '{node.op}'") from None
-
-        return ordering_checked
 
     def c_BoolOp(self, node: BoolOp) -> Fn:
         fns = tuple(self.compile(value) for value in node.values)

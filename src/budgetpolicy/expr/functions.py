@@ -6,7 +6,8 @@ Functions come from the ``register_functions`` hook (built-ins in
 wrong argument types (BP303) before any data is seen.
 
 A signature is a tuple of parameter types; a trailing ``"..."`` makes the last
-parameter variadic (one or more), ``optional=n`` lets the last ``n`` fixed
+parameter variadic (one or more; a bare ``("...",)`` means one or more
+arguments of any type), ``optional=n`` lets the last ``n`` fixed
 parameters be omitted, and ``check`` is an escape hatch for overloaded
 functions (``min(list)`` or ``min(a, b, ...)``): it receives the argument types
 and returns the result type, or raises ``TypeError`` with a message.
@@ -26,11 +27,14 @@ VARIADIC = "..."
 
 def _params(value: tuple[str | Type, ...] | list[str | Type]) -> tuple[Type | str, ...]:
     items = tuple(value)
+    if items == (VARIADIC,):
+        # A bare "..." (no declared signature): one or more arguments of any type.
+        items = ("any", VARIADIC)
     out: list[Type | str] = []
     for i, item in enumerate(items):
         if item == VARIADIC:
-            if i != len(items) - 1 or i == 0:
-                raise ValueError("'...' must be the last parameter and follow a parameter type")
+            if i != len(items) - 1:
+                raise ValueError("'...' must be the last parameter")
             out.append(VARIADIC)
         else:
             out.append(parse_type(item))
