@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("budgetpolicy.commands.evaluate", "run a funding cycle: score, approve, allocate"),
     "explain": ("budgetpolicy.commands.explain", "explain one initiative's decision: every score and rule"),
     "ledger": ("budgetpolicy.commands.ledger", "verify, export or show the hash-chained decision ledger"),
+    "plugins": ("budgetpolicy.commands.plugins", "list installed plugins: versions, hooks, what each registers"),
 }
 
 

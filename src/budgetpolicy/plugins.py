@@ -32,6 +32,33 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
 )
 
 
+@frozen
+class _Dist:
+    """The distribution a plugin came from (what pluggy's DistFacade offers)."""
+
+    project_name: str
+    version: str
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, remembering which distribution each entry-point plugin came from.
+
+    Entry points are loaded here rather than by ``load_setuptools_entrypoints``
+    so that pinning, ``-p`` and import failures are handled per plugin; this
+    keeps the distribution info pluggy would otherwise have recorded.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("budgetpolicy")
+        self._dists: list[tuple[Any, _Dist]] = []
+
+    def add_distinfo(self, plugin: Any, dist: Any) -> None:
+        self._dists.append((plugin, _Dist(str(dist.metadata["name"]), str(dist.version))))
+
+    def list_plugin_distinfo(self) -> list[tuple[Any, Any]]:
+        return [*super().list_plugin_distinfo(), *self._dists]
+
+
 def get_plugin_manager(enable: Iterable[str] = (), disable: Iterable[str] = (),
                        entry_points: bool = True) -> pluggy.PluginManager:
     """A plugin manager with the built-ins and the installed plugins allowed here.
@@ -39,7 +66,7 @@ def get_plugin_manager(enable: Iterable[str] = (), disable: Iterable[str] = (),
     ``enable`` names entry points to load even when ``BUDGETPOLICY_PLUGINS``
     pins a smaller set; ``disable`` blocks names (built-in or installed).
     """
-    pm = pluggy.PluginManager("budgetpolicy")
+    pm = PluginManager()
     pm.add_hookspecs(hookspecs)
     blocked = set(disable)
     for name in blocked:
@@ -73,6 +100,8 @@ def _load_entry_points(pm: pluggy.PluginManager, enable: set[str], blocked: set[
                               hint=f"fix or uninstall the distribution providing '{ep.value}', "
                                    f"or run with -p no:{name}", code="BP502") from exc
         pm.register(plugin, name=name)
+        if ep.dist is not None and isinstance(pm, PluginManager):
+            pm.add_distinfo(plugin, ep.dist)
 
 
 def plugin_version(pm: pluggy.PluginManager, plugin: Any) -> str:
@@ -161,6 +190,64 @@ class Registry:
             raise PluginError(f"no plugin provides {kind[:-1]} '{name}'",
                               hint=(hint + "; " if hint else "") + f"available: {available}", code="BP506")
         return table[name]
+
+
+@frozen
+class PluginInfo:
+    """What ``budgetpolicy plugins`` shows for one plugin, loaded or not."""
+
+    name: str
+    builtin: bool
+    status: str  # "loaded", "blocked" (-p no:NAME) or "pinned out" (BUDGETPOLICY_PLUGINS)
+    distribution: str
+    version: str
+    module: str
+    hooks: tuple[str, ...] = ()
+    registered: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (kind, names), kinds in pipeline order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "builtin": self.builtin, "status": self.status,
+                "distribution": self.distribution, "version": self.version, "module": self.module,
+                "hooks": list(self.hooks), "registered": {k: list(v) for k, v in self.registered}}
+
+
+REGISTRY_KINDS = ("sources", "functions", "scorers", "allocators")
+
+
+def describe_plugins(registry: "Registry") -> list[PluginInfo]:
+    """Every built-in and installed plugin: version, hooks implemented and what each registered.
+
+    Built-ins come first in registration order, then entry-point plugins by
+    name, including installed ones that are switched off here (so a user can
+    see why a plugin is missing).
+    """
+    pm = registry.pm
+    dists = {id(p): dist for p, dist in pm.list_plugin_distinfo()}
+    out: list[PluginInfo] = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:
+            continue
+        dist = dists.get(id(plugin))
+        hooks = tuple(sorted(caller.name for caller in pm.get_hookcallers(plugin) or ()))
+        registered = tuple((kind, tuple(sorted(n for n, r in getattr(registry, kind).items() if r.plugin == name)))
+                           for kind in REGISTRY_KINDS)
+        out.append(PluginInfo(
+            name=name, builtin=name in DEFAULT_PLUGINS, status="loaded",
+            distribution=dist.project_name if dist else "budgetpolicy",
+            version=str(dist.version) if dist else engine_version(),
+            module=getattr(plugin, "__name__", type(plugin).__name__), hooks=hooks,
+            registered=tuple((k, v) for k, v in registered if v)))
+    loaded = {info.name for info in out}
+    for module_name in DEFAULT_PLUGINS:
+        if module_name not in loaded:  # only -p no:NAME can leave a built-in out
+            out.append(PluginInfo(module_name, True, "blocked", "budgetpolicy", engine_version(), module_name))
+    for ep in sorted(metadata.entry_points(group=ENTRYPOINT_GROUP), key=lambda e: e.name):
+        if ep.name in loaded:
+            continue
+        dist_name, version = (ep.dist.name, ep.dist.version) if ep.dist else ("?", "?")
+        out.append(PluginInfo(ep.name, False, "blocked" if pm.is_blocked(ep.name) else "pinned out",
+                              dist_name, version, ep.value))
+    return out
 
 
 def required_plugin_diagnostics(policy: Any, registry: "Registry") -> list[Any]:

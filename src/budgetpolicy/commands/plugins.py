@@ -1,0 +1,46 @@
+"""List the plugins: built-ins and installed ones, their versions, hooks and what each registered.
+
+Honours -p NAME / -p no:NAME and BUDGETPOLICY_PLUGINS like every command, and
+also lists installed plugins that are switched off here, with why (blocked or
+pinned out), so a missing scorer or source is easy to trace. --format json
+gives the same information for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from budgetpolicy.commands._common import add_format_options
+
+    add_format_options(parser, formats=("table", "json"))
+    parser.add_argument("--builtins", action=argparse.BooleanOptionalAction, default=True,
+                        help="include the built-in plugins (default: yes)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from budgetpolicy.canonical import pretty_json
+    from budgetpolicy.commands._common import emit, registry_from_args
+    from budgetpolicy.plugins import describe_plugins
+
+    infos = [i for i in describe_plugins(registry_from_args(args)) if args.builtins or not i.builtin]
+    if args.format == "json":
+        emit(args, pretty_json([i.to_dict() for i in infos]))
+        return 0
+    emit(args, render_table(infos))
+    return 0
+
+
+def render_table(infos) -> str:
+    from budgetpolicy.output import table
+
+    rows = []
+    for info in infos:
+        registered = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.registered)
+        name = info.name + (" (built-in)" if info.builtin else "")
+        rows.append([name, info.distribution, info.version, info.status, ", ".join(info.hooks) or "-",
+                     registered or "-"])
+    loaded = sum(1 for i in infos if i.status == "loaded")
+    text = table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "HOOKS", "REGISTERED"], rows, max_width=200)
+    return text + f"\n{loaded} plugin(s) loaded, {len(infos) - loaded} installed but not loaded\n"
