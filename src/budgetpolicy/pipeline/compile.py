@@ -18,7 +18,7 @@ from attrs import evolve, field, frozen
 
 from budgetpolicy.canonical import sha256_hex, to_jsonable
 from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
-from budgetpolicy.expr import FunctionSpec
+from budgetpolicy.expr import FunctionSpec, function_specs
 from budgetpolicy.model import Decision, FrozenMap, Funding, Initiative, Policy, Provenance, frozen_map
 from budgetpolicy.pipeline.approve import CompiledRule, compile_rules, run_rules
 from budgetpolicy.pipeline.narrative import narrative
@@ -54,12 +54,7 @@ class Evaluation:
 
 
 def registry_functions(registry: Registry) -> dict[str, FunctionSpec]:
-    specs: dict[str, FunctionSpec] = {}
-    for name, entry in registry.functions.items():
-        opts = entry.options
-        specs[name] = FunctionSpec(name, entry.obj, tuple(opts.get("params", ("...",))),
-                                   opts.get("returns", "any"), opts.get("description", ""))
-    return specs
+    return function_specs(registry)
 
 
 def compile_policy(policy: Policy, registry: Registry | None = None) -> "CompiledPolicy":
