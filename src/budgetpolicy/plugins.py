@@ -19,7 +19,7 @@ import pluggy
 from attrs import define, field, frozen
 
 from budgetpolicy import hookspecs
-from budgetpolicy.errors import PluginError, did_you_mean
+from budgetpolicy.errors import Location, PluginError, did_you_mean
 
 ENTRYPOINT_GROUP = "budgetpolicy"
 PINNED_ENV = "BUDGETPOLICY_PLUGINS"
@@ -87,7 +87,7 @@ def _load_entry_points(pm: pluggy.PluginManager, enable: set[str], blocked: set[
     found = {ep.name: ep for ep in metadata.entry_points(group=ENTRYPOINT_GROUP)}
     for name in sorted(enable - set(found)):
         hint = did_you_mean(name, found)
-        raise PluginError(f"plugin '{name}' is not installed",
+        raise PluginError(f"plugin '{name}' is not installed", Location(key=f"-p {name}"),
                           hint=hint or f"installed: {', '.join(sorted(found)) or 'none'}; pip install it first",
                           code="BP501")
     for name, ep in sorted(found.items()):
@@ -97,11 +97,25 @@ def _load_entry_points(pm: pluggy.PluginManager, enable: set[str], blocked: set[
             plugin = ep.load()
         except Exception as exc:  # a broken plugin must not take the engine down silently
             raise PluginError(f"plugin '{name}' failed to import: {type(exc).__name__}: {exc}",
+                              Location(key=f"entry point {name} = {ep.value}"),
                               hint=f"fix or uninstall the distribution providing '{ep.value}', "
                                    f"or run with -p no:{name}", code="BP502") from exc
         pm.register(plugin, name=name)
         if ep.dist is not None and isinstance(pm, PluginManager):
             pm.add_distinfo(plugin, ep.dist)
+
+
+def hookimpl_location(impl: Any) -> Location:
+    """Where a hook implementation is defined, so an error points into the plugin's source."""
+    code = getattr(impl.function, "__code__", None)
+    if code is None:
+        return Location(key=f"plugin {impl.plugin_name}")
+    file = code.co_filename
+    try:
+        file = os.path.relpath(file) if not os.path.relpath(file).startswith("..") else file
+    except ValueError:  # another drive on Windows
+        pass
+    return Location(file=file, line=code.co_firstlineno)
 
 
 def plugin_version(pm: pluggy.PluginManager, plugin: Any) -> str:
@@ -150,31 +164,38 @@ class Registry:
 
     def _collect(self, hook_name: str, into: dict[str, Registered]) -> None:
         hook = getattr(self.pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # registration order, built-ins first
+        # get_hookimpls() is registration order: built-ins first, so a clash
+        # is reported against the plugin that came second.
+        for impl in hook.get_hookimpls():
             plugin_name = impl.plugin_name
             version = plugin_version(self.pm, impl.plugin)
+            where = hookimpl_location(impl)
 
             def register(name: str, obj: Any, /, _p: str = plugin_name, _v: str = version,
                          **options: Any) -> None:
                 if not isinstance(name, str) or not name:
                     raise PluginError(f"plugin '{_p}' hook {hook_name}: name must be a non-empty string, "
-                                      f"got {name!r}", code="BP503")
+                                      f"got {name!r}", where, code="BP503")
                 if not callable(obj):
                     raise PluginError(f"plugin '{_p}' hook {hook_name}: '{name}' must be callable, "
-                                      f"got {type(obj).__name__}", code="BP503")
+                                      f"got {type(obj).__name__}", where, code="BP503")
                 if name in into and into[name].plugin != _p:
                     raise PluginError(f"plugin '{_p}' hook {hook_name}: '{name}' is already registered "
-                                      f"by plugin '{into[name].plugin}'", hint="rename one of them",
+                                      f"by plugin '{into[name].plugin}'", where, hint="rename one of them",
                                       code="BP504")
                 into[name] = Registered(name, obj, _p, _v, dict(options))
 
             try:
-                impl.function(register)
+                returned = impl.function(register)
             except PluginError:
                 raise
             except Exception as exc:
                 raise PluginError(f"plugin '{plugin_name}' hook {hook_name} raised "
-                                  f"{type(exc).__name__}: {exc}", code="BP505") from exc
+                                  f"{type(exc).__name__}: {exc}", where, code="BP505") from exc
+            if returned is not None:  # e.g. returning a dict of scorers: nothing would be registered
+                raise PluginError(f"plugin '{plugin_name}' hook {hook_name} returned {type(returned).__name__}; "
+                                  "registration hooks return nothing", where,
+                                  hint="call register(name, obj, ...) for each item instead", code="BP503")
 
     def plugin_versions(self) -> tuple[tuple[str, str], ...]:
         """(name, version) of every registered plugin, sorted: recorded in provenance."""
@@ -257,7 +278,7 @@ def required_plugin_diagnostics(policy: Any, registry: "Registry") -> list[Any]:
     ``BUDGETPOLICY_PLUGINS`` or blocked by ``-p no:NAME``) or not installed at
     all, and lists the installed ones, so the fix is obvious.
     """
-    from budgetpolicy.errors import Diagnostic, Location
+    from budgetpolicy.errors import Diagnostic
 
     loaded = {name for name, plugin in registry.pm.list_name_plugin() if plugin is not None}
     installed = sorted(ep.name for ep in metadata.entry_points(group=ENTRYPOINT_GROUP))
@@ -296,4 +317,4 @@ def call_sinks(pm: pluggy.PluginManager, decision: Any, policy: Any, context: An
         except Exception as exc:
             raise PluginError(f"plugin '{impl.plugin_name}' hook process_decision raised "
                               f"{type(exc).__name__}: {exc} (decision {decision.initiative_id})",
-                              code="BP507") from exc
+                              hookimpl_location(impl), code="BP507") from exc
