@@ -122,3 +122,24 @@ from budgetpolicy import hookimpl
 def process_decision(decision, policy, context):
     raise ConnectionError("webhook returned 503")
 '''
+
+COMMAND_AND_ALLOCATOR = '''
+from budgetpolicy import hookimpl
+
+def run(args):
+    print(f"hello {args.who}")
+    return 7
+
+@hookimpl
+def register_commands(subparsers):
+    parser = subparsers.add_parser("hello", help="say hello")
+    parser.add_argument("who")
+    parser.set_defaults(func=run)
+
+def everything_to_the_first(candidates, allocation_policy):
+    raise NotImplementedError
+
+@hookimpl
+def register_allocators(register):
+    register("first-come", everything_to_the_first, description="all to the first candidate")
+'''
