@@ -28,9 +28,11 @@ def load_policy_spec(spec: str) -> Policy:
     return load_policy(spec)
 
 
-def check_policy(spec: str, registry: Registry | None = None) -> tuple[Policy | None, list[Diagnostic]]:
-    """Every diagnostic for one policy (schema, semantics, expressions, plugins, allocation): never raises
-    for problems in the policy itself."""
+def check_policy(spec: str, registry: Registry | None = None, *,
+                 today: dt.date | None = None) -> tuple[Policy | None, list[Diagnostic]]:
+    """Every diagnostic for one policy (schema, semantics, expressions, plugins, allocation, budget-specific
+    static checks): never raises for problems in the policy itself. ``today`` enables the already-expired
+    rule warning (BP247); the engine itself reads no clock."""
     from budgetpolicy.pipeline.compile import compile_policy
     from budgetpolicy.pipeline.validate import semantic_diagnostics
 
@@ -39,6 +41,9 @@ def check_policy(spec: str, registry: Registry | None = None) -> tuple[Policy | 
     except PolicyLoadError as exc:
         return None, list(exc.diagnostics)
     diagnostics = [d for d in semantic_diagnostics(policy) if d.severity == "warning"]
+    from budgetpolicy.pipeline.static_checks import static_diagnostics
+
+    diagnostics += static_diagnostics(policy, today)
     try:
         compiled = compile_policy(policy, registry)
     except BudgetPolicyError as exc:
