@@ -234,7 +234,9 @@ def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | N
         return f"capped by per-initiative cap ({money(cap or Decimal(0))}): {amount} of {requested}; {head}"
     if limit in (LIMIT_DEPARTMENT, LIMIT_KIND):
         return f"capped by {limit_text(problem, item, limit)}: {amount} of {requested}; {head}"
-    why = "the optimal split of the pool" if optimal else f"{limit_text(problem, item, limit or LIMIT_POOL)} ran out"
+    if optimal:
+        return f"partially funded ({amount} of {requested}) in the optimal split of the pool; {head}"
+    why = f"{limit_text(problem, item, limit or LIMIT_POOL)} ran out"
     return f"partially funded ({amount} of {requested}) because {why}; {head}"
 
 
