@@ -102,3 +102,20 @@ def test_cli_validates_with_the_plugin_and_fails_cleanly_without_it():
     assert pinned_out.returncode == 1 and "installed but not enabled" in pinned_out.stderr
     enabled = cli("-p", "readiness", "validate", str(POLICY), pinned="")
     assert enabled.returncode == 0, enabled.stderr
+
+
+def test_cli_evaluate_from_csv_explains_the_readiness_score():
+    import json
+
+    csv = str(POLICY.with_name("stretch_initiatives.csv"))
+    result = cli("evaluate", "--policy", str(POLICY), "--initiatives", csv, "--evaluated-at", "2026-02-01T00:00:00Z",
+                 "--format", "json", pinned="readiness")
+    assert result.returncode == 0, result.stderr
+    first, second = json.loads(result.stdout)["decisions"]
+    assert [(s["criterion"], s["raw"]) for s in first["scores"]] == [("value", "0.300000"), ("readiness", "0.740000")]
+    assert "readiness 0.74" in first["narrative"]
+    assert ["readiness", "0.1.0"] in first["provenance"]["plugins"]  # the plugin's version is recorded
+    # S-2 from CSV: no mentor, agility 1 -> 0.28 (text attributes are converted by the scorer)
+    assert second["outcome"] == "rejected" and second["scores"][1]["raw"] == "0.280000"
+    blocked = cli("-p", "no:readiness", "evaluate", "--policy", str(POLICY), "--initiatives", csv)
+    assert blocked.returncode != 0 and "BP508" in blocked.stderr and "Traceback" not in blocked.stderr

@@ -23,3 +23,38 @@ def test_pinned_out_means_not_registered(monkeypatch):
     monkeypatch.setenv(PINNED_ENV, "readiness")
     assert "xapi" not in Registry.build(get_plugin_manager()).sources
     assert "xapi" in Registry.build(get_plugin_manager(enable=["xapi"])).sources
+
+
+SAMPLE = str(__import__("pathlib").Path(budgetpolicy_xapi.__file__).with_name("samples") / "acme-lrs-export.json")
+
+
+def test_core_loader_validates_the_records_into_outcome_readings(monkeypatch):
+    from decimal import Decimal as D
+
+    from budgetpolicy.pipeline.data import load_outcomes
+
+    monkeypatch.setenv(PINNED_ENV, "xapi")
+    result = load_outcomes(f"xapi:{SAMPLE}", Registry.build(get_plugin_manager()),
+                           initiative_ids={"INI-001", "INI-010"})
+    first = result.items[0]
+    assert (first.initiative_id, first.period, first.completion_rate, first.pre_assessment,
+            first.post_assessment) == ("INI-001", "2026-Q1", D("0.6000"), D("48.60"), D("70.75"))
+    assert (first.location.file, first.location.row) == (SAMPLE, 1)
+    assert [(o.initiative_id, o.period) for o in result.items] == [
+        ("INI-001", "2026-Q1"), ("INI-001", "2026-Q2"), ("INI-010", "2026-Q1"), ("INI-010", "2026-Q2")]
+
+
+def test_cli_using_xapi_for_initiatives_fails_cleanly():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {k: v for k, v in os.environ.items() if k != PINNED_ENV}
+    result = subprocess.run([sys.executable, "-m", "budgetpolicy", "evaluate", "--policy",
+                             str(root / "policies" / "acme-2026.toml"), "--initiatives", f"xapi:{SAMPLE}"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2
+    assert "BP491 error: the xapi source reads outcomes, not initiatives" in result.stderr
+    assert "Traceback" not in result.stderr
