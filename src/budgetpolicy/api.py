@@ -48,7 +48,10 @@ def check_policy(spec: str, registry: Registry | None = None, *,
         compiled = compile_policy(policy, registry)
     except BudgetPolicyError as exc:
         return policy, diagnostics + list(exc.diagnostics)
-    return policy, diagnostics + [d for d in compiled.warnings if d not in diagnostics]
+    from budgetpolicy.govern.lint import lint_diagnostics
+
+    diagnostics += [d for d in compiled.warnings if d not in diagnostics]
+    return policy, diagnostics + lint_diagnostics(policy, compiled)
 
 
 def open_policy(spec: str, registry: Registry | None = None):  # -> CompiledPolicy
@@ -59,12 +62,12 @@ def open_policy(spec: str, registry: Registry | None = None):  # -> CompiledPoli
 
 
 def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
-                     on_skip=None) -> tuple[Initiative, ...]:
+                     on_skip=None, attribute_types=None) -> tuple[Initiative, ...]:
     """Initiatives from any registered data source; skipped rows are passed to ``on_skip``, never dropped
     silently."""
     from budgetpolicy.pipeline.data import load_initiatives
 
-    result = load_initiatives(spec, registry, skip_invalid=skip_invalid)
+    result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types)
     for diagnostic in result.skipped:
         if on_skip is None:
             raise BudgetPolicyError([diagnostic])
@@ -77,8 +80,13 @@ def evaluate(compiled, initiatives: str | Sequence[Initiative], *, evaluated_at:
              skip_invalid: bool = False, on_skip=None):  # -> Evaluation
     from budgetpolicy.pipeline.compile import EvaluationContext
 
+    from budgetpolicy.pipeline.data import apply_attribute_types
+
     if isinstance(initiatives, str):
-        initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip)
+        initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip,
+                                       attribute_types=compiled.policy.attributes)
+    # Text sources keep custom attributes as text; the policy's [attributes] declares their types.
+    initiatives = apply_attribute_types(initiatives, compiled.policy.attributes)
     context = EvaluationContext(evaluated_at=evaluated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                                 as_of=as_of, calibration=calibration or {}, pool_delta=pool_delta)
     return compiled.evaluate(initiatives, context)

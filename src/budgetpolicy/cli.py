@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("budgetpolicy.commands.explain", "explain one initiative's decision: every score and rule"),
     "ledger": ("budgetpolicy.commands.ledger", "verify, export or show the hash-chained decision ledger"),
     "plugins": ("budgetpolicy.commands.plugins", "list installed plugins: versions, hooks, what each registers"),
+    "test": ("budgetpolicy.commands.test", "run the policy tests kept beside policies ([[tests]], NAME_test.toml)"),
+    "fmt": ("budgetpolicy.commands.fmt", "format policy files canonically (comments kept); --check for CI"),
 }
 
 

@@ -1,0 +1,64 @@
+"""Rewrite policy files in the canonical layout (schema key order, normalised numbers, comments kept).
+
+PATHS are policy files, NAME_test.toml files or directories (default: the
+current directory, searched recursively for TOML files that are policies
+(have [[priorities]]) or policy tests (NAME_test.toml)). Comments are kept and
+the #:schema line stays first. --check changes nothing: it lists the files
+that would change and exits 1 if any would; --diff also shows the changes.
+Exit 2 when a file is not valid TOML.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from pathlib import Path
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                        help="policy files, NAME_test.toml files or directories (default: .)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
+    parser.add_argument("--diff", action="store_true", help="print a unified diff of the changes")
+
+
+def run(args: argparse.Namespace) -> int:
+    from budgetpolicy.errors import BudgetPolicyError
+    from budgetpolicy.govern.fmt import format_text, policy_files
+
+    changed: list[str] = []
+    broken = False
+    for path in policy_files(args.paths):
+        text = path.read_text(encoding="utf-8")
+        try:
+            formatted = format_text(text, str(path))
+        except BudgetPolicyError as exc:
+            broken = True
+            for d in exc.diagnostics:
+                print(d.format(), file=sys.stderr)
+            continue
+        if formatted == text:
+            continue
+        changed.append(str(path))
+        if args.diff:
+            sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), formatted.splitlines(True),
+                                                       f"{path} (original)", f"{path} (formatted)"))
+        if args.check:
+            print(f"would reformat {path}")
+        else:
+            _write(path, formatted)
+            print(f"reformatted {path}")
+    if broken:
+        return 2
+    if args.check and changed:
+        print(f"{len(changed)} file(s) would be reformatted (run: budgetpolicy fmt {' '.join(changed)})",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".fmt.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
