@@ -1,0 +1,120 @@
+"""The optimal (HiGHS) strategy: beats greedy where greedy is myopic, same rules, infeasibility named."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from alloc_helpers import amounts, cand, pol, texts, total_value
+from budgetpolicy.errors import AllocationError
+from budgetpolicy.model import Baseline, Caps, Reserve
+from budgetpolicy.pipeline.allocate import greedy_allocate
+from budgetpolicy.pipeline.optimal import optimal_allocate
+
+# a has the best value per cost (7/60 = 0.1167 > 5.5/50 = 0.11) but is all-or-nothing:
+# greedy takes a and 40 is left for nothing; b + c use the whole pool for 11.
+KNAPSACK = [cand("a", 60, 7), cand("b", 50, "5.5"), cand("c", 50, "5.5")]
+
+
+def test_greedy_is_suboptimal_and_optimal_is_better():
+    policy = pol(100, partial=False)
+    greedy = greedy_allocate(KNAPSACK, policy)
+    best = optimal_allocate(KNAPSACK, policy)
+    assert amounts(greedy) == {"a": D(60), "b": D(0), "c": D(0)}
+    assert total_value(greedy, KNAPSACK) == D(7)
+    assert amounts(best) == {"a": D(0), "b": D(50), "c": D(50)}
+    assert total_value(best, KNAPSACK) == D(11)
+    assert best.summary.leftover == 0 and greedy.summary.leftover == D(40)
+    assert texts(best) == {
+        "a": "unfunded: not in the optimal selection at EV/cost 0.12 (rank 1)",
+        "b": "funded by the optimiser at EV/cost 0.11 (rank 2)",
+        "c": "funded by the optimiser at EV/cost 0.11 (rank 3)",
+    }
+    assert best.strategy == "optimal"
+
+
+def test_minimum_viable_funding_also_makes_greedy_myopic():
+    # greedy: a 100, b gets nothing (40 left < 50); optimal: a 90 + b 50 = 9 + 4.5 = 13.5 > 10.
+    cands = [cand("a", 100, 10), cand("b", 100, 9)]
+    policy = pol(140, min_viable=50)
+    assert total_value(greedy_allocate(cands, policy), cands) == D(10)
+    best = optimal_allocate(cands, policy)
+    assert amounts(best) == {"a": D(90), "b": D(50)}
+    assert total_value(best, cands) == D("13.5")
+    assert best.fundings["b"].explanation == ("partially funded (50 of 100) in the optimal split of the pool; "
+                                              "funded by the optimiser at EV/cost 0.09 (rank 2)")
+
+
+def test_optimal_honours_baselines_reserve_and_caps():
+    cands = [cand("s1", 100, 1), cand("s2", 100, 2), cand("e1", 200, 20, department="Eng"),
+             cand("st", 100, 5, kind="stretch", department="Eng")]
+    policy = pol(400, baselines=(Baseline("sales-core", D(150), department="Sales"),),
+                 reserve=Reserve(amount=D(50), release_unused=False), caps=Caps(per_department={"Eng": D(220)}))
+    r = optimal_allocate(cands, policy)
+    # Sales floor 150 from the general 350 (s2 100 + s1 50); e1 takes the other 200 (0.1 per unit);
+    # the Eng cap 220 leaves st 20, which only the held reserve can pay: 30 of the reserve stays unused.
+    assert amounts(r) == {"s1": D(50), "s2": D(100), "e1": D(200), "st": D(20)}
+    assert total_value(r, cands) == D("23.5")  # 0.5 + 2 + 20 + 1
+    assert r.summary.baselines == {"sales-core": D(150)}
+    assert r.sources["st"] == {"reserve": D(20)} and r.fundings["st"].step == "reserve"
+    assert (r.summary.reserve_used, r.summary.reserve_released, r.summary.leftover) == (D(20), D(0), D(30))
+    assert r.fundings["st"].explanation == ("capped by department cap Eng (220): 20 of 100; funded from the reserve")
+
+
+def test_infeasible_baseline_names_the_department_cap():
+    cands = [cand("x1", 60, 1, department="X"), cand("x2", 60, 1, department="X")]
+    policy = pol(1000, baselines=(Baseline("x-core", D(80), department="X"),), caps=Caps(per_department={"X": D(50)}))
+    with pytest.raises(AllocationError) as err:
+        optimal_allocate(cands, policy)
+    d = err.value.diagnostics[0]
+    assert d.code == "BP625"
+    assert d.location.key == "allocation.caps.per_department.X"
+    assert d.message == "optimal allocation is infeasible: baseline 'x-core' (80) cannot be met under department cap X (50)"
+
+
+def test_infeasible_baseline_names_all_or_nothing_funding():
+    cands = [cand("s", 60, 1)]
+    policy = pol(1000, partial=False, baselines=(Baseline("s", D(50), department="Sales"),),
+                 caps=Caps(per_kind={"training": D(55)}))
+    with pytest.raises(AllocationError) as err:
+        optimal_allocate(cands, policy)
+    d = err.value.diagnostics[0]
+    assert (d.code, d.location.key) == ("BP625", "allocation.partial")
+    assert "all-or-nothing funding (partial = false)" in d.message
+
+
+def test_a_baseline_is_bounded_by_what_its_group_can_take():
+    cands = [cand("s", 100, 1)]
+    policy = pol(1000, baselines=(Baseline("s", D(80), department="Sales"),), caps=Caps(per_initiative=D(30)))
+    # The per-initiative cap shrinks the group's request to 30, so the floor is bounded to 30: feasible.
+    r = optimal_allocate(cands, policy)
+    assert amounts(r) == {"s": D(30)} and r.summary.baselines == {"s": D(30)}
+
+
+def test_infeasible_baseline_names_the_minimum_viable_funding():
+    # The floor needs 50 of s, the kind cap allows 55, but s is worth funding only from 60 (60% of 100).
+    cands = [cand("s", 100, 1)]
+    policy = pol(1000, min_viable_share="0.6", baselines=(Baseline("s", D(50), department="Sales"),),
+                 caps=Caps(per_kind={"training": D(55)}))
+    with pytest.raises(AllocationError) as err:
+        optimal_allocate(cands, policy)
+    d = err.value.diagnostics[0]
+    assert (d.code, d.location.key) == ("BP625", "allocation.min_viable")
+    assert d.message.endswith("cannot be met under the minimum viable funding")
+
+
+def test_duals_give_the_marginal_value_of_the_pool_and_caps():
+    three = [cand("a", 100, 10), cand("b", 100, 5, department="Eng"), cand("c", 100, 1)]
+    r = optimal_allocate(three, pol(250, caps=Caps(per_department={"Eng": D(60)})), with_duals=True)
+    assert amounts(r) == {"a": D(100), "b": D(60), "c": D(90)}
+    # One more unit of pool funds 1 more of c (0.01); one more unit of Eng cap moves 1 from c to b.
+    assert r.duals["pool"] == D("0.01")
+    assert r.duals["department:Eng"] == D("0.04")
+    assert greedy_allocate(three, pol(250)).duals == {}
+
+
+def test_optimal_with_nothing_to_fund():
+    r = optimal_allocate([cand("z", 0, 1)], pol(10))
+    assert amounts(r) == {"z": D(0)} and r.fundings["z"].step == "rank"
+    assert optimal_allocate([], pol(10)).summary.leftover == D(10)
