@@ -96,8 +96,9 @@ def csv_source(target: str, kind: str) -> Pairs:
                 rows.append((line, cells))
             line = reader.line_num + 1  # a quoted cell may span lines: the next row starts after them
     except csv.Error as exc:
-        raise DataError(f"malformed CSV: {exc}", Location(file=target, line=reader.line_num),
-                        hint="check the quotes on this line", code="BP403") from None
+        # Report where the broken record starts: an unclosed quote swallows the lines after it.
+        raise DataError(f"malformed CSV: {exc}", Location(file=target, line=line),
+                        hint="check the quotes in the row starting on this line", code="BP403") from None
     if not rows:
         raise DataError("file is empty", Location(file=target), code="BP404")
     header_line, header = rows[0]

@@ -342,11 +342,13 @@ _TYPE_NAMES = {"object": "a map", "array": "a list", "string": "text", "integer"
                "number": "a number", "boolean": "a boolean", "null": "null"}
 
 
-def schema_problems(record: Mapping[str, Any], kind: str, names: dict[tuple, str], problems: Problems) -> None:
+def schema_problems(record: Mapping[str, Any], kind: str, names: dict[tuple, str], problems: Problems,
+                    already: frozenset[str | None] = frozenset()) -> None:
+    """Schema violations, leaving out fields in ``already`` (reported while converting)."""
     seen: set[tuple[str | None, str]] = set()
     for error in sorted(_validator(kind).iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path]):
         for code, field, message, hint in _convert(error, names):
-            if (field, message) not in seen:
+            if (field, message) not in seen and field not in already:
                 seen.add((field, message))
                 problems.add(code, field, message, hint)
 

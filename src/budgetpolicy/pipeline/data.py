@@ -60,8 +60,8 @@ def _typed(record: Mapping[str, Any], kind: str, location: Location,
     nested, names = rec.normalise(record, kind, problems)
     typed = rec.coerce(nested, kind, names, problems, attribute_types)
     # Fields that failed to convert are left out of the schema check: one problem per field.
-    failed = {d.location.field for d in problems}
-    rec.schema_problems({k: v for k, v in typed.items() if k not in failed}, kind, names, problems)
+    failed = frozenset(d.location.field for d in problems)
+    rec.schema_problems(typed, kind, names, problems, failed)
     if problems:
         raise DataError(list(problems))
     return typed
@@ -138,6 +138,9 @@ def outcome_to_record(o: OutcomeReading) -> dict[str, Any]:
 def check_columns(columns: Iterable[str], kind: str, location: Location) -> None:
     """Header check for tabular sources (CSV, SQL): duplicate, unknown and missing columns, all at once."""
     columns = list(columns)
+    if len(columns) == 1 and ";" in columns[0]:
+        raise DataError("the header has one column: the file looks ';'-separated", location,
+                        hint="save it as comma-separated CSV", code="BP403")
     problems: list[Diagnostic] = []
     seen: set[str] = set()
     filled: set[str] = set()
@@ -149,8 +152,6 @@ def check_columns(columns: Iterable[str], kind: str, location: Location) -> None
         place = rec.classify_key(column, kind)
         if place is None:
             hint = rec.unknown_key_hint(column, kind)
-            if ";" in column and len(columns) == 1:
-                hint = "the file looks ';'-separated: save it as comma-separated CSV"
             problems.append(Diagnostic("BP412", f"unknown column '{column}'", location.evolve(field=column), hint))
         else:
             filled.add(place[0])

@@ -1,0 +1,30 @@
+"""Shared fixtures for the data-loading tests: the built-in registry and file writers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from budgetpolicy.plugins import Registry, get_plugin_manager
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TYPES = {"manager_nominated": "bool", "team_size": "number"}
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return Registry.build(get_plugin_manager(entry_points=False))
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write(name, text_or_bytes) -> path as str."""
+    def _write(name: str, content: str | bytes) -> str:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return str(path)
+    return _write
