@@ -73,7 +73,7 @@ def lookup(env: Mapping[str, Any], dotted: str) -> Any:
 
 def format_value(value: Any) -> str:
     if isinstance(value, Decimal):
-        return f"{value:,}" if value == value.to_integral_value() else f"{value.normalize():,f}"
+        return f"{value.normalize():,f}" if value else "0"
     if isinstance(value, (list, tuple)):
         return ", ".join(format_value(v) for v in value) or "none"
     if value is None:
@@ -132,7 +132,11 @@ def run_rules(rules: Sequence[CompiledRule], env: Mapping[str, Any], as_of: date
         else:
             fast_tracked = True
             reasons.append(Reason(rule.id, message))
-    outcome = "rejected" if rejected else "pending_approval" if roles else "approved"
+    if rejected:  # sign-offs are moot for a rejected initiative; the traces still show those rules fired
+        required = {cr.rule.id for cr in rules if cr.rule.effect == "require"}
+        return Approved("rejected", tuple(traces), (), tuple(flags),
+                        tuple(r for r in reasons if r.code not in required))
+    outcome = "pending_approval" if roles else "approved"
     return Approved(outcome, tuple(traces), tuple(roles), tuple(flags), tuple(reasons))
 
 

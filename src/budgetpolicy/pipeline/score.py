@@ -84,13 +84,14 @@ def score_initiative(criteria: Sequence[CompiledCriterion], initiative: Initiati
     expected_value = ZERO
     for cc in criteria:
         raw, detail = _call_scorer(cc, initiative)
-        raw = raw.quantize(quantum, ROUND_HALF_EVEN)
-        weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN)
+        # Quantize for a fixed precision, normalize so 0.250000 prints as 0.25 (equal either way).
+        raw = raw.quantize(quantum, ROUND_HALF_EVEN).normalize()
+        weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN).normalize()
         total += weighted
         if cc.criterion.scorer == "expected_value":
             expected_value += raw
         lines.append(ScoreLine(cc.criterion.id, cc.criterion.scorer, cc.weight, raw, weighted, detail))
-    return Scored(tuple(lines), total, expected_value)
+    return Scored(tuple(lines), total.normalize(), expected_value.normalize())
 
 
 def _call_scorer(cc: CompiledCriterion, initiative: Initiative) -> tuple[Decimal, str]:
