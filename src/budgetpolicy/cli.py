@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": ("budgetpolicy.commands.plugins", "list installed plugins: versions, hooks, what each registers"),
     "test": ("budgetpolicy.commands.test", "run the policy tests kept beside policies ([[tests]], NAME_test.toml)"),
     "fmt": ("budgetpolicy.commands.fmt", "format policy files canonically (comments kept); --check for CI"),
+    "init": ("budgetpolicy.commands.init", "scaffold a policy repository: starter policy, tests, schemas, pre-commit"),
 }
 
 
