@@ -22,6 +22,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("budgetpolicy.commands.validate", "check policy files: schema, semantics, expressions, plugins"),
     "evaluate": ("budgetpolicy.commands.evaluate", "run a funding cycle: score, approve, allocate"),
+    "review": ("budgetpolicy.commands.review", "run a quarterly review: calibrate, reallocate, sunset"),
     "explain": ("budgetpolicy.commands.explain", "explain one initiative's decision: every score and rule"),
     "ledger": ("budgetpolicy.commands.ledger", "verify, export or show the hash-chained decision ledger"),
     "plugins": ("budgetpolicy.commands.plugins", "list installed plugins: versions, hooks, what each registers"),

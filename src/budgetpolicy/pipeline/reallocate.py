@@ -57,12 +57,19 @@ class Position:
     planned: Decimal
     allocation: Decimal
     start: int
-    rank_value: Decimal | None = None  # expected value / cost from the plan
+    expected_value: Decimal | None = None  # from the plan's decision
     score: Decimal = ZERO
     spent: Decimal = ZERO
     scaled: Decimal = ZERO
     released: Decimal = ZERO
     received: Decimal = ZERO
+
+    @property
+    def rank_value(self) -> Decimal | None:
+        """The plan's ranking: expected value per unit of cost (None when it cannot be ranked)."""
+        if self.expected_value is None or self.initiative.cost <= 0:
+            return None
+        return self.expected_value / self.initiative.cost
 
     @property
     def unspent(self) -> Decimal:
@@ -170,8 +177,8 @@ def redistribute(total: Decimal, book: Sequence[Position], realisations: Mapping
         pos.planned = amount  # scale-ups are measured against the first funding it got
         pos.start = max(pos.start, quarter + 1)  # it starts next quarter at the earliest
         grant(pos, amount, "next_ranked",
-              f"next-ranked unfunded initiative (rank {rank} by expected value per cost, "
-              f"{pos.rank_value}): funded {amount} of {cost}")
+              f"next-ranked unfunded initiative (rank {rank} by expected value per cost: "
+              f"{pos.expected_value} for {cost}): funded {amount} of {cost}")
 
     proven = [p for p in book if p.status == "active" and p.initiative.id in realisations
               and realisations[p.initiative.id].value is not None
@@ -183,7 +190,7 @@ def redistribute(total: Decimal, book: Sequence[Position], realisations: Mapping
     for pos in proven:
         value = realisations[pos.initiative.id].value
         assert value is not None
-        headroom = max(settings.scale_max_share * pos.planned - pos.scaled, ZERO)
+        headroom = max(settings.scale_max_share * pos.planned - pos.scaled, ZERO).quantize(CENT, ROUND_DOWN)
         amount = _floor(min(headroom, left, _cap_room(pos, book, caps)), unit)
         why = (f"proven: realisation {value} >= scale_above {settings.scale_above}; may grow by up to "
                f"{headroom} more ({settings.scale_max_share} x planned {pos.planned})")

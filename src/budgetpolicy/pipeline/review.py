@@ -214,12 +214,10 @@ def _open_book(initiatives: Sequence[Initiative], decisions: dict[str, Decision]
             status = "sunset"
         else:
             status = "ineligible"
-        rank_value = None
-        if decision is not None and initiative.cost > 0:
-            rank_value = decision.expected_value / initiative.cost
         start = starts.get(initiative.id)
         book[initiative.id] = Position(initiative, status, amount, amount, first if start is None else start,
-                                       rank_value, decision.score if decision is not None else ZERO)
+                                       decision.expected_value if decision is not None else None,
+                                       decision.score if decision is not None else ZERO)
     return book
 
 
