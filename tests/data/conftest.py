@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from budgetpolicy.plugins import Registry, get_plugin_manager
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-TYPES = {"manager_nominated": "bool", "team_size": "number"}
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 
 import jsonschema
 import pytest
-from conftest import FIXTURES, TYPES
+from data_helpers import FIXTURES, TYPES
 
 from budgetpolicy.errors import DataError, Location
 from budgetpolicy.model import Initiative
