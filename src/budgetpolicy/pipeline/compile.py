@@ -19,7 +19,8 @@ from attrs import evolve, field, frozen
 from budgetpolicy.canonical import sha256_hex, to_jsonable
 from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
 from budgetpolicy.expr import FunctionSpec, function_specs
-from budgetpolicy.model import Decision, FrozenMap, Funding, Initiative, Policy, Provenance, frozen_map
+from budgetpolicy.model import (AllocationPolicy, Decision, FrozenMap, Funding, Initiative, Policy, Provenance,
+                               frozen_map)
 from budgetpolicy.pipeline.approve import CompiledRule, compile_rules, run_rules
 from budgetpolicy.pipeline.narrative import narrative
 from budgetpolicy.pipeline.score import CompiledCriterion, compile_scoring, score_initiative
@@ -37,6 +38,8 @@ class EvaluationContext:
     calibration: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
     # Extra pool for what-if runs (+/-); the policy's pool is unchanged.
     pool_delta: Decimal = Decimal(0)
+    # Compute counterfactuals for rejected / pending / deferred decisions (benchmarks turn it off).
+    explain: bool = True
 
 
 @frozen
@@ -112,6 +115,8 @@ class CompiledPolicy:
         allocation = None
         if self.policy.allocation is not None:
             decisions, allocation = self._allocate(initiatives, decisions, context)
+        if context.explain:
+            decisions = self._counterfactuals(initiatives, decisions, context)
         plugins = self.registry.plugin_versions()
         policy_sha = self.policy.source.sha256 if self.policy.source else sha256_hex(to_jsonable(self.policy))
         stamp = context.evaluated_at.isoformat()
@@ -126,21 +131,23 @@ class CompiledPolicy:
             final.append(decision)
         return Evaluation(self.policy, context, tuple(final), allocation)
 
+    def _counterfactuals(self, initiatives: Sequence[Initiative], decisions: list[Decision],
+                         context: EvaluationContext) -> list[Decision]:
+        if all(d.outcome == "approved" for d in decisions):
+            return decisions
+        from budgetpolicy.pipeline.counterfactual import explain_outcomes
+
+        settings = allocation_settings(self.policy, context)
+        candidates = allocation_candidates(initiatives, decisions, settings) if settings is not None else None
+        return explain_outcomes(self, initiatives, decisions, context, candidates, settings)
+
     def _allocate(self, initiatives: Sequence[Initiative], decisions: list[Decision],
                   context: EvaluationContext) -> tuple[list[Decision], Any]:
-        from budgetpolicy.pipeline.allocate import Candidate, allocate
+        from budgetpolicy.pipeline.allocate import allocate
 
-        settings = self.policy.allocation
+        settings = allocation_settings(self.policy, context)
         assert settings is not None
-        if context.pool_delta:
-            settings = evolve(settings, pool=settings.pool + context.pool_delta)
-        eligible = ("approved", "pending_approval")
-        candidates = [
-            Candidate(id=i.id, cost=i.cost, value=d.expected_value if settings.value == "expected_value" else d.score,
-                      score=d.score, kind=i.kind, department=i.department, role=i.role, pilot=i.pilot,
-                      priorities=i.priorities)
-            for i, d in zip(initiatives, decisions) if d.outcome in eligible
-        ]
+        candidates = allocation_candidates(initiatives, decisions, settings)
         result = allocate(candidates, settings, self.registry)
         out: list[Decision] = []
         for d in decisions:
@@ -151,6 +158,28 @@ class CompiledPolicy:
             outcome = d.outcome if funding.amount > 0 else "deferred"
             out.append(evolve(d, funding=funding, outcome=outcome))
         return out, result
+
+
+def allocation_settings(policy: Policy, context: EvaluationContext) -> AllocationPolicy | None:
+    """The policy's allocation settings with the context's what-if pool change applied."""
+    settings = policy.allocation
+    if settings is not None and context.pool_delta:
+        settings = evolve(settings, pool=settings.pool + context.pool_delta)
+    return settings
+
+
+def allocation_candidates(initiatives: Sequence[Initiative], decisions: Sequence[Decision],
+                          settings: AllocationPolicy) -> list[Any]:
+    """One allocation Candidate per approved or pending (or, after allocation, deferred) initiative."""
+    from budgetpolicy.pipeline.allocate import Candidate
+
+    eligible = ("approved", "pending_approval", "deferred")
+    return [
+        Candidate(id=i.id, cost=i.cost, value=d.expected_value if settings.value == "expected_value" else d.score,
+                  score=d.score, kind=i.kind, department=i.department, role=i.role, pilot=i.pilot,
+                  priorities=i.priorities)
+        for i, d in zip(initiatives, decisions) if d.outcome in eligible
+    ]
 
 
 def _calibrate(policy: Policy, initiative: Initiative,
