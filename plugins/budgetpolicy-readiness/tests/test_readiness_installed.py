@@ -112,7 +112,7 @@ def test_cli_evaluate_from_csv_explains_the_readiness_score():
                  "--format", "json", pinned="readiness")
     assert result.returncode == 0, result.stderr
     first, second = json.loads(result.stdout)["decisions"]
-    assert [(s["criterion"], s["raw"]) for s in first["scores"]] == [("value", "0.300000"), ("readiness", "0.740000")]
+    assert [(s["criterion"], s["raw"]) for s in first["scores"]] == [("value", "0.3"), ("readiness", "0.74")]
     assert "readiness 0.74" in first["narrative"]
     assert ["readiness", "0.1.0"] in first["provenance"]["plugins"]  # the plugin's version is recorded
     # S-2 from CSV: no mentor, agility 1 -> 0.28 (text attributes are converted by the scorer)
