@@ -116,6 +116,6 @@ def test_cli_evaluate_from_csv_explains_the_readiness_score():
     assert "readiness 0.74" in first["narrative"]
     assert ["readiness", "0.1.0"] in first["provenance"]["plugins"]  # the plugin's version is recorded
     # S-2 from CSV: no mentor, agility 1 -> 0.28 (text attributes are converted by the scorer)
-    assert second["outcome"] == "rejected" and second["scores"][1]["raw"] == "0.280000"
+    assert second["outcome"] == "rejected" and second["scores"][1]["raw"] == "0.28"
     blocked = cli("-p", "no:readiness", "evaluate", "--policy", str(POLICY), "--initiatives", csv)
     assert blocked.returncode != 0 and "BP508" in blocked.stderr and "Traceback" not in blocked.stderr
