@@ -285,3 +285,16 @@ def test_bad_outcome_values(registry, write):
         load_outcomes(write("o.csv", OUT + "A1,2026-Q5,1.5,x\n"), registry)
     assert sorted(where(d) for d in info.value.diagnostics) == [
         (2, "completion_rate", "BP414"), (2, "kpi.p", "BP420"), (2, "period", "BP415")]
+
+
+def test_toml_records_are_located_at_their_header_line(registry, write):
+    text = '[[initiatives]]\nid = "A"\ntitle = "t"\nkind = "training"\ndepartment = "D"\ncost = 1\n\n' \
+           '[[initiatives]]\nid = "B"\ntitle = "t"\nkind = "training"\ndepartment = "D"\ncost = nan\nheadcount = 0\n'
+    diags = fail(write("b.toml", text), registry)
+    assert [(d.location.line, d.location.key, d.location.field, d.code) for d in diags] == [
+        (8, "record 2", "cost", "BP420"), (8, "record 2", "headcount", "BP414")]
+
+
+def test_bad_map_keys_name_the_column(registry, write):
+    d = one(write("k.csv", "id,title,kind,department,cost,rating.Fit\nA1,x,training,Ops,1,3\n"), registry)
+    assert where(d) == (2, "rating.Fit", "BP415") and d.message == "'Fit' is not a valid key for ratings"

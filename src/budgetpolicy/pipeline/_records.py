@@ -220,7 +220,7 @@ def _parse_decimal_text(text: str) -> Decimal:
     shown = json.dumps(text, ensure_ascii=False)
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
         raise _Bad("BP420", f"{shown} has a thousands separator",
-                   f"write {text.replace(',', '')} (no separators; '.' is the decimal point)")
+                   f"write {text.replace(',', '')}: no separators, '.' is the decimal point")
     if re.fullmatch(r"[+-]?\d+,\d+", text):
         raise _Bad("BP420", f"{shown} uses ',' as the decimal point", f"write {text.replace(',', '.')}")
     if re.fullmatch(r"[-+]?\s*[$€£¥]\s*[\d.,]+|[\d.,]+\s*[$€£¥]", text):
@@ -364,10 +364,15 @@ def _field_name(path: tuple, names: dict[tuple, str]) -> str | None:
 def _convert(error: ValidationError, names: dict[tuple, str]) -> Iterator[tuple[str, str | None, str, str | None]]:
     path = tuple(error.absolute_path)
     field = _field_name(path, names)
-    item = f"item {path[1] + 1} " if len(path) >= 2 and isinstance(path[1], int) else ""
+    item = f"item {path[1] + 1}: " if len(path) >= 2 and isinstance(path[1], int) else ""
     sub = error.schema if isinstance(error.schema, Mapping) else {}
     inst, kind = error.instance, error.validator
-    if kind in ("anyOf", "oneOf"):
+    if "propertyNames" in error.relative_schema_path or "propertyNames" in error.schema_path:
+        # The instance is the offending key of a map; name the user's column for it.
+        shown = names.get((path[0], inst), f"{path[0]}.{inst}") if path else str(inst)
+        yield "BP415", shown, f"'{inst}' is not a valid key for {path[0] if path else 'the map'}", \
+            sub.get("description") or sub.get("title")
+    elif kind in ("anyOf", "oneOf"):
         branch = _best_branch(error)
         if branch is not None:
             yield from _convert(branch, names)
@@ -377,8 +382,9 @@ def _convert(error: ValidationError, names: dict[tuple, str]) -> Iterator[tuple[
     elif kind == "required":
         for key in error.validator_value:
             if key not in inst:
+                title = _schema_title(key, error)
                 yield "BP411", key, f"missing required field '{key}'", \
-                    f"add a '{key}' value ({_schema_title(key, error)})"
+                    f"add a '{key}' value" + (f" ({title})" if title != key else "")
     elif kind == "type":
         want = error.validator_value
         want = " or ".join(_TYPE_NAMES.get(w, w) for w in ([want] if isinstance(want, str) else want))
@@ -387,7 +393,7 @@ def _convert(error: ValidationError, names: dict[tuple, str]) -> Iterator[tuple[
         options = [str(o) for o in (error.validator_value if kind == "enum" else [error.validator_value])]
         hint = did_you_mean(inst, options) if isinstance(inst, str) else None
         yield "BP416", field, f"{item}{describe(inst)} is not a known {sub.get('title', 'value')}", \
-            (hint + "; " if hint else "") + f"one of: {', '.join(options)}"
+            (hint + " " if hint else "") + f"one of: {', '.join(options)}"
     elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
         yield "BP414", field, f"{item}must be {op} {error.validator_value}, got {inst}", sub.get("description")
@@ -398,8 +404,6 @@ def _convert(error: ValidationError, names: dict[tuple, str]) -> Iterator[tuple[
     elif kind == "uniqueItems":
         dupes = sorted({str(v) for v in inst if list(inst).count(v) > 1})
         yield "BP416", field, f"lists {', '.join(repr(d) for d in dupes)} more than once", "list each item once"
-    elif kind == "propertyNames":  # pragma: no cover - reported through the pattern branch below
-        yield "BP415", field, error.message, None
     else:
         yield "BP415", field, error.message, None
 
