@@ -76,6 +76,8 @@ def format_value(value: Any) -> str:
         return f"{value.normalize():,f}" if value else "0"
     if isinstance(value, (list, tuple)):
         return ", ".join(format_value(v) for v in value) or "none"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) or "none"
     if value is None:
         return "none"
     if isinstance(value, bool):
