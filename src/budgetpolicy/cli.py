@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "test": ("budgetpolicy.commands.test", "run the policy tests kept beside policies ([[tests]], NAME_test.toml)"),
     "fmt": ("budgetpolicy.commands.fmt", "format policy files canonically (comments kept); --check for CI"),
     "init": ("budgetpolicy.commands.init", "scaffold a policy repository: starter policy, tests, schemas, pre-commit"),
+    "report": ("budgetpolicy.commands.report", "write the portfolio report: Markdown or a self-contained HTML dashboard"),
 }
 
 

@@ -1,0 +1,163 @@
+"""The facts of a portfolio report, computed once from an evaluation (and a review), rendered twice.
+
+``portfolio(evaluation, initiatives, review=None)`` gathers everything the
+Markdown and HTML renderers show, as exact Decimals taken from the
+evaluation itself (decisions, allocation summary) so both formats state the
+same numbers the engine decided. Pure: no I/O, no clock.
+
+With a quarterly review (outcomes up to a period), ``quarters`` holds the
+forecast and realised lift per priority per quarter (sums over the
+initiatives read that quarter, from :mod:`budgetpolicy.pipeline.realise`) and
+``kpi_progress`` estimates each KPI's position: the baseline moved by the
+realised lifts of each initiative's latest reading, as a share of the gap to
+the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from attrs import frozen
+
+from budgetpolicy.model import Decision, Initiative, Policy
+
+ZERO = Decimal(0)
+FUNDED = ("approved", "pending_approval")
+
+
+@frozen
+class Bet:
+    """One initiative with its decision, for the report."""
+
+    initiative: Initiative
+    decision: Decision
+
+    @property
+    def allocated(self) -> Decimal:
+        return self.decision.allocation
+
+
+@frozen
+class QuarterLift:
+    period: str
+    priority: str
+    forecast: Decimal
+    realised: Decimal
+
+
+@frozen
+class KpiProgress:
+    priority: str
+    name: str
+    unit: str
+    baseline: Decimal
+    target: Decimal
+    current: Decimal  # baseline moved by the realised lift, in the KPI's own direction
+    share_of_gap: Decimal  # realised lift / gap, 0..1 (rounded to 4 places)
+
+
+@frozen
+class Portfolio:
+    policy: Policy
+    evaluated_at: str
+    bets: tuple[Bet, ...]
+    summary: Any  # pipeline.allocate.AllocationSummary, or None when the policy does not allocate
+    requested: Decimal
+    counts: tuple[tuple[str, int], ...]
+    quarters: tuple[QuarterLift, ...] = ()
+    kpi_progress: tuple[KpiProgress, ...] = ()
+    period: str | None = None
+
+    def with_outcome(self, *outcomes: str) -> list[Bet]:
+        return [b for b in self.bets if b.decision.outcome in outcomes]
+
+    @property
+    def funded(self) -> list[Bet]:
+        """Approved and pending bets, most money first (then id, for a stable order)."""
+        return sorted(self.with_outcome(*FUNDED), key=lambda b: (-b.allocated, b.initiative.id))
+
+    @property
+    def allocated(self) -> Decimal:
+        return self.summary.allocated if self.summary is not None else ZERO
+
+    @property
+    def funded_expected_value(self) -> Decimal:
+        return sum((b.decision.expected_value for b in self.funded if b.allocated > 0), ZERO)
+
+
+def portfolio(evaluation: Any, initiatives: Sequence[Initiative], review: Any = None) -> Portfolio:
+    by_id = {i.id: i for i in initiatives}
+    bets = tuple(Bet(by_id[d.initiative_id], d) for d in evaluation.decisions)
+    counts: dict[str, int] = {}
+    for d in evaluation.decisions:
+        counts[d.outcome] = counts.get(d.outcome, 0) + 1
+    order = ("approved", "pending_approval", "deferred", "rejected", "sunset")
+    summary = evaluation.allocation.summary if evaluation.allocation is not None else None
+    quarters: tuple[QuarterLift, ...] = ()
+    progress: tuple[KpiProgress, ...] = ()
+    if review is not None:
+        quarters = quarter_lifts(review)
+        progress = kpi_progress(evaluation.policy, review)
+    return Portfolio(
+        policy=evaluation.policy, evaluated_at=evaluation.context.evaluated_at.isoformat(), bets=bets,
+        summary=summary, requested=sum((i.cost for i in initiatives), ZERO),
+        counts=tuple((k, counts[k]) for k in order if k in counts), quarters=quarters, kpi_progress=progress,
+        period=getattr(review, "period", None),
+    )
+
+
+def _realisations(review: Any) -> list[Any]:
+    out = [r for quarter in review.history for r in quarter.realisations]
+    return out + list(review.realisations)
+
+
+def quarter_lifts(review: Any) -> tuple[QuarterLift, ...]:
+    totals: dict[tuple[str, str], list[Decimal]] = {}
+    for realisation in _realisations(review):
+        for k in realisation.kpis:
+            if k.forecast is None or k.realised is None:
+                continue
+            entry = totals.setdefault((realisation.period, k.priority), [ZERO, ZERO])
+            entry[0] += k.forecast
+            entry[1] += k.realised
+    return tuple(QuarterLift(period, priority, f, r) for (period, priority), (f, r) in sorted(totals.items()))
+
+
+def kpi_progress(policy: Policy, review: Any) -> tuple[KpiProgress, ...]:
+    latest: dict[tuple[str, str], tuple[str, Decimal]] = {}  # (initiative, priority) -> (period, lift)
+    for realisation in _realisations(review):
+        for k in realisation.kpis:
+            if k.realised is None:
+                continue
+            key = (realisation.initiative_id, k.priority)
+            if key not in latest or latest[key][0] <= realisation.period:
+                latest[key] = (realisation.period, k.realised)
+    out = []
+    for p in policy.priorities:
+        lift = sum((lift for (_, pid), (_, lift) in latest.items() if pid == p.id), ZERO)
+        gap = p.kpi.gap
+        share = min(Decimal(1), max(ZERO, lift / gap)).quantize(Decimal("0.0001")) if gap > 0 else ZERO
+        current = p.kpi.baseline + lift if p.kpi.direction == "higher" else p.kpi.baseline - lift
+        out.append(KpiProgress(p.id, p.name, p.kpi.unit, p.kpi.baseline, p.kpi.target, current, share))
+    return tuple(out)
+
+
+def money(value: Decimal | None) -> str:
+    """Amounts as the engine holds them, with thousands separators (exact: no rounding)."""
+    return "" if value is None else f"{value:,}"
+
+
+def number(value: Decimal | None) -> str:
+    """A score or ratio without trailing zeros (0.523600 -> 0.5236); the value is unchanged."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def rule_in_words(rule: Any) -> str:
+    effect = {"reject": "reject", "require": f"require sign-off by **{rule.role}**", "flag": "flag",
+              "approve": "approve (fast track)"}[rule.effect]
+    return f"{effect} when `{rule.condition}`: {rule.message}"
