@@ -76,12 +76,15 @@ def test_horizon_passed_without_reaching_the_target():
                         "below the target 1")
 
 
-def test_horizon_passed_with_the_target_met_or_a_lower_threshold():
+def test_horizon_passed_with_the_target_met_or_never_measured():
     met = [reading("B2", "2026-Q1", {"win-rate": "1"}), reading("B2", "2026-Q2", {"win-rate": "2"})]
     assert run(met, "2026-Q2", criteria=(HORIZON,)).sunsets == ()
-    almost = [reading("B2", "2026-Q2", {"win-rate": "1.6"})]
-    lenient = SunsetCriterion("horizon-over", "horizon_passed", D("0.75"))
-    assert run(almost, "2026-Q2", criteria=(lenient,)).sunsets == ()
+    # an earlier good quarter does not count: the latest realisation decides
+    fell = [reading("B2", "2026-Q1", {"win-rate": "2"}), reading("B2", "2026-Q2", {"win-rate": "1.9"})]
+    assert [s.numbers["latest"] for s in run(fell, "2026-Q2", criteria=(HORIZON,)).sunsets] == [D("0.9500")]
+    unread = [reading("A1", "2026-Q2", {"win-rate": "2"})]
+    (s,) = run(unread, "2026-Q2", criteria=(HORIZON,)).sunsets
+    assert (s.initiative_id, s.numbers["latest"]) == ("B2", "none (never measured)")
 
 
 def test_first_matching_criterion_wins_and_sunset_releases_unspent():

@@ -11,9 +11,10 @@ released (a sunset initiative's unspent funds are released the same quarter).
   streak; that is what ``no_measurement`` is for.
 - ``no_measurement`` (quarters N): none of the last N quarters (all on or
   after the start) has a reading for the initiative.
-- ``horizon_passed`` (threshold T, default 1): the horizon ends in quarter
-  ``start + horizon - 1``; from the review of that quarter on, an initiative
-  whose latest realisation is below T (or that was never measured) is sunset.
+- ``horizon_passed``: the horizon ends in quarter ``start + horizon - 1``;
+  from the review of that quarter on, an initiative whose latest realisation
+  is below 1 (its forecast lift not reached) or that was never measured is
+  sunset. It takes no threshold (the validator warns, BP219).
 
 Each sunset carries the criterion id, its kind, ``numbers`` (the values that
 triggered it), ``detail`` (a built-in sentence with those numbers) and
@@ -112,7 +113,7 @@ def _numbers(criterion: SunsetCriterion, quarter: int, start: int, horizon: int,
         end = start + horizon - 1
         if quarter < end:
             return None
-        target = criterion.threshold if criterion.threshold is not None else ONE
+        target = ONE  # the target is the forecast lift itself
         values = [measured[q].value for q in sorted(measured) if measured[q].value is not None]
         latest = values[-1] if values else None
         if latest is not None and latest >= target:
