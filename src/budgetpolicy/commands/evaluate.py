@@ -23,6 +23,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-invalid", action="store_true",
                         help="report invalid rows on stderr and evaluate the rest (never silent)")
     parser.add_argument("--ledger", metavar="FILE", help="append every decision to this ledger (SQLite)")
+    parser.add_argument("--what-if-pool", metavar="DELTA",
+                        help="also show what a pool change (e.g. +50000 or -20000) would fund or drop, in order")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,13 +50,26 @@ def run(args: argparse.Namespace) -> int:
         count = record_evaluation(args.ledger, evaluation, initiatives)
         warn(f"ledger: appended {count} decision(s) to {args.ledger}")
     costs = {i.id: i.cost for i in initiatives}
+    what_if = _what_if(args, compiled, initiatives, evaluation)
     if args.format == "json":
-        emit(args, evaluation_json(evaluation))
+        text = evaluation_json(evaluation)
+        if what_if is not None:
+            import json
+
+            from budgetpolicy.canonical import pretty_json
+            from budgetpolicy.pipeline.whatif import what_if_json
+
+            text = pretty_json({**json.loads(text), "what_if": what_if_json(what_if)})
+        emit(args, text)
     elif args.format == "csv":
         emit(args, decisions_csv(evaluation.decisions, costs))
+        if what_if is not None:
+            warn(_what_if_text(what_if, evaluation, initiatives).rstrip("\n"))
     else:
         text = decisions_table(evaluation.decisions, costs)
         text += "\n" + summary_text(evaluation) + "\n"
+        if what_if is not None:
+            text += "\n" + _what_if_text(what_if, evaluation, initiatives)
         emit(args, text)
     if skipped:
         warn(f"{len(skipped)} invalid row(s) skipped (see above)")
@@ -73,3 +88,32 @@ def summary_text(evaluation) -> str:
         lines.append(f"pool {policy.currency} {s.pool:,}: allocated {s.allocated:,}, left {s.leftover:,}; "
                      f"reserve {s.reserve_amount:,} (used {s.reserve_used:,}, released {s.reserve_released:,})")
     return "\n".join(lines)
+
+
+def _what_if(args: argparse.Namespace, compiled, initiatives, evaluation):
+    """The --what-if-pool comparison, or None when not asked for."""
+    if not args.what_if_pool:
+        return None
+    from decimal import Decimal, InvalidOperation
+
+    from budgetpolicy.errors import Location, UsageError
+    from budgetpolicy.pipeline.whatif import what_if_pool
+
+    text = args.what_if_pool.replace(",", "").replace("_", "")
+    try:
+        delta = Decimal(text)
+    except InvalidOperation:
+        delta = Decimal("NaN")
+    if not delta.is_finite():
+        raise UsageError(f"--what-if-pool '{args.what_if_pool}' is not an amount", Location(key="--what-if-pool"),
+                         hint="e.g. --what-if-pool +50000 or --what-if-pool=-20000")
+    if compiled.policy.allocation is None:
+        raise UsageError("--what-if-pool needs a policy with an [allocation] section", Location(key="--what-if-pool"))
+    return what_if_pool(compiled, initiatives, evaluation, delta)
+
+
+def _what_if_text(what_if, evaluation, initiatives) -> str:
+    from budgetpolicy.pipeline.whatif import what_if_text
+
+    return what_if_text(what_if, evaluation.policy.currency, {i.id: i.title for i in initiatives})
+
