@@ -1,0 +1,86 @@
+"""Effective dates: a rule applies only on as-of dates inside its range; the policy only inside its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from budgetpolicy.api import evaluate, open_policy
+from budgetpolicy.errors import PolicyLoadError
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+POLICY = str(HERE / "fixtures" / "counterfactual.toml")
+DATA = str(HERE / "fixtures" / "counterfactual.initiatives.csv")
+AT = dt.datetime(2026, 1, 15, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def compiled():
+    return open_policy(POLICY)
+
+
+def _summit(compiled, day):
+    return evaluate(compiled, DATA, evaluated_at=AT, as_of=day).decision("F")
+
+
+def _trace(decision, rule_id):
+    return next(t for t in decision.rules if t.rule_id == rule_id)
+
+
+@pytest.mark.parametrize("day, outcome, status", [
+    (dt.date(2026, 2, 28), "approved", "not_in_force"),   # the day before effective_from
+    (dt.date(2026, 3, 1), "rejected", "fired"),           # effective_from is inclusive
+    (dt.date(2026, 3, 2), "rejected", "fired"),           # the day after
+    (dt.date(2026, 5, 31), "rejected", "fired"),          # effective_until is inclusive
+    (dt.date(2026, 6, 1), "approved", "not_in_force"),    # the day after effective_until
+])
+def test_rule_boundary(compiled, day, outcome, status):
+    d = _summit(compiled, day)
+    assert d.outcome == outcome
+    assert _trace(d, "spring-freeze").status == status
+    assert d.provenance.as_of == day.isoformat()
+
+
+def test_not_in_force_trace_says_why(compiled):
+    assert _trace(_summit(compiled, dt.date(2026, 2, 28)), "spring-freeze").message == (
+        "not in force on 2026-02-28: effective from 2026-03-01")
+    assert _trace(_summit(compiled, dt.date(2026, 6, 1)), "spring-freeze").message == (
+        "not in force on 2026-06-01: expired 2026-05-31")
+
+
+def test_without_as_of_every_rule_applies(compiled):
+    assert evaluate(compiled, DATA, evaluated_at=AT).decision("F").outcome == "rejected"
+
+
+def test_policy_not_in_force(compiled):
+    with pytest.raises(PolicyLoadError) as err:
+        evaluate(compiled, DATA, evaluated_at=AT, as_of=dt.date(2027, 1, 1))
+    assert err.value.diagnostics[0].code == "BP231"
+
+
+def _explain(*args):
+    return subprocess.run([sys.executable, "-m", "budgetpolicy", "explain", "-P", POLICY, "-i", DATA, *args],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_explain_cli_shows_rule_in_force_and_counterfactuals():
+    run = _explain("F", "--as-of", "2026-02-28", "--evaluated-at", "2026-01-15T00:00:00+00:00")
+    assert run.returncode == 0, run.stderr
+    assert "Decision: approved" in run.stdout
+    assert "not in force on 2026-02-28: effective from 2026-03-01" in run.stdout
+    run = _explain("A", "--evaluated-at", "2026-01-15T00:00:00+00:00")
+    assert run.returncode == 0, run.stderr
+    assert "What would change the answer\n  - would pass the score gate with feasibility >= 3\n" in run.stdout
+    run = _explain("C", "--format", "json", "--evaluated-at", "2026-01-15T00:00:00+00:00")
+    assert '"would need no finance sign-off if cost <= 49,999"' in run.stdout
+
+
+def test_explain_cli_policy_not_in_force():
+    run = _explain("A", "--as-of", "2025-12-31")
+    assert run.returncode == 2
+    assert "BP231" in run.stderr and "2025-12-31" in run.stderr
