@@ -155,7 +155,7 @@ class CompiledPolicy:
             if funding is None:
                 out.append(d)
                 continue
-            outcome = d.outcome if funding.amount > 0 else "deferred"
+            outcome = "deferred" if funding.step == "unfunded" else d.outcome
             out.append(evolve(d, funding=funding, outcome=outcome))
         return out, result
 
