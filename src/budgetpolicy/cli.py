@@ -38,21 +38,50 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from budgetpolicy.plugins import engine_version
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked (importlib.metadata is slow to load)."""
 
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from budgetpolicy.plugins import engine_version
+
+        parser.exit(0, f"budgetpolicy {engine_version()}\n")
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser. With ``argv``, only the command it names is configured: importing every command
+    module (and what they import) would cost ``--help`` and ``validate`` most of their start-up time."""
     parser = _Parser(prog="budgetpolicy", description="Rules-driven policy engine for development budgets.")
-    parser.add_argument("--version", action="version", version=f"budgetpolicy {engine_version()}")
+    parser.add_argument("--version", action=_Version)
     parser.add_argument("-p", dest="plugin_opts", action="append", default=[], metavar="NAME",
                         help="load plugin NAME even when pinned out; -p no:NAME blocks it (repeatable)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    wanted = None if argv is None else _command_name(argv)
     for name, (module_name, help_text) in COMMANDS.items():
+        if argv is not None and name != wanted:
+            sub.add_parser(name, help=help_text, description=help_text)
+            continue
         module = importlib.import_module(module_name)
         p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
         module.configure(p)
         p.set_defaults(func=module.run)
     parser.set_defaults(_subparsers=sub)
     return parser
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The sub-command ``argv`` names: its first positional argument (``-p NAME`` takes a value)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "-p":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def plugin_selection(args: argparse.Namespace) -> tuple[list[str], list[str]]:
@@ -65,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from budgetpolicy.errors import BudgetPolicyError, UsageError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    parser = build_parser(argv)
     try:
         _add_plugin_commands(parser, argv)
         args = parser.parse_args(argv)
@@ -96,15 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _add_plugin_commands(parser: argparse.ArgumentParser, argv: list[str]) -> None:
     """Let plugins add sub-commands, but only scan entry points when a command is unknown."""
-    first, skip = None, False
-    for arg in argv:
-        if skip:
-            skip = False
-        elif arg == "-p":
-            skip = True
-        elif not arg.startswith("-"):
-            first = arg
-            break
+    first = _command_name(argv)
     if first is None or first in COMMANDS:
         return
     from budgetpolicy.plugins import get_plugin_manager

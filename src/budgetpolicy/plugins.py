@@ -9,6 +9,7 @@ pins which installed plugins load, for reproducible runs and tests;
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Callable, Iterable
@@ -126,6 +127,7 @@ def plugin_version(pm: pluggy.PluginManager, plugin: Any) -> str:
     return engine_version()
 
 
+@functools.cache  # metadata.version scans sys.path each time; provenance asks once per decision
 def engine_version() -> str:
     try:
         return metadata.version("budgetpolicy")

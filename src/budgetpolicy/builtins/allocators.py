@@ -7,7 +7,8 @@ caps and minimum viable rules (see ``docs/allocation.md``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from budgetpolicy.hookspecs import hookimpl
 
@@ -15,7 +16,14 @@ from budgetpolicy.hookspecs import hookimpl
 @hookimpl
 def register_allocators(register: Callable[..., None]) -> None:
     from budgetpolicy.pipeline.allocate import greedy_allocate
-    from budgetpolicy.pipeline.optimal import optimal_allocate
 
     register("greedy", greedy_allocate, description="By value per cost, with baselines and reserve first")
     register("optimal", optimal_allocate, description="Maximise total value under the same constraints (HiGHS)")
+
+
+def optimal_allocate(candidates: Sequence[Any], policy: Any, **options: Any) -> Any:
+    """The HiGHS strategy, imported on first use: scipy takes about a second to import, and most
+    commands (``--help``, ``validate``, greedy evaluations) never solve anything."""
+    from budgetpolicy.pipeline.optimal import optimal_allocate as solve
+
+    return solve(candidates, policy, **options)
