@@ -1,0 +1,205 @@
+"""Replay: re-evaluate recorded decisions from their stored inputs (the audit stage's proof).
+
+Each ``decision`` record holds the initiative as the engine saw it, the
+outcomes used, the evaluation time and as-of date, and the sha256 of the
+policy version, whose text the ledger stores. Replay rebuilds those inputs,
+compiles the stored policy (or another version given by the caller) and
+evaluates again; against its own version every decision must come back
+identical, field for field (:mod:`budgetpolicy.audit.diff`, exact mode).
+
+Batches. Allocation depends on the whole portfolio, so decisions cannot be
+replayed one at a time: the records of one evaluation are replayed together.
+``record_evaluation`` appends an evaluation in one transaction, so its records
+are contiguous; a batch is a maximal run of consecutive decision records with
+the same kind, policy sha256, evaluation time and period, cut early when an
+initiative id repeats (the same evaluation run again). Two evaluations with
+the same policy and time over disjoint initiatives, appended back to back,
+cannot be told apart and would be replayed as one portfolio: record runs at
+distinct ``--evaluated-at`` times. Records stream from a cursor batch by batch,
+so memory is bounded by the largest batch (plus the differences found), not by
+the ledger.
+
+What the context is rebuilt from: ``evaluated_at`` and ``as_of`` from
+provenance, calibration factors from each decision's recorded calibration,
+counterfactuals on when any recorded decision of the batch carries some (a run
+without them gives none either way). A what-if ``pool_delta`` is not recorded:
+runs recorded with one do not reproduce.
+
+Modes. ``live`` re-scores with the scorer plugins installed now; a score that
+differs is traced to its criterion, scorer and plugin, with the plugin's
+recorded and installed versions. ``hermetic`` reuses each recorded scorer
+output (the ``ScoreLine``) wherever the criterion is unchanged (same id, scorer
+and parameters as in the recorded policy) and the initiative is the recorded
+one, so plugin upgrades cannot change the result; rules and allocation still
+run. Replay never calls decision sinks: a replay is not a new decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from attrs import define, evolve, field, frozen
+
+from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, compare
+from budgetpolicy.audit.ledger import Ledger, LedgerRecord
+from budgetpolicy.errors import LedgerError, Location
+from budgetpolicy.model import Initiative, Policy
+
+MODES = ("live", "hermetic")
+
+
+@frozen
+class Batch:
+    """The records of one recorded evaluation, in chain order."""
+
+    kind: str
+    policy_sha256: str
+    evaluated_at: str
+    period: str | None
+    records: tuple[LedgerRecord, ...]
+
+
+@define
+class ReplayReport:
+    """What a replay found. ``exact`` when every batch was replayed under its own recorded policy."""
+
+    ledger: str
+    mode: str
+    target: str | None  # None: each decision's own policy version; else the other policy's label
+    exact: bool
+    replayed: int = 0
+    batches: int = 0
+    changes: list[DecisionChange] = field(factory=list)
+    money: MoneyMoved = field(factory=MoneyMoved)
+    # Plugins whose installed version differs from the recorded one: name -> (recorded, installed).
+    plugin_drift: dict[str, tuple[str, str]] = field(factory=dict)
+    policies: dict[str, str] = field(factory=dict)  # sha256 -> "id version" of every policy replayed
+
+    @property
+    def reproduced(self) -> int:
+        return self.replayed - len(self.changes)
+
+
+def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
+    """Group consecutive decision records into evaluations (see the module docstring)."""
+    current: list[LedgerRecord] = []
+    ids: set[str] = set()
+    key: tuple[Any, ...] | None = None
+    for record in records:
+        if record.kind == "policy" or record.decision is None:
+            continue
+        this = (record.kind, record.policy_sha256, record.evaluated_at, record.period)
+        if current and (this != key or record.initiative_id in ids):
+            yield Batch(*key, tuple(current))  # type: ignore[misc]
+            current, ids = [], set()
+        key = this
+        current.append(record)
+        ids.add(record.initiative_id)
+    if current:
+        yield Batch(*key, tuple(current))  # type: ignore[misc]
+
+
+def open_ledger(path: str, *, verify: bool = True) -> Ledger:
+    """Open a ledger for replay, refusing one that fails verification."""
+    ledger = Ledger(path, create=False, readonly=True)
+    if verify:
+        report = ledger.verify()
+        if not report.ok:
+            ledger.close()
+            error = LedgerError(f"ledger failed verification at record {report.first_bad}: {report.problem}; "
+                                f"replay refused", Location(file=path), code=report.code or "BP810",
+                                hint=f"run 'budgetpolicy ledger verify {path}' and restore the file from a copy")
+            error.exit_code = 1  # type: ignore[attr-defined]  # like 'ledger verify': tampered is a finding
+            raise error
+    return ledger
+
+
+def decision_count(ledger: Ledger) -> int:
+    """Records to replay, from the head and the policy store (no table scan on a large ledger)."""
+    count, _ = ledger.head()
+    return count - len(ledger.find_policies())
+
+
+def replay(path: str, *, policy: Policy | None = None, mode: str = "live", registry: Any = None,
+           verify: bool = True, on_progress: Callable[[int, int], None] | None = None) -> ReplayReport:
+    """Replay every decision in the ledger at ``path``.
+
+    ``policy``: replay under this policy (a loaded Policy, e.g. from
+    ``api.load_policy_spec``) instead of each decision's own version.
+    ``on_progress(done, total)`` is called after each batch.
+    """
+    from budgetpolicy.audit._replayrun import BatchRunner
+
+    if mode not in MODES:
+        raise LedgerError(f"unknown replay mode '{mode}'", hint=f"use one of: {', '.join(MODES)}", code="BP840")
+    with open_ledger(path, verify=verify) as ledger:
+        runner = BatchRunner(ledger, policy, mode, registry)
+        exact = policy is None
+        label = None if policy is None else f"{policy.id} {policy.version}"
+        report = ReplayReport(path, mode, label, exact)
+        total = decision_count(ledger)
+        for batch in iter_batches(ledger.iter_records()):
+            initiatives, decisions, causes = runner.run(batch)
+            report.batches += 1
+            for record, initiative, decision in zip(batch.records, initiatives, decisions):
+                recorded = record.decision
+                assert recorded is not None
+                if not exact:
+                    before = Decimal((recorded.get("funding") or {}).get("amount", "0"))
+                    report.money.add(initiative, before, decision.allocation)
+                change = compare(recorded, decision, exact=exact, initiative_id=record.initiative_id,
+                                 seq=record.seq)
+                if change is not None:
+                    report.changes.append(evolve(change, causes=causes(record, decision)))
+            report.replayed += len(batch.records)
+            if on_progress is not None:
+                on_progress(report.replayed, total)
+        report.plugin_drift = runner.drift
+        report.policies = runner.labels
+    return report
+
+
+def rebuild_initiative(record: LedgerRecord, attribute_types: Any) -> Initiative:
+    """The initiative exactly as the engine saw it, from the record's input snapshot."""
+    from budgetpolicy.errors import DataError
+    from budgetpolicy.pipeline.data import apply_attribute_types, record_to_initiative
+
+    snapshot = record.payload.get("input")
+    where = Location(key=f"record {record.seq}", field="input")
+    if not isinstance(snapshot, dict):
+        raise LedgerError(f"record {record.seq} ({record.initiative_id}) has no input snapshot to replay",
+                          where, hint="only decisions recorded by 'evaluate --ledger' can be replayed",
+                          code="BP841")
+    try:
+        (initiative,) = apply_attribute_types([record_to_initiative(snapshot)], attribute_types)
+    except DataError as exc:
+        raise LedgerError(f"record {record.seq} ({record.initiative_id}): the input snapshot does not load: "
+                          f"{exc.diagnostics[0].message}", where, code="BP841",
+                          hint="the record was written by an incompatible budgetpolicy") from exc
+    return initiative
+
+
+def context_for(batch: Batch) -> Any:
+    """The evaluation context the batch was recorded with."""
+    from budgetpolicy.pipeline.compile import EvaluationContext
+
+    first = batch.records[0].payload
+    as_of = (first.get("provenance") or {}).get("as_of")
+    factors: dict[str, Decimal] = {}
+    explain = False
+    for record in batch.records:
+        decision = record.decision or {}
+        calibration = decision.get("calibration") or {}
+        if "group" in calibration and "factor" in calibration:
+            factors[str(calibration["group"])] = Decimal(calibration["factor"])
+        explain = explain or bool(decision.get("counterfactuals"))
+    try:
+        at = dt.datetime.fromisoformat(batch.evaluated_at)
+    except ValueError:
+        raise LedgerError(f"record {batch.records[0].seq}: evaluated_at '{batch.evaluated_at}' is not a timestamp",
+                          Location(key=f"record {batch.records[0].seq}"), code="BP841") from None
+    return EvaluationContext(evaluated_at=at, as_of=dt.date.fromisoformat(as_of) if as_of else None,
+                             calibration=factors, explain=explain)
