@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 demo: $(STAMP)
 	$(BIN)/budgetpolicy validate $(EXAMPLE_POLICY)
 	$(BIN)/budgetpolicy evaluate --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES)
+	$(BIN)/budgetpolicy review --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES) \
+	  --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q3
 
 # Headless Chromium checks the HTML report; installed from Debian's packages when missing.
 browser:
