@@ -55,8 +55,31 @@ def what_if_pool(compiled: Any, initiatives: Sequence[Initiative], base: Any, de
 
     context = evolve(base.context, pool_delta=base.context.pool_delta + delta, explain=False)
     # Text sources keep custom attributes as text; the same conversion api.evaluate applies (idempotent).
-    other = compiled.evaluate(apply_attribute_types(initiatives, compiled.policy.attributes), context)
-    return compare(base, other, delta)
+    typed = apply_attribute_types(initiatives, compiled.policy.attributes)
+    other = compiled.evaluate(typed, context)
+    what = compare(base, other, delta)
+    duals = _solver_duals(compiled, typed, other, context)
+    if duals:
+        what = evolve(what, marginal=marginal_values(duals, compiled.policy.currency, what.value_label))
+    return what
+
+
+def _solver_duals(compiled: Any, initiatives: Sequence[Initiative], evaluation: Any, context: Any) -> Mapping[str, Any]:
+    """Dual values of the optimal allocation at the what-if pool (empty for other strategies)."""
+    from budgetpolicy.pipeline.compile import allocation_candidates, allocation_settings
+
+    settings = allocation_settings(compiled.policy, context)
+    if settings is None or settings.strategy != "optimal":
+        return {}
+    if evaluation.allocation is not None and evaluation.allocation.duals:
+        return evaluation.allocation.duals
+    from budgetpolicy.pipeline.optimal import optimal_allocate
+
+    candidates = allocation_candidates(initiatives, evaluation.decisions, settings)
+    try:
+        return optimal_allocate(candidates, settings, with_duals=True).duals
+    except NotImplementedError:  # the solver strategy is not there yet: no marginal values to report
+        return {}
 
 
 def compare(base: Any, other: Any, delta: Decimal) -> WhatIf:
