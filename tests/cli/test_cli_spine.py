@@ -102,7 +102,7 @@ def test_validate_non_utf8(tmp_path):
 def test_validate_reports_every_problem_with_key_and_line(tmp_path):
     text = Path(POLICY).read_text(encoding="utf-8")
     text = text.replace('condition = "cost > 25000"', 'condition = "cots > 25000"')
-    text = text.replace("weight = 0.40\n", "wieght = 0.40\n", 1)
+    text = text.replace("weight = 0.4\n", "wieght = 0.4\n", 1)
     path = tmp_path / "p.toml"
     path.write_text(text, encoding="utf-8")
     result = run("validate", str(path))
