@@ -77,6 +77,7 @@ class ReplayReport:
     # Plugins whose installed version differs from the recorded one: name -> (recorded, installed).
     plugin_drift: dict[str, tuple[str, str]] = field(factory=dict)
     policies: dict[str, str] = field(factory=dict)  # sha256 -> "id version" of every policy replayed
+    currency: str = ""
 
     @property
     def reproduced(self) -> int:
@@ -159,6 +160,8 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
                 on_progress(report.replayed, total)
         report.plugin_drift = runner.drift
         report.policies = runner.labels
+        compiled = runner.target or next(iter(runner.compiled.values()), None)
+        report.currency = compiled.policy.currency if compiled is not None else ""
     return report
 
 
