@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "review": ("budgetpolicy.commands.review", "run a quarterly review: calibrate, reallocate, sunset"),
     "explain": ("budgetpolicy.commands.explain", "explain one initiative's decision: every score and rule"),
     "ledger": ("budgetpolicy.commands.ledger", "verify, export or show the hash-chained decision ledger"),
+    "replay": ("budgetpolicy.commands.replay", "re-evaluate recorded decisions: reproduce exactly, or under another policy"),
+    "diff": ("budgetpolicy.commands.diff", "impact of a policy change on initiatives: decisions, money moved, rule diff"),
     "plugins": ("budgetpolicy.commands.plugins", "list installed plugins: versions, hooks, what each registers"),
     "test": ("budgetpolicy.commands.test", "run the policy tests kept beside policies ([[tests]], NAME_test.toml)"),
     "fmt": ("budgetpolicy.commands.fmt", "format policy files canonically (comments kept); --check for CI"),
