@@ -153,3 +153,18 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path) -> None:
     assert other.returncode == 2 and other.stderr.count("\n") == 1 and "BP101" in other.stderr
     mode = cli("replay", "--ledger", str(path), "--mode", "psychic")
     assert mode.returncode == 2 and "invalid choice" in mode.stderr
+
+
+def test_a_snapshot_that_does_not_rebuild_the_input_is_refused(tmp_path: Path) -> None:
+    """A record whose stored input is not what the engine hashed (a buggy writer): BP842, not a silent pass."""
+    compiled = open_policy(str(SMALL_POLICY))
+    evaluation = evaluate(compiled, str(SMALL_INITIATIVES), evaluated_at=dt.datetime.fromisoformat(AT))
+    initiatives = {i.id: i for i in read_initiatives(str(SMALL_INITIATIVES), compiled.registry)}
+    wrong = evolve(initiatives["INI-A"], title="Not the bootcamp")
+    path = tmp_path / "audit.db"
+    with Ledger(path) as ledger:
+        ledger.record(compiled.policy, [entry_for_decision(evaluation.decision("INI-A"), wrong)])
+    with pytest.raises(LedgerError) as caught:
+        replay(str(path))
+    assert caught.value.diagnostics[0].code == "BP842"
+    assert "record 2 (INI-A)" in str(caught.value)

@@ -14,7 +14,6 @@ from typing import Any
 from attrs import evolve
 
 from budgetpolicy.audit.ledger import Ledger, LedgerRecord
-from budgetpolicy.canonical import sha256_hex, to_jsonable
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.model import Decision, Initiative, Policy
 
@@ -83,19 +82,19 @@ class BatchRunner:
         compiled = self.target or recorded
         context = context_for(batch)
         initiatives = [rebuild_initiative(r, compiled.policy.attributes) for r in batch.records]
-        if self.target is None:
-            self._check_inputs(batch.records, initiatives)
         self._note_drift(batch.records[0])
         if self.mode == "hermetic":
             compiled = self._hermetic(compiled, recorded, batch, initiatives, context)
         evaluation = compiled.evaluate(initiatives, context)
+        if self.target is None:  # the engine hashed each input again for provenance: compare, for free
+            self._check_inputs(batch.records, evaluation.decisions)
         return initiatives, evaluation.decisions, lambda r, d: self._causes(compiled, r, d)
 
     @staticmethod
-    def _check_inputs(records: Sequence[LedgerRecord], initiatives: Sequence[Initiative]) -> None:
-        for record, initiative in zip(records, initiatives):
+    def _check_inputs(records: Sequence[LedgerRecord], decisions: Sequence[Decision]) -> None:
+        for record, decision in zip(records, decisions):
             expected = ((record.decision or {}).get("provenance") or {}).get("input_sha256")
-            if expected and sha256_hex(to_jsonable(initiative)) != expected:
+            if expected and decision.provenance is not None and decision.provenance.input_sha256 != expected:
                 raise LedgerError(f"record {record.seq} ({record.initiative_id}): the input snapshot does not "
                                   f"rebuild the initiative the engine saw (input_sha256 differs)",
                                   Location(key=f"record {record.seq}", field="input"), code="BP842",
