@@ -65,14 +65,32 @@ def test_zero_change_says_so(acme):
 
 
 def test_duals_in_plain_words():
-    lines = marginal_values({"pool": D("0.0000012"), "cap:department:Engineering": D("0.0000004"),
-                             "baseline:sales-core": D("-0.0000003"), "cap:kind:conference": D(0)},
+    # Keys as pipeline/optimal.py names its constraints; a zero dual is a slack limit and says nothing.
+    lines = marginal_values({"pool": D("0.0000012"), "department:Engineering": D("0.0000004"),
+                             "baseline:sales-core": D("-0.0000003"), "kind:conference": D(0)},
                             "USD", "expected value")
     assert lines == (
         "baseline 'sales-core' is binding: each USD 1 of that floor costs 0.0000003 expected value per USD 1 elsewhere",
-        "cap department:Engineering is binding: raising it by USD 1 adds 0.0000004 expected value per USD 1",
+        "the Engineering department cap is binding: raising it by USD 1 adds 0.0000004 expected value per USD 1",
         "the pool is binding: one more USD 1 adds 0.0000012 expected value per USD 1",
     )
+
+
+def test_optimal_strategy_reports_the_marginal_value_of_the_pool(acme):
+    from attrs import evolve
+
+    from budgetpolicy.pipeline.compile import compile_policy
+
+    compiled, initiatives, _ = acme
+    policy = evolve(compiled.policy, allocation=evolve(compiled.policy.allocation, strategy="optimal"))
+    optimal = compile_policy(policy, compiled.registry)
+    base = evaluate(optimal, initiatives, evaluated_at=AT)
+    what = what_if_pool(optimal, initiatives, base, D(50000))
+    manual = evaluate(optimal, initiatives, evaluated_at=AT, pool_delta=D(50000))
+    assert {c.initiative_id: c.after for c in what.changes} == {
+        d.initiative_id: d.allocation for d in manual.decisions
+        if d.allocation != base.decision(d.initiative_id).allocation}
+    assert any(line.startswith("the pool is binding: one more USD 1 adds ") for line in what.marginal)
 
 
 def _cli(*args):

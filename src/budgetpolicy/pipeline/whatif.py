@@ -130,10 +130,12 @@ def marginal_values(duals: Mapping[str, Any], currency: str, label: str) -> tupl
         elif kind == "baseline":
             lines.append(f"baseline '{name}' is binding: each {currency} 1 of that floor costs {per} elsewhere"
                          if value < 0 else f"baseline '{name}' is binding: loosening it by {currency} 1 adds {per}")
-        elif kind in ("cap", "department", "kind", "per_department", "per_kind", "per_initiative"):
-            lines.append(f"cap {name or kind} is binding: raising it by {currency} 1 adds {per}")
+        elif kind in ("department", "kind") and name:
+            lines.append(f"the {name} {kind} cap is binding: raising it by {currency} 1 adds {per}")
         elif kind == "reserve":
             lines.append(f"the reserve is binding: one more {currency} 1 in it adds {per}")
+        elif kind == "general":
+            lines.append(f"the pool outside the reserve is binding: one more {currency} 1 there adds {per}")
         else:
             lines.append(f"{key} is binding: one more {currency} 1 there changes the total by {format_value(value)} "
                          f"{label}")
