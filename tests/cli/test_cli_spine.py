@@ -168,3 +168,19 @@ def test_help_lists_commands():
     assert result.returncode == 0
     for command in ("validate", "evaluate", "explain"):
         assert command in result.stdout
+
+
+def test_bundled_policy_is_formatted_and_its_policy_tests_pass():
+    fmt = run("fmt", "--check", "policies")
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+    tests = run("test", "policies")
+    assert tests.returncode == 0, tests.stdout
+    assert tests.stdout.strip().splitlines()[-1] == "9 passed, 0 failed"
+
+
+def test_every_command_is_documented_in_the_cli_reference():
+    from budgetpolicy.cli import COMMANDS
+
+    doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    missing = [name for name in COMMANDS if f"## budgetpolicy {name}" not in doc]
+    assert missing == []
