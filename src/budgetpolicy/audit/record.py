@@ -26,3 +26,37 @@ def record_evaluation(ledger_path: str | os.PathLike[str], evaluation: Any, init
         seqs = ledger.record_evaluation(evaluation, initiatives, kind=kind, period=period,
                                         outcomes=dict(outcomes or {}))
     return len(seqs)
+
+
+_REVIEW_PARTS = ("realisations", "forecasts", "sunsets", "releases", "reallocations", "scale_ups")
+
+
+def record_review(ledger_path: str | os.PathLike[str], policy: Any, result: Any, outcomes: Iterable[Any],
+                  evaluated_at: str) -> int:
+    """Append one ``review`` record per initiative the review touched, with the readings it used.
+
+    The payload holds every item of the review that names the initiative
+    (realisation, calibrated forecast, sunset, release, reallocation,
+    scale-up) and the outcome readings up to the period, so an auditor can
+    see what the review saw. Returns the number of records appended.
+    """
+    from budgetpolicy.audit.entry import LedgerEntry
+    from budgetpolicy.audit.ledger import Ledger
+    from budgetpolicy.canonical import to_jsonable
+    from budgetpolicy.pipeline.data import outcome_to_record
+
+    touched: dict[str, dict[str, list[Any]]] = {}
+    for part in _REVIEW_PARTS:
+        for item in getattr(result, part):
+            touched.setdefault(item.initiative_id, {}).setdefault(part, []).append(to_jsonable(item))
+    readings: dict[str, list[Any]] = {}
+    for reading in outcomes:
+        if reading.period <= result.period:
+            readings.setdefault(reading.initiative_id, []).append(outcome_to_record(reading))
+    sha = policy.source.sha256 if policy.source else ""
+    entries = [LedgerEntry("review", initiative_id, result.period, policy.id, policy.version, sha, evaluated_at,
+                           {"review": parts, "outcomes": readings.get(initiative_id, []),
+                            "factors": to_jsonable(result.factors)})
+               for initiative_id, parts in sorted(touched.items())]
+    with Ledger(ledger_path) as ledger:
+        return len(ledger.record(policy, entries))

@@ -26,6 +26,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
     add_format_options(parser, ("table", "json"))
+    parser.add_argument("--ledger", metavar="FILE",
+                        help="append the review (one record per initiative it touched) to this ledger")
+    parser.add_argument("--evaluated-at", metavar="TIMESTAMP", help="review time recorded in the ledger")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +48,15 @@ def run(args: argparse.Namespace) -> int:
     plan = api.evaluate(compiled, initiatives, evaluated_at=at).decisions
     result = review(policy, initiatives, plan, outcomes, args.period)
     emit(args, review_json(policy, result) if args.format == "json" else review_table(policy, result))
+    if args.ledger:
+        import sys
+
+        from budgetpolicy.audit.record import record_review
+
+        stamp = (api.parse_timestamp(args.evaluated_at, "--evaluated-at") if args.evaluated_at
+                 else dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+        count = record_review(args.ledger, policy, result, outcomes, stamp.isoformat())
+        print(f"ledger: appended {count} review record(s) to {args.ledger}", file=sys.stderr)
     return 0
 
 

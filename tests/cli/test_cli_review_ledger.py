@@ -1,0 +1,40 @@
+"""`review --ledger` records what the review saw and decided, in the same verified chain as decisions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+P = ROOT / "policies"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "budgetpolicy", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_evaluate_then_review_into_one_ledger(tmp_path):
+    ledger = str(tmp_path / "audit.db")
+    common = ["-P", str(P / "acme-2026.toml"), "-i", str(P / "acme-2026.initiatives.csv")]
+    assert run("evaluate", *common, "--ledger", ledger, "--evaluated-at", "2026-01-15T09:00:00+00:00",
+               "--format", "csv").returncode == 0
+    result = run("review", *common, "--outcomes", str(P / "acme-2026.outcomes.csv"), "--period", "2026-Q3",
+                 "--ledger", ledger, "--evaluated-at", "2026-10-01T09:00:00+00:00")
+    assert result.returncode == 0, result.stderr
+    assert "review record(s)" in result.stderr
+    assert run("ledger", "verify", ledger).returncode == 0
+    shown = json.loads(run("ledger", "show", ledger, "--initiative", "INI-006", "--format", "json").stdout)
+    kinds = [r["kind"] for r in shown]
+    assert kinds == ["decision", "review"]
+    review = shown[1]
+    assert review["period"] == "2026-Q3" and review["evaluated_at"] == "2026-10-01T09:00:00+00:00"
+    (sunset,) = review["payload"]["review"]["sunsets"]
+    assert sunset["criterion"] == "persistently-low"
+    assert [o["period"] for o in review["payload"]["outcomes"]] == ["2026-Q2", "2026-Q3"]
+    # The review records do not disturb replay of the decisions.
+    replay = run("replay", "--ledger", ledger)
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "100" in replay.stdout
