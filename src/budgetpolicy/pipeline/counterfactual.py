@@ -341,7 +341,16 @@ def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions
             found = approval_counterfactuals(initiative, decision, lambda i: compiled.decide(i, context), policy,
                                              compiled.rules)
         elif decision.outcome == "deferred" and candidates is not None and settings is not None:
-            found = funding_counterfactuals(decision.initiative_id, candidates, settings, compiled.registry, quantum)
+            if settings.strategy == "greedy":
+                found = funding_counterfactuals(decision.initiative_id, candidates, settings, compiled.registry,
+                                                quantum)
+            else:
+                # Each probe re-solves the allocation; ~40 solver runs per deferred initiative is too slow
+                # for every evaluation, so other strategies point at the what-if instead.
+                found = (Counterfactual("funding", None, None, None, None,
+                                        f"funding thresholds are computed for the greedy strategy only (this policy "
+                                        f"uses '{settings.strategy}'); evaluate --what-if-pool shows what a larger "
+                                        "pool would fund"),)
         texts = tuple(c.text for c in found if c.text)
         out.append(evolve(decision, counterfactuals=texts) if texts else decision)
     return out
