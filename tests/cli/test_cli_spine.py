@@ -184,3 +184,16 @@ def test_every_command_is_documented_in_the_cli_reference():
     doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     missing = [name for name in COMMANDS if f"## budgetpolicy {name}" not in doc]
     assert missing == []
+
+
+def test_validate_warns_of_expired_rules_as_of_today(tmp_path):
+    text = (ROOT / "tests" / "cases" / "gates-and-signoffs" / "policy.toml").read_text(encoding="utf-8")
+    path = tmp_path / "expiring.toml"
+    path.write_text(text.replace('message = "pilot"\n', 'message = "pilot"\neffective_until = 2026-03-31\n'),
+                    encoding="utf-8")
+    before = run("validate", str(path), "--today", "2026-03-31")
+    assert before.returncode == 0 and "BP247" not in before.stdout
+    after = run("validate", str(path), "--today", "2026-04-01")
+    assert after.returncode == 0 and "BP247 warning: rule 'pilot' expired on 2026-03-31" in after.stdout
+    strict = run("validate", str(path), "--today", "2026-04-01", "--strict")
+    assert strict.returncode == 1

@@ -15,6 +15,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("policies", nargs="+", metavar="POLICY", help="policy files (or path@REV)")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    parser.add_argument("--today", metavar="DATE",
+                        help="the date for the already-expired rule warning (BP247); default: today")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,11 +24,16 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy.canonical import pretty_json
     from budgetpolicy.commands._common import registry_from_args
 
+    import datetime as dt
+
+    from budgetpolicy.api import parse_date
+
+    today = parse_date(args.today, "--today") if args.today else dt.date.today()
     registry = registry_from_args(args)
     failed = False
     report = []
     for spec in args.policies:
-        policy, diagnostics = check_policy(spec, registry)
+        policy, diagnostics = check_policy(spec, registry, today=today)
         errors = [d for d in diagnostics if d.severity == "error"]
         bad = bool(errors) or (args.strict and bool(diagnostics))
         failed = failed or bad
