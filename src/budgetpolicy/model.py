@@ -39,6 +39,13 @@ class FrozenMap(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
 
+    # Direct forms of Mapping's mixins (which go through __getitem__): scorers call these per initiative.
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 
@@ -68,7 +75,8 @@ def _hashable(value: Any) -> Any:
 
 
 def frozen_map(value: Mapping[str, Any] | None) -> FrozenMap:
-    return value if isinstance(value, FrozenMap) else FrozenMap(value)
+    # The exact-class test first: isinstance against an ABC subclass is slow, and this runs per trace.
+    return value if value.__class__ is FrozenMap or isinstance(value, FrozenMap) else FrozenMap(value)
 
 
 # ---------------------------------------------------------------------------

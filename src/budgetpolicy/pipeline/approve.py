@@ -31,6 +31,33 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 class CompiledRule:
     rule: Rule
     condition: CompiledExpression
+    # The names the condition reads, sorted, each with its dotted path split once (for the trace).
+    reads: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # The reason template split once: literal text at even positions, placeholder names at odd ones.
+    reason_parts: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(cls, rule: Rule, condition: CompiledExpression) -> "CompiledRule":
+        reads = tuple((name, tuple(name.split("."))) for name in sorted(condition.names))
+        parts = tuple(_PLACEHOLDER.split(rule.reason)) if rule.reason else None
+        return cls(rule, condition, reads, parts)
+
+    def message(self, env: Mapping[str, Any], seen: Mapping[str, Any]) -> str:
+        """The rule's message; a ``reason`` template is filled like :func:`render` over env + seen."""
+        parts = self.reason_parts
+        if parts is None:
+            return self.rule.message
+        out: list[str] = []
+        for index, part in enumerate(parts):
+            if not index % 2:
+                out.append(part)
+            elif part in seen:
+                out.append(format_value(seen[part]))
+            elif part.split(".", 1)[0] in env or part.split(".", 1)[0] in seen:
+                out.append(format_value(lookup(env, part)))
+            else:
+                out.append("{" + part + "}")
+        return "".join(out)
 
 
 @frozen
@@ -52,7 +79,7 @@ def compile_rules(rules: Sequence[Rule], symbols: Mapping[str, Type], functions:
         except ExpressionError as exc:
             diagnostics.extend(_with_rule(d, rule.id) for d in exc.diagnostics)
             continue
-        compiled.append(CompiledRule(rule, expr))
+        compiled.append(CompiledRule.of(rule, expr))
     return tuple(compiled)
 
 
@@ -96,6 +123,23 @@ def _known(values: Mapping[str, Any], dotted: str) -> bool:
     return head in values
 
 
+def _seen(env: Mapping[str, Any], reads: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, Any]:
+    """The values a condition read, for its trace (a plain name is one dict lookup)."""
+    seen: dict[str, Any] = {}
+    for name, path in reads:
+        if len(path) == 1:
+            seen[name] = env.get(name)
+            continue
+        value: Any = env
+        for part in path:
+            if value.__class__ is not dict and not isinstance(value, Mapping) or part not in value:
+                value = None
+                break
+            value = value[part]
+        seen[name] = value
+    return seen
+
+
 def run_rules(rules: Sequence[CompiledRule], env: Mapping[str, Any], as_of: date | None) -> Approved:
     traces: list[RuleTrace] = []
     roles: list[str] = []
@@ -107,18 +151,20 @@ def run_rules(rules: Sequence[CompiledRule], env: Mapping[str, Any], as_of: date
         if fast_tracked:
             traces.append(RuleTrace(rule.id, rule.effect, "not_reached", "an earlier approve rule fast-tracked"))
             continue
-        if not rule.in_force(as_of):
+        if as_of is not None and not rule.in_force(as_of):
             traces.append(RuleTrace(rule.id, rule.effect, "not_in_force", _force_text(rule, as_of)))
             continue
-        seen = {name: lookup(env, name) for name in sorted(cr.condition.names)}
+        seen = _seen(env, cr.reads)
         try:
-            fired = _truthy(cr.condition(env))
+            value = cr.condition(env)
         except ExpressionError as exc:
             raise ExpressionError([_with_rule(d, rule.id) for d in exc.diagnostics]) from exc
+        # Conditions are type-checked booleans almost always; _truthy covers the rest.
+        fired = value if value.__class__ is bool else _truthy(value)
         if not fired:
             traces.append(RuleTrace(rule.id, rule.effect, "not_fired", "condition is false", rule.role, seen))
             continue
-        message = render(rule.reason, {**env, **seen}) if rule.reason else rule.message
+        message = cr.message(env, seen)
         traces.append(RuleTrace(rule.id, rule.effect, "fired", message, rule.role, seen))
         if rule.effect == "reject":
             rejected = True

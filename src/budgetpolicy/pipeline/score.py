@@ -95,20 +95,32 @@ def score_initiative(criteria: Sequence[CompiledCriterion], initiative: Initiati
 
 
 def _call_scorer(cc: CompiledCriterion, initiative: Initiative) -> tuple[Decimal, str]:
-    where = f"scorer '{cc.criterion.scorer}' (plugin '{cc.plugin}', criterion '{cc.criterion.id}')"
     try:
         result = cc.fn(initiative)
     except Exception as exc:
-        raise PluginError(f"{where} raised {type(exc).__name__}: {exc} on initiative '{initiative.id}'",
+        raise PluginError(f"{_where(cc)} raised {type(exc).__name__}: {exc} on initiative '{initiative.id}'",
                           initiative.location, code="BP505") from exc
     detail = ""
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], str):
+    if result.__class__ is tuple and len(result) == 2 and isinstance(result[1], str):
         result, detail = result
+    # The usual answer, a finite Decimal in 0..1, takes two cheap checks; anything else the slow path.
+    if result.__class__ is Decimal and result.is_finite() and ZERO <= result <= ONE:
+        return result, detail
+    return _checked(cc, initiative, result), detail
+
+
+def _checked(cc: CompiledCriterion, initiative: Initiative, result: object) -> Decimal:
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], str):
+        result = result[0]
     if isinstance(result, bool) or not isinstance(result, (Decimal, int)):
-        raise PluginError(f"{where} returned {type(result).__name__} for initiative '{initiative.id}'; "
+        raise PluginError(f"{_where(cc)} returned {type(result).__name__} for initiative '{initiative.id}'; "
                           "a scorer must return a Decimal in 0..1", initiative.location, code="BP503")
     value = Decimal(result)
     if not value.is_finite() or value < ZERO or value > ONE:
-        raise PluginError(f"{where} returned {value} for initiative '{initiative.id}', outside 0..1",
+        raise PluginError(f"{_where(cc)} returned {value} for initiative '{initiative.id}', outside 0..1",
                           initiative.location, code="BP503")
-    return value, detail
+    return value
+
+
+def _where(cc: CompiledCriterion) -> str:
+    return f"scorer '{cc.criterion.scorer}' (plugin '{cc.plugin}', criterion '{cc.criterion.id}')"

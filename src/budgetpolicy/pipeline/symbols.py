@@ -36,17 +36,21 @@ def initiative_symbols(policy: Policy) -> dict[str, Type]:
 
 
 def initiative_env(initiative: Initiative, declared_attributes: Any = ()) -> dict[str, Any]:
-    """Bind an initiative's values to the symbol names (numbers as Decimal)."""
+    """Bind an initiative's values to the symbol names (numbers as Decimal).
+
+    Lists stay the initiative's own tuples (immutable, and the form expressions use), maps are
+    copied into plain dicts (the compiled expressions' fast path): built once per initiative.
+    """
     attributes: dict[str, Any] = {name: None for name in declared_attributes}
     attributes.update(initiative.attributes)
     return {
         "id": initiative.id, "title": initiative.title, "kind": initiative.kind,
         "department": initiative.department, "role": initiative.role, "cost": initiative.cost,
         "currency": initiative.currency, "headcount": Decimal(initiative.headcount),
-        "priorities": list(initiative.priorities), "forecast": dict(initiative.forecast),
+        "priorities": initiative.priorities, "forecast": dict(initiative.forecast),
         "probability": initiative.probability, "horizon": Decimal(initiative.horizon),
-        "objectives": list(initiative.objectives), "delivery": initiative.delivery,
-        "evaluation_plan": list(initiative.evaluation_plan), "sponsor": initiative.sponsor,
+        "objectives": initiative.objectives, "delivery": initiative.delivery,
+        "evaluation_plan": initiative.evaluation_plan, "sponsor": initiative.sponsor,
         "mentor": initiative.mentor, "pilot": initiative.pilot, "ratings": dict(initiative.ratings),
         "start": initiative.start, "attributes": attributes,
     }
