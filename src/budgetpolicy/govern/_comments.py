@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from attrs import define, field
 
-from budgetpolicy.pipeline._toml_locate import KeyPath, PathPart, _parse_key
+from budgetpolicy.pipeline._toml_locate import KeyPath, PathPart, ValueScanner, _parse_key
 
 
 @define
@@ -44,57 +44,12 @@ class Comments:
         return sorted(c.strip() for c in out)
 
 
-class _Value:
-    """Tracks strings and brackets of a value across lines and collects its comments."""
-
-    def __init__(self) -> None:
-        self.depth = 0
-        self.in_string: str | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.depth == 0 and self.in_string is None
-
-    def feed(self, line: str) -> str | None:
-        """Consume one line; return the comment on it (outside strings), if any."""
-        i, n = 0, len(line)
-        while i < n:
-            if self.in_string:
-                delim = self.in_string
-                if delim in ('"', '"""') and line[i] == "\\":
-                    i += 2
-                    continue
-                if line.startswith(delim, i):
-                    self.in_string = None
-                    i += len(delim)
-                    continue
-                i += 1
-                continue
-            ch = line[i]
-            if ch == "#":
-                return line[i:].rstrip()
-            if line.startswith('"""', i) or line.startswith("'''", i):
-                self.in_string = line[i:i + 3]
-                i += 3
-                continue
-            if ch in "\"'":
-                self.in_string = ch
-            elif ch in "[{":
-                self.depth += 1
-            elif ch in "]}":
-                self.depth = max(0, self.depth - 1)
-            i += 1
-        if self.in_string in ('"', "'"):  # single-line strings end with the line (else TOML is invalid)
-            self.in_string = None
-        return None
-
-
 def scan_comments(text: str) -> Comments:
     found = Comments()
     counts: dict[KeyPath, int] = {}
     table: KeyPath = ()
     buffer: list[str] = []
-    pending: _Value | None = None
+    pending: ValueScanner | None = None
     pending_path: KeyPath = ()
     seen_key: list[KeyPath] = []
 
@@ -146,13 +101,13 @@ def scan_comments(text: str) -> Comments:
                 table = parent + (counts[parent] - 1,)
             else:
                 table = resolve(keys)
-            attach(table, _Value().feed(rest))
+            attach(table, ValueScanner().feed(rest))
             continue
         keys, rest = _parse_key(stripped, 0)
         if keys is None or not rest.lstrip().startswith("="):
             continue
         path = table + tuple(keys)
-        value = _Value()
+        value = ValueScanner()
         attach(path, value.feed(rest.lstrip()[1:]))
         if not value.done:
             pending, pending_path = value, path

@@ -75,7 +75,7 @@ class TomlLocator:
     def _scan(self, text: str) -> None:
         table: KeyPath = ()
         lines = text.splitlines()
-        pending: _ValueScanner | None = None
+        pending: ValueScanner | None = None
         for number, raw in enumerate(lines, start=1):
             if pending is not None:
                 # Still inside a multi-line string, array or inline table.
@@ -112,7 +112,7 @@ class TomlLocator:
                 # Dotted keys (a.b = 1) define intermediate tables on this line too.
                 self._record(path, number)
             value = rest.lstrip()[1:]
-            scanner = _ValueScanner()
+            scanner = ValueScanner()
             scanner.feed(value)
             if not scanner.done:
                 pending = scanner
@@ -166,8 +166,11 @@ def _parse_key(text: str, start: int) -> tuple[list[str] | None, str]:
     return keys, text[i:]
 
 
-class _ValueScanner:
-    """Tracks strings and brackets of a TOML value across lines, to find where it ends."""
+class ValueScanner:
+    """Tracks strings and brackets of a TOML value across lines, to find where it ends.
+
+    Shared by the key locator and ``govern._comments`` (which keeps the comment ``feed`` returns).
+    """
 
     def __init__(self) -> None:
         self.depth = 0
@@ -177,7 +180,8 @@ class _ValueScanner:
     def done(self) -> bool:
         return self.depth == 0 and self.in_string is None
 
-    def feed(self, line: str) -> None:
+    def feed(self, line: str) -> str | None:
+        """Consume one line; return the comment on it (outside strings), if any."""
         i, n = 0, len(line)
         while i < n:
             if self.in_string:
@@ -193,7 +197,7 @@ class _ValueScanner:
                 continue
             ch = line[i]
             if ch == "#":
-                break
+                return line[i:].rstrip()
             if line.startswith('"""', i) or line.startswith("'''", i):
                 self.in_string = line[i:i + 3]
                 i += 3
@@ -208,3 +212,4 @@ class _ValueScanner:
         # Single-line strings cannot span lines: a dangling quote is a TOML error anyway.
         if self.in_string in ('"', "'"):
             self.in_string = None
+        return None
