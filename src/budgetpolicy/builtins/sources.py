@@ -85,29 +85,55 @@ def _text(value: Any) -> str | None:
 
 
 def csv_source(target: str, kind: str) -> Pairs:
-    """Rows of a comma-separated file; a row's Location is its physical line (the header is line 1)."""
-    text = read_text(target)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, list[str]]] = []
-    line = 1
+    """Rows of a comma-separated file; a row's Location is its physical line (the header is line 1).
+
+    The header is read and checked at once; the rows are then read one at a time, so a million-row
+    file streams in constant memory. An encoding problem found while streaming is reported exactly
+    as :func:`read_text` reports it (line, column, offset), by re-reading the file on that error path.
+    """
+    path = Path(target)
+    if not path.exists() or path.is_dir():
+        read_text(target)  # raises the precise "not found" / "is a directory" error
     try:
-        for cells in reader:
-            if cells and any(c.strip() for c in cells):
-                rows.append((line, cells))
-            line = reader.line_num + 1  # a quoted cell may span lines: the next row starts after them
-    except csv.Error as exc:
-        # Report where the broken record starts: an unclosed quote swallows the lines after it.
-        raise DataError(f"malformed CSV: {exc}", Location(file=target, line=line),
-                        hint="check the quotes in the row starting on this line", code="BP403") from None
-    if not rows:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror or exc}", Location(file=target), code="BP401") from None
+    reader = csv.reader(handle, strict=True)
+    rows = _csv_rows(target, reader, handle)
+    header = next(rows, None)
+    if header is None:
+        handle.close()
+        read_text(target)  # whitespace only: the same "file is empty" error as the other formats
         raise DataError("file is empty", Location(file=target), code="BP404")
-    header_line, header = rows[0]
-    columns = [c.strip() for c in header]
-    check_columns(columns, kind, Location(file=target, line=header_line))
-    return _csv_records(target, columns, rows[1:])
+    header_line, cells = header
+    columns = [c.strip() for c in cells]
+    try:
+        check_columns(columns, kind, Location(file=target, line=header_line))
+    except DataError:
+        handle.close()
+        raise
+    return _csv_records(target, columns, rows)
 
 
-def _csv_records(target: str, columns: list[str], rows: list[tuple[int, list[str]]]) -> Pairs:
+def _csv_rows(target: str, reader: Any, handle: Any) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank rows with the physical line each starts on; closes the file when done."""
+    line = 1
+    with handle:
+        try:
+            for cells in reader:
+                if cells and any(c.strip() for c in cells):
+                    yield line, cells
+                line = reader.line_num + 1  # a quoted cell may span lines: the next row starts after them
+        except UnicodeDecodeError:
+            read_text(target)  # raises the BP402 error with the exact line and column
+            raise
+        except csv.Error as exc:
+            # Report where the broken record starts: an unclosed quote swallows the lines after it.
+            raise DataError(f"malformed CSV: {exc}", Location(file=target, line=line),
+                            hint="check the quotes in the row starting on this line", code="BP403") from None
+
+
+def _csv_records(target: str, columns: list[str], rows: Iterator[tuple[int, list[str]]]) -> Pairs:
     for line, cells in rows:
         location = Location(file=target, row=line)
         if len(cells) != len(columns):

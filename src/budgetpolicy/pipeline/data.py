@@ -20,7 +20,7 @@ object: what the ledger stores as the input snapshot and hashes.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,8 @@ from budgetpolicy.model import Initiative, OutcomeReading
 from budgetpolicy.pipeline import _records as rec
 from budgetpolicy.plugins import Registered, Registry
 
-__all__ = ["LoadResult", "MAX_REPORTED", "apply_attribute_types", "check_columns", "initiative_to_record", "load_initiatives",
+__all__ = ["LoadResult", "MAX_REPORTED", "apply_attribute_types", "check_columns", "initiative_to_record",
+           "iter_initiatives", "load_initiatives",
            "load_outcomes", "outcome_to_record", "record_to_initiative", "record_to_outcome", "resolve_source"]
 
 MAX_REPORTED = 50  # beyond this, one summary line: a broken export should not flood the terminal
@@ -246,6 +247,57 @@ def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
         first[initiative.id] = initiative
         items.append(initiative)
     return _finish(items, problems, skip_invalid, source)
+
+
+def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
+                     on_skip: Callable[[Diagnostic], None] | None = None,
+                     attribute_types: Mapping[str, str] | None = None) -> Iterator[Initiative]:
+    """The initiatives of ``spec`` one at a time, for inputs too big to hold (a streaming source
+    such as the built-in CSV reads one row at a time; only the ids are kept, to catch duplicates).
+
+    Validation is :func:`load_initiatives`'s, but a stream cannot report every problem at once:
+    without ``skip_invalid`` the first bad record raises DataError; with it, each bad record's
+    problems go to ``on_skip`` (required then: nothing is dropped silently).
+    """
+    if skip_invalid and on_skip is None:
+        raise ValueError("iter_initiatives(skip_invalid=True) needs on_skip to report the skipped records")
+    entry, target = resolve_source(spec, registry)
+    try:
+        pairs = iter(entry.obj(target, "initiatives"))
+    except DataError:
+        raise
+    except Exception as exc:
+        raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) raised {type(exc).__name__}: {exc}",
+                        Location(file=target), code="BP409") from exc
+    first: dict[str, int | None] = {}
+
+    def problem(diagnostics: Iterable[Diagnostic]) -> None:
+        if not skip_invalid:
+            raise DataError(list(diagnostics))
+        for diagnostic in diagnostics:
+            on_skip(diagnostic)  # type: ignore[misc]
+
+    for n, pair in enumerate(pairs, start=1):
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], Location)):
+            raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) yielded {type(pair).__name__} "
+                            f"as item {n}, not a (Location, record) pair", Location(file=target), code="BP409")
+        location, record = pair
+        if isinstance(record, DataError):
+            problem(record.diagnostics)
+            continue
+        try:
+            initiative = record_to_initiative(record, location, attribute_types)
+        except DataError as exc:
+            problem(exc.diagnostics)
+            continue
+        if initiative.id in first:
+            row = first[initiative.id]
+            problem([Diagnostic("BP410", f"duplicate initiative id '{initiative.id}'"
+                                         + (f" (also at row {row})" if row is not None else ""),
+                                location.evolve(field="id"), "give every initiative a unique id")])
+            continue
+        first[initiative.id] = location.row  # an int, not the Location: a million of them add up
+        yield initiative
 
 
 def load_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[str] | None = None,
