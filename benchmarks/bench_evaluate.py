@@ -10,6 +10,9 @@ Contenders, all on the same seeded initiatives and in the same process:
 * ``budgetpolicy``: ``CompiledPolicy.decide`` per initiative (score lines,
   every rule's trace with the values it saw, reasons): what ``evaluate`` does
   before allocation.
+* ``reference, explained``: the reference again, but building the very same
+  ``Decision`` objects by hand (checked equal to the engine's): how much of the
+  engine's time is the explanation it produces rather than its machinery.
 * ``rule-engine``, ``cel-python``, ``simpleeval``, ``zen-engine``: the 12
   conditions written in each engine's language, compiled once, evaluated per
   initiative on a context built from it; scoring is the reference's plain
@@ -238,6 +241,79 @@ def check_rules(policy) -> None:
         raise SystemExit(f"the bundled policy's rules changed; update RULES and conditions_plain\n{actual}")
 
 
+class ExplainedReference(Reference):
+    """The reference again, hand-written, but producing budgetpolicy's whole ``Decision``: score lines with
+    their detail text, a trace per rule with the values it read, reasons with filled-in templates.
+
+    It answers a second question: how much of the engine's time is the explanation itself (the same
+    objects, built by hand) and how much is the engine's own machinery. Checked with ``==`` against
+    the engine's decisions.
+    """
+
+    def decide(self, i):
+        from budgetpolicy.model import Decision, Reason, RuleTrace, ScoreLine
+
+        q = self.quantum
+        total, parts = ZERO, []
+        for pid in i.priorities:
+            known = self.priorities.get(pid)
+            if known is None:
+                continue
+            weight, gap = known
+            lift = i.forecast.get(pid, ZERO)
+            impact = min(max(lift / gap, ZERO), ONE) if gap > 0 else ZERO
+            total += weight * impact
+            parts.append(f"{pid}: lift {lift} of gap {gap} x weight {weight}")
+        ev = min(max(i.probability * total, ZERO), ONE).quantize(q, ROUND_HALF_EVEN).normalize()
+        detail = f"p={i.probability} x [" + "; ".join(parts) + "]" if parts else "no linked priority"
+        weighted = (ev * self.impact_weight).quantize(q, ROUND_HALF_EVEN).normalize()
+        lines = [ScoreLine("impact", "expected_value", self.impact_weight, ev, weighted, detail)]
+        score = weighted
+        for name, weight, invert in self.rubric:
+            rating = i.ratings.get(name)
+            if rating is None:
+                value, detail = ZERO, f"no '{name}' rating (missing = zero)"
+            else:
+                value = min(max(rating / 5, ZERO), ONE)
+                value, detail = (ONE - value, f"{name} {rating}/5 inverted") if invert else (value, f"{name} {rating}/5")
+            value = value.quantize(q, ROUND_HALF_EVEN).normalize()
+            weighted = (value * weight).quantize(q, ROUND_HALF_EVEN).normalize()
+            score += weighted
+            lines.append(ScoreLine(name, "rubric", weight, value, weighted, detail))
+        score = score.normalize()
+        headcount = Decimal(i.headcount)
+        nominated = i.attributes.get("manager_nominated")
+        fired = conditions_plain(i, score)
+        seen = ({"priorities": i.priorities}, {"evaluation_plan": i.evaluation_plan}, {"forecast": dict(i.forecast)},
+                {"kind": i.kind, "mentor": i.mentor}, {"probability": i.probability}, {"score": score},
+                {"cost": i.cost}, {"cost": i.cost}, {"cost": i.cost, "kind": i.kind},
+                {"pilot": i.pilot, "sponsor": i.sponsor}, {"cost": i.cost, "headcount": headcount},
+                {"attributes.manager_nominated": nominated, "kind": i.kind})
+        money = lambda v: f"{v.normalize():,f}" if v else "0"  # noqa: E731 - how the engine prints numbers
+        reasons_text = {
+            "probability-floor": lambda: f"Forecast probability of success {money(i.probability)} is below the 0.2 floor",
+            "score-gate": lambda: f"Scored {money(score)} against a funding bar of 0.35",
+            "vp-over-25k": lambda: f"Requested {money(i.cost)} is over 25,000, so a VP must sign off",
+            "finance-over-50k": lambda: f"Requested {money(i.cost)} is over 50,000, so Finance must also sign off",
+            "high-cost-per-head": lambda: f"Costs {money(i.cost)} for {money(headcount)} participants, over 6,000 a head",
+        }
+        traces, reasons = [], []
+        for (rule_id, effect, role), hit, values, message in zip(RULES, fired, seen, self.messages):
+            if not hit:
+                traces.append(RuleTrace(rule_id, effect, "not_fired", "condition is false", role, values))
+                continue
+            text = reasons_text[rule_id]() if rule_id in reasons_text else message
+            traces.append(RuleTrace(rule_id, effect, "fired", text, role, values))
+            reasons.append(Reason(rule_id, text))
+        kind, roles, flags, codes = effects(fired)
+        kept = tuple(r for r in reasons if r.code in codes)
+        return Decision(i.id, kind, score, ev, tuple(lines), roles, flags, kept, tuple(traces))
+
+    def prepare(self, policy) -> "ExplainedReference":
+        self.messages = tuple(r.message for r in policy.approval.rules)
+        return self
+
+
 # -- the peers: the same 12 conditions in each engine's language ----------------------
 
 RULE_ENGINE = ("priorities.length == 0", "evaluation_plan.length == 0", "forecast.length == 0",
@@ -386,14 +462,23 @@ def run(n: int, seed: int, peer_n: int | None = None, rounds: int = 3) -> dict[s
     items = initiatives(n, seed)
     rows: list[dict[str, Any]] = []
 
-    # The target ratio: reference and engine alternate, best of ``rounds`` each, so load affects both alike.
-    ref_times, bp_times = [], []
-    for _ in range(rounds):
+    # The target ratio: the contenders alternate, best of ``rounds`` each, so load affects them alike.
+    explained = ExplainedReference(policy).prepare(policy)
+    ref_times, bp_times, ex_times = [], [], []
+    for last in [False] * (rounds - 1) + [True]:
         t, want = _timed(lambda: [reference.decide(i) for i in items])
         ref_times.append(t)
         t, decisions = _timed(lambda: [compiled.decide(i, context) for i in items])
         bp_times.append(t)
+        if not last:
+            del decisions  # 100,000 explained decisions are about a gigabyte; keep one set at a time
+        t, by_hand = _timed(lambda: [explained.decide(i) for i in items])
+        ex_times.append(t)
+        if not last:
+            del by_hand
     got = [from_decision(d) for d in decisions]
+    wrong = [(h, d) for h, d in zip(by_hand, decisions) if h != d]
+    del decisions, by_hand
     scores = [o[1] for o in want]
 
     def conditions_bp():
@@ -410,6 +495,9 @@ def run(n: int, seed: int, peer_n: int | None = None, rounds: int = 3) -> dict[s
     mismatches, first = _mismatches(got, want)
     rows.append({"name": "budgetpolicy", "n": n, "decide_s": min(bp_times), "mismatches": mismatches,
                  "first_mismatch": first, "conditions_s": conditions_bp()})
+    rows.append({"name": "reference, explained (same Decision objects, by hand)", "n": n,
+                 "decide_s": min(ex_times), "mismatches": len(wrong),
+                 "first_mismatch": f"first: {wrong[0]}"[:400] if wrong else ""})
 
     subset = items[:peer_n] if peer_n else items
     for cls in PEERS:

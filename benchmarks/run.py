@@ -1,0 +1,180 @@
+"""Run every benchmark: ``python3 benchmarks/run.py [--quick] [--only NAME ...] [--write-results]``.
+
+Benchmarks (each in its own process, so peak RSS and imports are its own):
+
+* ``evaluate``: ``bench_evaluate.py``: 100,000 initiatives, budgetpolicy vs the
+  hand-written reference and rule-engine, cel-python, simpleeval, zen-engine;
+  every contender's decisions are checked against the reference.
+* ``startup``: ``bench_startup.py``: ``budgetpolicy --help`` and ``validate``.
+* ``stream``: ``bench_stream.py``: 1,000,000 initiatives streamed from CSV, peak RSS.
+* ``allocation``: ``bench_allocation.py`` (greedy and optimal allocation).
+* ``ledger``: ``bench_ledger.py`` (append, verify, replay read path).
+
+Synthetic data is generated from fixed seeds, in temporary directories.
+``--quick`` shrinks every size so ``make bench`` finishes in a few minutes.
+Nothing is written into the repository unless ``--write-results`` is given:
+then the "Evaluation, startup and memory" section of ``benchmarks/RESULTS.md``
+and the summary table at its top are replaced with this run's figures. The
+exit code is 1 when a check fails (decisions disagree with the reference, a
+benchmark crashes), not when a performance target is missed: the table says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+SECTION = "## Evaluation, startup and memory"
+SUMMARY = "## Summary"
+
+SIZES = {  # full, quick
+    "evaluate": (["--n", "100000", "--peer-n", "20000"], ["--n", "10000", "--peer-n", "1000", "--rounds", "1"]),
+    "startup": (["--runs", "15"], ["--runs", "5"]),
+    "stream": (["--n", "1000000"], ["--n", "50000"]),
+    "allocation": (["--greedy", "100000", "--optimal", "10000"], ["--greedy", "10000", "--optimal", "1000"]),
+    "ledger": (["--records", "100000", "1000000"], ["--records", "10000"]),
+}
+JSON_OUTPUT = {"evaluate", "startup", "stream"}
+
+
+def run_one(name: str, quick: bool) -> tuple[int, str, dict | None]:
+    script = HERE / f"bench_{name}.py"
+    args = SIZES[name][1 if quick else 0] + (["--json"] if name in JSON_OUTPUT else [])
+    print(f"-- {name}: {script.name} {' '.join(args)}", file=sys.stderr, flush=True)
+    proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
+    if proc.stderr.strip():
+        print(proc.stderr.strip()[-2000:], file=sys.stderr)
+    data = None
+    if name in JSON_OUTPUT and proc.stdout.strip():
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+    return proc.returncode, proc.stdout, data
+
+
+def summary(results: dict[str, dict | None]) -> str:
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    ev = results.get("evaluate")
+    if ev:
+        rows = {row["name"]: row for row in ev["rows"]}
+        ref, bp = rows["reference (plain Python)"], rows["budgetpolicy"]
+        per = lambda row, key: row[key] / row["n"] * 1e6  # noqa: E731 - µs per initiative
+        ratio = per(bp, "decide_s") / per(ref, "decide_s")
+        lines.append(f"| 1. evaluate {bp['n']:,} initiatives within 3x hand-written Python | "
+                     f"{per(bp, 'decide_s'):.1f} vs {per(ref, 'decide_s'):.1f} µs/initiative = {ratio:.1f}x | "
+                     f"{'yes' if ratio <= 3 else '**no**'} |")
+        ex = rows.get("reference, explained (same Decision objects, by hand)")
+        if ex:
+            lines.append(f"| 1b. (not a target) vs hand-written Python building the same explained Decisions | "
+                         f"{per(bp, 'decide_s'):.1f} vs {per(ex, 'decide_s'):.1f} µs/initiative = "
+                         f"{per(bp, 'decide_s') / per(ex, 'decide_s'):.2f}x | - |")
+        for peer in ("rule-engine", "cel-python", "simpleeval", "zen-engine"):
+            row = rows.get(peer)
+            if row is None or "error" in row:
+                lines.append(f"| 2. faster than {peer} | {row['error'] if row else 'not run'} | - |")
+                continue
+            cond = per(row, "conditions_s") / per(bp, "conditions_s")
+            dec = per(row, "decide_s") / per(bp, "decide_s")
+            met = "yes" if cond > 1 and dec > 1 else ("conditions only" if cond > 1 else "**no**")
+            if peer == "zen-engine":
+                met = f"(reference only) {met}"
+            lines.append(f"| 2. faster than {peer} on the same 12 rules | conditions {cond:.1f}x slower than "
+                         f"budgetpolicy; decide {dec:.2f}x | {met} |")
+    lines.append("| 3. ledger: 1M-record replay in constant memory, append >= 20,000/s | see the Ledger section | "
+                 "see there |")
+    st = results.get("startup")
+    if st:
+        for row in st["rows"]:
+            if row["command"].startswith("budgetpolicy"):
+                lines.append(f"| 4. `{row['command']}` < 300 ms ({row['setting']}) | median {row['median_ms']:.0f} ms "
+                             f"wall, {row['cpu_ms']:.0f} ms CPU | {'yes' if row['median_ms'] < 300 else '**no**'} |")
+    sm = results.get("stream")
+    if sm:
+        lines.append(f"| 5. {sm['n']:,} initiatives streamed from CSV < 500 MB peak RSS | {sm['peak_rss_mb']:.0f} MB, "
+                     f"{sm['initiatives'] / sm['seconds']:,.0f} initiatives/s | "
+                     f"{'yes' if sm['peak_rss_mb'] < 500 else '**no**'} |")
+    return "\n".join(lines)
+
+
+def _replace_section(text: str, heading: str, body: str, at_top: bool = False) -> str:
+    block = f"{heading}\n\n{body.strip()}\n"
+    if heading in text:
+        start = text.index(heading)
+        nxt = text.find("\n## ", start + len(heading))
+        return text[:start] + block + ("\n" + text[nxt + 1:] if nxt != -1 else "")
+    if at_top:
+        first = text.find("\n## ")
+        if first != -1:
+            return text[:first + 1] + block + "\n" + text[first + 1:]
+    return text.rstrip("\n") + "\n\n" + block
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a few minutes in all")
+    parser.add_argument("--only", nargs="+", choices=list(SIZES), help="run only these benchmarks")
+    parser.add_argument("--write-results", action="store_true",
+                        help="write this run's figures into benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    names = args.only or list(SIZES)
+    results: dict[str, dict | None] = {}
+    outputs: dict[str, str] = {}
+    failed = []
+    for name in names:
+        code, out, data = run_one(name, args.quick)
+        results[name], outputs[name] = data, out
+        if code != 0 and not (name == "stream" and data):  # bench_stream exits 1 when over target; that is a figure
+            failed.append(f"{name} (exit {code})")
+    tables = {}
+    for name in names:
+        if name in JSON_OUTPUT and results[name]:
+            module = __import__(f"bench_{name}")
+            tables[name] = module.table(results[name])
+        else:
+            tables[name] = outputs[name].strip()
+        print(f"\n### {name}\n\n{tables[name]}")
+    text = summary(results)
+    print(f"\n### summary\n\n{text}")
+    if failed:
+        print(f"\nFAILED: {', '.join(failed)}", file=sys.stderr)
+    if args.write_results:
+        write_results(args, names, tables, text)
+    return 1 if failed else 0
+
+
+def write_results(args: argparse.Namespace, names: list[str], tables: dict[str, str], summary_text: str) -> None:
+    command = "python3 benchmarks/run.py" + (" --quick" if args.quick else "") + \
+        (f" --only {' '.join(args.only)}" if args.only else "") + " --write-results"
+    machine = (f"{dt.date.today()}, Python {platform.python_version()}, {platform.machine()}, "
+               f"{__import__('os').cpu_count()} CPUs")
+    parts = [f"Command: `{command}` ({machine}). Sizes: "
+             + "; ".join(f"{n} `{' '.join(SIZES[n][1 if args.quick else 0])}`" for n in names if n in JSON_OUTPUT)
+             + "."]
+    titles = {"evaluate": "### Evaluate (bench_evaluate.py)", "startup": "### Start-up (bench_startup.py)",
+              "stream": "### Streaming 1M initiatives from CSV (bench_stream.py)"}
+    for name in names:
+        if name in titles:
+            parts.append(f"{titles[name]}\n\n{tables[name]}")
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    notes = ""
+    if SECTION in text:  # keep the hand-written reading that follows the generated tables
+        start = text.index(SECTION)
+        end = text.find("\n## ", start + len(SECTION))
+        old = text[start:end if end != -1 else len(text)]
+        if "\n### Reading" in old:
+            notes = old[old.index("\n### Reading"):].strip()
+    body = "\n\n".join(parts) + ("\n\n" + notes if notes else "")
+    text = _replace_section(text, SECTION, body)
+    text = _replace_section(text, SUMMARY, f"From `{command}` ({machine}):\n\n{summary_text}", at_top=True)
+    RESULTS.write_text(text, encoding="utf-8")
+    print(f"\nwrote {RESULTS}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
+    sys.exit(main())
