@@ -30,9 +30,11 @@ browser:
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 -q tests $(wildcard plugins/*/tests)
 
+# Quick sizes by default (a few minutes); `make bench BENCH_ARGS=` runs the issue's full sizes (about half an hour).
+BENCH_ARGS ?= --quick
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -9,12 +9,14 @@ Benchmarks (each in its own process, so peak RSS and imports are its own):
 * ``stream``: ``bench_stream.py``: 1,000,000 initiatives streamed from CSV, peak RSS.
 * ``allocation``: ``bench_allocation.py`` (greedy and optimal allocation).
 * ``ledger``: ``bench_ledger.py`` (append, verify, replay read path).
+* ``replay``: ``bench_replay.py`` (replaying a large ledger, throughput and peak RSS).
 
 Synthetic data is generated from fixed seeds, in temporary directories.
 ``--quick`` shrinks every size so ``make bench`` finishes in a few minutes.
 Nothing is written into the repository unless ``--write-results`` is given:
 then the "Evaluation, startup and memory" section of ``benchmarks/RESULTS.md``
-and the summary table at its top are replaced with this run's figures. The
+and the summary table at its top are replaced with this run's figures (raw
+figures in ``benchmarks/results.json``, so ``--only`` keeps the others). The
 exit code is 1 when a check fails (decisions disagree with the reference, a
 benchmark crashes), not when a performance target is missed: the table says so.
 """
@@ -31,6 +33,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
+RAW = HERE / "results.json"
 SECTION = "## Evaluation, startup and memory"
 SUMMARY = "## Summary"
 
@@ -40,12 +43,15 @@ SIZES = {  # full, quick
     "stream": (["--n", "1000000"], ["--n", "50000"]),
     "allocation": (["--greedy", "100000", "--optimal", "10000"], ["--greedy", "10000", "--optimal", "1000"]),
     "ledger": (["--records", "100000", "1000000"], ["--records", "10000"]),
+    "replay": (["--records", "1000000"], ["--records", "5000", "--batch", "500"]),
 }
 JSON_OUTPUT = {"evaluate", "startup", "stream"}
 
 
 def run_one(name: str, quick: bool) -> tuple[int, str, dict | None]:
     script = HERE / f"bench_{name}.py"
+    if not script.exists():
+        return 0, f"({script.name} is not in this checkout)", None
     args = SIZES[name][1 if quick else 0] + (["--json"] if name in JSON_OUTPUT else [])
     print(f"-- {name}: {script.name} {' '.join(args)}", file=sys.stderr, flush=True)
     proc = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True)
@@ -85,8 +91,8 @@ def summary(results: dict[str, dict | None]) -> str:
                 met = f"(reference only) {met}"
             lines.append(f"| 2. faster than {peer} on the same 12 rules | conditions {cond:.1f}x slower than "
                          f"budgetpolicy; decide {dec:.2f}x | {met} |")
-    lines.append("| 3. ledger: 1M-record replay in constant memory, append >= 20,000/s | see the Ledger section | "
-                 "see there |")
+    lines.append("| 3. ledger: 1M-record replay in constant memory, append >= 20,000/s | see the Ledger and "
+                 "replay sections (teammates' benchmarks) | see there |")
     st = results.get("startup")
     if st:
         for row in st["rows"]:
@@ -138,12 +144,15 @@ def main() -> int:
         else:
             tables[name] = outputs[name].strip()
         print(f"\n### {name}\n\n{tables[name]}")
-    text = summary(results)
-    print(f"\n### summary\n\n{text}")
+    print(f"\n### summary\n\n{summary(results)}")
     if failed:
         print(f"\nFAILED: {', '.join(failed)}", file=sys.stderr)
     if args.write_results:
-        write_results(args, names, tables, text)
+        # The raw figures are kept beside RESULTS.md, so a partial run (--only) keeps the others' rows.
+        merged = json.loads(RAW.read_text(encoding="utf-8")) if RAW.exists() else {}
+        merged.update({k: v for k, v in results.items() if v})
+        RAW.write_text(json.dumps(merged, indent=1) + "\n", encoding="utf-8")
+        write_results(args, names, tables, summary(merged))
     return 1 if failed else 0
 
 
@@ -152,22 +161,27 @@ def write_results(args: argparse.Namespace, names: list[str], tables: dict[str, 
         (f" --only {' '.join(args.only)}" if args.only else "") + " --write-results"
     machine = (f"{dt.date.today()}, Python {platform.python_version()}, {platform.machine()}, "
                f"{__import__('os').cpu_count()} CPUs")
-    parts = [f"Command: `{command}` ({machine}). Sizes: "
-             + "; ".join(f"{n} `{' '.join(SIZES[n][1 if args.quick else 0])}`" for n in names if n in JSON_OUTPUT)
-             + "."]
     titles = {"evaluate": "### Evaluate (bench_evaluate.py)", "startup": "### Start-up (bench_startup.py)",
-              "stream": "### Streaming 1M initiatives from CSV (bench_stream.py)"}
-    for name in names:
-        if name in titles:
-            parts.append(f"{titles[name]}\n\n{tables[name]}")
+              "stream": "### Streaming initiatives from CSV (bench_stream.py)"}
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    old: dict[str, str] = {}  # subsections of the previous write, kept for benchmarks not run this time
     notes = ""
-    if SECTION in text:  # keep the hand-written reading that follows the generated tables
+    if SECTION in text:
         start = text.index(SECTION)
         end = text.find("\n## ", start + len(SECTION))
-        old = text[start:end if end != -1 else len(text)]
-        if "\n### Reading" in old:
-            notes = old[old.index("\n### Reading"):].strip()
+        for chunk in text[start:end if end != -1 else len(text)].split("\n### ")[1:]:
+            title = "### " + chunk.split("\n", 1)[0]
+            if title.startswith("### Reading"):
+                notes = ("### " + chunk).strip()  # the hand-written reading after the tables is kept
+            else:
+                old[title] = ("### " + chunk).strip()
+    parts = [f"Last command: `{command}` ({machine}); each table says which run produced it."]
+    for name, title in titles.items():
+        if name in names:
+            size = " ".join(SIZES[name][1 if args.quick else 0])
+            parts.append(f"{title}\n\n`{size}`, from `{command}`:\n\n{tables[name]}")
+        elif title in old:
+            parts.append(old[title])
     body = "\n\n".join(parts) + ("\n\n" + notes if notes else "")
     text = _replace_section(text, SECTION, body)
     text = _replace_section(text, SUMMARY, f"From `{command}` ({machine}):\n\n{summary_text}", at_top=True)

@@ -10,6 +10,7 @@ allocation, narrative and provenance, with the clock passed in the context.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -174,12 +175,29 @@ def allocation_candidates(initiatives: Sequence[Initiative], decisions: Sequence
     from budgetpolicy.pipeline.allocate import Candidate
 
     eligible = ("approved", "pending_approval", "deferred")
+    # Categories are interned: a streamed portfolio keeps a Candidate per eligible initiative, and each
+    # row read from a file would otherwise bring its own copy of "Engineering" or "training".
+    intern = sys.intern
     return [
         Candidate(id=i.id, cost=i.cost, value=d.expected_value if settings.value == "expected_value" else d.score,
-                  score=d.score, kind=i.kind, department=i.department, role=i.role, pilot=i.pilot,
-                  priorities=i.priorities)
+                  score=d.score, kind=intern(i.kind), department=intern(i.department),
+                  role=None if i.role is None else intern(i.role), pilot=i.pilot,
+                  priorities=_shared(i.priorities))
         for i, d in zip(initiatives, decisions) if d.outcome in eligible
     ]
+
+
+_PRIORITY_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared(priorities: tuple[str, ...]) -> tuple[str, ...]:
+    """One shared tuple per distinct priority list (a handful per policy; bounded so it cannot grow)."""
+    shared = _PRIORITY_TUPLES.get(priorities)
+    if shared is None:
+        shared = tuple(sys.intern(p) for p in priorities)
+        if len(_PRIORITY_TUPLES) < 4096:
+            _PRIORITY_TUPLES[shared] = shared
+    return shared
 
 
 def _calibrate(policy: Policy, initiative: Initiative,

@@ -269,7 +269,7 @@ def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     except Exception as exc:
         raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) raised {type(exc).__name__}: {exc}",
                         Location(file=target), code="BP409") from exc
-    first: dict[str, int | None] = {}
+    seen: set[str] = set()  # ids only: a million Locations (or row numbers) would not fit the point of streaming
 
     def problem(diagnostics: Iterable[Diagnostic]) -> None:
         if not skip_invalid:
@@ -290,13 +290,11 @@ def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
         except DataError as exc:
             problem(exc.diagnostics)
             continue
-        if initiative.id in first:
-            row = first[initiative.id]
-            problem([Diagnostic("BP410", f"duplicate initiative id '{initiative.id}'"
-                                         + (f" (also at row {row})" if row is not None else ""),
+        if initiative.id in seen:
+            problem([Diagnostic("BP410", f"duplicate initiative id '{initiative.id}' (seen on an earlier row)",
                                 location.evolve(field="id"), "give every initiative a unique id")])
             continue
-        first[initiative.id] = location.row  # an int, not the Location: a million of them add up
+        seen.add(initiative.id)
         yield initiative
 
 
