@@ -19,7 +19,10 @@ import attrs
 
 def to_jsonable(value: Any) -> Any:
     """Convert model values to plain JSON types, losslessly (Decimal -> str)."""
-    if value is None or isinstance(value, (bool, str, int)):
+    kind = type(value)
+    if kind is str or value is None or kind is bool or kind is int:  # the common leaves, checked cheaply
+        return value
+    if isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, Decimal):
         return format(value, "f") if value == value.to_integral_value() or abs(value.adjusted()) < 20 \

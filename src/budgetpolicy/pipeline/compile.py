@@ -17,7 +17,7 @@ from typing import Any
 
 from attrs import evolve, field, frozen
 
-from budgetpolicy.canonical import sha256_hex, to_jsonable
+from budgetpolicy.canonical import sha256_hex
 from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
 from budgetpolicy.expr import FunctionSpec, function_specs
 from budgetpolicy.model import (AllocationPolicy, Decision, FrozenMap, Funding, Initiative, Policy, Provenance,
@@ -119,13 +119,13 @@ class CompiledPolicy:
         if context.explain:
             decisions = self._counterfactuals(initiatives, decisions, context)
         plugins = self.registry.plugin_versions()
-        policy_sha = self.policy.source.sha256 if self.policy.source else sha256_hex(to_jsonable(self.policy))
+        policy_sha = self.policy.source.sha256 if self.policy.source else sha256_hex(self.policy)
         stamp = context.evaluated_at.isoformat()
         as_of = context.as_of.isoformat() if context.as_of else None
         final: list[Decision] = []
         for initiative, decision in zip(initiatives, decisions):
             provenance = Provenance(self.policy.id, self.policy.version, policy_sha,
-                                    sha256_hex(to_jsonable(initiative)), engine_version(), plugins, stamp, as_of)
+                                    sha256_hex(initiative), engine_version(), plugins, stamp, as_of)
             decision = evolve(decision, provenance=provenance)
             decision = evolve(decision, narrative=narrative(decision, self.policy.currency))
             call_sinks(self.registry.pm, decision, self.policy, context)
