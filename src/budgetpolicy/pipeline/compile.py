@@ -126,8 +126,8 @@ class CompiledPolicy:
         for initiative, decision in zip(initiatives, decisions):
             provenance = Provenance(self.policy.id, self.policy.version, policy_sha,
                                     sha256_hex(initiative), engine_version(), plugins, stamp, as_of)
-            decision = evolve(decision, provenance=provenance)
-            decision = evolve(decision, narrative=narrative(decision, self.policy.currency))
+            # The narrative reads outcome, reasons and funding, never provenance: one evolve does both.
+            decision = evolve(decision, provenance=provenance, narrative=narrative(decision, self.policy.currency))
             call_sinks(self.registry.pm, decision, self.policy, context)
             final.append(decision)
         return Evaluation(self.policy, context, tuple(final), allocation)
