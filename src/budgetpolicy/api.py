@@ -79,14 +79,14 @@ def evaluate(compiled, initiatives: str | Sequence[Initiative], *, evaluated_at:
              as_of: dt.date | None = None, calibration=None, pool_delta: Decimal = Decimal(0),
              skip_invalid: bool = False, on_skip=None):  # -> Evaluation
     from budgetpolicy.pipeline.compile import EvaluationContext
-
     from budgetpolicy.pipeline.data import apply_attribute_types
 
     if isinstance(initiatives, str):
         initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip,
                                        attribute_types=compiled.policy.attributes)
-    # Text sources keep custom attributes as text; the policy's [attributes] declares their types.
-    initiatives = apply_attribute_types(initiatives, compiled.policy.attributes)
+    else:
+        # Text sources keep custom attributes as text; the policy's [attributes] declares their types.
+        initiatives = apply_attribute_types(initiatives, compiled.policy.attributes)
     context = EvaluationContext(evaluated_at=evaluated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
                                 as_of=as_of, calibration=calibration or {}, pool_delta=pool_delta)
     return compiled.evaluate(initiatives, context)
