@@ -14,6 +14,12 @@ a plugin adds named things without returning odd structures::
 Registration hooks are called once, when a :class:`budgetpolicy.plugins.Registry`
 is built; each plugin's implementation is called on its own so a failure is
 attributed to the plugin that raised it. Names must be unique across plugins.
+
+No hook is ``firstresult``: registration hooks collect from every plugin (a
+second plugin registering a taken name is an error, never a silent override),
+and every decision sink must see every decision. Selection by name (a scorer,
+a source, a strategy) happens in the registry, where a missing name gets a
+did-you-mean and the list of what is installed.
 """
 
 from __future__ import annotations
