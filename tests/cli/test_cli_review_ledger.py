@@ -38,3 +38,11 @@ def test_evaluate_then_review_into_one_ledger(tmp_path):
     replay = run("replay", "--ledger", ledger)
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert "100" in replay.stdout
+
+
+def test_bad_what_if_leaves_the_ledger_untouched(tmp_path):
+    ledger = tmp_path / "audit.db"
+    result = run("evaluate", "-P", str(P / "acme-2026.toml"), "-i", str(P / "acme-2026.initiatives.csv"),
+                 "--ledger", str(ledger), "--what-if-pool", "lots")
+    assert result.returncode == 2 and "--what-if-pool 'lots' is not an amount" in result.stderr
+    assert not ledger.exists()

@@ -30,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.commands._common import emit, registry_from_args, warn
-    from budgetpolicy.output import counts_line, decisions_csv, decisions_table, evaluation_json
+    from budgetpolicy.output import decisions_csv, decisions_table, evaluation_json
 
     registry = registry_from_args(args)
     compiled = api.open_policy(args.policy, registry)
@@ -44,13 +44,14 @@ def run(args: argparse.Namespace) -> int:
 
     initiatives = api.read_initiatives(args.initiatives, registry, skip_invalid=args.skip_invalid, on_skip=on_skip)
     evaluation = api.evaluate(compiled, initiatives, evaluated_at=evaluated_at, as_of=as_of)
+    # Bad --what-if-pool input must fail before anything is written to the ledger.
+    what_if = _what_if(args, compiled, initiatives, evaluation)
     if args.ledger:
         from budgetpolicy.audit.record import record_evaluation
 
         count = record_evaluation(args.ledger, evaluation, initiatives)
         warn(f"ledger: appended {count} decision(s) to {args.ledger}")
     costs = {i.id: i.cost for i in initiatives}
-    what_if = _what_if(args, compiled, initiatives, evaluation)
     if args.format == "json":
         text = evaluation_json(evaluation)
         if what_if is not None:
