@@ -197,3 +197,10 @@ def test_validate_warns_of_expired_rules_as_of_today(tmp_path):
     assert after.returncode == 0 and "BP247 warning: rule 'pilot' expired on 2026-03-31" in after.stdout
     strict = run("validate", str(path), "--today", "2026-04-01", "--strict")
     assert strict.returncode == 1
+
+
+def test_validate_a_directory_checks_its_policies_not_its_test_files():
+    result = run("validate", "policies")
+    assert result.returncode == 0, result.stderr
+    checked = [line.split(":")[0] for line in result.stdout.splitlines() if ": ok (" in line]
+    assert checked == ["policies/acme-2026.toml"]

@@ -12,7 +12,8 @@ import sys
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("policies", nargs="+", metavar="POLICY", help="policy files (or path@REV)")
+    parser.add_argument("policies", nargs="+", metavar="POLICY",
+                        help="policy files, path@REV, or directories (their *.toml except *_test.toml)")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     parser.add_argument("--format", "-f", choices=("text", "json"), default="text")
     parser.add_argument("--today", metavar="DATE",
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     failed = False
     report = []
-    for spec in args.policies:
+    for spec in _expand(args.policies):
         policy, diagnostics = check_policy(spec, registry, today=today)
         errors = [d for d in diagnostics if d.severity == "error"]
         bad = bool(errors) or (args.strict and bool(diagnostics))
@@ -51,3 +52,17 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(pretty_json(report))
     return 1 if failed else 0
+
+
+def _expand(specs: list[str]) -> list[str]:
+    """Directories stand for the policies in them (sorted); policy test files are not policies."""
+    from pathlib import Path
+
+    out: list[str] = []
+    for spec in specs:
+        path = Path(spec)
+        if path.is_dir():
+            out.extend(str(p) for p in sorted(path.glob("*.toml")) if not p.name.endswith("_test.toml"))
+        else:
+            out.append(spec)
+    return out
