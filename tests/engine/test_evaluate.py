@@ -239,3 +239,21 @@ scale = -5
     diag = info.value.diagnostics[0]
     assert diag.code == "BP230" and "scale" in diag.message
     assert diag.location.key == "scoring.criteria[0].params"
+
+
+def test_evaluate_restores_the_garbage_collector(tmp_path):
+    import gc
+
+    compiled = open_policy(POLICY)
+    assert gc.isenabled()
+    evaluate(compiled, INITIATIVES, evaluated_at=AT)
+    assert gc.isenabled()
+    with pytest.raises(PolicyLoadError):  # BP231: not in force; the collector comes back on errors too
+        evaluate(compiled, INITIATIVES, evaluated_at=AT, as_of=dt.date(2031, 1, 1))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        evaluate(compiled, INITIATIVES, evaluated_at=AT)
+        assert not gc.isenabled()  # a caller who turned it off keeps it off
+    finally:
+        gc.enable()

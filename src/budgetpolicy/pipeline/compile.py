@@ -9,9 +9,11 @@ allocation, narrative and provenance, with the clock passed in the context.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -110,6 +112,13 @@ class CompiledPolicy:
 
     def evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
         """A funding cycle: decide every initiative, allocate the pool, explain, record provenance."""
+        # A cycle allocates many small, acyclic frozen objects (traces, score lines, decisions); the
+        # cyclic collector would walk them again and again for nothing (about a third of the time on
+        # 20,000 initiatives). Reference counting frees them either way.
+        with _collector_paused():
+            return self._evaluate(initiatives, context)
+
+    def _evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
         _check_in_force(self.policy, context.as_of)
         _check_unique(initiatives)
         decisions = [self.decide(i, context) for i in initiatives]
@@ -159,6 +168,17 @@ class CompiledPolicy:
             outcome = "deferred" if funding.step == "unfunded" else d.outcome
             out.append(evolve(d, funding=funding, outcome=outcome))
         return out, result
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def allocation_settings(policy: Policy, context: EvaluationContext) -> AllocationPolicy | None:
