@@ -39,6 +39,11 @@ def emit(args: argparse.Namespace, text: str) -> None:
     if path.parent and not path.parent.exists():
         raise UsageError(f"--output {out}: directory '{path.parent}' does not exist",
                          hint="create it first or choose another path")
+    write_atomic(path, text)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` in one step, so a reader never sees half a file."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

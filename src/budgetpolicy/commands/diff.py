@@ -84,10 +84,6 @@ def _arrow(before: str, after: str) -> str:
     return before if before == after else f"{before} -> {after}"
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,}"
-
-
 def changes_table(changes: Sequence[Any], currency: str, *, with_seq: bool = False) -> str:
     """Changed decisions, one line each; causes (when known) on indented lines below the table."""
     from budgetpolicy.output import table
@@ -108,6 +104,12 @@ def changes_table(changes: Sequence[Any], currency: str, *, with_seq: bool = Fal
     text = "\n" + table((("SEQ",) if with_seq else ()) + headers, rows, max_width=70)
     causes = [f"  {c.initiative_id}: {cause}\n" for c in changes for cause in c.causes]
     return text + ("\nCauses\n" + "".join(causes) if causes else "")
+
+
+def _money(value: Decimal) -> str:
+    from budgetpolicy.output import money  # the one amount format; imported late to keep start-up light
+
+    return money(value)
 
 
 def money_table(money: Any, currency: str) -> str:

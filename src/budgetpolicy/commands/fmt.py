@@ -24,6 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from budgetpolicy.commands._common import write_atomic
     from budgetpolicy.errors import BudgetPolicyError
     from budgetpolicy.govern.fmt import format_text, policy_files
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         if args.check:
             print(f"would reformat {path}")
         else:
-            _write(path, formatted)
+            write_atomic(path, formatted)
             print(f"reformatted {path}")
     if broken:
         return 2
@@ -58,7 +59,3 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".fmt.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

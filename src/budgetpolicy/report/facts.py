@@ -22,6 +22,7 @@ from typing import Any
 from attrs import frozen
 
 from budgetpolicy.model import Decision, Initiative, Policy
+from budgetpolicy.output import money  # noqa: F401  (the renderers format amounts through facts)
 
 ZERO = Decimal(0)
 FUNDED = ("approved", "pending_approval")
@@ -142,11 +143,6 @@ def kpi_progress(policy: Policy, review: Any) -> tuple[KpiProgress, ...]:
         current = p.kpi.baseline + lift if p.kpi.direction == "higher" else p.kpi.baseline - lift
         out.append(KpiProgress(p.id, p.name, p.kpi.unit, p.kpi.baseline, p.kpi.target, current, share))
     return tuple(out)
-
-
-def money(value: Decimal | None) -> str:
-    """Amounts as the engine holds them, with thousands separators (exact: no rounding)."""
-    return "" if value is None else f"{value:,}"
 
 
 def number(value: Decimal | None) -> str:
