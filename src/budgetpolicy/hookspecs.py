@@ -75,7 +75,9 @@ def register_scorers(register: Callable[..., None]) -> None:
     mapping and the :class:`~budgetpolicy.model.Policy`; it raises ``ValueError``
     for bad parameters (reported as a validation error at the criterion's key)
     and returns ``score(initiative) -> Decimal | (Decimal, str)``: a value in
-    0..1 and an optional one-line detail for the explanation.
+    0..1 and an optional one-line detail for the explanation: text, or a
+    function of no arguments returning it, called only when the explanation is
+    read.
     """
 
 

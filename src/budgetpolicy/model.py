@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
+from attrs import evolve as attrs_evolve
 from attrs import field, frozen
 
 from budgetpolicy.errors import Location
@@ -48,6 +49,10 @@ class FrozenMap(Mapping[str, Any]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A new plain dict with the same items (a C-level copy, unlike ``dict(mapping)``)."""
+        return self._data.copy()
 
     def __len__(self) -> int:
         return len(self._data)
@@ -376,6 +381,53 @@ class Provenance:
     as_of: str | None = None
 
 
+class Deferred:
+    """A value computed on first read, then kept: how a decision's explanation is built lazily.
+
+    Evaluating an initiative settles its outcome, scores and reasons at once; the full explanation
+    (a trace per rule with the values it saw, a line per criterion, the narrative) is built from the
+    same inputs the first time anything reads it, and identical to what an eager build would give.
+    ``fn(*args)`` must be pure and its ``args`` not mutated afterwards.
+    """
+
+    __slots__ = ("_fn", "_args", "_value")
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self._fn = fn
+        self._args: tuple[Any, ...] | None = args
+
+    def __call__(self) -> Any:
+        args = self._args
+        if args is not None:
+            self._value = self._fn(*args)
+            self._args = None  # drop the inputs once the value exists
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Deferred({self._fn.__qualname__})"
+
+
+def _deferrable(cls: type, *names: str) -> dict[str, Any]:
+    """Let the attrs fields ``names`` of slotted ``cls`` hold a :class:`Deferred`, resolved on first read.
+
+    Every reader (attribute access, ``==``, ``hash``, ``repr``, ``evolve``, serialisation by field
+    name) sees the resolved value, which then replaces the Deferred in the slot.
+    """
+    slots = {}
+    for name in names:
+        slot = slots[name] = cls.__dict__[name]  # the member descriptor attrs made for the slot
+
+        def read(self: Any, slot: Any = slot) -> Any:
+            value = slot.__get__(self)
+            if value.__class__ is Deferred:
+                value = value()
+                slot.__set__(self, value)
+            return value
+
+        setattr(cls, name, property(read, slot.__set__, doc=f"{cls.__name__}.{name} (resolved on first read)"))
+    return slots
+
+
 @frozen
 class Decision:
     initiative_id: str
@@ -397,3 +449,20 @@ class Decision:
     @property
     def allocation(self) -> Decimal:
         return self.funding.amount if self.funding else Decimal("0")
+
+    def evolve(self, **changes: Any) -> "Decision":
+        """``attrs.evolve`` that leaves unresolved explanation parts unresolved (the engine's hot path)."""
+        for name in _DEFERRED_SLOTS:
+            if name not in changes:
+                changes[name] = self.unresolved(name)
+        return attrs_evolve(self, **changes)
+
+    def unresolved(self, name: str) -> Any:
+        """The field ``name`` as stored: a :class:`Deferred` if nothing has read it yet."""
+        return _DEFERRED_SLOTS[name].__get__(self)
+
+
+# The explanation parts the engine builds lazily (see Deferred); frozenness is unchanged, since
+# attrs' frozen __setattr__ still refuses every assignment from outside __init__.
+_DEFERRED_SLOTS = _deferrable(Decision, "scores", "rules", "narrative")
+_deferrable(Reason, "message")

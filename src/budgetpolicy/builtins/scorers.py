@@ -2,7 +2,8 @@
 
 Registered through ``register_scorers`` exactly like a third-party plugin.
 Each factory validates its parameters once, at compile time, and returns a
-closure ``score(initiative) -> (Decimal in 0..1, detail)``.
+closure ``score(initiative) -> (Decimal in 0..1, detail)``; the detail text of the
+per-initiative scorers is made lazily, only when a decision's explanation is read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from budgetpolicy.hookspecs import hookimpl
 from budgetpolicy.model import Initiative, Policy
 
 ZERO, ONE = Decimal(0), Decimal(1)
-Score = Callable[[Initiative], tuple[Decimal, str]]
+# A detail is text, or a function making it when the explanation is first read (most never are).
+Detail = str | Callable[[], str]
+Score = Callable[[Initiative], tuple[Decimal, Detail]]
 
 
 @hookimpl
@@ -56,25 +59,32 @@ def expected_value(params: Mapping[str, Any], policy: Policy) -> Score:
     sum to 1, so the result is already in 0..1.
     """
     _check_known(params, set())
-    priorities = {p.id: p for p in policy.priorities}
+    # Per priority: its weight and its KPI's gap, computed once.
+    known = {p.id: (p.weight, p.kpi.gap) for p in policy.priorities}
 
-    def score(initiative: Initiative) -> tuple[Decimal, str]:
+    def score(initiative: Initiative) -> tuple[Decimal, Detail]:
         total = ZERO
-        parts: list[str] = []
+        forecast = initiative.forecast
+        linked = False
         for pid in initiative.priorities:
-            priority = priorities.get(pid)
-            if priority is None:
+            entry = known.get(pid)
+            if entry is None:
                 continue
-            lift = initiative.forecast.get(pid, ZERO)
-            gap = priority.kpi.gap
-            impact = clamp01(lift / gap) if gap > 0 else ZERO
-            total += priority.weight * impact
-            parts.append(f"{pid}: lift {lift} of gap {gap} x weight {priority.weight}")
+            linked = True
+            weight, gap = entry
+            if gap > 0:
+                impact = forecast.get(pid, ZERO) / gap
+                total += weight * (ZERO if impact < ZERO else ONE if impact > ONE else impact)
         value = clamp01(initiative.probability * total)
-        detail = f"p={initiative.probability} x [" + "; ".join(parts) + "]" if parts else "no linked priority"
-        return value, detail
+        return value, (lambda: _ev_detail(initiative, known)) if linked else "no linked priority"
 
     return score
+
+
+def _ev_detail(initiative: Initiative, known: Mapping[str, tuple[Decimal, Decimal]]) -> str:
+    parts = [f"{pid}: lift {initiative.forecast.get(pid, ZERO)} of gap {known[pid][1]} x weight {known[pid][0]}"
+             for pid in initiative.priorities if pid in known]
+    return f"p={initiative.probability} x [" + "; ".join(parts) + "]"
 
 
 def rubric(params: Mapping[str, Any], policy: Policy) -> Score:
@@ -94,15 +104,17 @@ def rubric(params: Mapping[str, Any], policy: Policy) -> Score:
     if missing not in ("zero", "midpoint"):
         raise ValueError("parameter 'missing' must be \"zero\" or \"midpoint\"")
 
-    def score(initiative: Initiative) -> tuple[Decimal, str]:
+    missing_value = ZERO if missing == "zero" else Decimal("0.5")
+    missing_text = f"no '{rating}' rating (missing = {missing})"
+    suffix = " inverted" if invert else ""
+
+    def score(initiative: Initiative) -> tuple[Decimal, Detail]:
         raw = initiative.ratings.get(rating)
         if raw is None:
-            value = ZERO if missing == "zero" else Decimal("0.5")
-            return value, f"no '{rating}' rating (missing = {missing})"
-        value = clamp01(Decimal(raw) / scale)
-        if invert:
-            value = ONE - value
-        return value, f"{rating} {raw}/{scale}" + (" inverted" if invert else "")
+            return missing_value, missing_text
+        value = (raw if raw.__class__ is Decimal else Decimal(raw)) / scale
+        value = ZERO if value < ZERO else ONE if value > ONE else value
+        return ONE - value if invert else value, lambda: f"{rating} {raw}/{scale}{suffix}"
 
     return score
 

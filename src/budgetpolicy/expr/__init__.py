@@ -52,6 +52,12 @@ class CompiledExpression:
     where: Location | None = field(default=None, repr=False)
     _fn: Fn = field(default=None, repr=False, eq=False, alias="fn")
 
+    @property
+    def bare(self) -> Fn:
+        """The compiled closure without the safety net of ``__call__``: failures other than
+        ExpressionError come out raw, so callers that use it call the expression again to report them."""
+        return self._fn
+
     def __call__(self, env: Mapping[str, Any]) -> Any:
         try:
             return self._fn(env)

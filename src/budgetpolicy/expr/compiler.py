@@ -65,6 +65,24 @@ class _Compiler(OperatorCompiler):
         """Check a raw value read from the environment (or returned by a function) against its type."""
         fast = fast_classes(result)
         coerce = coercer(result)
+        items = fast_classes(result.item) if result.kind == "list" and result.item is not None else None
+        if items is not None and len(items) == 1:
+            (item,) = items
+
+            # A list of scalars (list<string>, ...) that is already a tuple of them is read as is.
+            def read_list(value: Any) -> Any:
+                if value.__class__ is tuple:
+                    for x in value:
+                        if x.__class__ is not item:
+                            break
+                    else:
+                        return value
+                try:
+                    return coerce(value)
+                except BadValue as exc:
+                    raise fail(f"{describe}: {exc}") from None
+
+            return read_list
 
         def read(value: Any) -> Any:
             if value.__class__ in fast:
@@ -258,15 +276,34 @@ class _Compiler(OperatorCompiler):
         fns = tuple(arg_fns)
         read = self._reader(self.type_of(node), f"{name}() returned a bad value", fail)
 
+        def failed(exc: Exception) -> ExpressionError:
+            # Plugin code: report it at the call, never crash the engine.
+            return fail(f"{name}() failed: {exc}" if str(exc) else f"{name}() failed: {type(exc).__name__}",
+                        spec.signature)
+
+        if len(fns) == 1:  # the usual call, len(x) or a one-argument plugin function: no argument list
+            (only,) = fns
+
+            def call_one(env: Mapping[str, Any]) -> Any:
+                value = only(env)
+                try:
+                    result = fn(value)
+                except ExpressionError:
+                    raise
+                except Exception as exc:
+                    raise failed(exc) from exc
+                return read(result)
+
+            return call_one
+
         def call(env: Mapping[str, Any]) -> Any:
             args = [arg(env) for arg in fns]
             try:
                 result = fn(*args)
             except ExpressionError:
                 raise
-            except Exception as exc:  # plugin code: report it at the call, never crash the engine
-                raise fail(f"{name}() failed: {exc}" if str(exc) else f"{name}() failed: {type(exc).__name__}",
-                           spec.signature) from exc
+            except Exception as exc:
+                raise failed(exc) from exc
             return read(result)
 
         return call

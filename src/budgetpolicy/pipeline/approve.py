@@ -18,11 +18,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
 from budgetpolicy.errors import Diagnostic, ExpressionError
 from budgetpolicy.expr import CompiledExpression, FunctionSpec, Type, compile_expression
-from budgetpolicy.model import Reason, Rule, RuleTrace
+from budgetpolicy.model import Deferred, FrozenMap, Reason, Rule, RuleTrace
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 
@@ -35,12 +35,18 @@ class CompiledRule:
     reads: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # The reason template split once: literal text at even positions, placeholder names at odd ones.
     reason_parts: tuple[str, ...] | None = None
+    # The condition's bare closure, for the hot loop; failures are re-run through ``condition``.
+    evaluate: Any = field(default=None, eq=False, repr=False)
 
     @classmethod
     def of(cls, rule: Rule, condition: CompiledExpression) -> "CompiledRule":
         reads = tuple((name, tuple(name.split("."))) for name in sorted(condition.names))
         parts = tuple(_PLACEHOLDER.split(rule.reason)) if rule.reason else None
-        return cls(rule, condition, reads, parts)
+        return cls(rule, condition, reads, parts, condition.bare)
+
+    def reason_text(self, env: Mapping[str, Any]) -> str:
+        """The message of this rule having fired on ``env``."""
+        return self.message(env, _seen(env, self.reads))
 
     def message(self, env: Mapping[str, Any], seen: Mapping[str, Any]) -> str:
         """The rule's message; a ``reason`` template is filled like :func:`render` over env + seen."""
@@ -63,7 +69,7 @@ class CompiledRule:
 @frozen
 class Approved:
     outcome: str
-    traces: tuple[RuleTrace, ...]
+    traces: Deferred  # resolves to tuple[RuleTrace, ...]
     roles: tuple[str, ...]
     flags: tuple[str, ...]
     reasons: tuple[Reason, ...]
@@ -140,52 +146,77 @@ def _seen(env: Mapping[str, Any], reads: tuple[tuple[str, tuple[str, ...]], ...]
     return seen
 
 
+FIRED, NOT_FIRED, NOT_REACHED, NOT_IN_FORCE = "fired", "not_fired", "not_reached", "not_in_force"
+
+
 def run_rules(rules: Sequence[CompiledRule], env: Mapping[str, Any], as_of: date | None) -> Approved:
-    traces: list[RuleTrace] = []
+    """Run the rules on one initiative's environment; the per-rule traces are built on first read."""
+    statuses: list[str] = []
     roles: list[str] = []
     flags: list[str] = []
     reasons: list[Reason] = []
+    sign_offs: list[str] = []  # ids of the require rules that fired: moot if the initiative is rejected
     rejected = fast_tracked = False
     for cr in rules:
         rule = cr.rule
         if fast_tracked:
-            traces.append(RuleTrace(rule.id, rule.effect, "not_reached", "an earlier approve rule fast-tracked"))
+            statuses.append(NOT_REACHED)
             continue
         if as_of is not None and not rule.in_force(as_of):
-            traces.append(RuleTrace(rule.id, rule.effect, "not_in_force", _force_text(rule, as_of)))
+            statuses.append(NOT_IN_FORCE)
             continue
-        seen = _seen(env, cr.reads)
         try:
-            value = cr.condition(env)
-        except ExpressionError as exc:
-            raise ExpressionError([_with_rule(d, rule.id) for d in exc.diagnostics]) from exc
+            value = cr.evaluate(env)
+        except Exception:
+            # The bare closure failed: run the condition again through CompiledExpression's call, which
+            # turns every failure into an ExpressionError with its location (conditions are pure).
+            try:
+                value = cr.condition(env)
+            except ExpressionError as exc:
+                raise ExpressionError([_with_rule(d, rule.id) for d in exc.diagnostics]) from exc
         # Conditions are type-checked booleans almost always; _truthy covers the rest.
-        fired = value if value.__class__ is bool else _truthy(value)
-        if not fired:
-            traces.append(RuleTrace(rule.id, rule.effect, "not_fired", "condition is false", rule.role, seen))
+        if not (value if value.__class__ is bool else _truthy(value)):
+            statuses.append(NOT_FIRED)
             continue
-        message = cr.message(env, seen)
-        traces.append(RuleTrace(rule.id, rule.effect, "fired", message, rule.role, seen))
-        if rule.effect == "reject":
+        statuses.append(FIRED)
+        # A template's text is filled in when the reason is first read (most never are, in a big run).
+        message = rule.message if cr.reason_parts is None else Deferred(cr.reason_text, env)
+        effect = rule.effect
+        if effect == "reject":
             rejected = True
-            reasons.append(Reason(rule.id, message))
-        elif rule.effect == "require":
+        elif effect == "require":
             assert rule.role is not None
             if rule.role not in roles:
                 roles.append(rule.role)
-            reasons.append(Reason(rule.id, message))
-        elif rule.effect == "flag":
+            sign_offs.append(rule.id)
+        elif effect == "flag":
             flags.append(rule.id)
-            reasons.append(Reason(rule.id, message))
         else:
             fast_tracked = True
-            reasons.append(Reason(rule.id, message))
+        reasons.append(Reason(rule.id, message))
+    traces = Deferred(rule_traces, rules, env, tuple(statuses), as_of)
     if rejected:  # sign-offs are moot for a rejected initiative; the traces still show those rules fired
-        required = {cr.rule.id for cr in rules if cr.rule.effect == "require"}
-        return Approved("rejected", tuple(traces), (), tuple(flags),
-                        tuple(r for r in reasons if r.code not in required))
+        kept = tuple(r for r in reasons if r.code not in sign_offs) if sign_offs else tuple(reasons)
+        return Approved("rejected", traces, (), tuple(flags), kept)
     outcome = "pending_approval" if roles else "approved"
-    return Approved(outcome, tuple(traces), tuple(roles), tuple(flags), tuple(reasons))
+    return Approved(outcome, traces, tuple(roles), tuple(flags), tuple(reasons))
+
+
+def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any], statuses: Sequence[str],
+                as_of: date | None) -> tuple[RuleTrace, ...]:
+    """What each rule did, with the values its condition read (from the environment it ran on)."""
+    traces: list[RuleTrace] = []
+    for cr, status in zip(rules, statuses):
+        rule = cr.rule
+        if status == NOT_REACHED:
+            traces.append(RuleTrace(rule.id, rule.effect, status, "an earlier approve rule fast-tracked"))
+        elif status == NOT_IN_FORCE:
+            traces.append(RuleTrace(rule.id, rule.effect, status, _force_text(rule, as_of)))
+        else:
+            seen = FrozenMap(_seen(env, cr.reads))
+            message = "condition is false" if status == NOT_FIRED else cr.message(env, seen)
+            traces.append(RuleTrace(rule.id, rule.effect, status, message, rule.role, seen))
+    return tuple(traces)
 
 
 def _truthy(value: Any) -> bool:

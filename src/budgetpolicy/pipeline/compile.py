@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import gc
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -22,10 +22,10 @@ from attrs import evolve, field, frozen
 from budgetpolicy.canonical import sha256_hex
 from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
 from budgetpolicy.expr import FunctionSpec, function_specs
-from budgetpolicy.model import (AllocationPolicy, Decision, FrozenMap, Funding, Initiative, Policy, Provenance,
-                               frozen_map)
+from budgetpolicy.model import (AllocationPolicy, Decision, Deferred, FrozenMap, Funding, Initiative, Policy,
+                               Provenance, frozen_map)
 from budgetpolicy.pipeline.approve import CompiledRule, compile_rules, run_rules
-from budgetpolicy.pipeline.narrative import narrative
+from budgetpolicy.pipeline.narrative import narrative_of
 from budgetpolicy.pipeline.score import CompiledCriterion, compile_scoring, score_initiative
 from budgetpolicy.pipeline.symbols import initiative_env, initiative_symbols
 from budgetpolicy.plugins import Registry, call_sinks, engine_version
@@ -101,14 +101,20 @@ class CompiledPolicy:
         env = initiative_env(calibrated, policy.attributes)
         env["score"] = scored.total
         env["expected_value"] = scored.expected_value
-        env["scores"] = {line.criterion: line.raw for line in scored.lines}
+        env["scores"] = scored.raws
         approved = run_rules(self.rules, env, context.as_of)
+        # Score lines and rule traces are Deferred: built, identically, when first read.
         return Decision(
             initiative_id=initiative.id, outcome=approved.outcome, score=scored.total,
             expected_value=scored.expected_value, scores=scored.lines,
             required_approvers=approved.roles, flags=approved.flags, reasons=approved.reasons,
             rules=approved.traces, calibration=calibration,
         )
+
+    def decide_all(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
+        """:meth:`decide` for many initiatives (no allocation), with the cyclic GC paused as in :meth:`evaluate`."""
+        with _collector_paused():
+            return [self.decide(i, context) for i in initiatives]
 
     def evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
         """A funding cycle: decide every initiative, allocate the pool, explain, record provenance."""
@@ -132,11 +138,16 @@ class CompiledPolicy:
         stamp = context.evaluated_at.isoformat()
         as_of = context.as_of.isoformat() if context.as_of else None
         final: list[Decision] = []
+        effects = {rule.id: rule.effect for rule in self.policy.approval.rules}
+        currency = self.policy.currency
         for initiative, decision in zip(initiatives, decisions):
             provenance = Provenance(self.policy.id, self.policy.version, policy_sha,
                                     sha256_hex(initiative), engine_version(), plugins, stamp, as_of)
-            # The narrative reads outcome, reasons and funding, never provenance: one evolve does both.
-            decision = evolve(decision, provenance=provenance, narrative=narrative(decision, self.policy.currency))
+            # The narrative is written when first read, from the decision's final parts.
+            text = Deferred(narrative_of, decision.outcome, decision.score, decision.unresolved("scores"),
+                            decision.reasons, decision.required_approvers, decision.calibration, decision.funding,
+                            effects, currency)
+            decision = decision.evolve(provenance=provenance, narrative=text)
             call_sinks(self.registry.pm, decision, self.policy, context)
             final.append(decision)
         return Evaluation(self.policy, context, tuple(final), allocation)
@@ -166,7 +177,7 @@ class CompiledPolicy:
                 out.append(d)
                 continue
             outcome = "deferred" if funding.step == "unfunded" else d.outcome
-            out.append(evolve(d, funding=funding, outcome=outcome))
+            out.append(d.evolve(funding=funding, outcome=outcome))
         return out, result
 
 

@@ -352,5 +352,5 @@ def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions
                                         f"uses '{settings.strategy}'); evaluate --what-if-pool shows what a larger "
                                         "pool would fund"),)
         texts = tuple(c.text for c in found if c.text)
-        out.append(evolve(decision, counterfactuals=texts) if texts else decision)
+        out.append(decision.evolve(counterfactuals=texts) if texts else decision)
     return out

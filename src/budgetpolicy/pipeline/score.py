@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from attrs import frozen
+from attrs import field, frozen
 
 from budgetpolicy.errors import Diagnostic, Location, PluginError
-from budgetpolicy.model import Criterion, Initiative, Policy, ScoreLine
+from budgetpolicy.model import Criterion, Deferred, Initiative, Policy, ScoreLine
 from budgetpolicy.plugins import Registry
 
 ZERO, ONE = Decimal(0), Decimal(1)
+# A scorer's one-line detail: text, or a function making it when the explanation is first read.
+Detail = str | Callable[[], str]
 
 
 @frozen
@@ -26,13 +28,20 @@ class CompiledCriterion:
     weight: Decimal  # effective weight, normalised when the policy asks for it
     plugin: str
     fn: Callable[[Initiative], object]
+    id: str = field(init=False)
+    expected_value: bool = field(init=False)  # its raw score adds to the decision's expected value
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "id", self.criterion.id)
+        object.__setattr__(self, "expected_value", self.criterion.scorer == "expected_value")
 
 
 @frozen
 class Scored:
-    lines: tuple[ScoreLine, ...]
+    lines: Deferred  # resolves to tuple[ScoreLine, ...]
     total: Decimal
     expected_value: Decimal
+    raws: dict[str, Decimal]  # criterion id -> its 0..1 score (what conditions see as ``scores``)
 
 
 def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagnostic]) -> tuple[CompiledCriterion, ...]:
@@ -78,40 +87,59 @@ def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagno
 
 
 def score_initiative(criteria: Sequence[CompiledCriterion], initiative: Initiative, precision: int) -> Scored:
+    """Call every criterion's scorer; the ScoreLines (with the scorers' detail text) are built on first read."""
     quantum = Decimal(1).scaleb(-precision)
-    lines: list[ScoreLine] = []
-    total = ZERO
-    expected_value = ZERO
+    results: list[tuple[Decimal, Decimal, Detail]] = []
+    raws: dict[str, Decimal] = {}
+    total = expected_value = ZERO
     for cc in criteria:
-        raw, detail = _call_scorer(cc, initiative)
+        try:
+            raw = cc.fn(initiative)
+        except Exception as exc:
+            raise PluginError(f"{_where(cc)} raised {type(exc).__name__}: {exc} on initiative '{initiative.id}'",
+                              initiative.location, code="BP505") from exc
+        detail: Detail = ""
+        if raw.__class__ is tuple and len(raw) == 2 and (raw[1].__class__ is str or callable(raw[1])):
+            raw, detail = raw
+        # The usual answer, a finite Decimal in 0..1, takes two cheap checks; anything else the slow path.
+        if not (raw.__class__ is Decimal and raw.is_finite() and ZERO <= raw <= ONE):
+            raw = _checked(cc, initiative, raw)
         # Quantize for a fixed precision, normalize so 0.250000 prints as 0.25 (equal either way).
         raw = raw.quantize(quantum, ROUND_HALF_EVEN).normalize()
         weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN).normalize()
         total += weighted
-        if cc.criterion.scorer == "expected_value":
+        if cc.expected_value:
             expected_value += raw
-        lines.append(ScoreLine(cc.criterion.id, cc.criterion.scorer, cc.weight, raw, weighted, detail))
-    return Scored(tuple(lines), total.normalize(), expected_value.normalize())
+        raws[cc.id] = raw
+        results.append((raw, weighted, detail))
+    return Scored(Deferred(score_lines, criteria, initiative, results), total.normalize(),
+                  expected_value.normalize(), raws)
 
 
-def _call_scorer(cc: CompiledCriterion, initiative: Initiative) -> tuple[Decimal, str]:
+def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative,
+                results: Sequence[tuple[Decimal, Decimal, Detail]]) -> tuple[ScoreLine, ...]:
+    """The explanation of each criterion's score; a scorer's detail may be text or a function making it."""
+    lines = []
+    for cc, (raw, weighted, detail) in zip(criteria, results):
+        if detail.__class__ is not str:
+            detail = _detail_text(cc, initiative, detail)
+        lines.append(ScoreLine(cc.id, cc.criterion.scorer, cc.weight, raw, weighted, detail))
+    return tuple(lines)
+
+
+def _detail_text(cc: CompiledCriterion, initiative: Initiative, detail: Callable[[], str]) -> str:
     try:
-        result = cc.fn(initiative)
+        text = detail()
     except Exception as exc:
-        raise PluginError(f"{_where(cc)} raised {type(exc).__name__}: {exc} on initiative '{initiative.id}'",
-                          initiative.location, code="BP505") from exc
-    detail = ""
-    if result.__class__ is tuple and len(result) == 2 and isinstance(result[1], str):
-        result, detail = result
-    # The usual answer, a finite Decimal in 0..1, takes two cheap checks; anything else the slow path.
-    if result.__class__ is Decimal and result.is_finite() and ZERO <= result <= ONE:
-        return result, detail
-    return _checked(cc, initiative, result), detail
+        raise PluginError(f"{_where(cc)}: its detail raised {type(exc).__name__}: {exc} on initiative "
+                          f"'{initiative.id}'", initiative.location, code="BP505") from exc
+    if not isinstance(text, str):
+        raise PluginError(f"{_where(cc)}: its detail returned {type(text).__name__} for initiative "
+                          f"'{initiative.id}'; a detail must be text", initiative.location, code="BP503")
+    return text
 
 
 def _checked(cc: CompiledCriterion, initiative: Initiative, result: object) -> Decimal:
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], str):
-        result = result[0]
     if isinstance(result, bool) or not isinstance(result, (Decimal, int)):
         raise PluginError(f"{_where(cc)} returned {type(result).__name__} for initiative '{initiative.id}'; "
                           "a scorer must return a Decimal in 0..1", initiative.location, code="BP503")

@@ -13,7 +13,7 @@ from typing import Any
 
 from budgetpolicy.expr import (ANY, BOOL, NUMBER, STRING, Type, list_of, map_of, optional, parse_type,
                                record)
-from budgetpolicy.model import Initiative, Policy
+from budgetpolicy.model import FrozenMap, Initiative, Policy
 
 # Names available after scoring: rules may gate on the score.
 SCORE_SYMBOLS = ("score", "expected_value", "scores")
@@ -41,16 +41,20 @@ def initiative_env(initiative: Initiative, declared_attributes: Any = ()) -> dic
     Lists stay the initiative's own tuples (immutable, and the form expressions use), maps are
     copied into plain dicts (the compiled expressions' fast path): built once per initiative.
     """
-    attributes: dict[str, Any] = {name: None for name in declared_attributes}
-    attributes.update(initiative.attributes)
+    attributes: dict[str, Any] = dict.fromkeys(declared_attributes)
+    attributes.update(_plain(initiative.attributes))
     return {
         "id": initiative.id, "title": initiative.title, "kind": initiative.kind,
         "department": initiative.department, "role": initiative.role, "cost": initiative.cost,
         "currency": initiative.currency, "headcount": Decimal(initiative.headcount),
-        "priorities": initiative.priorities, "forecast": dict(initiative.forecast),
+        "priorities": initiative.priorities, "forecast": _plain(initiative.forecast),
         "probability": initiative.probability, "horizon": Decimal(initiative.horizon),
         "objectives": initiative.objectives, "delivery": initiative.delivery,
         "evaluation_plan": initiative.evaluation_plan, "sponsor": initiative.sponsor,
-        "mentor": initiative.mentor, "pilot": initiative.pilot, "ratings": dict(initiative.ratings),
+        "mentor": initiative.mentor, "pilot": initiative.pilot, "ratings": _plain(initiative.ratings),
         "start": initiative.start, "attributes": attributes,
     }
+
+
+def _plain(mapping: Any) -> dict[str, Any]:
+    return mapping.as_dict() if mapping.__class__ is FrozenMap else dict(mapping)
