@@ -41,11 +41,15 @@ _quote = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_e
 
 def record_hash(prev_hash: str, seq: int, kind: str, initiative_id: str, period: str | None,
                 policy_id: str, policy_version: str, policy_sha256: str, evaluated_at: str,
-                payload_text: str) -> str:
+                payload_text: str | bytes) -> str:
+    """The rule above; ``payload_text`` may also be given as its UTF-8 bytes (what an append
+    already holds, so the 4 KB payload is not encoded a second time just to be hashed)."""
     q = _quote
     header = (f"[{int(seq)},{q(kind)},{q(initiative_id)},{'null' if period is None else q(period)},"
               f"{q(policy_id)},{q(policy_version)},{q(policy_sha256)},{q(evaluated_at)}]")
-    return hashlib.sha256(f"{prev_hash}\n{header}\n{payload_text}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{prev_hash}\n{header}\n".encode("utf-8"))
+    digest.update(payload_text if isinstance(payload_text, bytes) else payload_text.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def row_hash(row: Sequence[Any], prev_hash: str | None = None) -> str:

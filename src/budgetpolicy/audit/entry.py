@@ -42,8 +42,8 @@ def plain(value: Any) -> Any:
         return bool(value)
     if isinstance(value, int) and not isinstance(value, float):
         return int(value)
-    if isinstance(value, str):
-        return str(value)
+    if isinstance(value, str):  # str.__str__, not str(): a (str, Enum) member's str() is "Cls.NAME"
+        return str.__str__(value)
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     return plain(to_jsonable(value))  # dates, sets, Decimal subclasses; floats raise TypeError

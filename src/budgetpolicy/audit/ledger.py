@@ -36,7 +36,7 @@ from budgetpolicy.audit.chain import GENESIS, RECORD_COLUMNS, VerifyReport, chec
 from budgetpolicy.audit.entry import LedgerEntry, entry_for_decision
 
 __all__ = ["Ledger", "LedgerEntry", "LedgerRecord", "VerifyReport", "entry_for_decision", "SCHEMA_VERSION"]
-from budgetpolicy.canonical import to_jsonable
+from budgetpolicy.canonical import json_bytes, to_jsonable
 from budgetpolicy.errors import LedgerError, Location
 
 SCHEMA_VERSION = 1
@@ -61,7 +61,6 @@ _SCHEMA = (
 _SELECT = f"SELECT {', '.join(RECORD_COLUMNS)} FROM records"
 _INSERT = f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
-_dumps_plain = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # Decimals, dates, attrs objects and FrozenMaps go through the canonical converter.
 _dumps_any = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
                               allow_nan=False, default=to_jsonable).encode
@@ -94,22 +93,35 @@ def _reject_float(text: str) -> Any:
                       code="BP805", hint="convert numbers with decimal.Decimal before recording")
 
 
-def _payload_text(payload: dict[str, Any], plain: bool = False) -> str:
-    if plain:  # already canonical: plain JSON types, keys sorted (see entry.plain)
-        return _dumps_plain(payload)
+def _payload_bytes(payload: dict[str, Any], plain: bool = False) -> bytes:
+    """The payload's canonical JSON as UTF-8: the bytes hashed, and (decoded) the text stored."""
     try:
-        text = _dumps_any(payload)
-    except ValueError as exc:  # NaN or infinity
-        raise LedgerError(f"ledger payloads may not hold NaN or infinity: {exc}", code="BP805") from exc
-    # Floats would make hashes depend on float formatting: parse back once to refuse them.
-    json.loads(text, parse_float=_reject_float)
-    return text
+        if plain:  # already canonical: plain JSON types, keys sorted (see entry.plain); orjson writes it
+            return json_bytes(payload)
+        try:
+            text = _dumps_any(payload)
+        except ValueError as exc:  # NaN or infinity
+            raise LedgerError(f"ledger payloads may not hold NaN or infinity: {exc}", code="BP805") from exc
+        # Floats would make hashes depend on float formatting: parse back once to refuse them.
+        json.loads(text, parse_float=_reject_float)
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text to store or hash
+        raise LedgerError(f"ledger payloads must be valid Unicode text: {exc}", code="BP805",
+                          hint="the input holds a lone surrogate code point; fix its encoding") from exc
 
 
 def _prepare(entries: Iterable[LedgerEntry]) -> list[tuple[Any, ...]]:
-    """Serialise a batch before any lock is taken (the costly part of an append)."""
-    return [(e.kind, e.initiative_id, e.period, e.policy_id, e.policy_version, e.policy_sha256,
-             e.evaluated_at, _payload_text(e.payload, e.plain)) for e in entries]
+    """Serialise a batch before any lock is taken (the costly part of an append).
+
+    Each item holds the stored columns ``kind`` to ``payload`` (the text) and then the
+    payload's UTF-8 bytes, which the chain hashes without encoding the text again.
+    """
+    prepared = []
+    for e in entries:
+        data = _payload_bytes(e.payload, e.plain)
+        prepared.append((e.kind, e.initiative_id, e.period, e.policy_id, e.policy_version, e.policy_sha256,
+                         e.evaluated_at, data.decode("utf-8"), data))
+    return prepared
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -227,9 +239,9 @@ class Ledger:
     def _append_locked(self, conn: sqlite3.Connection, prepared: list[tuple[Any, ...]]) -> list[int]:
         count, prev = self._head(conn)
         rows, first = [], count + 1
-        for seq, fields in enumerate(prepared, first):
-            digest = record_hash(prev, seq, *fields)
-            rows.append((seq, *fields, prev, digest))
+        for seq, item in enumerate(prepared, first):  # item: 8 columns, then the payload bytes
+            digest = record_hash(prev, seq, *item[:7], item[8])
+            rows.append((seq, *item[:8], prev, digest))
             prev = digest
         conn.executemany(_INSERT, rows)
         last = first + len(rows) - 1
@@ -276,9 +288,9 @@ class Ledger:
                            version: str, data: str, registered_at: str) -> bool:
         if store.has_policy(conn, sha256):
             return False
-        payload = store.registration_payload(text, sha256, policy_id, version, data)
+        payload = _dumps(store.registration_payload(text, sha256, policy_id, version, data))
         (seq,) = self._append_locked(conn, [("policy", "", None, policy_id, version, sha256,
-                                             registered_at, _dumps(payload))])
+                                             registered_at, payload, payload.encode("utf-8"))])
         store.insert_policy(conn, text, sha256, policy_id, version, data, seq)
         return True
 
