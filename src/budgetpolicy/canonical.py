@@ -24,6 +24,12 @@ import attrs
 import orjson
 
 
+def decimal_text(value: Decimal) -> str:
+    """A Decimal's canonical text: positional (``2E+3`` -> ``"2000"``) unless the exponent is extreme."""
+    return format(value, "f") if value == value.to_integral_value() or abs(value.adjusted()) < 20 \
+        else str(value)
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert model values to plain JSON types, losslessly (Decimal -> str)."""
     kind = type(value)
@@ -32,8 +38,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, Decimal):
-        return format(value, "f") if value == value.to_integral_value() or abs(value.adjusted()) < 20 \
-            else str(value)
+        return decimal_text(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if attrs.has(type(value)):

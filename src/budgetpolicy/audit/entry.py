@@ -16,26 +16,38 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from budgetpolicy.canonical import to_jsonable
+from budgetpolicy.canonical import decimal_text, to_jsonable
 from budgetpolicy.errors import LedgerError
 
-_SORTED_FIELDS: dict[type, tuple[str, ...]] = {}
+# attrs class -> its eq fields' names, sorted; any other type seen -> None (so attrs.has runs once per type).
+_SORTED_FIELDS: dict[type, tuple[str, ...] | None] = {}
+_LEAVES = frozenset({str, int, bool, type(None)})  # returned as they are (exact types only)
 
 
 def plain(value: Any) -> Any:
-    """``to_jsonable(value)`` with sorted keys; refuses floats like it does."""
+    """``to_jsonable(value)`` with sorted keys; refuses floats like it does.
+
+    Leaves are checked inline before recursing (a decision has ~170 values, most of them
+    leaves): this runs once per recorded decision.
+    """
     kind = type(value)
-    if kind is str or kind is int or kind is bool or value is None:
+    if kind in _LEAVES:
         return value
     if kind is Decimal:
-        return to_jsonable(value)
+        return decimal_text(value)
     if kind is list or kind is tuple:
-        return [plain(v) for v in value]
-    names = _SORTED_FIELDS.get(kind)
-    if names is None and attrs.has(kind):
-        names = _SORTED_FIELDS[kind] = tuple(sorted(f.name for f in attrs.fields(kind) if f.eq))
+        return [v if type(v) in _LEAVES else plain(v) for v in value]
+    try:
+        names = _SORTED_FIELDS[kind]
+    except KeyError:
+        names = _SORTED_FIELDS[kind] = (tuple(sorted(f.name for f in attrs.fields(kind) if f.eq))
+                                        if attrs.has(kind) else None)
     if names is not None:
-        return {name: plain(getattr(value, name)) for name in names}
+        out = {}
+        for name in names:
+            v = getattr(value, name)
+            out[name] = v if type(v) in _LEAVES else plain(v)
+        return out
     if isinstance(value, Mapping):
         return {str(k): plain(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, bool):  # subclasses of the JSON scalars (enums, str-derived literals)
