@@ -4,8 +4,8 @@
 
 Each phase runs in its own process so its peak RSS (``resource.getrusage``)
 is its own. Records are realistic decisions (6 score lines, 10 rule traces,
-funding, narrative, provenance and the input initiative; about 3 KB of
-canonical JSON each) built once through ``entry_for_decision`` and reused
+funding, narrative, provenance and the input initiative; 3,710 bytes of
+canonical JSON each, as stored) built once through ``entry_for_decision`` and reused
 with distinct initiative ids, so the timing is the ledger's, not the
 generator's. Prints a Markdown table.
 """
@@ -51,9 +51,10 @@ def _entries(count: int):
 
 def phase_append(path: str, records: int, batch: int, durable: bool) -> dict:
     from budgetpolicy.audit.ledger import Ledger
+    from budgetpolicy.canonical import json_bytes
 
     template = _entries(batch)
-    size = len(json.dumps(template[0].payload))
+    size = len(json_bytes(template[0].payload))  # the stored canonical text, in UTF-8 bytes
     started = time.perf_counter()
     with Ledger(path, durable=durable) as ledger:
         for _ in range(records // batch):
@@ -114,6 +115,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="bench-ledger-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     entries = _child(["entries", str(args.batch)])
     rows.append(("entry_for_decision (Decision -> entry)", args.batch, args.batch / entries["seconds"], None))
