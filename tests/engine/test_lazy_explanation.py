@@ -15,7 +15,7 @@ from budgetpolicy.canonical import canonical_json
 from budgetpolicy.errors import PluginError
 from budgetpolicy.hookspecs import hookimpl
 from budgetpolicy.model import Decision, Deferred, Reason, RuleTrace, ScoreLine
-from budgetpolicy.pipeline.approve import rule_traces
+from budgetpolicy.pipeline.approve import OUT_OF_FORCE, UNREACHED, rule_traces
 from budgetpolicy.pipeline.compile import EvaluationContext
 from budgetpolicy.pipeline.data import load_initiatives
 from budgetpolicy.pipeline.narrative import narrative
@@ -70,14 +70,16 @@ def test_traces_hold_the_values_each_condition_read(compiled, example):
 
 def test_rule_traces_rebuilds_each_status():
     rules = open_policy(POLICY).rules
-    statuses = ["not_fired"] * len(rules)
-    statuses[0], statuses[1], statuses[2] = "fired", "not_reached", "not_in_force"
-    env = {"priorities": (), "evaluation_plan": ("kpi_tracking",)}
-    traces = rule_traces(rules[:3], env, statuses[:3], dt.date(2026, 2, 1))
-    assert [t.status for t in traces] == ["fired", "not_reached", "not_in_force"]
+    env = {"priorities": (), "evaluation_plan": ("kpi_tracking",), "forecast": {}, "kind": "training",
+           "mentor": None}
+    # A condition's value decides fired / not fired by its truth, whatever its type.
+    outcomes = [True, UNREACHED, OUT_OF_FORCE, "not_reached", D(0)]
+    traces = rule_traces(rules[:5], env, outcomes, dt.date(2026, 2, 1))
+    assert [t.status for t in traces] == ["fired", "not_reached", "not_in_force", "fired", "not_fired"]
     assert dict(traces[0].seen) == {"priorities": ()}
     assert traces[1].message == "an earlier approve rule fast-tracked" and dict(traces[1].seen) == {}
     assert traces[2].message.startswith("not in force on 2026-02-01")
+    assert dict(traces[3].seen) == {"kind": "training", "mentor": None}
 
 
 def test_evaluate_writes_the_narrative_from_the_final_decision(compiled):

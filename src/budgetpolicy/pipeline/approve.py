@@ -44,8 +44,10 @@ class CompiledRule:
         parts = tuple(_PLACEHOLDER.split(rule.reason)) if rule.reason else None
         return cls(rule, condition, reads, parts, condition.bare)
 
-    def reason_text(self, env: Mapping[str, Any]) -> str:
+    def reason_text(self, env: Mapping[str, Any] | Deferred) -> str:
         """The message of this rule having fired on ``env``."""
+        if env.__class__ is Deferred:
+            env = env()
         return self.message(env, _seen(env, self.reads))
 
     def message(self, env: Mapping[str, Any], seen: Mapping[str, Any]) -> str:
@@ -149,38 +151,93 @@ def _seen(env: Mapping[str, Any], reads: tuple[tuple[str, tuple[str, ...]], ...]
 FIRED, NOT_FIRED, NOT_REACHED, NOT_IN_FORCE = "fired", "not_fired", "not_reached", "not_in_force"
 
 
-def run_rules(rules: Sequence[CompiledRule], env: Mapping[str, Any], as_of: date | None) -> Approved:
-    """Run the rules on one initiative's environment; the per-rule traces are built on first read."""
-    statuses: list[str] = []
+class Skipped:
+    """Why a rule's condition was not evaluated: an entry of :func:`rule_traces`' outcomes."""
+
+    __slots__ = ("status",)
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+
+
+UNREACHED, OUT_OF_FORCE = Skipped(NOT_REACHED), Skipped(NOT_IN_FORCE)
+
+
+@frozen
+class RuleSet:
+    """A policy's compiled rules, ready to run on one initiative after another."""
+
+    rules: tuple[CompiledRule, ...]
+    # The bare condition closures, and whether every rule is always reached (no approve rule to
+    # fast-track past the others): then, with no as-of date, the conditions run in one sweep.
+    evaluators: tuple[Any, ...] = field(init=False, eq=False, repr=False)
+    sweep: bool = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "evaluators", tuple(cr.evaluate for cr in self.rules))
+        object.__setattr__(self, "sweep", all(cr.rule.effect != "approve" for cr in self.rules))
+
+    def run(self, env: Mapping[str, Any], as_of: date | None, later: Deferred | None = None) -> Approved:
+        """Run the rules on one initiative's environment; the per-rule traces are built on first read.
+
+        ``later`` rebuilds the same environment for those traces and for reason templates, so that
+        ``env`` itself need not be kept; without it, ``env`` is kept (and must not change).
+        """
+        kept_env: Mapping[str, Any] | Deferred = env if later is None else later
+        if self.sweep and as_of is None:
+            try:
+                values = [evaluate(env) for evaluate in self.evaluators]
+            except Exception:
+                values = None  # the rule-by-rule run below reports the failing rule
+            if values is not None:
+                # Every value is a normalised expression value, whose truth is Python's.
+                fired = [cr for cr, value in zip(self.rules, values) if value]
+                return _effects(fired, Deferred(rule_traces, self.rules, kept_env, values, as_of), kept_env)
+        outcomes: list[Any] = []
+        fired = []
+        fast_tracked = False
+        for cr in self.rules:
+            rule = cr.rule
+            if fast_tracked:
+                outcomes.append(UNREACHED)
+                continue
+            if as_of is not None and not rule.in_force(as_of):
+                outcomes.append(OUT_OF_FORCE)
+                continue
+            try:
+                value = cr.evaluate(env)
+            except Exception:
+                # The bare closure failed: run the condition again through CompiledExpression's call,
+                # which turns every failure into an ExpressionError with its location (conditions are pure).
+                try:
+                    value = cr.condition(env)
+                except ExpressionError as exc:
+                    raise ExpressionError([_with_rule(d, rule.id) for d in exc.diagnostics]) from exc
+            hit = _truthy(value)
+            outcomes.append(hit)
+            if hit:
+                fired.append(cr)
+                fast_tracked = rule.effect == "approve"
+        return _effects(fired, Deferred(rule_traces, self.rules, kept_env, outcomes, as_of), kept_env)
+
+
+def run_rules(rules: Sequence[CompiledRule], env: Mapping[str, Any], as_of: date | None,
+              later: Deferred | None = None) -> Approved:
+    """:meth:`RuleSet.run` for a sequence of compiled rules."""
+    return RuleSet(tuple(rules)).run(env, as_of, later)
+
+
+def _effects(fired: Sequence[CompiledRule], traces: Deferred, env: Mapping[str, Any] | Deferred) -> Approved:
+    """Outcome, approvers, flags and reasons from the rules that fired, in file order."""
     roles: list[str] = []
     flags: list[str] = []
     reasons: list[Reason] = []
     sign_offs: list[str] = []  # ids of the require rules that fired: moot if the initiative is rejected
-    rejected = fast_tracked = False
-    for cr in rules:
+    rejected = False
+    for cr in fired:
         rule = cr.rule
-        if fast_tracked:
-            statuses.append(NOT_REACHED)
-            continue
-        if as_of is not None and not rule.in_force(as_of):
-            statuses.append(NOT_IN_FORCE)
-            continue
-        try:
-            value = cr.evaluate(env)
-        except Exception:
-            # The bare closure failed: run the condition again through CompiledExpression's call, which
-            # turns every failure into an ExpressionError with its location (conditions are pure).
-            try:
-                value = cr.condition(env)
-            except ExpressionError as exc:
-                raise ExpressionError([_with_rule(d, rule.id) for d in exc.diagnostics]) from exc
-        # Conditions are type-checked booleans almost always; _truthy covers the rest.
-        if not (value if value.__class__ is bool else _truthy(value)):
-            statuses.append(NOT_FIRED)
-            continue
-        statuses.append(FIRED)
         # A template's text is filled in when the reason is first read (most never are, in a big run).
-        message = rule.message if cr.reason_parts is None else Deferred(cr.reason_text, env)
+        reasons.append(Reason(rule.id, rule.message if cr.reason_parts is None else Deferred(cr.reason_text, env)))
         effect = rule.effect
         if effect == "reject":
             rejected = True
@@ -191,31 +248,33 @@ def run_rules(rules: Sequence[CompiledRule], env: Mapping[str, Any], as_of: date
             sign_offs.append(rule.id)
         elif effect == "flag":
             flags.append(rule.id)
-        else:
-            fast_tracked = True
-        reasons.append(Reason(rule.id, message))
-    traces = Deferred(rule_traces, rules, env, tuple(statuses), as_of)
     if rejected:  # sign-offs are moot for a rejected initiative; the traces still show those rules fired
         kept = tuple(r for r in reasons if r.code not in sign_offs) if sign_offs else tuple(reasons)
         return Approved("rejected", traces, (), tuple(flags), kept)
-    outcome = "pending_approval" if roles else "approved"
-    return Approved(outcome, traces, tuple(roles), tuple(flags), tuple(reasons))
+    return Approved("pending_approval" if roles else "approved", traces, tuple(roles), tuple(flags), tuple(reasons))
 
 
-def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any], statuses: Sequence[str],
+def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any] | Deferred, outcomes: Sequence[Any],
                 as_of: date | None) -> tuple[RuleTrace, ...]:
-    """What each rule did, with the values its condition read (from the environment it ran on)."""
+    """What each rule did, with the values its condition read (from the environment it ran on).
+
+    ``outcomes`` holds, per rule, its condition's value (fired when true) or why it was Skipped.
+    """
+    if env.__class__ is Deferred:
+        env = env()
     traces: list[RuleTrace] = []
-    for cr, status in zip(rules, statuses):
+    for cr, outcome in zip(rules, outcomes):
         rule = cr.rule
-        if status == NOT_REACHED:
-            traces.append(RuleTrace(rule.id, rule.effect, status, "an earlier approve rule fast-tracked"))
-        elif status == NOT_IN_FORCE:
-            traces.append(RuleTrace(rule.id, rule.effect, status, _force_text(rule, as_of)))
+        if outcome.__class__ is Skipped:
+            status = outcome.status
+            message = "an earlier approve rule fast-tracked" if status == NOT_REACHED else _force_text(rule, as_of)
+            traces.append(RuleTrace(rule.id, rule.effect, status, message))
+            continue
+        seen = FrozenMap(_seen(env, cr.reads))
+        if _truthy(outcome):
+            traces.append(RuleTrace(rule.id, rule.effect, FIRED, cr.message(env, seen), rule.role, seen))
         else:
-            seen = FrozenMap(_seen(env, cr.reads))
-            message = "condition is false" if status == NOT_FIRED else cr.message(env, seen)
-            traces.append(RuleTrace(rule.id, rule.effect, status, message, rule.role, seen))
+            traces.append(RuleTrace(rule.id, rule.effect, NOT_FIRED, "condition is false", rule.role, seen))
     return tuple(traces)
 
 

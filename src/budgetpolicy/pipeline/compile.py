@@ -24,10 +24,10 @@ from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
 from budgetpolicy.expr import FunctionSpec, function_specs
 from budgetpolicy.model import (AllocationPolicy, Decision, Deferred, FrozenMap, Funding, Initiative, Policy,
                                Provenance, frozen_map)
-from budgetpolicy.pipeline.approve import CompiledRule, compile_rules, run_rules
+from budgetpolicy.pipeline.approve import CompiledRule, RuleSet, compile_rules
 from budgetpolicy.pipeline.narrative import narrative_of
-from budgetpolicy.pipeline.score import CompiledCriterion, compile_scoring, score_initiative
-from budgetpolicy.pipeline.symbols import initiative_env, initiative_symbols
+from budgetpolicy.pipeline.score import CompiledCriterion, Scored, compile_scoring, score_initiative
+from budgetpolicy.pipeline.symbols import ConditionEnv, initiative_env, initiative_symbols
 from budgetpolicy.plugins import Registry, call_sinks, engine_version
 
 
@@ -92,24 +92,48 @@ class CompiledPolicy:
     criteria: tuple[CompiledCriterion, ...]
     rules: tuple[CompiledRule, ...]
     warnings: tuple[Diagnostic, ...] = ()
+    # Whether any condition reads ``scores.<criterion>`` (else the per-initiative map is skipped).
+    _reads_scores: bool = field(init=False, eq=False, repr=False)
+    _ruleset: RuleSet = field(init=False, eq=False, repr=False)
+    _condition_env: ConditionEnv = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_ruleset", RuleSet(self.rules))
+        reads_scores = any(path[0] == "scores" for cr in self.rules for _, path in cr.reads)
+        object.__setattr__(self, "_reads_scores", reads_scores)
+        names = [name for cr in self.rules for name in cr.condition.names]
+        object.__setattr__(self, "_condition_env", ConditionEnv(names, self.policy.attributes))
 
     def decide(self, initiative: Initiative, context: EvaluationContext) -> Decision:
         """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
         policy = self.policy
         calibrated, calibration = _calibrate(policy, initiative, context.calibration)
         scored = score_initiative(self.criteria, calibrated, policy.scoring.precision)
-        env = initiative_env(calibrated, policy.attributes)
-        env["score"] = scored.total
-        env["expected_value"] = scored.expected_value
-        env["scores"] = scored.raws
-        approved = run_rules(self.rules, env, context.as_of)
-        # Score lines and rule traces are Deferred: built, identically, when first read.
+        env = self._env(calibrated, scored, transient=True)
+        # Score lines, rule traces and reason templates are Deferred: built, identically, when first
+        # read, from an environment built again then (so this one is freed when decide returns).
+        approved = self._ruleset.run(env, context.as_of, later=Deferred(self._env, calibrated, scored))
         return Decision(
             initiative_id=initiative.id, outcome=approved.outcome, score=scored.total,
             expected_value=scored.expected_value, scores=scored.lines,
             required_approvers=approved.roles, flags=approved.flags, reasons=approved.reasons,
             rules=approved.traces, calibration=calibration,
         )
+
+    def _env(self, initiative: Initiative, scored: Scored, transient: bool = False) -> dict[str, Any]:
+        """What conditions see: the initiative's fields, its score, expected value and criterion scores.
+
+        A ``transient`` environment, dropped once the rules have run, holds only what the conditions
+        read and shares the initiative's maps; the one rebuilt for an explanation (whose traces hand
+        the values to the user) is complete and has its own copies.
+        """
+        env = self._condition_env(initiative) if transient else initiative_env(initiative, self.policy.attributes)
+        env["score"] = scored.total
+        env["expected_value"] = scored.expected_value
+        if not transient or self._reads_scores:
+            env["scores"] = scored.by_criterion(self.criteria)
+        return env
+
 
     def decide_all(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
         """:meth:`decide` for many initiatives (no allocation), with the cyclic GC paused as in :meth:`evaluate`."""
@@ -231,17 +255,20 @@ def _shared(priorities: tuple[str, ...]) -> tuple[str, ...]:
     return shared
 
 
+_UNCALIBRATED = FrozenMap()  # immutable, so one instance serves every uncalibrated decision
+
+
 def _calibrate(policy: Policy, initiative: Initiative,
                factors: Mapping[str, Decimal]) -> tuple[Initiative, FrozenMap]:
     if not factors or policy.calibration is None:
-        return initiative, FrozenMap()
+        return initiative, _UNCALIBRATED
     group_by = policy.calibration.group_by
     group = getattr(initiative, group_by, None) if group_by != "attributes" else None
     if group is None:
         group = initiative.attributes.get(group_by)
     factor = factors.get(str(group)) if group is not None else None
     if factor is None or factor == 1:
-        return initiative, FrozenMap()
+        return initiative, _UNCALIBRATED
     calibrated = {k: v * factor for k, v in initiative.forecast.items()}
     info = {"group": str(group), "factor": factor, "raw_forecast": dict(initiative.forecast),
             "calibrated_forecast": calibrated}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
+from types import FunctionType
 
 from attrs import field, frozen
 
@@ -20,6 +21,7 @@ from budgetpolicy.plugins import Registry
 ZERO, ONE = Decimal(0), Decimal(1)
 # A scorer's one-line detail: text, or a function making it when the explanation is first read.
 Detail = str | Callable[[], str]
+_DETAIL_CLASSES = frozenset({str, FunctionType})  # the usual details, recognised without callable()
 
 
 @frozen
@@ -41,7 +43,11 @@ class Scored:
     lines: Deferred  # resolves to tuple[ScoreLine, ...]
     total: Decimal
     expected_value: Decimal
-    raws: dict[str, Decimal]  # criterion id -> its 0..1 score (what conditions see as ``scores``)
+    raws: tuple[Decimal, ...]  # each criterion's 0..1 score, in rubric order
+
+    def by_criterion(self, criteria: Sequence[CompiledCriterion]) -> dict[str, Decimal]:
+        """Criterion id -> its score: what conditions see as ``scores``."""
+        return {cc.id: raw for cc, raw in zip(criteria, self.raws)}
 
 
 def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagnostic]) -> tuple[CompiledCriterion, ...]:
@@ -87,44 +93,78 @@ def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagno
 
 
 def score_initiative(criteria: Sequence[CompiledCriterion], initiative: Initiative, precision: int) -> Scored:
-    """Call every criterion's scorer; the ScoreLines (with the scorers' detail text) are built on first read."""
-    quantum = Decimal(1).scaleb(-precision)
-    results: list[tuple[Decimal, Decimal, Detail]] = []
-    raws: dict[str, Decimal] = {}
+    """Call every criterion's scorer. The ScoreLines are built on first read, by calling the scorers
+    again for their detail text (scorers are pure; a different answer the second time is an error)."""
+    quantum = _quantum(precision)
+    raws: list[Decimal] = []
     total = expected_value = ZERO
     for cc in criteria:
         try:
             raw = cc.fn(initiative)
         except Exception as exc:
-            raise PluginError(f"{_where(cc)} raised {type(exc).__name__}: {exc} on initiative '{initiative.id}'",
-                              initiative.location, code="BP505") from exc
-        detail: Detail = ""
-        if raw.__class__ is tuple and len(raw) == 2 and (raw[1].__class__ is str or callable(raw[1])):
-            raw, detail = raw
-        # The usual answer, a finite Decimal in 0..1, takes two cheap checks; anything else the slow path.
+            raise _raised(cc, initiative, exc) from exc
+        # _value(), inlined for the usual answer: a finite Decimal in 0..1, with or without a detail.
+        if raw.__class__ is tuple and len(raw) == 2:
+            raw = raw[0] if raw[1].__class__ in _DETAIL_CLASSES or callable(raw[1]) else raw
         if not (raw.__class__ is Decimal and raw.is_finite() and ZERO <= raw <= ONE):
             raw = _checked(cc, initiative, raw)
         # Quantize for a fixed precision, normalize so 0.250000 prints as 0.25 (equal either way).
         raw = raw.quantize(quantum, ROUND_HALF_EVEN).normalize()
-        weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN).normalize()
-        total += weighted
+        total += (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN)  # the total is normalized once, below
         if cc.expected_value:
             expected_value += raw
-        raws[cc.id] = raw
-        results.append((raw, weighted, detail))
-    return Scored(Deferred(score_lines, criteria, initiative, results), total.normalize(),
-                  expected_value.normalize(), raws)
+        raws.append(raw)
+    values = tuple(raws)
+    return Scored(Deferred(score_lines, criteria, initiative, values, precision), total.normalize(),
+                  expected_value.normalize(), values)
 
 
-def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative,
-                results: Sequence[tuple[Decimal, Decimal, Detail]]) -> tuple[ScoreLine, ...]:
-    """The explanation of each criterion's score; a scorer's detail may be text or a function making it."""
+def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative, raws: Sequence[Decimal],
+                precision: int) -> tuple[ScoreLine, ...]:
+    """The explanation of each criterion's score, with its scorer's detail text."""
+    quantum = _quantum(precision)
     lines = []
-    for cc, (raw, weighted, detail) in zip(criteria, results):
+    for cc, raw in zip(criteria, raws):
+        result = _call(cc, initiative)
+        detail: Detail = ""
+        if result.__class__ is tuple and len(result) == 2 and (result[1].__class__ is str or callable(result[1])):
+            detail = result[1]
+        again = _value(cc, initiative, result).quantize(quantum, ROUND_HALF_EVEN).normalize()
+        if again != raw:
+            raise PluginError(f"{_where(cc)} returned {raw}, then {again} for initiative '{initiative.id}'; "
+                              "a scorer must be pure (same initiative, same answer)", initiative.location,
+                              code="BP503")
         if detail.__class__ is not str:
             detail = _detail_text(cc, initiative, detail)
+        weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN).normalize()
         lines.append(ScoreLine(cc.id, cc.criterion.scorer, cc.weight, raw, weighted, detail))
     return tuple(lines)
+
+
+def _quantum(precision: int) -> Decimal:
+    return Decimal(1).scaleb(-precision)
+
+
+def _call(cc: CompiledCriterion, initiative: Initiative) -> object:
+    try:
+        return cc.fn(initiative)
+    except Exception as exc:
+        raise _raised(cc, initiative, exc) from exc
+
+
+def _raised(cc: CompiledCriterion, initiative: Initiative, exc: Exception) -> PluginError:
+    return PluginError(f"{_where(cc)} raised {type(exc).__name__}: {exc} on initiative '{initiative.id}'",
+                       initiative.location, code="BP505")
+
+
+def _value(cc: CompiledCriterion, initiative: Initiative, result: object) -> Decimal:
+    """The 0..1 Decimal of a scorer's answer (a value, or a (value, detail) pair)."""
+    if result.__class__ is tuple and len(result) == 2 and (result[1].__class__ is str or callable(result[1])):
+        result = result[0]
+    # The usual answer, a finite Decimal in 0..1, takes two cheap checks; anything else the slow path.
+    if result.__class__ is Decimal and result.is_finite() and ZERO <= result <= ONE:
+        return result
+    return _checked(cc, initiative, result)
 
 
 def _detail_text(cc: CompiledCriterion, initiative: Initiative, detail: Callable[[], str]) -> str:

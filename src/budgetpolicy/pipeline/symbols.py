@@ -8,6 +8,8 @@ seen, so a typo like ``cots`` fails validation with a did-you-mean.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -35,26 +37,72 @@ def initiative_symbols(policy: Policy) -> dict[str, Type]:
     }
 
 
-def initiative_env(initiative: Initiative, declared_attributes: Any = ()) -> dict[str, Any]:
+def initiative_env(initiative: Initiative, declared_attributes: Any = (), *,
+                   share_maps: bool = False) -> dict[str, Any]:
     """Bind an initiative's values to the symbol names (numbers as Decimal).
 
-    Lists stay the initiative's own tuples (immutable, and the form expressions use), maps are
-    copied into plain dicts (the compiled expressions' fast path): built once per initiative.
+    Lists stay the initiative's own tuples (immutable, and the form expressions use), maps become
+    plain dicts (the compiled expressions' fast path): copies, or with ``share_maps`` the
+    initiative's own (for an environment that only conditions read, which never change it).
     """
+    plain = _shared if share_maps else _plain
     attributes: dict[str, Any] = dict.fromkeys(declared_attributes)
-    attributes.update(_plain(initiative.attributes))
+    attributes.update(plain(initiative.attributes))
     return {
         "id": initiative.id, "title": initiative.title, "kind": initiative.kind,
         "department": initiative.department, "role": initiative.role, "cost": initiative.cost,
         "currency": initiative.currency, "headcount": Decimal(initiative.headcount),
-        "priorities": initiative.priorities, "forecast": _plain(initiative.forecast),
+        "priorities": initiative.priorities, "forecast": plain(initiative.forecast),
         "probability": initiative.probability, "horizon": Decimal(initiative.horizon),
         "objectives": initiative.objectives, "delivery": initiative.delivery,
         "evaluation_plan": initiative.evaluation_plan, "sponsor": initiative.sponsor,
-        "mentor": initiative.mentor, "pilot": initiative.pilot, "ratings": _plain(initiative.ratings),
+        "mentor": initiative.mentor, "pilot": initiative.pilot, "ratings": plain(initiative.ratings),
         "start": initiative.start, "attributes": attributes,
     }
 
 
+# Initiative fields bound as they are (their types are already the expression language's).
+_AS_IS = ("id", "title", "kind", "department", "role", "cost", "currency", "priorities", "probability",
+          "objectives", "delivery", "evaluation_plan", "sponsor", "mentor", "pilot", "start")
+
+
+class ConditionEnv:
+    """Builds the environment of only the initiative fields a policy's conditions read.
+
+    For the hot path, where the environment is dropped once the rules have run: one C-level
+    attribute fetch for the fields bound as they are, maps shared with the initiative (conditions
+    never change them). Gives the same values as :func:`initiative_env` for those names.
+    """
+
+    def __init__(self, names: Iterable[str], declared_attributes: Any = ()) -> None:
+        heads = {name.split(".", 1)[0] for name in names}
+        self.as_is = tuple(sorted(heads.intersection(_AS_IS)))
+        # attrgetter of one name returns the value, of several a tuple: always ask for two or more.
+        self._fetch = operator.attrgetter(*self.as_is, "id") if self.as_is else None
+        self.numbers = tuple(n for n in ("headcount", "horizon") if n in heads)
+        self.maps = tuple(n for n in ("forecast", "ratings") if n in heads)
+        self.attributes = "attributes" in heads
+        self.declared = tuple(declared_attributes)
+
+    def __call__(self, initiative: Initiative) -> dict[str, Any]:
+        env: dict[str, Any] = dict(zip(self.as_is, self._fetch(initiative))) if self._fetch else {}
+        for name in self.numbers:
+            env[name] = Decimal(getattr(initiative, name))
+        for name in self.maps:
+            env[name] = _shared(getattr(initiative, name))
+        if self.attributes:
+            if self.declared:
+                attributes = dict.fromkeys(self.declared)
+                attributes.update(_shared(initiative.attributes))
+                env["attributes"] = attributes
+            else:
+                env["attributes"] = _shared(initiative.attributes)
+        return env
+
+
 def _plain(mapping: Any) -> dict[str, Any]:
     return mapping.as_dict() if mapping.__class__ is FrozenMap else dict(mapping)
+
+
+def _shared(mapping: Any) -> Any:
+    return mapping._data if mapping.__class__ is FrozenMap else mapping
