@@ -40,6 +40,7 @@ from budgetpolicy.canonical import json_bytes, to_jsonable
 from budgetpolicy.errors import LedgerError, Location
 
 SCHEMA_VERSION = 1
+_CHECKPOINT_PAGES = 8192  # 8 KB pages: 64 MB of WAL
 T = TypeVar("T")
 
 _SCHEMA = (
@@ -162,6 +163,11 @@ class Ledger:
             self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL"))
             # FULL syncs the WAL at every commit: a committed batch survives power loss too.
             conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            # Copy the WAL into the file every 64 MB rather than SQLite's default 8 MB: a checkpoint
+            # costs two extra fsyncs, and at the default one ran every other 1,000-record batch
+            # (~10% of an append). Durability is unchanged (the commit syncs the WAL either way),
+            # and the last connection to close still checkpoints and removes the WAL.
+            conn.execute(f"PRAGMA wal_autocheckpoint={_CHECKPOINT_PAGES}")
         has_meta = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
         if not has_meta:
