@@ -10,6 +10,7 @@ process, whose ``ru_maxrss`` is the figure reported, runs the streaming path:
         decision = compiled.decide(initiative, context)                       # score + 12 rules
         candidates += allocation_candidates([initiative], [decision], ...)    # small, only if eligible
     allocate(candidates, settings, registry)                                  # needs the whole portfolio
+    check(candidates, result)    # every Funding built and checked (allocated <= pool, sums, one per candidate)
 
 Decisions are counted and dropped (a real run would write each to a sink or
 the ledger); only the allocation candidates of approved and pending
@@ -54,11 +55,32 @@ def stream(path: str) -> dict:
     streamed_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result = allocate(candidates, settings, compiled.registry)
     done = time.perf_counter()
-    funded = sum(1 for f in result.fundings.values() if f.amount > 0)
-    assert result.summary.allocated <= result.summary.pool
+    funded = check(candidates, result)
+    checked = time.perf_counter()
     return {"initiatives": sum(outcomes.values()), "outcomes": dict(outcomes), "candidates": len(candidates),
             "funded": funded, "decide_seconds": decided - started, "allocate_seconds": done - decided,
-            "seconds": done - started, "rss_after_stream_mb": streamed_rss, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "check_seconds": checked - done, "seconds": done - started, "rss_after_stream_mb": streamed_rss,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def check(candidates: list, result) -> int:
+    """The allocation is whole and within the pool: one Funding per candidate (each built, with its
+    explanation, from the compact result), amounts adding up to the summary; returns how many got money."""
+    from decimal import Decimal
+
+    s = result.summary
+    total, funded, steps = Decimal(0), 0, 0
+    for c, (key, f) in zip(candidates, result.fundings.items(), strict=True):
+        assert key == c.id and 0 <= f.amount <= f.requested == c.cost and f.explanation, (key, f)
+        total += f.amount
+        funded += f.amount > 0
+        steps += f.step != "unfunded"
+    assert len(result.fundings) == len(candidates) == s.funded_count + s.unfunded_count
+    assert total == s.allocated <= s.pool and s.allocated + s.leftover == s.pool
+    assert steps == s.funded_count and sum(s.by_department.values()) == s.allocated
+    probe = candidates[len(candidates) // 2].id
+    assert result.fundings[probe] == result.fundings.get(probe) and "no-such-id" not in result.fundings
+    return funded
 
 
 def run(n: int, seed: int, directory: str | None = None) -> dict:
