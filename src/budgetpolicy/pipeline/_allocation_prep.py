@@ -7,6 +7,12 @@ integers: a sum of integer units times the unit is exact, which is what makes
 "never over the pool, to the cent" a property rather than a hope. The same
 ranking (value per cost, then the tie-break) and the same wording of
 explanations serve the greedy and the optimal strategy.
+
+Per-candidate data is kept in columns (``array`` of machine ints, a few bytes
+per candidate) indexed by rank position, not in an object per candidate:
+:class:`Item` objects are built on demand for explanations and the optimal
+strategy, so a streamed portfolio of 500,000 candidates costs the allocator
+tens of MB.
 """
 
 from __future__ import annotations
