@@ -147,6 +147,7 @@ def test_comparisons() -> None:
     ("kind == 'x'", {"kind": 3}, 1, "expected string, got number"),
     ("extra.name", {"extra": "text"}, 7, "cannot read field 'name' of a string"),
     ("extra < 1", {"extra": "a"}, 7, "cannot order string and number"),
+    ("extra == extra", {"extra": {"a": 0.0}}, 7, "got the float 0.0; numbers must be Decimal or int"),
     ("lower(mentor)", {"mentor": None}, 7, "argument 1 of lower() must be string, got null"),
     ("min(lifts)", {"lifts": ()}, 1, "min() of an empty list"),
     ("extra ** 2", {"extra": "x"}, 7, "cannot apply '**'"),

@@ -156,9 +156,16 @@ class OperatorCompiler:
             if negate:
                 return lambda env: left(env) != right(env)
             return lambda env: left(env) == right(env)
-        if negate:
-            return lambda env: not equal(left(env), right(env))
-        return lambda env: equal(left(env), right(env))
+        fail = self.failer(node.span)
+
+        def equal_checked(env: Mapping[str, Any]) -> bool:
+            try:  # maps and lists of 'any' values are compared item by item, and may hold bad data
+                same = equal(left(env), right(env))
+            except BadValue as exc:
+                raise fail(f"{exc} with '{node.op}'") from None
+            return not same if negate else same
+
+        return equal_checked
 
     def _ordering(self, node: Binary) -> Fn:
         compare = ORDER[node.op]
