@@ -425,7 +425,13 @@ def _deferrable(cls: type, *names: str) -> dict[str, Any]:
             return value
 
         setattr(cls, name, property(read, slot.__set__, doc=f"{cls.__name__}.{name} (resolved on first read)"))
+    cls.__deferred_slots__ = slots  # type: ignore[attr-defined]
     return slots
+
+
+def unresolved(obj: Any, name: str) -> Any:
+    """The deferrable field ``name`` of ``obj`` as stored: a :class:`Deferred` if nothing has read it yet."""
+    return type(obj).__deferred_slots__[name].__get__(obj)
 
 
 @frozen
@@ -459,10 +465,11 @@ class Decision:
 
     def unresolved(self, name: str) -> Any:
         """The field ``name`` as stored: a :class:`Deferred` if nothing has read it yet."""
-        return _DEFERRED_SLOTS[name].__get__(self)
+        return unresolved(self, name)
 
 
 # The explanation parts the engine builds lazily (see Deferred); frozenness is unchanged, since
 # attrs' frozen __setattr__ still refuses every assignment from outside __init__.
 _DEFERRED_SLOTS = _deferrable(Decision, "scores", "rules", "narrative")
 _deferrable(Reason, "message")
+_deferrable(Provenance, "input_sha256")

@@ -14,7 +14,7 @@ from budgetpolicy.api import evaluate, open_policy
 from budgetpolicy.canonical import canonical_json
 from budgetpolicy.errors import PluginError
 from budgetpolicy.hookspecs import hookimpl
-from budgetpolicy.model import Decision, Deferred, Reason, RuleTrace, ScoreLine
+from budgetpolicy.model import Decision, Deferred, Reason, RuleTrace, ScoreLine, unresolved
 from budgetpolicy.pipeline.approve import OUT_OF_FORCE, UNREACHED, rule_traces
 from budgetpolicy.pipeline.compile import EvaluationContext
 from budgetpolicy.pipeline.data import load_initiatives
@@ -88,6 +88,15 @@ def test_evaluate_writes_the_narrative_from_the_final_decision(compiled):
         assert d.unresolved("narrative").__class__ is Deferred
         assert d.narrative == narrative(d, "USD")
         assert d.narrative.startswith(("Approved", "Rejected", "Pending approval", "Deferred"))
+
+
+def test_the_input_hash_is_computed_when_read_and_is_the_initiatives_sha256(compiled, example):
+    from budgetpolicy.canonical import sha256_hex
+
+    decision = compiled.evaluate(example[:3], CONTEXT).decisions[0]
+    provenance = decision.provenance
+    assert unresolved(provenance, "input_sha256").__class__ is Deferred
+    assert provenance.input_sha256 == sha256_hex(example[0]) and len(provenance.input_sha256) == 64
 
 
 def test_evolve_keeps_unread_parts_unbuilt_and_attrs_evolve_resolves_them(compiled, example):

@@ -165,8 +165,9 @@ class CompiledPolicy:
         effects = {rule.id: rule.effect for rule in self.policy.approval.rules}
         currency = self.policy.currency
         for initiative, decision in zip(initiatives, decisions):
+            # The input hash, too, is computed when first read (the ledger and JSON output read it).
             provenance = Provenance(self.policy.id, self.policy.version, policy_sha,
-                                    sha256_hex(initiative), engine_version(), plugins, stamp, as_of)
+                                    Deferred(sha256_hex, initiative), engine_version(), plugins, stamp, as_of)
             # The narrative is written when first read, from the decision's final parts.
             text = Deferred(narrative_of, decision.outcome, decision.score, decision.unresolved("scores"),
                             decision.reasons, decision.required_approvers, decision.calibration, decision.funding,
