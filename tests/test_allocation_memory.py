@@ -204,3 +204,25 @@ def test_the_allocator_keeps_about_a_hundred_bytes_per_candidate():
     assert peak / n < 300 and kept / n < 200, (peak / n, kept / n)
     amounts = [f.amount for f in r.fundings.values()]
     assert len(amounts) == n and sum(amounts, D(0)) == r.summary.allocated <= policy.pool
+
+
+def test_the_result_does_not_change_when_the_callers_list_does():
+    cands = list(MIXED)
+    r = greedy_allocate(cands, POLICY)
+    cands.append(cand("late", "10", "1"))
+    cands[0] = cand("m-partial", "1", "1")
+    assert dict(r.fundings) == EXPECTED and len(r.fundings) == 7 and "late" not in r.fundings
+
+
+def test_a_plugin_result_over_other_candidates_is_still_checked():
+    # A result built for fewer candidates lacks a funding: allocate() must say so (BP624), not trust it.
+    from attrs import evolve
+
+    from budgetpolicy.plugins import Registry
+
+    registry = Registry.build()
+    registry.allocators["short"] = evolve(registry.allocators["greedy"], name="short",
+                                          obj=lambda cands, pol: greedy_allocate(cands[:-1], pol))
+    with pytest.raises(AllocationError) as err:
+        allocate(MIXED, AllocationPolicy(pool=D(1000), strategy="short"), registry)
+    assert err.value.diagnostics[0].code == "BP624" and "no funding for d-dept" in str(err.value)

@@ -137,7 +137,7 @@ class Problem:
     per_department: dict[str, int]
     per_kind: dict[str, int]
     value_label: str  # "EV/cost" or "score/cost"
-    candidates: Sequence[Any]  # as given to prepare()
+    candidates: tuple[Any, ...]  # as given to prepare()
     order: IntColumn  # rank position -> index in ``candidates`` (best first)
     position: IntColumn  # index in ``candidates`` -> rank position
     by_id: IntColumn  # indexes in ``candidates`` sorted by id (lookups by id)
@@ -262,6 +262,7 @@ def prepare(candidates: Sequence[Any], policy: AllocationPolicy) -> Problem:
                               Location(key="allocation.pool" if policy.pool <= 0 else "allocation.unit"),
                               hint="validate the policy first (budgetpolicy validate)", code="BP621")
     context = getcontext().copy()
+    candidates = tuple(candidates)  # a snapshot (8 bytes each): the caller's list may change later
     pool = floor_units(policy.pool, unit)
     reserve = 0
     res = policy.reserve

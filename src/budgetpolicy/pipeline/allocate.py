@@ -382,8 +382,9 @@ class PerCandidate(FrozenMap):
         return self.as_dict()
 
     def covers(self, candidates: Sequence[Any]) -> bool:
-        """True when built over exactly this candidate sequence (every candidate has a value)."""
-        return self._problem.candidates is candidates
+        """True when built over these very candidates, in this order (so each has a value)."""
+        mine = self._problem.candidates
+        return len(mine) == len(candidates) and all(a is b for a, b in zip(mine, candidates))
 
     def total(self) -> Decimal:
         """The sum of the funded amounts (read from the outcome, no value built)."""
