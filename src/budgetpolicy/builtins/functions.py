@@ -89,9 +89,15 @@ def _list(value: Any) -> tuple[Any, ...]:
     return value  # type: ignore[no-any-return]
 
 
+_LENGTHS = tuple(Decimal(n) for n in range(256))  # Decimals are immutable: small results are shared
+_SIZED = frozenset({str, tuple, dict})
+
+
 def length(value: Any) -> Decimal:
-    if value.__class__ in (str, tuple) or isinstance(value, Mapping):
-        return Decimal(len(value))
+    # Exact classes first: the ABC check below is several times slower, and len() runs per initiative.
+    if value.__class__ in _SIZED or isinstance(value, Mapping):
+        n = len(value)
+        return _LENGTHS[n] if n < 256 else Decimal(n)
     raise TypeError(f"needs a string, list or map, got {type_name(value)}")
 
 

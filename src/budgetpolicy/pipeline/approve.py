@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from attrs import field, frozen
 
@@ -68,8 +68,7 @@ class CompiledRule:
         return "".join(out)
 
 
-@frozen
-class Approved:
+class Approved(NamedTuple):  # a tuple: made once per initiative, read once by decide()
     outcome: str
     traces: Deferred  # resolves to tuple[RuleTrace, ...]
     roles: tuple[str, ...]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from types import FunctionType
+from typing import NamedTuple
 
 from attrs import field, frozen
 
@@ -38,8 +39,7 @@ class CompiledCriterion:
         object.__setattr__(self, "expected_value", self.criterion.scorer == "expected_value")
 
 
-@frozen
-class Scored:
+class Scored(NamedTuple):  # a tuple: made once per initiative
     lines: Deferred  # resolves to tuple[ScoreLine, ...]
     total: Decimal
     expected_value: Decimal
@@ -141,8 +141,11 @@ def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative, r
     return tuple(lines)
 
 
+_QUANTA = {p: Decimal(1).scaleb(-p) for p in range(29)}
+
+
 def _quantum(precision: int) -> Decimal:
-    return Decimal(1).scaleb(-precision)
+    return _QUANTA.get(precision) or Decimal(1).scaleb(-precision)
 
 
 def _call(cc: CompiledCriterion, initiative: Initiative) -> object:
