@@ -5,9 +5,10 @@
 Each phase runs in its own process so its peak RSS (``resource.getrusage``)
 is its own. Records are realistic decisions (6 score lines, 10 rule traces,
 funding, narrative, provenance and the input initiative; 3,710 bytes of
-canonical JSON each, as stored) built once through ``entry_for_decision`` and reused
-with distinct initiative ids, so the timing is the ledger's, not the
-generator's. Prints a Markdown table.
+canonical JSON each, as stored) built once through ``entry_for_decision`` for
+one batch of distinct initiative ids and appended again and again, so the
+timing is the ledger's, not the generator's. One variant gives every batch new
+ids (times only the appends). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -49,17 +50,29 @@ def _entries(count: int):
     return [entry_for_decision(_decision(i), {**initiative, "id": f"INI-{i:07d}"}) for i in range(count)]
 
 
-def phase_append(path: str, records: int, batch: int, durable: bool) -> dict:
+def phase_append(path: str, records: int, batch: int, durable: bool, fresh_ids: bool = False) -> dict:
+    """Append ``records`` in batches; by default every batch repeats the same ``batch`` initiative ids.
+
+    ``fresh_ids`` gives each batch new, consecutive ids (the indexed column only; the payload is
+    reused): the pattern of a first evaluation of many initiatives, kind to the initiative index.
+    """
+    import attrs
+
     from budgetpolicy.audit.ledger import Ledger
     from budgetpolicy.canonical import json_bytes
 
     template = _entries(batch)
     size = len(json_bytes(template[0].payload))  # the stored canonical text, in UTF-8 bytes
-    started = time.perf_counter()
+    seconds = 0.0
     with Ledger(path, durable=durable) as ledger:
-        for _ in range(records // batch):
-            ledger.append(template)
-    return {"seconds": time.perf_counter() - started, "payload_bytes": size}
+        for number in range(records // batch):
+            entries = template
+            if fresh_ids:
+                entries = [attrs.evolve(e, initiative_id=f"INI-{number * batch + j:09d}") for j, e in enumerate(template)]
+            started = time.perf_counter()
+            ledger.append(entries)
+            seconds += time.perf_counter() - started
+    return {"seconds": seconds, "payload_bytes": size}
 
 
 def phase_entries(batch: int) -> dict:
@@ -108,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.phase:
         name, *rest = args.phase
-        result = {"append": lambda: phase_append(rest[0], int(rest[1]), int(rest[2]), rest[3] == "1"),
+        result = {"append": lambda: phase_append(rest[0], int(rest[1]), int(rest[2]), rest[3] == "1", rest[4] == "1"),
                   "entries": lambda: phase_entries(int(rest[0])),
                   "verify": lambda: phase_verify(rest[0]), "read": lambda: phase_read(rest[0])}[name]()
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -120,16 +133,20 @@ def main() -> None:
     entries = _child(["entries", str(args.batch)])
     rows.append(("entry_for_decision (Decision -> entry)", args.batch, args.batch / entries["seconds"], None))
     for n in args.records:
-        # (batch, durable, check): the main run is checked (verify + read); variants only on the smallest n.
-        runs = [(args.batch, True, True)]
+        # (batch, durable, check, fresh ids): the main run is checked (verify + read); batch-size and
+        # synchronous variants only on the smallest n, new ids per batch only on the largest.
+        runs = [(args.batch, True, True, False)]
         if n == min(args.records):
-            runs += [(args.batch * 10, True, False), (args.batch, False, False)]
-        for batch, durable, check in runs:
+            runs += [(args.batch * 10, True, False, False), (args.batch, False, False, False)]
+        if n == max(args.records):
+            runs += [(args.batch, True, False, True)]
+        for batch, durable, check, fresh in runs:
             path = workdir / f"ledger-{n}-{batch}-{int(durable)}.db"
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
-            result = _child(["append", str(path), str(n), str(batch), "1" if durable else "0"])
-            label = f"append, batches of {batch:,}, synchronous={'FULL' if durable else 'NORMAL'}"
+            result = _child(["append", str(path), str(n), str(batch), "1" if durable else "0", "1" if fresh else "0"])
+            label = f"append, batches of {batch:,}, synchronous={'FULL' if durable else 'NORMAL'}" + \
+                (", new initiative ids in every batch" if fresh else "")
             rows.append((label, n, n / result["seconds"], result["peak_rss_mb"]))
             if check:
                 size_mb = sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal") if os.path.exists(f"{path}{s}")) / 2**20
