@@ -15,10 +15,16 @@ from budgetpolicy.hookspecs import hookimpl
 
 @hookimpl
 def register_allocators(register: Callable[..., None]) -> None:
-    from budgetpolicy.pipeline.allocate import greedy_allocate
-
     register("greedy", greedy_allocate, description="By value per cost, with baselines and reserve first")
     register("optimal", optimal_allocate, description="Maximise total value under the same constraints (HiGHS)")
+
+
+def greedy_allocate(candidates: Sequence[Any], policy: Any, **options: Any) -> Any:
+    """The greedy strategy, imported on first use, so that building the registry (every command,
+    ``validate`` included) does not import the allocator."""
+    from budgetpolicy.pipeline.allocate import greedy_allocate as run
+
+    return run(candidates, policy, **options)
 
 
 def optimal_allocate(candidates: Sequence[Any], policy: Any, **options: Any) -> Any:

@@ -22,11 +22,14 @@ from typing import TYPE_CHECKING
 
 from budgetpolicy.errors import Diagnostic, Location, Severity, did_you_mean
 from budgetpolicy.model import Policy
-from budgetpolicy.pipeline._allocation_prep import TIE_BREAK_KEYS
 from budgetpolicy.pipeline._toml_locate import PathPart, TomlLocator, format_key_path
 
 if TYPE_CHECKING:
     from budgetpolicy.plugins import Registry
+
+# Directions of the tie-break keys: bigger score/value first, cheaper first, ids ascending.
+# (Defined here, not beside the allocator, so that `validate` checks policies without importing it.)
+TIE_BREAK_KEYS: tuple[str, ...] = ("score", "value", "expected_value", "cost", "id")
 
 ZERO, ONE = Decimal(0), Decimal(1)
 

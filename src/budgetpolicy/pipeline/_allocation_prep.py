@@ -28,9 +28,8 @@ from attrs import frozen
 
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy
+from budgetpolicy.pipeline._allocation_checks import TIE_BREAK_KEYS
 
-# Directions of the tie-break keys: bigger score/value first, cheaper first, ids ascending.
-TIE_BREAK_KEYS: tuple[str, ...] = ("score", "value", "expected_value", "cost", "id")
 CENT = Decimal("0.01")
 
 

@@ -75,7 +75,7 @@ def compile_policy(policy: Policy, registry: Registry | None = None) -> "Compile
     symbols = initiative_symbols(policy)
     rules = compile_rules(policy.approval.rules, symbols, registry_functions(registry), diagnostics)
     if policy.allocation is not None:
-        from budgetpolicy.pipeline.allocate import allocation_diagnostics
+        from budgetpolicy.pipeline._allocation_checks import allocation_diagnostics
 
         diagnostics.extend(allocation_diagnostics(policy, registry))
     errors = [d for d in diagnostics if d.severity == "error"]
