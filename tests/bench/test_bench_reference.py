@@ -10,27 +10,10 @@ does not run the benchmark.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from collections import Counter
-from pathlib import Path
-
-import pytest
 
 from budgetpolicy.api import open_policy
 from budgetpolicy.pipeline.compile import EvaluationContext
-
-BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_evaluate.py"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench_evaluate_under_test", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop(spec.name, None)
 
 
 def test_reference_and_engine_agree_on_200_initiatives(bench):

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-import pytest
-
-RUN = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
-
 LEDGER = """\
 | operation | records | records/s | peak RSS (MB) |
 |---|---:|---:|---:|
@@ -29,43 +21,33 @@ REPLAY = """\
 """
 
 
-@pytest.fixture(scope="module")
-def run():
-    spec = importlib.util.spec_from_file_location("bench_run_under_test", RUN)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop(spec.name, None)
-
-
-def test_table_rows_reads_numbers_and_blanks(run):
-    rows = run.table_rows(LEDGER)["rows"]
+def test_table_rows_reads_numbers_and_blanks(bench_run):
+    rows = bench_run.table_rows(LEDGER)["rows"]
     assert len(rows) == 6
     assert rows[1] == {"label": "append, batches of 1,000, synchronous=FULL", "records": 100_000,
                        "rate": 27531.0, "rss_mb": 49.0}
     assert rows[2]["rate"] is None and rows[2]["rss_mb"] is None
 
 
-def test_append_rows_judge_each_size_against_20000(run):
-    lines = run._ledger_rows(run.table_rows(LEDGER), None)
+def test_append_rows_judge_each_size_against_20000(bench_run):
+    lines = bench_run._ledger_rows(bench_run.table_rows(LEDGER), None)
     assert len(lines) == 3  # batches of 1,000 only: the 10,000 variant is not a summary row
     assert "100,000 records" in lines[0] and "27,531 records/s" in lines[0] and lines[0].endswith("| yes |")
     assert "the same 1,000 ids" in lines[1] and lines[1].endswith("| **no** |")
     assert "new ids in every batch" in lines[2] and lines[2].endswith("| yes |")
 
 
-def test_replay_is_constant_memory_only_when_measured_at_two_sizes(run):
-    (line,) = run._ledger_rows(None, run.table_rows(REPLAY))
+def test_replay_is_constant_memory_only_when_measured_at_two_sizes(bench_run):
+    (line,) = bench_run._ledger_rows(None, bench_run.table_rows(REPLAY))
     assert "1,000,000-record ledger" in line and "peak RSS 104 MB (103 MB at 100,000 records)" in line
     assert line.endswith("| yes |")
-    one_size = run.table_rows(REPLAY.splitlines()[0] + "\n" + REPLAY.splitlines()[3])
-    assert run._ledger_rows(None, one_size)[0].endswith("| **no** |")
-    grew = run.table_rows(REPLAY.replace("| 104 |", "| 300 |"))
-    assert run._ledger_rows(None, grew)[0].endswith("| **no** |")
+    one_size = bench_run.table_rows(REPLAY.splitlines()[0] + "\n" + REPLAY.splitlines()[3])
+    assert bench_run._ledger_rows(None, one_size)[0].endswith("| **no** |")
+    grew = bench_run.table_rows(REPLAY.replace("| 104 |", "| 300 |"))
+    assert bench_run._ledger_rows(None, grew)[0].endswith("| **no** |")
 
 
-def test_nothing_measured_says_so(run):
-    assert run._ledger_rows(None, None) == [
+def test_nothing_measured_says_so(bench_run):
+    assert bench_run._ledger_rows(None, None) == [
         "| 3. ledger: 1M-record replay in constant memory, append >= 20,000/s | not run "
         "(`--only ledger replay`) | - |"]
