@@ -65,6 +65,13 @@ class _Compiler(OperatorCompiler):
         """Check a raw value read from the environment (or returned by a function) against its type."""
         fast = fast_classes(result)
         coerce = coercer(result)
+
+        def converted(value: Any) -> Any:  # the slow path of both readers below
+            try:
+                return coerce(value)
+            except BadValue as exc:
+                raise fail(f"{describe}: {exc}") from None
+
         items = fast_classes(result.item) if result.kind == "list" and result.item is not None else None
         if items is not None and len(items) == 1:
             (item,) = items
@@ -77,20 +84,12 @@ class _Compiler(OperatorCompiler):
                             break
                     else:
                         return value
-                try:
-                    return coerce(value)
-                except BadValue as exc:
-                    raise fail(f"{describe}: {exc}") from None
+                return converted(value)
 
             return read_list
 
         def read(value: Any) -> Any:
-            if value.__class__ in fast:
-                return value
-            try:
-                return coerce(value)
-            except BadValue as exc:
-                raise fail(f"{describe}: {exc}") from None
+            return value if value.__class__ in fast else converted(value)
 
         return read
 
