@@ -278,6 +278,8 @@ def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any] | Deferred
 
 
 def _truthy(value: Any) -> bool:
+    if value.__class__ is bool:  # what a condition almost always gives; the ABC check below is slow
+        return value  # type: ignore[no-any-return]
     if value is None:
         return False
     if isinstance(value, (str, list, tuple, dict, Mapping)):

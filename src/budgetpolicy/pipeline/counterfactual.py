@@ -263,6 +263,7 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
 
     target = next(c for c in candidates if c.id == target_id)
     word = "expected value" if settings.value == "expected_value" else "score"
+    value_ceiling, pool_room = _funding_grids(target, candidates, settings, value_quantum)
 
     def funded_with_value(value: Decimal) -> bool:
         changed = [evolve(c, value=value) if c.id == target_id else c for c in candidates]
@@ -274,17 +275,14 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
 
     out: list[Counterfactual] = []
     clauses: list[str] = []
-    best_ratio = max((c.value / c.cost for c in candidates if c.cost > 0), default=ZERO)
-    ceiling = _grid_up(best_ratio * target.cost + value_quantum, value_quantum)
-    value = _least(target.value, ceiling, value_quantum, funded_with_value) if target.cost > 0 else None
+    value = _least(target.value, value_ceiling, value_quantum, funded_with_value) if target.cost > 0 else None
     if value is not None:
         per_dollar = value / target.cost
         out.append(Counterfactual("funding", "value", ">=", value, target.value,
                                   f"its {word} per dollar were >= {_sig_up(per_dollar)} ({word} >= "
                                   f"{format_value(value)})"))
         clauses.append(out[-1].text)
-    room = sum((c.cost for c in candidates), ZERO)
-    extra = _least(ZERO, _grid_up(room, settings.unit), settings.unit, funded_with_pool)
+    extra = _least(ZERO, pool_room, settings.unit, funded_with_pool)
     if extra is not None:
         out.append(Counterfactual("funding", "pool", "larger", extra, settings.pool,
                                   f"the pool {format_value(extra)} larger"))
@@ -296,6 +294,32 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
     if extra is None:
         text += "; no larger pool alone would fund it (a cap or the minimum viable amount binds)"
     return tuple(evolve(c, text=text) if i == 0 else evolve(c, text="") for i, c in enumerate(out))
+
+
+def _funding_grids(target: Any, candidates: Sequence[Any], settings: AllocationPolicy,
+                   value_quantum: Decimal) -> tuple[Decimal, Decimal]:
+    """The top of each bisection: a value that outranks every candidate, and a pool extra that covers
+    every request."""
+    best_ratio = max((c.value / c.cost for c in candidates if c.cost > 0), default=ZERO)
+    value_ceiling = _grid_up(best_ratio * target.cost + value_quantum, value_quantum)
+    pool_room = _grid_up(sum((c.cost for c in candidates), ZERO), settings.unit)
+    return value_ceiling, pool_room
+
+
+def funding_probes(target: Any, candidates: Sequence[Any], settings: AllocationPolicy,
+                   value_quantum: Decimal) -> int:
+    """At most how many allocations :func:`funding_counterfactuals` runs for ``target``."""
+    value_ceiling, pool_room = _funding_grids(target, candidates, settings, value_quantum)
+    value = _bisection_probes(target.value, value_ceiling, value_quantum) if target.cost > 0 else 0
+    return value + _bisection_probes(ZERO, pool_room, settings.unit)
+
+
+def _bisection_probes(low: Decimal, high: Decimal, step: Decimal) -> int:
+    """How many times :func:`_least` calls ``ok`` at most on this grid."""
+    if high <= low:
+        return 0
+    steps = int(((high - low) / step).to_integral_value(ROUND_CEILING))
+    return 1 + max(steps - 1, 0).bit_length()
 
 
 def _least(low: Decimal, high: Decimal, step: Decimal, ok: Callable[[Decimal], bool]) -> Decimal | None:
@@ -328,12 +352,23 @@ def _sig_up(value: Decimal, digits: int = 8) -> str:
 # -- the evaluation hook ------------------------------------------------------------
 
 
+# How much re-allocation the funding counterfactuals of one evaluation may do, in candidates
+# allocated (allocations x candidates): about 10 s on a 2-core VM. Each deferred initiative costs
+# some 40-70 allocations of the whole portfolio, so without a bound a portfolio of n initiatives
+# costs O(n^2 log n): minutes at 1,000 initiatives. A constant, not a setting, so that a replay
+# computes exactly what was recorded.
+FUNDING_BUDGET = 1_000_000
+
+
 def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
                      context: Any, candidates: Sequence[Any] | None, settings: AllocationPolicy | None
                      ) -> list[Decision]:
     """``decisions`` with ``counterfactuals`` filled for every rejected, pending or deferred one."""
     policy: Policy = compiled.policy
     quantum = Decimal(1).scaleb(-policy.scoring.precision)
+    funding: dict[str, tuple[Counterfactual, ...]] = {}
+    if candidates is not None and settings is not None and settings.strategy == "greedy":
+        funding = _bounded_funding(decisions, candidates, settings, compiled.registry, quantum)
     out: list[Decision] = []
     for initiative, decision in zip(initiatives, decisions):
         found: tuple[Counterfactual, ...] = ()
@@ -342,8 +377,7 @@ def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions
                                              compiled.rules)
         elif decision.outcome == "deferred" and candidates is not None and settings is not None:
             if settings.strategy == "greedy":
-                found = funding_counterfactuals(decision.initiative_id, candidates, settings, compiled.registry,
-                                                quantum)
+                found = funding[decision.initiative_id]
             else:
                 # Each probe re-solves the allocation; ~40 solver runs per deferred initiative is too slow
                 # for every evaluation, so other strategies point at the what-if instead.
@@ -353,4 +387,32 @@ def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions
                                         "pool would fund"),)
         texts = tuple(c.text for c in found if c.text)
         out.append(decision.evolve(counterfactuals=texts) if texts else decision)
+    return out
+
+
+def _bounded_funding(decisions: Sequence[Decision], candidates: Sequence[Any], settings: AllocationPolicy,
+                     registry: Any, quantum: Decimal) -> dict[str, tuple[Counterfactual, ...]]:
+    """Funding counterfactuals of the deferred decisions, best-ranked first, within FUNDING_BUDGET.
+
+    Those the budget cannot cover say so (deterministically: the bound is on the allocations each
+    one may run at most, not on time)."""
+    by_id = {c.id: c for c in candidates}
+    deferred = sorted((d for d in decisions if d.outcome == "deferred" and d.initiative_id in by_id),
+                      key=lambda d: (d.funding is None or d.funding.rank is None,
+                                     d.funding.rank if d.funding is not None and d.funding.rank is not None else 0))
+    left, done = FUNDING_BUDGET, 0
+    out: dict[str, tuple[Counterfactual, ...]] = {}
+    for decision in deferred:
+        cost = funding_probes(by_id[decision.initiative_id], candidates, settings, quantum) * len(candidates)
+        if cost > left:
+            out[decision.initiative_id] = (Counterfactual(
+                "funding", None, None, None, None,
+                f"funding thresholds not computed: {len(deferred):,} deferred initiatives among {len(candidates):,} "
+                f"candidates exceed what one evaluation re-allocates to explain them (computed for the {done:,} "
+                "best-ranked); evaluate --what-if-pool shows what a larger pool would fund"),)
+            continue
+        left -= cost
+        done += 1
+        out[decision.initiative_id] = funding_counterfactuals(decision.initiative_id, candidates, settings,
+                                                              registry, quantum)
     return out
