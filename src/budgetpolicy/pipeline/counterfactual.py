@@ -394,25 +394,29 @@ def _bounded_funding(decisions: Sequence[Decision], candidates: Sequence[Any], s
                      registry: Any, quantum: Decimal) -> dict[str, tuple[Counterfactual, ...]]:
     """Funding counterfactuals of the deferred decisions, best-ranked first, within FUNDING_BUDGET.
 
-    Those the budget cannot cover say so (deterministically: the bound is on the allocations each
-    one may run at most, not on time)."""
+    Each is computed only if its worst case (its probe bound times the candidates) still fits; from
+    the first that does not, the rest say theirs were not computed. Deterministic: the bound counts
+    allocations, not time."""
     by_id = {c.id: c for c in candidates}
-    deferred = sorted((d for d in decisions if d.outcome == "deferred" and d.initiative_id in by_id),
-                      key=lambda d: (d.funding is None or d.funding.rank is None,
-                                     d.funding.rank if d.funding is not None and d.funding.rank is not None else 0))
-    left, done = FUNDING_BUDGET, 0
+
+    def rank(d: Decision) -> tuple[bool, int]:
+        r = d.funding.rank if d.funding is not None else None
+        return (r is None, r or 0)
+
+    deferred = sorted((d for d in decisions if d.outcome == "deferred"), key=rank)
+    left = FUNDING_BUDGET
     out: dict[str, tuple[Counterfactual, ...]] = {}
-    for decision in deferred:
+    for done, decision in enumerate(deferred):
         cost = funding_probes(by_id[decision.initiative_id], candidates, settings, quantum) * len(candidates)
         if cost > left:
-            out[decision.initiative_id] = (Counterfactual(
+            skipped = (Counterfactual(
                 "funding", None, None, None, None,
                 f"funding thresholds not computed: {len(deferred):,} deferred initiatives among {len(candidates):,} "
                 f"candidates exceed what one evaluation re-allocates to explain them (computed for the {done:,} "
                 "best-ranked); evaluate --what-if-pool shows what a larger pool would fund"),)
-            continue
+            out.update((d.initiative_id, skipped) for d in deferred[done:])
+            break
         left -= cost
-        done += 1
         out[decision.initiative_id] = funding_counterfactuals(decision.initiative_id, candidates, settings,
                                                               registry, quantum)
     return out
