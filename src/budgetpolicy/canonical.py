@@ -30,20 +30,35 @@ def decimal_text(value: Decimal) -> str:
         else str(value)
 
 
+# Exact types returned as they are, and each attrs class's eq fields (None for any other type seen),
+# so that a large output does not ask attrs about every object's class again.
+_LEAVES = frozenset({str, int, bool, type(None)})
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
 def to_jsonable(value: Any) -> Any:
     """Convert model values to plain JSON types, losslessly (Decimal -> str)."""
     kind = type(value)
-    if kind is str or value is None or kind is bool or kind is int:  # the common leaves, checked cheaply
+    if kind in _LEAVES:  # the common cases first, by exact type; children's leaves inline
         return value
+    if kind is Decimal:
+        return decimal_text(value)
+    if kind is list or kind is tuple:
+        return [v if type(v) in _LEAVES else to_jsonable(v) for v in value]
+    if kind is dict:
+        return {str(k): v if type(v) in _LEAVES else to_jsonable(v) for k, v in value.items()}
+    try:
+        names = _FIELDS[kind]
+    except KeyError:
+        names = _FIELDS[kind] = tuple(f.name for f in attrs.fields(kind) if f.eq) if attrs.has(kind) else None
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if attrs.has(type(value)):
-        return {f.name: to_jsonable(getattr(value, f.name))
-                for f in attrs.fields(type(value)) if f.eq}
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
@@ -88,5 +103,15 @@ def sha256_hex(value: Any) -> str:
 
 
 def pretty_json(value: Any) -> str:
-    """Stable, human-readable JSON for output files (sorted keys, 2-space indent, final newline)."""
-    return json.dumps(to_jsonable(value), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """Stable, human-readable JSON for output files (sorted keys, 2-space indent, final newline):
+    ``json.dumps(to_jsonable(value), sort_keys=True, indent=2, ensure_ascii=False) + "\\n"``.
+
+    orjson writes the same text (the json module indents in pure Python: most of the time of a
+    large ``evaluate --format json``); what orjson refuses goes through the json module, as in
+    :func:`json_bytes`.
+    """
+    data = to_jsonable(value)
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode("utf-8") + "\n"
+    except orjson.JSONEncodeError:
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

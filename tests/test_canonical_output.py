@@ -1,0 +1,94 @@
+"""Output JSON (canonical.pretty_json) and to_jsonable's fast paths give exactly what their definitions give.
+
+pretty_json is defined as ``json.dumps(to_jsonable(v), sort_keys=True, indent=2, ensure_ascii=False) + "\\n"``
+and written by orjson (falling back to json for what orjson refuses); to_jsonable converts by exact type
+first and caches each attrs class's fields. Both are checked against the plain definitions, on the awkward
+corners of tests/test_ledger_speed.py, on arbitrary JSON data and on the bundled example's evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_ledger_speed import edge_values
+
+from budgetpolicy.canonical import decimal_text, pretty_json, to_jsonable
+from budgetpolicy.output import evaluation_json
+
+
+def reference_jsonable(value):
+    """to_jsonable as first written: isinstance checks in order, attrs asked every time."""
+    if isinstance(value, (bool, str, int)) or value is None:
+        return value
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if attrs.has(type(value)):
+        return {f.name: reference_jsonable(getattr(value, f.name)) for f in attrs.fields(type(value)) if f.eq}
+    if isinstance(value, Mapping):
+        return {str(k): reference_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [reference_jsonable(v) for v in value]
+        return sorted(items, key=lambda i: json.dumps(i, sort_keys=True, separators=(",", ":"),
+                                                      ensure_ascii=False)) if isinstance(value, (set, frozenset)) else items
+    raise TypeError(type(value).__name__)
+
+
+def reference_pretty(value) -> str:
+    return json.dumps(reference_jsonable(value), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+@pytest.mark.parametrize("value", edge_values(), ids=lambda v: type(v).__name__)
+def test_edge_values(value):
+    assert to_jsonable(value) == reference_jsonable(value)
+    assert pretty_json(value) == reference_pretty(value)
+
+
+def test_what_orjson_refuses_still_comes_out_as_json_writes_it():
+    assert pretty_json({"n": [2**64]}) == '{\n  "n": [\n    18446744073709551616\n  ]\n}\n'
+    assert pretty_json({"bad": "\ud800"}) == '{\n  "bad": "\ud800"\n}\n'  # text kept; writing it is the caller's error
+
+
+def test_floats_are_still_refused():
+    with pytest.raises(TypeError, match="floats are not allowed"):
+        pretty_json({"x": 0.1})
+
+
+_leaves = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.text()
+           | st.decimals(allow_nan=False, allow_infinity=False, places=None))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(_leaves, lambda inner: st.lists(inner, max_size=5) | st.tuples(inner, inner)
+                    | st.dictionaries(st.text(max_size=6), inner, max_size=5), max_leaves=40))
+def test_any_data(data):
+    assert to_jsonable(data) == reference_jsonable(data)
+    assert pretty_json(data) == reference_pretty(data)
+
+
+def test_the_example_evaluation(example_evaluation):
+    text = evaluation_json(example_evaluation)
+    doc = json.loads(text)
+    assert len(doc["decisions"]) == 44
+    assert text == reference_pretty(doc)
+    assert [reference_jsonable(d) for d in example_evaluation.decisions] == doc["decisions"]
+
+
+@pytest.fixture(scope="module")
+def example_evaluation():
+    from test_ledger_speed import AT, ROOT
+
+    from budgetpolicy.api import evaluate, open_policy, read_initiatives
+
+    compiled = open_policy(str(ROOT / "policies" / "acme-2026.toml"))
+    initiatives = read_initiatives(str(ROOT / "policies" / "acme-2026.initiatives.csv"), compiled.registry,
+                                   attribute_types=compiled.policy.attributes)
+    return evaluate(compiled, initiatives, evaluated_at=AT)
