@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from budgetpolicy._collector import collector_paused
 from budgetpolicy.canonical import pretty_json, to_jsonable
 from budgetpolicy.model import Decision
 from budgetpolicy.pipeline.approve import format_value
@@ -88,10 +89,11 @@ def evaluation_json(evaluation: Any) -> str:
                    "sha256": policy.source.sha256 if policy.source else None, "currency": policy.currency},
         "evaluated_at": evaluation.context.evaluated_at.isoformat(),
         "as_of": evaluation.context.as_of.isoformat() if evaluation.context.as_of else None,
-        "decisions": [to_jsonable(d) for d in evaluation.decisions],
-        "allocation": to_jsonable(evaluation.allocation.summary) if evaluation.allocation is not None else None,
     }
-    return pretty_json(doc)
+    with collector_paused():  # every explanation is built here, when first read
+        doc["decisions"] = [to_jsonable(d) for d in evaluation.decisions]
+        doc["allocation"] = to_jsonable(evaluation.allocation.summary) if evaluation.allocation is not None else None
+        return pretty_json(doc)
 
 
 def counts_line(decisions: Sequence[Decision]) -> str:

@@ -257,3 +257,35 @@ def test_evaluate_restores_the_garbage_collector(tmp_path):
         assert not gc.isenabled()  # a caller who turned it off keeps it off
     finally:
         gc.enable()
+
+
+def test_output_and_ledger_recording_pause_the_collector_and_restore_it(tmp_path, monkeypatch):
+    import gc
+
+    import attrs
+
+    from budgetpolicy.api import read_initiatives
+    from budgetpolicy.audit.ledger import Ledger
+    from budgetpolicy.output import evaluation_json
+
+    compiled = open_policy(POLICY)
+    initiatives = read_initiatives(INITIATIVES, compiled.registry)
+    evaluation = evaluate(compiled, initiatives, evaluated_at=AT)
+    seen = []
+    real = evaluation.decisions[0].__class__.scores.fget
+
+    def scores(decision):  # the explanations are built while the collector is paused
+        seen.append(gc.isenabled())
+        return real(decision)
+
+    monkeypatch.setattr(evaluation.decisions[0].__class__, "scores", property(scores))
+    text = evaluation_json(evaluation)
+    assert gc.isenabled() and seen and not any(seen)
+    seen.clear()
+    with Ledger(tmp_path / "l.db") as ledger:
+        assert len(ledger.record_evaluation(evaluation, initiatives)) == len(evaluation.decisions)
+    assert gc.isenabled() and seen and not any(seen)
+    assert '"decisions"' in text
+    with pytest.raises(TypeError):  # an error inside still gives the collector back
+        evaluation_json(attrs.evolve(evaluation, decisions=(*evaluation.decisions, object())))
+    assert gc.isenabled()

@@ -320,9 +320,12 @@ class Ledger:
                           period: str | None = None,
                           outcomes: dict[str, list[Any]] | None = None) -> list[int]:
         """Record every decision of an ``Evaluation`` with its initiative (and outcomes), atomically."""
+        from budgetpolicy._collector import collector_paused
+
         by_id = {i.id: i for i in initiatives}
-        entries = [entry_for_decision(d, by_id[d.initiative_id], (outcomes or {}).get(d.initiative_id),
-                                      kind=kind, period=period) for d in evaluation.decisions]
+        with collector_paused():  # each decision's explanation is built here, when first read
+            entries = [entry_for_decision(d, by_id[d.initiative_id], (outcomes or {}).get(d.initiative_id),
+                                          kind=kind, period=period) for d in evaluation.decisions]
         return self.record(evaluation.policy, entries)
 
     def get_policy(self, sha256: str) -> str:

@@ -9,16 +9,15 @@ allocation, narrative and provenance, with the clock passed in the context.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from attrs import evolve, field, frozen
 
+from budgetpolicy._collector import collector_paused
 from budgetpolicy.canonical import sha256_hex
 from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
 from budgetpolicy.expr import FunctionSpec, function_specs
@@ -137,7 +136,7 @@ class CompiledPolicy:
 
     def decide_all(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
         """:meth:`decide` for many initiatives (no allocation), with the cyclic GC paused as in :meth:`evaluate`."""
-        with _collector_paused():
+        with collector_paused():
             return [self.decide(i, context) for i in initiatives]
 
     def evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
@@ -145,7 +144,7 @@ class CompiledPolicy:
         # A cycle allocates many small, acyclic frozen objects (traces, score lines, decisions); the
         # cyclic collector would walk them again and again for nothing (about a third of the time on
         # 20,000 initiatives). Reference counting frees them either way.
-        with _collector_paused():
+        with collector_paused():
             return self._evaluate(initiatives, context)
 
     def _evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
@@ -204,17 +203,6 @@ class CompiledPolicy:
             outcome = "deferred" if funding.step == "unfunded" else d.outcome
             out.append(d.evolve(funding=funding, outcome=outcome))
         return out, result
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def allocation_settings(policy: Policy, context: EvaluationContext) -> AllocationPolicy | None:
