@@ -220,12 +220,6 @@ class RuleSet:
         return _effects(fired, Deferred(rule_traces, self.rules, kept_env, outcomes, as_of), kept_env)
 
 
-def run_rules(rules: Sequence[CompiledRule], env: Mapping[str, Any], as_of: date | None,
-              later: Deferred | None = None) -> Approved:
-    """:meth:`RuleSet.run` for a sequence of compiled rules."""
-    return RuleSet(tuple(rules)).run(env, as_of, later)
-
-
 def _effects(fired: Sequence[CompiledRule], traces: Deferred, env: Mapping[str, Any] | Deferred) -> Approved:
     """Outcome, approvers, flags and reasons from the rules that fired, in file order."""
     roles: list[str] = []

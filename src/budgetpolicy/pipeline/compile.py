@@ -133,7 +133,6 @@ class CompiledPolicy:
             env["scores"] = scored.by_criterion(self.criteria)
         return env
 
-
     def decide_all(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
         """:meth:`decide` for many initiatives (no allocation), with the cyclic GC paused as in :meth:`evaluate`."""
         with collector_paused():

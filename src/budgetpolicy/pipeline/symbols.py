@@ -37,26 +37,24 @@ def initiative_symbols(policy: Policy) -> dict[str, Type]:
     }
 
 
-def initiative_env(initiative: Initiative, declared_attributes: Any = (), *,
-                   share_maps: bool = False) -> dict[str, Any]:
+def initiative_env(initiative: Initiative, declared_attributes: Any = ()) -> dict[str, Any]:
     """Bind an initiative's values to the symbol names (numbers as Decimal).
 
-    Lists stay the initiative's own tuples (immutable, and the form expressions use), maps become
-    plain dicts (the compiled expressions' fast path): copies, or with ``share_maps`` the
-    initiative's own (for an environment that only conditions read, which never change it).
+    Lists stay the initiative's own tuples (immutable, and the form expressions use), maps are
+    copied into plain dicts (the compiled expressions' fast path). :class:`ConditionEnv` builds
+    the hot path's leaner version.
     """
-    plain = _shared if share_maps else _plain
     attributes: dict[str, Any] = dict.fromkeys(declared_attributes)
-    attributes.update(plain(initiative.attributes))
+    attributes.update(_plain(initiative.attributes))
     return {
         "id": initiative.id, "title": initiative.title, "kind": initiative.kind,
         "department": initiative.department, "role": initiative.role, "cost": initiative.cost,
         "currency": initiative.currency, "headcount": Decimal(initiative.headcount),
-        "priorities": initiative.priorities, "forecast": plain(initiative.forecast),
+        "priorities": initiative.priorities, "forecast": _plain(initiative.forecast),
         "probability": initiative.probability, "horizon": Decimal(initiative.horizon),
         "objectives": initiative.objectives, "delivery": initiative.delivery,
         "evaluation_plan": initiative.evaluation_plan, "sponsor": initiative.sponsor,
-        "mentor": initiative.mentor, "pilot": initiative.pilot, "ratings": plain(initiative.ratings),
+        "mentor": initiative.mentor, "pilot": initiative.pilot, "ratings": _plain(initiative.ratings),
         "start": initiative.start, "attributes": attributes,
     }
 
