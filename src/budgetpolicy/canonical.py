@@ -30,23 +30,23 @@ def decimal_text(value: Decimal) -> str:
         else str(value)
 
 
-# Exact types returned as they are, and each attrs class's eq fields (None for any other type seen),
-# so that a large output does not ask attrs about every object's class again.
-_LEAVES = frozenset({str, int, bool, type(None)})
+# Exact types returned as they are (also audit.entry.plain's), and each attrs class's eq fields
+# (None for any other type seen), so that a large output does not ask attrs about every object's class again.
+JSON_LEAVES = frozenset({str, int, bool, type(None)})
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
 def to_jsonable(value: Any) -> Any:
     """Convert model values to plain JSON types, losslessly (Decimal -> str)."""
     kind = type(value)
-    if kind in _LEAVES:  # the common cases first, by exact type; children's leaves inline
+    if kind in JSON_LEAVES:  # the common cases first, by exact type; children's leaves inline
         return value
     if kind is Decimal:
         return decimal_text(value)
     if kind is list or kind is tuple:
-        return [v if type(v) in _LEAVES else to_jsonable(v) for v in value]
+        return [v if type(v) in JSON_LEAVES else to_jsonable(v) for v in value]
     if kind is dict:
-        return {str(k): v if type(v) in _LEAVES else to_jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in JSON_LEAVES else to_jsonable(v) for k, v in value.items()}
     try:
         names = _FIELDS[kind]
     except KeyError:
@@ -88,12 +88,20 @@ def _json_text(data: Any, sort_keys: bool) -> str:
     return json.dumps(data, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
 
 
-def canonical_json(value: Any) -> str:
-    data = to_jsonable(value)
+def _sorted_text(data: Any, indent: bool) -> str:
+    """Plain JSON data as text with sorted keys, compact or indented by 2, written by orjson; what
+    orjson refuses (see :func:`json_bytes`) by the json module, which keeps a lone surrogate in the text."""
     try:
-        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode("utf-8")
-    except orjson.JSONEncodeError:  # see json_bytes; keeps a lone surrogate in the text, as json does
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
+                            ).decode("utf-8")
+    except orjson.JSONEncodeError:
+        if indent:
+            return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
         return _json_text(data, True)
+
+
+def canonical_json(value: Any) -> str:
+    return _sorted_text(to_jsonable(value), indent=False)
 
 
 def sha256_hex(value: Any) -> str:
@@ -110,8 +118,4 @@ def pretty_json(value: Any) -> str:
     large ``evaluate --format json``); what orjson refuses goes through the json module, as in
     :func:`json_bytes`.
     """
-    data = to_jsonable(value)
-    try:
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode("utf-8") + "\n"
-    except orjson.JSONEncodeError:
-        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return _sorted_text(to_jsonable(value), indent=True) + "\n"

@@ -16,12 +16,12 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from budgetpolicy.canonical import JSON_LEAVES as _LEAVES  # returned as they are (exact types only)
 from budgetpolicy.canonical import decimal_text, to_jsonable
 from budgetpolicy.errors import LedgerError
 
 # attrs class -> its eq fields' names, sorted; any other type seen -> None (so attrs.has runs once per type).
 _SORTED_FIELDS: dict[type, tuple[str, ...] | None] = {}
-_LEAVES = frozenset({str, int, bool, type(None)})  # returned as they are (exact types only)
 
 
 def plain(value: Any) -> Any:
