@@ -163,7 +163,7 @@ def test_missing_file_not_a_ledger_and_newer_schema(tmp_path, ledger_path):
     with pytest.raises(LedgerError, match="BP802.*not a budgetpolicy ledger"):
         Ledger(other, create=False, readonly=True)
     raw(ledger_path).execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(LedgerError, match="BP803.*version 99 is newer.*supports \\(1\\)"):
+    with pytest.raises(LedgerError, match="BP803.*version 99 is newer.*supports \\(2\\)"):
         Ledger(ledger_path)
 
 
