@@ -135,6 +135,11 @@ def _prepare(entries: Iterable[LedgerEntry]) -> list[tuple[Any, ...]]:
     return prepared
 
 
+def _meta_value(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
@@ -202,8 +207,7 @@ class Ledger:
     @staticmethod
     def _upgrade(conn: sqlite3.Connection) -> None:
         """Schema 1 -> 2: swap the initiative index (records and hashes are untouched)."""
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None or row[0] != "1":
+        if _meta_value(conn, "schema_version") != "1":
             return  # another process upgraded it while we waited for the lock
         conn.execute(f"DROP INDEX IF EXISTS {_V1_INDEX}")
         conn.execute(_INITIATIVE_INDEX)
@@ -218,8 +222,7 @@ class Ledger:
             ("schema_version", str(SCHEMA_VERSION)), ("head_count", "0"), ("head_hash", GENESIS)])
 
     def _meta(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        return _meta_value(self._conn, key)
 
     def close(self) -> None:
         self._conn.close()
