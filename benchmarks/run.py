@@ -101,6 +101,14 @@ def _ledger_rows(ledger: dict | None, replay: dict | None) -> list[str]:
     return lines
 
 
+def summary_note(quick: bool) -> str:
+    """A line before a --quick run's summary: its sizes are a smoke test, not the targets' sizes."""
+    if not quick:
+        return ""
+    return ("Quick sizes (`--quick`): a smoke run, too small and too short to judge the targets by (one round, "
+            "one replay size). The issue's sizes: `make bench BENCH_ARGS=` or `python3 benchmarks/run.py`.\n\n")
+
+
 def summary(results: dict[str, dict | None]) -> str:
     lines = ["| target | measured | met |", "|---|---|---|"]
     ev = results.get("evaluate")
@@ -185,7 +193,7 @@ def main() -> int:
         else:
             tables[name] = outputs[name].strip()
         print(f"\n### {name}\n\n{tables[name]}")
-    print(f"\n### summary\n\n{summary(results)}")
+    print(f"\n### summary\n\n{summary_note(args.quick)}{summary(results)}")
     if failed:
         print(f"\nFAILED: {', '.join(failed)}", file=sys.stderr)
     if args.write_results:

@@ -52,3 +52,9 @@ def test_nothing_measured_says_so(bench_run):
     assert bench_run._ledger_rows(None, None) == [
         "| 3. ledger: 1M-record replay in constant memory, append >= 20,000/s | not run "
         "(`--only ledger replay`) | - |"]
+
+
+def test_quick_summary_says_its_sizes_are_not_the_targets(bench_run):
+    assert bench_run.summary_note(False) == ""
+    note = bench_run.summary_note(True)
+    assert note.startswith("Quick sizes (`--quick`)") and "make bench BENCH_ARGS=" in note and note.endswith("\n\n")
