@@ -139,9 +139,9 @@ def main() -> None:
         # synchronous variants only on the smallest n, new ids per batch only on the largest.
         runs = [(args.batch, True, True, False)]
         if n == min(args.records):
-            runs += [(args.batch, False, False, False)]
             if n >= args.batch * 10:
-                runs.insert(1, (args.batch * 10, True, False, False))
+                runs.append((args.batch * 10, True, False, False))
+            runs.append((args.batch, False, False, False))
         if n == max(args.records):
             runs += [(args.batch, True, False, True)]
         for batch, durable, check, fresh in runs:
