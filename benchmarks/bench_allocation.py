@@ -17,8 +17,8 @@ import time
 from decimal import Decimal
 
 from budgetpolicy.model import AllocationPolicy, Baseline, Caps, Reserve
-from budgetpolicy.pipeline.allocate import Candidate, greedy_allocate
-from budgetpolicy.pipeline.optimal import optimal_allocate
+from budgetpolicy.allocation.allocate import Candidate, greedy_allocate
+from budgetpolicy.allocation.optimal import optimal_allocate
 
 DEPARTMENTS = ("Sales", "Engineering", "Support", "Finance", "Ops", "Marketing", "HR", "Legal")
 KINDS = ("training", "coaching", "workshop", "microlearning", "experiential", "mentoring",

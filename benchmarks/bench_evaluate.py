@@ -453,8 +453,8 @@ def _mismatches(got: list[Outcome], want: list[Outcome]) -> tuple[int, str]:
 def run(n: int, seed: int, peer_n: int | None = None, rounds: int = 3) -> dict[str, Any]:
     """Time every contender on ``n`` initiatives (peers on ``peer_n``) and check them against the reference."""
     from budgetpolicy.api import open_policy
-    from budgetpolicy.pipeline.compile import EvaluationContext
-    from budgetpolicy.pipeline.symbols import initiative_env
+    from budgetpolicy.engine.compile import EvaluationContext
+    from budgetpolicy.engine.symbols import initiative_env
 
     compiled = open_policy(str(POLICY))
     policy = compiled.policy

@@ -37,8 +37,8 @@ def build(path: str, records: int, batch: int) -> dict:
 
     from budgetpolicy.api import open_policy, read_initiatives
     from budgetpolicy.audit.ledger import Ledger
-    from budgetpolicy.pipeline.compile import EvaluationContext
-    from budgetpolicy.pipeline.data import apply_attribute_types
+    from budgetpolicy.engine.compile import EvaluationContext
+    from budgetpolicy.data.load import apply_attribute_types
 
     compiled = open_policy(str(POLICY))
     base = read_initiatives(str(INITIATIVES), compiled.registry)

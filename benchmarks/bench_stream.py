@@ -36,9 +36,9 @@ from bench_evaluate import EVALUATED_AT, POLICY, write_csv  # noqa: E402
 
 def stream(path: str) -> dict:
     from budgetpolicy.api import open_policy
-    from budgetpolicy.pipeline.allocate import allocate
-    from budgetpolicy.pipeline.compile import EvaluationContext, allocation_candidates, allocation_settings
-    from budgetpolicy.pipeline.data import iter_initiatives
+    from budgetpolicy.allocation.allocate import allocate
+    from budgetpolicy.engine.compile import EvaluationContext, allocation_candidates, allocation_settings
+    from budgetpolicy.data.load import iter_initiatives
 
     started = time.perf_counter()
     compiled = open_policy(str(POLICY))

@@ -18,9 +18,9 @@ import pytest
 
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import AllocationPolicy, Baseline, Caps, FrozenMap, Funding, Reserve
-from budgetpolicy.pipeline._allocation_prep import prepare, rank_key
-from budgetpolicy.pipeline.allocate import AllocationResult, Candidate, allocate, greedy_allocate
-from budgetpolicy.pipeline.optimal import optimal_allocate
+from budgetpolicy.allocation.problem import prepare, rank_key
+from budgetpolicy.allocation.allocate import AllocationResult, Candidate, allocate, greedy_allocate
+from budgetpolicy.allocation.optimal import optimal_allocate
 
 
 def cand(id: str, cost: str, value: str, **kw: object) -> Candidate:

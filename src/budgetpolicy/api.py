@@ -23,7 +23,7 @@ def load_policy_spec(spec: str) -> Policy:
         from budgetpolicy.audit.git import load_policy_ref
 
         return load_policy_ref(spec)
-    from budgetpolicy.pipeline.load import load_policy
+    from budgetpolicy.policy.load import load_policy
 
     return load_policy(spec)
 
@@ -33,22 +33,22 @@ def check_policy(spec: str, registry: Registry | None = None, *,
     """Every diagnostic for one policy (schema, semantics, expressions, plugins, allocation, budget-specific
     static checks): never raises for problems in the policy itself. ``today`` enables the already-expired
     rule warning (BP247); the engine itself reads no clock."""
-    from budgetpolicy.pipeline.compile import compile_policy
-    from budgetpolicy.pipeline.validate import semantic_diagnostics
+    from budgetpolicy.engine.compile import compile_policy
+    from budgetpolicy.policy.checks import semantic_diagnostics
 
     try:
         policy = load_policy_spec(spec)
     except PolicyLoadError as exc:
         return None, list(exc.diagnostics)
     diagnostics = [d for d in semantic_diagnostics(policy) if d.severity == "warning"]
-    from budgetpolicy.pipeline.static_checks import static_diagnostics
+    from budgetpolicy.policy.budget_checks import static_diagnostics
 
     diagnostics += static_diagnostics(policy, today)
     try:
         compiled = compile_policy(policy, registry)
     except BudgetPolicyError as exc:
         return policy, diagnostics + list(exc.diagnostics)
-    from budgetpolicy.govern.lint import lint_diagnostics
+    from budgetpolicy.authoring.lint import lint_diagnostics
 
     diagnostics += [d for d in compiled.warnings if d not in diagnostics]
     return policy, diagnostics + lint_diagnostics(policy, compiled)
@@ -56,7 +56,7 @@ def check_policy(spec: str, registry: Registry | None = None, *,
 
 def open_policy(spec: str, registry: Registry | None = None):  # -> CompiledPolicy
     """Load and compile a policy, raising PolicyLoadError with every problem."""
-    from budgetpolicy.pipeline.compile import compile_policy
+    from budgetpolicy.engine.compile import compile_policy
 
     return compile_policy(load_policy_spec(spec), registry)
 
@@ -65,7 +65,7 @@ def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
                      on_skip=None, attribute_types=None) -> tuple[Initiative, ...]:
     """Initiatives from any registered data source; skipped rows are passed to ``on_skip``, never dropped
     silently."""
-    from budgetpolicy.pipeline.data import load_initiatives
+    from budgetpolicy.data.load import load_initiatives
 
     result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types)
     for diagnostic in result.skipped:
@@ -78,8 +78,8 @@ def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
 def evaluate(compiled, initiatives: str | Sequence[Initiative], *, evaluated_at: dt.datetime | None = None,
              as_of: dt.date | None = None, calibration=None, pool_delta: Decimal = Decimal(0),
              skip_invalid: bool = False, on_skip=None):  # -> Evaluation
-    from budgetpolicy.pipeline.compile import EvaluationContext
-    from budgetpolicy.pipeline.data import apply_attribute_types
+    from budgetpolicy.engine.compile import EvaluationContext
+    from budgetpolicy.data.load import apply_attribute_types
 
     if isinstance(initiatives, str):
         initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip,

@@ -90,7 +90,7 @@ def register_allocators(register: Callable[..., None]) -> None:
 
     Call ``register(name, allocate, description="")`` where
     ``allocate(candidates, allocation_policy) -> AllocationResult`` (see
-    ``budgetpolicy.pipeline.allocate``). It must never exceed the pool.
+    ``budgetpolicy.allocation.allocate``). It must never exceed the pool.
     """
 
 

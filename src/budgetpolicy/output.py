@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from budgetpolicy._collector import collector_paused
+from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.canonical import pretty_json, to_jsonable
 from budgetpolicy.model import Decision
-from budgetpolicy.pipeline.approve import format_value
+from budgetpolicy.engine.approve import format_value
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_width: int = 60) -> str:

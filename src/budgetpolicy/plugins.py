@@ -304,7 +304,7 @@ def required_plugin_diagnostics(policy: Any, registry: "Registry") -> list[Any]:
 def _line_of(policy: Any, index: int) -> int | None:
     if policy.source is None or not policy.source.text:
         return None
-    from budgetpolicy.pipeline._toml_locate import TomlLocator
+    from budgetpolicy.policy.locate import TomlLocator
 
     return TomlLocator(policy.source.text).exact_line(("plugins", index)) or \
         TomlLocator(policy.source.text).exact_line(("plugins",))

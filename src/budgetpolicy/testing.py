@@ -114,7 +114,7 @@ message = "Meets the policy"
 
 def make_sample_policy() -> Policy:
     """The policy behind the ``sample_policy`` fixture (loaded and validated like a file)."""
-    from budgetpolicy.pipeline.load import load_policy_text
+    from budgetpolicy.policy.load import load_policy_text
 
     return load_policy_text(SAMPLE_POLICY_TOML, "<budgetpolicy.testing sample policy>")
 
@@ -158,7 +158,7 @@ def evaluate_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative]
                   evaluated_at: dt.datetime = EVALUATED_AT, as_of: dt.date | None = None) -> tuple[Decision, ...]:
     """Compile ``policy`` with the built-ins plus ``plugin`` (a module/object, a list of them, or None)
     and return the decisions for ``initiatives``. Installed plugins are not loaded."""
-    from budgetpolicy.pipeline.compile import EvaluationContext, compile_policy
+    from budgetpolicy.engine.compile import EvaluationContext, compile_policy
 
     pm = get_plugin_manager(entry_points=False)
     plugins = [] if plugin is None else list(plugin) if isinstance(plugin, (list, tuple)) else [plugin]

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 from typing import Any
 
 from budgetpolicy.model import AllocationPolicy
-from budgetpolicy.pipeline.allocate import AllocationResult, Candidate
+from budgetpolicy.allocation.allocate import AllocationResult, Candidate
 
 
 def cand(id: str, cost: Any, value: Any, *, score: Any = "0.5", kind: str = "training", department: str = "Sales",

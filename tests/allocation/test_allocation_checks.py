@@ -10,9 +10,9 @@ import pytest
 
 from budgetpolicy.errors import PolicyLoadError
 from budgetpolicy.model import Baseline, Caps, Reserve
-from budgetpolicy.pipeline.allocate import allocation_diagnostics
-from budgetpolicy.pipeline.compile import compile_policy
-from budgetpolicy.pipeline.load import load_policy, load_policy_text
+from budgetpolicy.allocation.allocate import allocation_diagnostics
+from budgetpolicy.engine.compile import compile_policy
+from budgetpolicy.policy.load import load_policy, load_policy_text
 from budgetpolicy.plugins import Registry
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from alloc_helpers import total_value
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import AllocationPolicy, Baseline, Caps, Reserve
-from budgetpolicy.pipeline._allocation_prep import prepare
-from budgetpolicy.pipeline.allocate import Candidate, greedy_allocate
-from budgetpolicy.pipeline.optimal import optimal_allocate
+from budgetpolicy.allocation.problem import prepare
+from budgetpolicy.allocation.allocate import Candidate, greedy_allocate
+from budgetpolicy.allocation.optimal import optimal_allocate
 
 DEPTS = ("Sales", "Eng", "Ops")
 KINDS = ("training", "stretch", "pilot")

@@ -9,8 +9,8 @@ import pytest
 from alloc_helpers import amounts, cand, pol, texts
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import Baseline, Caps, Reserve
-from budgetpolicy.pipeline._allocation_prep import request_units
-from budgetpolicy.pipeline.allocate import allocate, greedy_allocate
+from budgetpolicy.allocation.problem import request_units
+from budgetpolicy.allocation.allocate import allocate, greedy_allocate
 
 THREE = [cand("a", 100, 10), cand("b", 100, 5), cand("c", 100, 1)]
 

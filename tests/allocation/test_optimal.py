@@ -9,8 +9,8 @@ import pytest
 from alloc_helpers import amounts, cand, pol, texts, total_value
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import Baseline, Caps, Reserve
-from budgetpolicy.pipeline.allocate import greedy_allocate
-from budgetpolicy.pipeline.optimal import optimal_allocate
+from budgetpolicy.allocation.allocate import greedy_allocate
+from budgetpolicy.allocation.optimal import optimal_allocate
 
 # a has the best value per cost (7/60 = 0.1167 > 5.5/50 = 0.11) but is all-or-nothing:
 # greedy takes a and 40 is left for nothing; b + c use the whole pool for 11.

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from budgetpolicy.audit.ledger import Ledger, LedgerEntry
-from budgetpolicy.pipeline.load import load_policy
+from budgetpolicy.policy.load import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_POLICY = ROOT / "policies" / "acme-2026.toml"

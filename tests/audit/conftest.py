@@ -8,7 +8,7 @@ import pytest
 from audit_helpers import EXAMPLE_POLICY, make_entry
 
 from budgetpolicy.audit.ledger import Ledger
-from budgetpolicy.pipeline.load import load_policy
+from budgetpolicy.policy.load import load_policy
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import Counter
 
 from budgetpolicy.api import open_policy
-from budgetpolicy.pipeline.compile import EvaluationContext
+from budgetpolicy.engine.compile import EvaluationContext
 
 
 def test_reference_and_engine_agree_on_200_initiatives(bench):

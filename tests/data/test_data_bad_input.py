@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from budgetpolicy.errors import DataError
-from budgetpolicy.pipeline.data import MAX_REPORTED, load_initiatives, load_outcomes
+from budgetpolicy.data.load import MAX_REPORTED, load_initiatives, load_outcomes
 
 HEADER = "id,title,kind,department,cost,probability,headcount,pilot\n"
 GOOD = "A1,Good,training,Ops,100,0.5,2,false\n"

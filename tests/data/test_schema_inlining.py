@@ -8,7 +8,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from budgetpolicy.errors import Location
-from budgetpolicy.pipeline import _records as rec
+from budgetpolicy.data import records as rec
 
 GOOD = {"id": "INI-1", "title": "Coaching", "kind": "coaching", "department": "Sales", "cost": Decimal("1000"),
         "probability": Decimal("0.5"), "priorities": ["win-rate"], "forecast": {"win-rate": Decimal("0.02")},

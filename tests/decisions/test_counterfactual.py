@@ -14,9 +14,9 @@ import pytest
 
 from budgetpolicy.api import evaluate, open_policy, read_initiatives
 from budgetpolicy.model import AllocationPolicy
-from budgetpolicy.pipeline.allocate import Candidate, allocate
-from budgetpolicy.pipeline.compile import EvaluationContext
-from budgetpolicy.pipeline.counterfactual import approval_counterfactuals, funding_counterfactuals
+from budgetpolicy.allocation.allocate import Candidate, allocate
+from budgetpolicy.engine.compile import EvaluationContext
+from budgetpolicy.explain.counterfactual import approval_counterfactuals, funding_counterfactuals
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -174,6 +174,6 @@ def test_bundled_pool_threshold_matches_a_re_run(acme):
 
 
 def _acme_candidates(initiatives, decisions, settings):
-    from budgetpolicy.pipeline.compile import allocation_candidates
+    from budgetpolicy.engine.compile import allocation_candidates
 
     return allocation_candidates(initiatives, decisions, settings)

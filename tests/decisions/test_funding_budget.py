@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import budgetpolicy.pipeline.allocate as allocate_module
+import budgetpolicy.allocation.allocate as allocate_module
 from budgetpolicy.api import evaluate, open_policy, read_initiatives
-from budgetpolicy.pipeline import counterfactual
-from budgetpolicy.pipeline.compile import allocation_candidates
+from budgetpolicy.explain import counterfactual
+from budgetpolicy.engine.compile import allocation_candidates
 
 ROOT = Path(__file__).resolve().parents[2]
 ACME = str(ROOT / "policies" / "acme-2026.toml")

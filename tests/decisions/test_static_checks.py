@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from budgetpolicy.api import check_policy
-from budgetpolicy.pipeline.static_checks import Interval, condition_region, region_within, static_diagnostics
-from budgetpolicy.pipeline.load import load_policy
+from budgetpolicy.policy.budget_checks import Interval, condition_region, region_within, static_diagnostics
+from budgetpolicy.policy.load import load_policy
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

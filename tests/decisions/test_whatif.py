@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from budgetpolicy.api import evaluate, open_policy, read_initiatives
-from budgetpolicy.pipeline.whatif import marginal_values, what_if_pool, what_if_text
+from budgetpolicy.explain.whatif import marginal_values, what_if_pool, what_if_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ACME = str(ROOT / "policies" / "acme-2026.toml")
@@ -79,7 +79,7 @@ def test_duals_in_plain_words():
 def test_optimal_strategy_reports_the_marginal_value_of_the_pool(acme):
     from attrs import evolve
 
-    from budgetpolicy.pipeline.compile import compile_policy
+    from budgetpolicy.engine.compile import compile_policy
 
     compiled, initiatives, _ = acme
     policy = evolve(compiled.policy, allocation=evolve(compiled.policy.allocation, strategy="optimal"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from budgetpolicy.model import FrozenMap, Initiative
-from budgetpolicy.pipeline.symbols import ConditionEnv, initiative_env
+from budgetpolicy.engine.symbols import ConditionEnv, initiative_env
 
 INITIATIVE = Initiative(
     id="I-1", title="t", kind="coaching", department="Sales", cost=D(1200), headcount=3, horizon=2,

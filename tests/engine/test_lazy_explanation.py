@@ -15,10 +15,10 @@ from budgetpolicy.canonical import canonical_json
 from budgetpolicy.errors import PluginError
 from budgetpolicy.hookspecs import hookimpl
 from budgetpolicy.model import Decision, Deferred, Reason, RuleTrace, ScoreLine, unresolved
-from budgetpolicy.pipeline.approve import OUT_OF_FORCE, UNREACHED, rule_traces
-from budgetpolicy.pipeline.compile import EvaluationContext
-from budgetpolicy.pipeline.data import load_initiatives
-from budgetpolicy.pipeline.narrative import narrative
+from budgetpolicy.engine.approve import OUT_OF_FORCE, UNREACHED, rule_traces
+from budgetpolicy.engine.compile import EvaluationContext
+from budgetpolicy.data.load import load_initiatives
+from budgetpolicy.engine.narrative import narrative
 from budgetpolicy.testing import evaluate_with, make_sample_initiatives, make_sample_policy, with_criterion
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ import pytest
 
 from budgetpolicy.errors import PluginError
 from budgetpolicy.model import Initiative
-from budgetpolicy.pipeline.compile import EvaluationContext, compile_policy
-from budgetpolicy.pipeline.load import load_policy_text
+from budgetpolicy.engine.compile import EvaluationContext, compile_policy
+from budgetpolicy.policy.load import load_policy_text
 from budgetpolicy.plugins import DEFAULT_PLUGINS, PINNED_ENV, Registry, get_plugin_manager
 from plugin_fakes import POLICY_USING_FIXED, SCORER_PLUGIN
 

@@ -10,8 +10,8 @@ import pytest
 
 from budgetpolicy.errors import PluginError, PolicyLoadError
 from budgetpolicy.model import Initiative
-from budgetpolicy.pipeline.compile import EvaluationContext, compile_policy
-from budgetpolicy.pipeline.load import load_policy_text
+from budgetpolicy.engine.compile import EvaluationContext, compile_policy
+from budgetpolicy.policy.load import load_policy_text
 from budgetpolicy.plugins import PINNED_ENV, Registry, get_plugin_manager, required_plugin_diagnostics
 from plugin_fakes import (DUPLICATE_BUILTIN, FACTORY_CRASHES, FAILS_TO_IMPORT, NOT_CALLABLE, POLICY_USING_FIXED,
                           RAISES_IN_HOOK, SCORER_PLUGIN, SINK_RAISES, WRONG_SCORE_TYPE)

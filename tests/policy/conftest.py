@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from budgetpolicy.errors import Diagnostic
-from budgetpolicy.pipeline.load import check_policy_text
+from budgetpolicy.policy.load import check_policy_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

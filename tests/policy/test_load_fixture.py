@@ -11,7 +11,7 @@ from budgetpolicy.model import (
     KPI, AllocationPolicy, Baseline, CalibrationPolicy, Caps, Criterion, Priority, ReallocationPolicy, Reserve,
     Rule, SunsetCriterion, SunsetPolicy,
 )
-from budgetpolicy.pipeline.load import load_policy, load_policy_text
+from budgetpolicy.policy.load import load_policy, load_policy_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ACME = FIXTURES / "acme.toml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from budgetpolicy.errors import PolicyLoadError
-from budgetpolicy.pipeline.load import check_policy, check_policy_text, load_policy, load_policy_text
+from budgetpolicy.policy.load import check_policy, check_policy_text, load_policy, load_policy_text
 
 from conftest import FIXTURES, MINIMAL, triples
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from budgetpolicy.model import EFFECTS, OUTCOMES
-from budgetpolicy.pipeline._schema_check import policy_schema, schema_path
+from budgetpolicy.policy.schema import policy_schema, schema_path
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "policy.schema.json"
 # Tables whose keys are chosen by the policy author.
@@ -81,7 +81,7 @@ def test_fixture_policies_validate_against_the_raw_schema():
     import tomllib
     from decimal import Decimal
 
-    from budgetpolicy.pipeline._schema_check import for_schema
+    from budgetpolicy.policy.schema import for_schema
 
     validator = Draft202012Validator(_schema())
     for name in ("acme.toml", "acme_reformatted.toml"):

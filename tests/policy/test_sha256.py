@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import attrs
 
-from budgetpolicy.pipeline.load import load_policy, load_policy_text, parse_policy_data, policy_sha256
+from budgetpolicy.policy.load import load_policy, load_policy_text, parse_policy_data, policy_sha256
 
 from conftest import FIXTURES, MINIMAL
 

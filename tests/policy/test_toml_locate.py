@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budgetpolicy.pipeline._toml_locate import TomlLocator, format_key_path
+from budgetpolicy.policy.locate import TomlLocator, format_key_path
 
 TEXT = '''\
 id = "x"

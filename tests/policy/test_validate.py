@@ -9,8 +9,8 @@ import pytest
 
 from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
 from budgetpolicy.model import KPI, Approval, Criterion, Policy, PolicyTest, Priority, Scoring
-from budgetpolicy.pipeline.load import check_policy, check_policy_text, load_policy, load_policy_text
-from budgetpolicy.pipeline.validate import semantic_diagnostics
+from budgetpolicy.policy.load import check_policy, check_policy_text, load_policy, load_policy_text
+from budgetpolicy.policy.checks import semantic_diagnostics
 
 from conftest import FIXTURES, MINIMAL, triples
 

@@ -16,10 +16,10 @@ from decimal import Decimal
 from replay_helpers import EXAMPLE_INITIATIVES, EXAMPLE_POLICY, SMALL_HEAD, SMALL_INITIATIVES, SMALL_POLICY, cli
 
 from budgetpolicy.api import open_policy, read_initiatives
-from budgetpolicy.audit._policydiff import diff_policies
+from budgetpolicy.audit.policydiff import diff_policies
 from budgetpolicy.audit.diff import impact_diff
-from budgetpolicy.pipeline.compile import EvaluationContext
-from budgetpolicy.pipeline.load import load_policy, load_policy_text
+from budgetpolicy.engine.compile import EvaluationContext
+from budgetpolicy.policy.load import load_policy, load_policy_text
 
 
 def _impact():

@@ -21,8 +21,8 @@ from budgetpolicy import hookimpl
 from budgetpolicy.api import evaluate, read_initiatives
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.audit.replay import replay
-from budgetpolicy.pipeline.compile import compile_policy
-from budgetpolicy.pipeline.load import load_policy
+from budgetpolicy.engine.compile import compile_policy
+from budgetpolicy.policy.load import load_policy
 from budgetpolicy.plugins import Registry, get_plugin_manager
 
 POLICY = SMALL_POLICY.read_text().replace(

@@ -17,7 +17,7 @@ from budgetpolicy.audit.entry import entry_for_decision
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.audit.replay import iter_batches, replay
 from budgetpolicy.errors import LedgerError
-from budgetpolicy.pipeline.load import load_policy_text
+from budgetpolicy.policy.load import load_policy_text
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from attrs import evolve
 from review_helpers import PRIORITIES, decision, initiative, policy, reading
 
 from budgetpolicy.errors import ReviewError
-from budgetpolicy.pipeline.review import review
+from budgetpolicy.review.quarterly import review
 
 INITS = [initiative("INI-001"), initiative("INI-002", start="2026-Q2")]
 PLAN = [decision("INI-001", "1000"), decision("INI-002", "1000")]

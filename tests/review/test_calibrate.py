@@ -8,8 +8,8 @@ from attrs import evolve
 from review_helpers import initiative, policy, reading
 
 from budgetpolicy.model import CalibrationPolicy
-from budgetpolicy.pipeline.calibrate import calibrate, normalise_ratings
-from budgetpolicy.pipeline.realise import kpi_lifts, realise
+from budgetpolicy.review.calibrate import calibrate, normalise_ratings
+from budgetpolicy.review.realise import kpi_lifts, realise
 
 POLICY = policy()
 

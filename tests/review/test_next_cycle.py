@@ -11,8 +11,8 @@ from review_helpers import alloc, decision, initiative, policy, reading
 
 from budgetpolicy.api import evaluate, open_policy, read_initiatives
 from budgetpolicy.model import ReallocationPolicy
-from budgetpolicy.pipeline.data import load_outcomes
-from budgetpolicy.pipeline.review import review
+from budgetpolicy.data.load import load_outcomes
+from budgetpolicy.review.quarterly import review
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from review_helpers import alloc, decision, initiative, policy, reading
 
 from budgetpolicy.model import Caps, ReallocationPolicy, SunsetCriterion
-from budgetpolicy.pipeline.review import review
+from budgetpolicy.review.quarterly import review
 
 CENTS = st.integers(min_value=0, max_value=5_000_000).map(lambda c: D(c) / 100)
 SHARE = st.integers(min_value=0, max_value=100).map(lambda p: D(p) / 100)

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from review_helpers import initiative, policy, reading
 
-from budgetpolicy.pipeline.realise import kpi_lifts, realise
+from budgetpolicy.review.realise import kpi_lifts, realise
 
 POLICY = policy()
 

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from review_helpers import alloc, decision, initiative, policy, reading
 
 from budgetpolicy.model import Caps, ReallocationPolicy
-from budgetpolicy.pipeline.review import review
+from budgetpolicy.review.quarterly import review
 
 REALLOC = ReallocationPolicy(release_below=D("0.5"), release_share=D("1"), scale_above=D("1.0"),
                              scale_max_share=D("0.5"))

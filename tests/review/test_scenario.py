@@ -12,7 +12,7 @@ import pytest
 from review_helpers import alloc, decision, initiative, policy, reading
 
 from budgetpolicy.model import CalibrationPolicy, Caps, ReallocationPolicy, SunsetCriterion
-from budgetpolicy.pipeline.review import review
+from budgetpolicy.review.quarterly import review
 
 POLICY = policy(
     calibration=CalibrationPolicy(lookback_quarters=4, shrinkage=D("0.5"), min_factor=D("0.6"), max_factor=D("1.3")),

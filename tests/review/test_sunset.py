@@ -8,8 +8,8 @@ import pytest
 from review_helpers import decision, initiative, policy, reading
 
 from budgetpolicy.model import ReallocationPolicy, SunsetCriterion
-from budgetpolicy.pipeline.review import review
-from budgetpolicy.pipeline.sunset import render
+from budgetpolicy.review.quarterly import review
+from budgetpolicy.review.sunset import render
 
 LOW = SunsetCriterion("persistently-low", "realisation_below", D("0.4"), 2,
                       "Realised {realisations} of its forecast in {periods}, under {threshold}")

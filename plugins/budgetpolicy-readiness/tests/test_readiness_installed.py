@@ -14,8 +14,8 @@ import pytest
 import budgetpolicy_readiness
 from budgetpolicy.errors import PolicyLoadError
 from budgetpolicy.model import Initiative
-from budgetpolicy.pipeline.compile import EvaluationContext, compile_policy
-from budgetpolicy.pipeline.load import load_policy
+from budgetpolicy.engine.compile import EvaluationContext, compile_policy
+from budgetpolicy.policy.load import load_policy
 from budgetpolicy.plugins import PINNED_ENV, Registry, get_plugin_manager
 
 POLICY = Path(__file__).with_name("stretch_policy.toml")

@@ -31,7 +31,7 @@ SAMPLE = str(__import__("pathlib").Path(budgetpolicy_xapi.__file__).with_name("s
 def test_core_loader_validates_the_records_into_outcome_readings(monkeypatch):
     from decimal import Decimal as D
 
-    from budgetpolicy.pipeline.data import load_outcomes
+    from budgetpolicy.data.load import load_outcomes
 
     monkeypatch.setenv(PINNED_ENV, "xapi")
     result = load_outcomes(f"xapi:{SAMPLE}", Registry.build(get_plugin_manager()),

@@ -170,7 +170,7 @@ class ImpactDiff:
     head: Any   # Evaluation under the head policy
     changes: tuple[DecisionChange, ...]
     money: MoneyMoved
-    policy_changes: tuple[Any, ...]  # _policydiff.PolicyChange
+    policy_changes: tuple[Any, ...]  # policydiff.PolicyChange
 
     @property
     def changed(self) -> bool:
@@ -195,8 +195,8 @@ def compare_evaluations(base: Sequence[Decision], head: Sequence[Decision],
 
 def impact_diff(base: Any, head: Any, initiatives: Sequence[Initiative], context: Any) -> ImpactDiff:
     """Evaluate ``initiatives`` under two compiled policies with one context and compare everything."""
-    from budgetpolicy.audit._policydiff import diff_policies
-    from budgetpolicy.pipeline.data import apply_attribute_types
+    from budgetpolicy.audit.policydiff import diff_policies
+    from budgetpolicy.data.load import apply_attribute_types
 
     # Each policy declares its own attribute types, so each gets its own typed copy of the data.
     base_eval = base.evaluate(apply_attribute_types(initiatives, base.policy.attributes), context)

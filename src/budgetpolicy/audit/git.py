@@ -108,10 +108,10 @@ def load_policy_ref(spec: str) -> Policy:
     """Load a policy from a plain file or from ``path@REV`` (recording the resolved commit)."""
     path, rev = split_policy_ref(spec)
     if rev is None:
-        from budgetpolicy.pipeline.load import load_policy
+        from budgetpolicy.policy.load import load_policy
 
         return load_policy(path)
-    from budgetpolicy.pipeline.load import load_policy_text
+    from budgetpolicy.policy.load import load_policy_text
 
     text, commit, _ = read_policy_revision(spec)
     return load_policy_text(text, f"{path}@{rev}", revision=commit)

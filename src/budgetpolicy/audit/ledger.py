@@ -333,7 +333,7 @@ class Ledger:
         source = policy.source
         if source is None:
             raise LedgerError(f"policy '{policy.id}' has no source text to store", code="BP805",
-                              hint="load it with budgetpolicy.pipeline.load")
+                              hint="load it with budgetpolicy.policy.load")
         prepared = _prepare(entries)
         registered_at = prepared[0][6] if prepared else ""
         data = self._policy_data(source.text, source.sha256)
@@ -348,7 +348,7 @@ class Ledger:
                           period: str | None = None,
                           outcomes: dict[str, list[Any]] | None = None) -> list[int]:
         """Record every decision of an ``Evaluation`` with its initiative (and outcomes), atomically."""
-        from budgetpolicy._collector import collector_paused
+        from budgetpolicy.engine.collector import collector_paused
 
         by_id = {i.id: i for i in initiatives}
         with collector_paused():  # each decision's explanation is built here, when first read

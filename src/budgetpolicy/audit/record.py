@@ -43,7 +43,7 @@ def record_review(ledger_path: str | os.PathLike[str], policy: Any, result: Any,
     from budgetpolicy.audit.entry import LedgerEntry
     from budgetpolicy.audit.ledger import Ledger
     from budgetpolicy.canonical import to_jsonable
-    from budgetpolicy.pipeline.data import outcome_to_record
+    from budgetpolicy.data.load import outcome_to_record
 
     touched: dict[str, dict[str, list[Any]]] = {}
     for part in _REVIEW_PARTS:

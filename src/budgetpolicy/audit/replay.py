@@ -132,7 +132,7 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
     ``api.load_policy_spec``) instead of each decision's own version.
     ``on_progress(done, total)`` is called after each batch.
     """
-    from budgetpolicy.audit._replayrun import BatchRunner
+    from budgetpolicy.audit.replayrun import BatchRunner
 
     if mode not in MODES:
         raise LedgerError(f"unknown replay mode '{mode}'", hint=f"use one of: {', '.join(MODES)}", code="BP840")
@@ -168,7 +168,7 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
 def rebuild_initiative(record: LedgerRecord, attribute_types: Any) -> Initiative:
     """The initiative exactly as the engine saw it, from the record's input snapshot."""
     from budgetpolicy.errors import DataError
-    from budgetpolicy.pipeline.data import apply_attribute_types, record_to_initiative
+    from budgetpolicy.data.load import apply_attribute_types, record_to_initiative
 
     snapshot = record.payload.get("input")
     where = Location(key=f"record {record.seq}", field="input")
@@ -217,7 +217,7 @@ def _from_snapshot(snapshot: dict[str, Any]) -> Initiative | None:
 
 def context_for(batch: Batch) -> Any:
     """The evaluation context the batch was recorded with."""
-    from budgetpolicy.pipeline.compile import EvaluationContext
+    from budgetpolicy.engine.compile import EvaluationContext
 
     first = batch.records[0].payload
     as_of = (first.get("provenance") or {}).get("as_of")

@@ -56,7 +56,7 @@ def canonical_policy_data(text: str) -> str:
     import datetime as dt
 
     from budgetpolicy.canonical import canonical_json
-    from budgetpolicy.pipeline.load import parse_policy_data
+    from budgetpolicy.policy.load import parse_policy_data
 
     def ready(value: Any) -> Any:  # TOML times-of-day are not in canonical_json's vocabulary
         if isinstance(value, dict):

@@ -22,7 +22,7 @@ def register_allocators(register: Callable[..., None]) -> None:
 def greedy_allocate(candidates: Sequence[Any], policy: Any, **options: Any) -> Any:
     """The greedy strategy, imported on first use, so that building the registry (every command,
     ``validate`` included) does not import the allocator."""
-    from budgetpolicy.pipeline.allocate import greedy_allocate as run
+    from budgetpolicy.allocation.allocate import greedy_allocate as run
 
     return run(candidates, policy, **options)
 
@@ -30,6 +30,6 @@ def greedy_allocate(candidates: Sequence[Any], policy: Any, **options: Any) -> A
 def optimal_allocate(candidates: Sequence[Any], policy: Any, **options: Any) -> Any:
     """The HiGHS strategy, imported on first use: scipy takes about a second to import, and most
     commands (``--help``, ``validate``, greedy evaluations) never solve anything."""
-    from budgetpolicy.pipeline.optimal import optimal_allocate as solve
+    from budgetpolicy.allocation.optimal import optimal_allocate as solve
 
     return solve(candidates, policy, **options)

@@ -3,7 +3,7 @@
 A source only reads: it turns a file into ``(Location, raw record)`` pairs and
 reports what it alone can see (a missing file, bytes that are not UTF-8, a
 syntax error with its line, a bad header). Validation and conversion of each
-record happen in :mod:`budgetpolicy.pipeline.data`, the same for every source.
+record happen in :mod:`budgetpolicy.data.load`, the same for every source.
 Tabular sources (CSV, SQLite) yield flat records of text, with map fields as
 prefixed columns (``forecast.win-rate``); JSON and TOML yield nested, typed
 records (numbers parsed straight to Decimal, never float). Formats:
@@ -107,7 +107,7 @@ def csv_source(target: str, kind: str) -> Pairs:
     header_line, cells = header
     columns = [c.strip() for c in cells]
     try:
-        from budgetpolicy.pipeline.data import check_columns  # not imported to build the registry
+        from budgetpolicy.data.load import check_columns  # not imported to build the registry
 
         check_columns(columns, kind, Location(file=target, line=header_line))
     except DataError:
@@ -228,7 +228,7 @@ def sqlite_source(target: str, kind: str) -> Pairs:
     except sqlite3.DatabaseError as exc:
         raise DataError(f"cannot read SQLite database: {exc}", Location(file=path),
                         hint="is it an SQLite 3 database?", code="BP403") from None
-    from budgetpolicy.pipeline.data import check_columns
+    from budgetpolicy.data.load import check_columns
 
     check_columns(columns, kind, Location(file=path, key=table))
     return _sqlite_records(path, table, columns, rows)

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.audit.diff import impact_diff
     from budgetpolicy.commands._common import emit, registry_from_args
-    from budgetpolicy.pipeline.compile import EvaluationContext
+    from budgetpolicy.engine.compile import EvaluationContext
 
     registry = registry_from_args(args)
     base = api.open_policy(args.base, registry)

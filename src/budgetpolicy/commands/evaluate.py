@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
             import json
 
             from budgetpolicy.canonical import pretty_json
-            from budgetpolicy.pipeline.whatif import what_if_json
+            from budgetpolicy.explain.whatif import what_if_json
 
             text = pretty_json({**json.loads(text), "what_if": what_if_json(what_if)})
         emit(args, text)
@@ -98,7 +98,7 @@ def _what_if(args: argparse.Namespace, compiled, initiatives, evaluation):
     from decimal import Decimal, InvalidOperation
 
     from budgetpolicy.errors import Location, UsageError
-    from budgetpolicy.pipeline.whatif import what_if_pool
+    from budgetpolicy.explain.whatif import what_if_pool
 
     text = args.what_if_pool.replace(",", "").replace("_", "")
     try:
@@ -114,7 +114,7 @@ def _what_if(args: argparse.Namespace, compiled, initiatives, evaluation):
 
 
 def _what_if_text(what_if, evaluation, initiatives) -> str:
-    from budgetpolicy.pipeline.whatif import what_if_text
+    from budgetpolicy.explain.whatif import what_if_text
 
     return what_if_text(what_if, evaluation.policy.currency, {i.id: i.title for i in initiatives})
 

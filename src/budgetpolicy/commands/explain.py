@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def explain_text(decision, initiative, currency: str) -> str:
-    from budgetpolicy.pipeline.approve import format_value
+    from budgetpolicy.engine.approve import format_value
 
     out = [f"{initiative.id}  {initiative.title}",
            f"  {initiative.kind}, {initiative.department}, requests {currency} {format_value(initiative.cost)}",

@@ -26,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.commands._common import write_atomic
     from budgetpolicy.errors import BudgetPolicyError
-    from budgetpolicy.govern.fmt import format_text, policy_files
+    from budgetpolicy.authoring.fmt import format_text, policy_files
 
     changed: list[str] = []
     broken = False

@@ -14,7 +14,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from budgetpolicy.govern.init import init_repository
+    from budgetpolicy.authoring.init import init_repository
 
     for path in init_repository(args.directory, force=args.force):
         print(f"created {path}")

@@ -34,8 +34,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.commands._common import emit, registry_from_args
-    from budgetpolicy.pipeline.data import load_outcomes
-    from budgetpolicy.pipeline.review import review
+    from budgetpolicy.data.load import load_outcomes
+    from budgetpolicy.review.quarterly import review
 
     registry = registry_from_args(args)
     compiled = api.open_policy(args.policy, registry)

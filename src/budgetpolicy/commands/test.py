@@ -23,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.commands._common import registry_from_args
     from budgetpolicy.errors import BudgetPolicyError
-    from budgetpolicy.govern.policytest import discover, format_result, run_suite, summary_line
+    from budgetpolicy.authoring.policytests import discover, format_result, run_suite, summary_line
 
     suites = discover(args.paths)
     registry = registry_from_args(args)

@@ -26,8 +26,8 @@ def build_portfolio(policy_spec: str, initiatives_spec: str, *, outcomes_spec: s
     evaluation = api.evaluate(compiled, initiatives, evaluated_at=at)
     result = None
     if outcomes_spec:
-        from budgetpolicy.pipeline.data import load_outcomes
-        from budgetpolicy.pipeline.review import review
+        from budgetpolicy.data.load import load_outcomes
+        from budgetpolicy.review.quarterly import review
 
         outcomes = load_outcomes(outcomes_spec, registry, initiative_ids=[i.id for i in initiatives]).items
         if period is None:

@@ -7,7 +7,7 @@ same numbers the engine decided. Pure: no I/O, no clock.
 
 With a quarterly review (outcomes up to a period), ``quarters`` holds the
 forecast and realised lift per priority per quarter (sums over the
-initiatives read that quarter, from :mod:`budgetpolicy.pipeline.realise`) and
+initiatives read that quarter, from :mod:`budgetpolicy.review.realise`) and
 ``kpi_progress`` estimates each KPI's position: the baseline moved by the
 realised lifts of each initiative's latest reading, as a share of the gap to
 the target.
@@ -64,7 +64,7 @@ class Portfolio:
     policy: Policy
     evaluated_at: str
     bets: tuple[Bet, ...]
-    summary: Any  # pipeline.allocate.AllocationSummary, or None when the policy does not allocate
+    summary: Any  # allocation.allocate.AllocationSummary, or None when the policy does not allocate
     requested: Decimal
     counts: tuple[tuple[str, int], ...]
     quarters: tuple[QuarterLift, ...] = ()

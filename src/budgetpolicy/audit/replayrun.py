@@ -1,0 +1,157 @@
+"""Replay one batch: compile the right policy once, rebuild the inputs, evaluate, explain differences.
+
+Private helper of :mod:`budgetpolicy.audit.replay` (which documents batches
+and modes). Compiled policies are cached by sha256, so a ledger of many
+evaluations under a few policy versions compiles each version once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from attrs import evolve
+
+from budgetpolicy.audit.ledger import Ledger, LedgerRecord
+from budgetpolicy.errors import LedgerError, Location
+from budgetpolicy.model import Decision, Initiative, Policy
+
+
+class _NoImpls:
+    def get_hookimpls(self) -> list[Any]:
+        return []
+
+
+class _Hooks:
+    def __init__(self, hook: Any) -> None:
+        self._hook = hook
+
+    def __getattr__(self, name: str) -> Any:
+        return _NoImpls() if name == "process_decision" else getattr(self._hook, name)
+
+
+class _NoSinks:
+    """The plugin manager with ``process_decision`` hidden: a replay must not reach decision sinks."""
+
+    def __init__(self, pm: Any) -> None:
+        self._pm = pm
+        self.hook = _Hooks(pm.hook)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._pm, name)
+
+
+class BatchRunner:
+    def __init__(self, ledger: Ledger, target: Policy | None, mode: str, registry: Any) -> None:
+        from budgetpolicy.plugins import Registry, engine_version
+
+        registry = registry or Registry.build()
+        self.registry = evolve(registry, pm=_NoSinks(registry.pm))
+        self.installed = dict(registry.plugin_versions())
+        self.engine = engine_version()
+        self.ledger, self.mode = ledger, mode
+        self.compiled: dict[str, Any] = {}
+        self.hermetic: dict[tuple[str, str], Any] = {}
+        self.labels: dict[str, str] = {}
+        self.drift: dict[str, tuple[str, str]] = {}
+        # The batch being replayed, read by hermetic scorers: id -> (inputs it may be called with, lines).
+        self.recorded: dict[str, tuple[tuple[Initiative, ...], dict[str, tuple[Decimal, str]]]] = {}
+        self.target = self._compile(target) if target is not None else None
+
+    def _compile(self, policy: Policy) -> Any:
+        from budgetpolicy.engine.compile import compile_policy
+
+        return compile_policy(policy, self.registry)
+
+    def recorded_policy(self, sha256: str) -> Any:
+        if sha256 not in self.compiled:
+            from budgetpolicy.policy.load import load_policy_text
+
+            stored = self.ledger.stored_policy(sha256)
+            policy = load_policy_text(stored.text, f"{self.ledger.path}#policy-{sha256[:12]}")
+            self.compiled[sha256] = self._compile(policy)
+            self.labels[sha256] = f"{policy.id} {policy.version}"
+        return self.compiled[sha256]
+
+    def run(self, batch: Any) -> tuple[list[Initiative], Sequence[Decision],
+                                       Callable[[LedgerRecord, Decision], tuple[str, ...]]]:
+        from budgetpolicy.audit.replay import context_for, rebuild_initiative
+
+        recorded = self.recorded_policy(batch.policy_sha256)
+        compiled = self.target or recorded
+        context = context_for(batch)
+        initiatives = [rebuild_initiative(r, compiled.policy.attributes) for r in batch.records]
+        self._note_drift(batch.records[0])
+        if self.mode == "hermetic":
+            compiled = self._hermetic(compiled, recorded, batch, initiatives, context)
+        evaluation = compiled.evaluate(initiatives, context)
+        if self.target is None:  # the engine hashed each input again for provenance: compare, for free
+            self._check_inputs(batch.records, evaluation.decisions)
+        return initiatives, evaluation.decisions, lambda r, d: self._causes(compiled, r, d)
+
+    @staticmethod
+    def _check_inputs(records: Sequence[LedgerRecord], decisions: Sequence[Decision]) -> None:
+        for record, decision in zip(records, decisions):
+            expected = ((record.decision or {}).get("provenance") or {}).get("input_sha256")
+            if expected and decision.provenance is not None and decision.provenance.input_sha256 != expected:
+                raise LedgerError(f"record {record.seq} ({record.initiative_id}): the input snapshot does not "
+                                  f"rebuild the initiative the engine saw (input_sha256 differs)",
+                                  Location(key=f"record {record.seq}", field="input"), code="BP842",
+                                  hint="the record was written by an incompatible budgetpolicy")
+
+    def _note_drift(self, record: LedgerRecord) -> None:
+        plugins = ((record.decision or {}).get("provenance") or {}).get("plugins") or []
+        for name, version in plugins:
+            now = self.installed.get(name, "not installed")
+            if now != version:
+                self.drift[name] = (version, now)
+
+    def _hermetic(self, compiled: Any, recorded: Any, batch: Any, initiatives: Sequence[Initiative],
+                  context: Any) -> Any:
+        from budgetpolicy.engine.compile import _calibrate
+
+        key = (compiled.policy.source.sha256 if compiled.policy.source else "", batch.policy_sha256)
+        if key not in self.hermetic:
+            same = {c.id: (c.scorer, c.params) for c in recorded.policy.scoring.criteria}
+            criteria = tuple(evolve(cc, fn=self._recorded_scorer(cc)) if same.get(cc.criterion.id) ==
+                             (cc.criterion.scorer, cc.criterion.params) else cc for cc in compiled.criteria)
+            self.hermetic[key] = evolve(compiled, criteria=criteria)
+        self.recorded = {}
+        for record, initiative in zip(batch.records, initiatives):
+            lines = {line["criterion"]: (Decimal(line["raw"]), line.get("detail", ""))
+                     for line in (record.decision or {}).get("scores") or []}
+            # Scorers see the calibrated initiative; counterfactuals call them with changed inputs.
+            calibrated, _ = _calibrate(compiled.policy, initiative, context.calibration)
+            self.recorded[initiative.id] = ((initiative, calibrated), lines)
+        return self.hermetic[key]
+
+    def _recorded_scorer(self, cc: Any) -> Callable[[Initiative], object]:
+        name, live = cc.criterion.id, cc.fn
+
+        def scorer(initiative: Initiative) -> object:
+            entry = self.recorded.get(initiative.id)
+            if entry is not None and name in entry[1] and any(initiative == seen for seen in entry[0]):
+                return entry[1][name]
+            return live(initiative)  # an input the recorded run never scored (e.g. a counterfactual probe)
+        return scorer
+
+    def _causes(self, compiled: Any, record: LedgerRecord, decision: Decision) -> tuple[str, ...]:
+        """Why a replayed decision differs, as far as the scores tell: the criterion and its plugin."""
+        recorded = {line["criterion"]: line for line in (record.decision or {}).get("scores") or []}
+        plugins = dict(((record.decision or {}).get("provenance") or {}).get("plugins") or [])
+        by_criterion = {cc.criterion.id: cc.plugin for cc in compiled.criteria}
+        causes = []
+        for line in decision.scores:
+            before = recorded.get(line.criterion)
+            if before is None or Decimal(before["raw"]) == line.raw:
+                continue
+            plugin = by_criterion.get(line.criterion, "?")
+            was, now = plugins.get(plugin, "not recorded"), self.installed.get(plugin, "not installed")
+            versions = f"recorded {was}, installed {now}" if was != now else f"version {now} unchanged"
+            causes.append(f"criterion '{line.criterion}' {before['raw']} -> {format(line.raw, 'f')}: scorer "
+                          f"'{line.scorer}' from plugin '{plugin}' ({versions})")
+        engine = ((record.decision or {}).get("provenance") or {}).get("engine_version")
+        if not causes and engine and engine != self.engine:
+            causes.append(f"engine recorded {engine}, running {self.engine}")
+        return tuple(causes)

@@ -1,0 +1,108 @@
+"""Scaffold a policy repository (``budgetpolicy init DIR``).
+
+The starter files live beside this module in ``scaffold/`` (package data):
+a policy with its tests, sample initiatives, and the JSON Schemas copied into
+``schemas/`` so the policy's ``#:schema ../schemas/policy.schema.json`` line
+works offline in any editor (Taplo / Even Better TOML need a path or URL).
+``.pre-commit-config.yaml`` runs ``validate``, ``fmt --check`` and ``test``
+as ``repo: local`` hooks (``language: system``: the budgetpolicy installed
+in the environment), the same checks the project's ``.pre-commit-hooks.yaml``
+offers to other repositories. The starter passes its own checks.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from budgetpolicy.errors import Location, UsageError
+
+PRE_COMMIT = """\
+# Policy checks on every commit: pip install pre-commit budgetpolicy && pre-commit install
+repos:
+  - repo: local
+    hooks:
+      - id: budgetpolicy-validate
+        name: budgetpolicy validate
+        entry: budgetpolicy validate --strict
+        language: system
+        files: ^policies/.*\\.toml$
+        exclude: _test\\.toml$
+      - id: budgetpolicy-fmt
+        name: budgetpolicy fmt --check
+        entry: budgetpolicy fmt --check
+        language: system
+        files: ^policies/.*\\.toml$
+      - id: budgetpolicy-test
+        name: budgetpolicy test
+        entry: budgetpolicy test policies
+        language: system
+        pass_filenames: false
+        always_run: true
+"""
+
+README = """\
+# Development-budget policy
+
+Managed with [budgetpolicy](https://pypi.org/project/budgetpolicy/).
+
+| path | what |
+| --- | --- |
+| `policies/policy.toml` | the policy (the `#:schema` line gives editors validation and completion) |
+| `policies/policy_test.toml` | expected decisions for sample initiatives |
+| `data/initiatives.csv` | sample initiatives |
+| `schemas/` | JSON Schemas used by editors |
+| `.pre-commit-config.yaml` | validate, fmt --check and test on every commit |
+
+```sh
+budgetpolicy validate --strict policies/policy.toml
+budgetpolicy fmt --check policies
+budgetpolicy test policies
+budgetpolicy evaluate --policy policies/policy.toml --initiatives data/initiatives.csv
+budgetpolicy report --policy policies/policy.toml --initiatives data/initiatives.csv -o report.html --format html
+```
+"""
+
+
+def scaffold_files() -> dict[str, str]:
+    """Relative path -> content of every file ``init`` writes."""
+    here = resources.files("budgetpolicy.authoring") / "scaffold"
+    files = {
+        "policies/policy.toml": (here / "policy.toml").read_text(encoding="utf-8"),
+        "policies/policy_test.toml": (here / "policy_test.toml").read_text(encoding="utf-8"),
+        "data/initiatives.csv": (here / "initiatives.csv").read_text(encoding="utf-8"),
+        ".pre-commit-config.yaml": PRE_COMMIT,
+        "README.md": README,
+    }
+    for name, text in schema_files().items():
+        files[f"schemas/{name}"] = text
+    return files
+
+
+def schema_files() -> dict[str, str]:
+    """The JSON Schemas shipped with the package (the repository copy when running from a checkout)."""
+    from budgetpolicy.policy.schema import schema_path
+
+    folder = schema_path().parent
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.schema.json"))}
+
+
+def init_repository(directory: str, *, force: bool = False) -> list[str]:
+    """Write the starter repository into ``directory``; returns the paths written.
+
+    Refuses a non-empty directory unless ``force`` (then only the scaffold's own files are overwritten).
+    """
+    root = Path(directory)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{directory} exists and is not a directory", Location(file=directory),
+                         hint="choose a new directory name")
+    if root.is_dir() and any(root.iterdir()) and not force:
+        raise UsageError(f"{directory} is not empty", Location(file=directory),
+                         hint="choose an empty or new directory, or pass --force to overwrite the starter files")
+    written = []
+    for rel, text in scaffold_files().items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(str(path))
+    return written

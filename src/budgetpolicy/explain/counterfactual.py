@@ -1,0 +1,422 @@
+"""Counterfactuals: the smallest change to one input that would flip a decision.
+
+Runs at the end of :meth:`CompiledPolicy.evaluate` (only for rejected,
+pending and deferred decisions, and only when ``EvaluationContext.explain``
+is true, so the hot path of a benchmark pays nothing). Everything is computed,
+never guessed:
+
+- **Approval** (rejected, or pending a sign-off): for each input the blocking
+  rules depend on (directly, or through the score / expected value, whose
+  slope in the input is measured by re-scoring), the boundary of every linear
+  comparison is solved exactly from the compiled expression tree
+  (:mod:`.linear`); inputs with no linear form get a bounded search
+  (doubling steps, then bisection to the input's resolution). Every proposal
+  is checked by re-deciding the changed initiative, so the answer is the
+  engine's own. Identity fields (id, title, kind, department) are not inputs
+  one changes, so they are never proposed.
+- **Funding** (deferred): the allocation is re-run with the candidate's value
+  raised, and with a larger pool, bisecting on Decimal grids (the value at the
+  scoring precision, the pool at the allocation unit) for the least amount
+  that funds it.
+
+When no single change flips the outcome, the decision says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import Any
+
+from attrs import evolve, frozen
+
+from budgetpolicy.model import AllocationPolicy, Decision, Initiative, Policy
+from budgetpolicy.explain.inputs import Input, label, numeric_inputs, other_changes, with_input
+from budgetpolicy.explain.linear import Linear, comparisons, mentions, threshold
+from budgetpolicy.engine.approve import format_value
+
+Decide = Callable[[Initiative], Decision]
+ZERO, ONE = Decimal(0), Decimal(1)
+_DERIVED = ("score", "expected_value")
+_MAX_PER_TARGET = 4
+
+
+@frozen
+class Counterfactual:
+    """One computed way to flip a decision (``input`` None: no single change does)."""
+
+    target: str  # "rejected", "sign_off:<role>" or "funding"
+    input: str | None
+    op: str | None  # "<=", ">=", "set", "unset", "add", "larger"
+    value: Any
+    current: Any
+    text: str
+
+
+# -- approval -----------------------------------------------------------------------
+
+
+def approval_counterfactuals(initiative: Initiative, decision: Decision, decide: Decide, policy: Policy,
+                             compiled_rules: Sequence[Any]) -> tuple[Counterfactual, ...]:
+    """Ways out of a rejection, or out of each required sign-off; ``decide`` scores and approves one
+    (changed) initiative exactly as the evaluation did, ``compiled_rules`` are the policy's CompiledRules."""
+    rules = {r.rule.id: r for r in compiled_rules}
+    fired = [t for t in decision.rules if t.status == "fired"]
+    if decision.outcome == "rejected":
+        blocking = [t.rule_id for t in fired if t.effect == "reject"]
+        found = _flips(initiative, decision, decide, policy, [rules[r] for r in blocking if r in rules],
+                       lambda d: d.outcome != "rejected")
+        if not found:
+            return (Counterfactual("rejected", None, None, None, None,
+                                   f"no single change flips it: rejected by {', '.join(blocking)}"),)
+        return tuple(Counterfactual("rejected", path, op, value, current, _reject_text(blocking, clause, after))
+                     for path, op, value, current, clause, after in found)
+    out: list[Counterfactual] = []
+    for role in decision.required_approvers:
+        blocking = [t.rule_id for t in fired if t.effect == "require" and t.role == role]
+        found = _flips(initiative, decision, decide, policy, [rules[r] for r in blocking if r in rules],
+                       lambda d, role=role: d.outcome != "rejected" and role not in d.required_approvers)
+        if not found:
+            out.append(Counterfactual(f"sign_off:{role}", None, None, None, None,
+                                      f"no single change removes the {role} sign-off"))
+        for path, op, value, current, clause, after in found:
+            everyone = len(decision.required_approvers) > 1 and not after.required_approvers
+            who = "no sign-off at all" if everyone else f"no {role} sign-off"
+            text = f"would need {who} if {clause}"
+            if all(c.text != text for c in out):
+                out.append(Counterfactual(f"sign_off:{role}", path, op, value, current, text))
+    return tuple(out)
+
+
+def _reject_text(blocking: Sequence[str], clause: str, after: Decision) -> str:
+    if len(blocking) == 1:
+        name = blocking[0].replace("-", " ").replace("_", " ")
+        head = f"would pass the {name}" if name.endswith(" gate") else f"would pass '{blocking[0]}'"
+    else:
+        head = f"would not be rejected (passing {', '.join(blocking)})"
+    tail = f" (then pending sign-off from {', '.join(after.required_approvers)})" if after.required_approvers else ""
+    connector = "with" if any(op in clause for op in (" <= ", " >= ")) else "if"
+    return f"{head} {connector} {clause}{tail}"
+
+
+def _flips(initiative: Initiative, decision: Decision, decide: Decide, policy: Policy, blocking: Sequence[Any],
+           flipped: Callable[[Decision], bool]) -> list[tuple[str, str, Any, Any, str, Decision]]:
+    """Single-input changes that make ``flipped`` true, smallest (relative to the input's range) first."""
+    names: set[str] = set()
+    for rule in blocking:
+        names |= set(rule.condition.names)
+    seen = _seen(decision)
+    found: list[tuple[Decimal, str, str, Any, Any, str, Decision]] = []
+    for spec in numeric_inputs(initiative, policy):
+        derived = _derived(spec, initiative, decision, decide) if names & set(_DERIVED) or any(
+            n.startswith("scores.") for n in names) else {}
+        relevant = spec.path in names or any(name in names and form[0] != 0 for name, form in derived.items())
+        if not relevant:
+            continue
+        hit = _solve(spec, initiative, decide, flipped, blocking, derived, seen)
+        if hit is None:
+            continue
+        value, after = hit
+        op = "<=" if value < spec.current else ">="
+        shown = f"{label(spec.path)} {op} {format_value(value)}"
+        # "Smallest" is relative to where the input stands: 25% more lift is a bigger ask than 5% less cost.
+        size = abs(value - spec.current) / max(abs(spec.current), spec.resolution)
+        found.append((size, spec.path, op, value, spec.current, shown, after))
+    for path, op, value, clause in other_changes(initiative, policy, names):
+        after = decide(with_input(initiative, path, value))
+        if flipped(after):
+            found.append((ONE, path, op, value, getattr(initiative, path, None), clause, after))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [f[1:] for f in found[:_MAX_PER_TARGET]]
+
+
+def _seen(decision: Decision) -> dict[str, Any]:
+    seen: dict[str, Any] = {"score": decision.score, "expected_value": decision.expected_value}
+    seen.update({f"scores.{line.criterion}": line.raw for line in decision.scores})
+    for trace in decision.rules:
+        seen.update(trace.seen)
+    return seen
+
+
+def _derived(spec: Input, initiative: Initiative, decision: Decision, decide: Decide) -> dict[str, Linear]:
+    """The score's (and each criterion's) slope in this input, measured by re-scoring one step away."""
+    # A wide step keeps the rounding of scores (scoring.precision) from distorting the slope.
+    wide = max(spec.resolution, ((spec.high - spec.low) / 10 / spec.resolution).to_integral_value() * spec.resolution)
+    for step in (wide, -wide, spec.resolution, -spec.resolution):
+        probe = spec.current + step
+        if not spec.low <= probe <= spec.high:
+            continue
+        other = decide(with_input(initiative, spec.path, probe))
+        pairs = {"score": (decision.score, other.score), "expected_value": (decision.expected_value,
+                                                                            other.expected_value)}
+        raws = {line.criterion: line.raw for line in other.scores}
+        pairs.update({f"scores.{line.criterion}": (line.raw, raws.get(line.criterion, line.raw))
+                      for line in decision.scores})
+        forms = {name: ((b - a) / step, a - (b - a) / step * spec.current) for name, (a, b) in pairs.items()}
+        if any(form[0] != 0 for form in forms.values()):
+            return forms
+    return {}
+
+
+def _solve(spec: Input, initiative: Initiative, decide: Decide, flipped: Callable[[Decision], bool],
+           blocking: Sequence[Any], derived: Mapping[str, Linear], seen: Mapping[str, Any]
+           ) -> tuple[Decimal, Decision] | None:
+    watched = {spec.path} | {name for name, form in derived.items() if form[0] != 0}
+    best: tuple[Decimal, Decision] | None = None
+    for rule in blocking:
+        for node in comparisons(rule.condition.ast):
+            if not mentions(node, watched):
+                continue
+            t = threshold(node, spec.path, derived, seen)
+            if t is None:
+                continue
+            hit = _walk_from(spec, t, initiative, decide, flipped)
+            if hit is not None and (best is None or abs(hit[0] - spec.current) < abs(best[0] - spec.current)):
+                best = hit
+    return best if best is not None else _search(spec, initiative, decide, flipped)
+
+
+def _walk_from(spec: Input, t: Decimal, initiative: Initiative, decide: Decide,
+               flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision] | None:
+    """From the boundary (on the grid, on the input's side) a few steps outward, the first value that flips."""
+    away = ONE if t > spec.current else -ONE if t < spec.current else ZERO
+    directions = (away,) if away else (ONE, -ONE)
+    for direction in directions:
+        rounding = ROUND_FLOOR if direction > 0 else ROUND_CEILING
+        start = (t / spec.resolution).to_integral_value(rounding) * spec.resolution
+        for k in range(6):
+            value = start + direction * k * spec.resolution
+            if value == spec.current or not spec.low <= value <= spec.high:
+                continue
+            if (value - spec.current) * direction < 0:
+                continue
+            after = decide(with_input(initiative, spec.path, value))
+            if flipped(after):
+                return _tighten(spec, value, after, initiative, decide, flipped)
+    return None
+
+
+def _tighten(spec: Input, value: Decimal, after: Decision, initiative: Initiative, decide: Decide,
+             flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision]:
+    """Bisect between the current value and a flipping one, on the grid, for the least change that flips:
+    a slope measured on rounded scores can put the solved boundary a step or two too far."""
+    direction = ONE if value > spec.current else -ONE
+    low, high = 0, int(((value - spec.current) * direction / spec.resolution).to_integral_value(ROUND_CEILING))
+    while high - low > 1:
+        mid = (low + high) // 2
+        probe = spec.current + direction * mid * spec.resolution
+        result = decide(with_input(initiative, spec.path, probe))
+        if flipped(result):
+            high, value, after = mid, probe, result
+        else:
+            low = mid
+    return value, after
+
+
+def _search(spec: Input, initiative: Initiative, decide: Decide,
+            flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision] | None:
+    """Bounded search on the input's grid: double the step until it flips, then bisect to one step."""
+    best: tuple[Decimal, Decision] | None = None
+    for direction in (ONE, -ONE):
+        bound = spec.high if direction > 0 else spec.low
+        k_max = int(((bound - spec.current) * direction / spec.resolution).to_integral_value(ROUND_FLOOR))
+        if k_max <= 0:
+            continue
+
+        def at(k: int) -> Decimal:
+            return spec.current + direction * k * spec.resolution
+
+        low, high, k = 0, None, 1
+        while k <= k_max:
+            if flipped(decide(with_input(initiative, spec.path, at(k)))):
+                high = k
+                break
+            low, k = k, k * 2
+        if high is None and low < k_max and flipped(decide(with_input(initiative, spec.path, at(k_max)))):
+            high = k_max
+        if high is None:
+            continue
+        while high - low > 1:
+            mid = (low + high) // 2
+            if flipped(decide(with_input(initiative, spec.path, at(mid)))):
+                high = mid
+            else:
+                low = mid
+        value = at(high)
+        if best is None or abs(value - spec.current) < abs(best[0] - spec.current):
+            best = (value, decide(with_input(initiative, spec.path, value)))
+    return best
+
+
+# -- funding ------------------------------------------------------------------------
+
+
+def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings: AllocationPolicy,
+                            registry: Any, value_quantum: Decimal) -> tuple[Counterfactual, ...]:
+    """For an unfunded candidate: the least value (per dollar) and the least extra pool that fund it.
+
+    Both are bisections on a Decimal grid with the allocation re-run at each
+    probe: the value on ``value_quantum`` (the scoring precision), the pool on
+    the allocation unit. Each answer is exact on its grid: it funds the
+    candidate and one step less does not."""
+    from budgetpolicy.allocation.allocate import allocate
+
+    target = next(c for c in candidates if c.id == target_id)
+    word = "expected value" if settings.value == "expected_value" else "score"
+    value_ceiling, pool_room = _funding_grids(target, candidates, settings, value_quantum)
+
+    def funded_with_value(value: Decimal) -> bool:
+        changed = [evolve(c, value=value) if c.id == target_id else c for c in candidates]
+        return allocate(changed, settings, registry).fundings[target_id].amount > 0
+
+    def funded_with_pool(extra: Decimal) -> bool:
+        return allocate(candidates, evolve(settings, pool=settings.pool + extra), registry
+                        ).fundings[target_id].amount > 0
+
+    out: list[Counterfactual] = []
+    clauses: list[str] = []
+    value = _least(target.value, value_ceiling, value_quantum, funded_with_value) if target.cost > 0 else None
+    if value is not None:
+        per_dollar = value / target.cost
+        out.append(Counterfactual("funding", "value", ">=", value, target.value,
+                                  f"its {word} per dollar were >= {_sig_up(per_dollar)} ({word} >= "
+                                  f"{format_value(value)})"))
+        clauses.append(out[-1].text)
+    extra = _least(ZERO, pool_room, settings.unit, funded_with_pool)
+    if extra is not None:
+        out.append(Counterfactual("funding", "pool", "larger", extra, settings.pool,
+                                  f"the pool {format_value(extra)} larger"))
+        clauses.append(out[-1].text)
+    if not clauses:
+        return (Counterfactual("funding", None, None, None, None,
+                               "no single change funds it: its caps or minimum viable amount stop it"),)
+    text = "would be funded if " + ", or ".join(clauses)
+    if extra is None:
+        text += "; no larger pool alone would fund it (a cap or the minimum viable amount binds)"
+    return tuple(evolve(c, text=text) if i == 0 else evolve(c, text="") for i, c in enumerate(out))
+
+
+def _funding_grids(target: Any, candidates: Sequence[Any], settings: AllocationPolicy,
+                   value_quantum: Decimal) -> tuple[Decimal, Decimal]:
+    """The top of each bisection: a value that outranks every candidate, and a pool extra that covers
+    every request."""
+    best_ratio = max((c.value / c.cost for c in candidates if c.cost > 0), default=ZERO)
+    value_ceiling = _grid_up(best_ratio * target.cost + value_quantum, value_quantum)
+    pool_room = _grid_up(sum((c.cost for c in candidates), ZERO), settings.unit)
+    return value_ceiling, pool_room
+
+
+def funding_probes(target: Any, candidates: Sequence[Any], settings: AllocationPolicy,
+                   value_quantum: Decimal) -> int:
+    """At most how many allocations :func:`funding_counterfactuals` runs for ``target``."""
+    value_ceiling, pool_room = _funding_grids(target, candidates, settings, value_quantum)
+    value = _bisection_probes(target.value, value_ceiling, value_quantum) if target.cost > 0 else 0
+    return value + _bisection_probes(ZERO, pool_room, settings.unit)
+
+
+def _bisection_probes(low: Decimal, high: Decimal, step: Decimal) -> int:
+    """How many times :func:`_least` calls ``ok`` at most on this grid."""
+    if high <= low:
+        return 0
+    steps = int(((high - low) / step).to_integral_value(ROUND_CEILING))
+    return 1 + max(steps - 1, 0).bit_length()
+
+
+def _least(low: Decimal, high: Decimal, step: Decimal, ok: Callable[[Decimal], bool]) -> Decimal | None:
+    """The least value on ``low + k * step`` (k >= 1, value <= high) for which ``ok`` holds, assuming it is
+    monotone; None when even ``high`` does not do it."""
+    if high <= low or not ok(high):
+        return None
+    lo, hi = 0, int(((high - low) / step).to_integral_value(ROUND_CEILING))
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(low + mid * step):
+            hi = mid
+        else:
+            lo = mid
+    return min(low + hi * step, high)
+
+
+def _grid_up(value: Decimal, step: Decimal) -> Decimal:
+    return (value / step).to_integral_value(ROUND_CEILING) * step
+
+
+def _sig_up(value: Decimal, digits: int = 8) -> str:
+    """Rounded up to ``digits`` significant digits, so the stated bar is never below the exact one."""
+    if value <= 0:
+        return "0"
+    exponent = value.adjusted() - digits + 1
+    return format_value((value.scaleb(-exponent).to_integral_value(ROUND_CEILING)).scaleb(exponent))
+
+
+# -- the evaluation hook ------------------------------------------------------------
+
+
+# How much re-allocation the funding counterfactuals of one evaluation may do, in candidates
+# allocated (allocations x candidates): about 10 s on a 2-core VM. Each deferred initiative costs
+# some 40-70 allocations of the whole portfolio, so without a bound a portfolio of n initiatives
+# costs O(n^2 log n): minutes at 1,000 initiatives. A constant, not a setting, so that a replay
+# computes exactly what was recorded.
+FUNDING_BUDGET = 1_000_000
+
+
+def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
+                     context: Any, candidates: Sequence[Any] | None, settings: AllocationPolicy | None
+                     ) -> list[Decision]:
+    """``decisions`` with ``counterfactuals`` filled for every rejected, pending or deferred one."""
+    policy: Policy = compiled.policy
+    quantum = Decimal(1).scaleb(-policy.scoring.precision)
+    funding: dict[str, tuple[Counterfactual, ...]] = {}
+    if candidates is not None and settings is not None and settings.strategy == "greedy":
+        funding = _bounded_funding(decisions, candidates, settings, compiled.registry, quantum)
+    out: list[Decision] = []
+    for initiative, decision in zip(initiatives, decisions):
+        found: tuple[Counterfactual, ...] = ()
+        if decision.outcome in ("rejected", "pending_approval"):
+            found = approval_counterfactuals(initiative, decision, lambda i: compiled.decide(i, context), policy,
+                                             compiled.rules)
+        elif decision.outcome == "deferred" and candidates is not None and settings is not None:
+            if settings.strategy == "greedy":
+                found = funding[decision.initiative_id]
+            else:
+                # Each probe re-solves the allocation; ~40 solver runs per deferred initiative is too slow
+                # for every evaluation, so other strategies point at the what-if instead.
+                found = (Counterfactual("funding", None, None, None, None,
+                                        f"funding thresholds are computed for the greedy strategy only (this policy "
+                                        f"uses '{settings.strategy}'); evaluate --what-if-pool shows what a larger "
+                                        "pool would fund"),)
+        texts = tuple(c.text for c in found if c.text)
+        out.append(decision.evolve(counterfactuals=texts) if texts else decision)
+    return out
+
+
+def _bounded_funding(decisions: Sequence[Decision], candidates: Sequence[Any], settings: AllocationPolicy,
+                     registry: Any, quantum: Decimal) -> dict[str, tuple[Counterfactual, ...]]:
+    """Funding counterfactuals of the deferred decisions, best-ranked first, within FUNDING_BUDGET.
+
+    Each is computed only if its worst case (its probe bound times the candidates) still fits; from
+    the first that does not, the rest say theirs were not computed. Deterministic: the bound counts
+    allocations, not time."""
+    by_id = {c.id: c for c in candidates}
+
+    def rank(d: Decision) -> tuple[bool, int]:
+        r = d.funding.rank if d.funding is not None else None
+        return (r is None, r or 0)
+
+    deferred = sorted((d for d in decisions if d.outcome == "deferred"), key=rank)
+    left = FUNDING_BUDGET
+    out: dict[str, tuple[Counterfactual, ...]] = {}
+    for done, decision in enumerate(deferred):
+        cost = funding_probes(by_id[decision.initiative_id], candidates, settings, quantum) * len(candidates)
+        if cost > left:
+            skipped = (Counterfactual(
+                "funding", None, None, None, None,
+                f"funding thresholds not computed: {len(deferred):,} deferred initiatives among {len(candidates):,} "
+                f"candidates exceed what one evaluation re-allocates to explain them (computed for the {done:,} "
+                "best-ranked); evaluate --what-if-pool shows what a larger pool would fund"),)
+            out.update((d.initiative_id, skipped) for d in deferred[done:])
+            break
+        left -= cost
+        out[decision.initiative_id] = funding_counterfactuals(decision.initiative_id, candidates, settings,
+                                                              registry, quantum)
+    return out

@@ -1,0 +1,123 @@
+"""Sunset: end initiatives that no longer deliver, with the numbers that triggered it.
+
+Run by the quarterly review (``review.quarterly``) for every initiative that
+is funded and still running in the quarter reviewed, before money is
+released (a sunset initiative's unspent funds are released the same quarter).
+``[[sunset.criteria]]`` are checked in order and the first that holds wins:
+
+- ``realisation_below`` (threshold X, quarters N): each of the last N
+  quarters (q-N+1 .. q, all on or after the initiative's start) has a reading
+  and a realisation strictly below X. A quarter without a reading breaks the
+  streak; that is what ``no_measurement`` is for.
+- ``no_measurement`` (quarters N): none of the last N quarters (all on or
+  after the start) has a reading for the initiative.
+- ``horizon_passed``: the horizon ends in quarter ``start + horizon - 1``;
+  from the review of that quarter on, an initiative whose latest realisation
+  is below 1 (its forecast lift not reached) or that was never measured is
+  sunset. It takes no threshold (the validator warns, BP219).
+
+Each sunset carries the criterion id, its kind, ``numbers`` (the values that
+triggered it), ``detail`` (a built-in sentence with those numbers) and
+``reason``: the criterion's ``reason`` with ``{name}`` placeholders replaced
+by the numbers (``{threshold}``, ``{quarters}``, ``{periods}``,
+``{realisations}``, ``{latest}``, ``{last_measured}``, ``{horizon}``,
+``{start}``, ``{end}``, ``{target}``, ``{initiative}``, ``{period}``);
+unknown placeholders are left as written. Only plain names are substituted
+(no attribute access or format specs): reason templates are untrusted text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from attrs import field, frozen
+
+from budgetpolicy.model import FrozenMap, SunsetCriterion, frozen_map
+from budgetpolicy.review.periods import period_name
+from budgetpolicy.review.realise import Realisation
+
+ONE = Decimal(1)
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+DEFAULT_DETAIL = {
+    "realisation_below": "realisation {realisations} in {periods}: below {threshold} for {quarters} "
+                         "consecutive quarters",
+    "no_measurement": "no outcome reading in {periods} ({quarters} quarters); last reading {last_measured}",
+    "horizon_passed": "horizon of {horizon} quarters ({start}..{end}) is over and the latest realisation "
+                      "{latest} is below the target {target}",
+}
+
+
+@frozen
+class Sunset:
+    initiative_id: str
+    period: str
+    criterion: str
+    kind: str
+    reason: str
+    detail: str
+    numbers: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+
+
+def render(template: str, numbers: Mapping[str, Any]) -> str:
+    return _PLACEHOLDER.sub(lambda m: _text(numbers[m.group(1)]) if m.group(1) in numbers else m.group(0),
+                            template)
+
+
+def _text(value: Any) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def check_sunset(initiative_id: str, criteria: Sequence[SunsetCriterion], quarter: int, start: int,
+                 horizon: int, measured: Mapping[int, Realisation]) -> Sunset | None:
+    """The first criterion that holds for one running initiative in ``quarter``, or None.
+
+    ``measured`` maps quarter ordinals (up to ``quarter``) to the initiative's
+    realisation in every quarter that has a reading.
+    """
+    for criterion in criteria:
+        numbers = _numbers(criterion, quarter, start, horizon, measured)
+        if numbers is None:
+            continue
+        numbers = {**numbers, "initiative": initiative_id, "period": period_name(quarter)}
+        detail = render(DEFAULT_DETAIL[criterion.kind], numbers)
+        reason = render(criterion.reason, numbers) if criterion.reason else detail
+        return Sunset(initiative_id, period_name(quarter), criterion.id, criterion.kind, reason, detail, numbers)
+    return None
+
+
+def _numbers(criterion: SunsetCriterion, quarter: int, start: int, horizon: int,
+             measured: Mapping[int, Realisation]) -> dict[str, Any] | None:
+    n = criterion.quarters
+    window = list(range(quarter - n + 1, quarter + 1))
+    periods = f"{period_name(window[0])}..{period_name(window[-1])}" if n > 1 else period_name(quarter)
+    if criterion.kind == "realisation_below":
+        threshold = criterion.threshold if criterion.threshold is not None else ONE
+        if window[0] < start:
+            return None
+        values = [measured[q].value if q in measured else None for q in window]
+        if any(v is None or v >= threshold for v in values):
+            return None
+        return {"threshold": threshold, "quarters": n, "periods": periods, "latest": values[-1],
+                "realisations": ", ".join(_text(v) for v in values)}
+    if criterion.kind == "no_measurement":
+        if window[0] < start or any(q in measured for q in window):
+            return None
+        earlier = [q for q in measured if q < window[0]]
+        last = period_name(max(earlier)) if earlier else "never"
+        return {"quarters": n, "periods": periods, "last_measured": last}
+    if criterion.kind == "horizon_passed":
+        end = start + horizon - 1
+        if quarter < end:
+            return None
+        target = ONE  # the target is the forecast lift itself
+        values = [measured[q].value for q in sorted(measured) if measured[q].value is not None]
+        latest = values[-1] if values else None
+        if latest is not None and latest >= target:
+            return None
+        return {"horizon": horizon, "start": period_name(start), "end": period_name(end), "target": target,
+                "latest": latest if latest is not None else "none (never measured)"}
+    return None
