@@ -47,7 +47,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        from budgetpolicy.plugins import engine_version
+        from budgetpolicy.version import engine_version
 
         parser.exit(0, f"budgetpolicy {engine_version()}\n")
 

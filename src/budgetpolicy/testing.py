@@ -9,7 +9,7 @@ entry point ``budgetpolicy = "budgetpolicy.testing"``). Fixtures:
 ``register_plugin``
     ``register_plugin(plugin, name=None) -> Registry``: register a plugin
     object or module into ``budgetpolicy_pm`` and get a fresh
-    :class:`~budgetpolicy.plugins.Registry`; always unregistered at teardown.
+    :class:`~budgetpolicy.registry.Registry`; always unregistered at teardown.
 ``sample_policy``
     a small :class:`~budgetpolicy.model.Policy` (two priorities, an expected
     value and a rubric criterion, four approval gates), no allocation.
@@ -33,7 +33,8 @@ import pytest
 from attrs import evolve
 
 from budgetpolicy.model import Criterion, Decision, Initiative, Policy
-from budgetpolicy.plugins import Registry, get_plugin_manager
+from budgetpolicy.plugins import get_plugin_manager
+from budgetpolicy.registry import Registry
 
 __all__ = ["EVALUATED_AT", "SAMPLE_POLICY_TOML", "evaluate_with", "make_sample_initiatives", "make_sample_policy",
            "with_criterion"]

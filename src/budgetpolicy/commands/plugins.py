@@ -22,7 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.canonical import pretty_json
     from budgetpolicy.commands._common import emit, registry_from_args
-    from budgetpolicy.plugins import describe_plugins
+    from budgetpolicy.plugin_info import describe_plugins
 
     infos = [i for i in describe_plugins(registry_from_args(args)) if args.builtins or not i.builtin]
     if args.format == "json":
