@@ -80,13 +80,13 @@ def _numbers(name: str, args: tuple[Any, ...]) -> list[Decimal]:
 def _number(value: Any, what: str = "argument") -> Decimal:
     if value.__class__ is not Decimal:
         raise TypeError(f"{what} must be a number, got {type_name(value)}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _list(value: Any) -> tuple[Any, ...]:
     if value.__class__ is not tuple:
         raise TypeError(f"needs a list, got {type_name(value)}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 _LENGTHS = tuple(Decimal(n) for n in range(256))  # Decimals are immutable: small results are shared

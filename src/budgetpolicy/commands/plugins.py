@@ -9,6 +9,11 @@ gives the same information for scripts.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from budgetpolicy.plugin_info import PluginInfo
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_table(infos) -> str:
+def render_table(infos: Sequence[PluginInfo]) -> str:
     from budgetpolicy.output import table
 
     rows = []
