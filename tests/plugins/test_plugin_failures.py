@@ -200,3 +200,15 @@ def _no_rules():
     from budgetpolicy.model import Approval
 
     return Approval(rules=())
+
+
+def test_plugin_whose_hook_does_not_match_the_specification(site, monkeypatch):
+    site.install("odd", "from budgetpolicy import hookimpl\n\n@hookimpl\ndef register_scorers(register, config):\n"
+                        "    pass\n")
+    monkeypatch.setenv(PINNED_ENV, "odd")
+    with pytest.raises(PluginError) as info:
+        get_plugin_manager()
+    diag = only(info)
+    assert diag.code == "BP502"
+    assert diag.message.startswith("plugin 'odd' failed to register: PluginValidationError: ")
+    assert "config" in diag.message and "-p no:odd" in diag.hint
