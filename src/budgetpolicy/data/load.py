@@ -30,7 +30,7 @@ from attrs import frozen
 from budgetpolicy.errors import DataError, Diagnostic, Location, did_you_mean
 from budgetpolicy.model import Initiative, OutcomeReading
 from budgetpolicy.data import records as rec
-from budgetpolicy.plugins import Registered, Registry
+from budgetpolicy.registry import Registered, Registry
 
 __all__ = ["LoadResult", "MAX_REPORTED", "apply_attribute_types", "check_columns", "initiative_to_record",
            "iter_initiatives", "load_initiatives",
