@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import budgetpolicy
+
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).resolve().parent / "house"
 POLICY = str(ROOT / "policies" / "acme-2026.toml")
@@ -26,7 +28,10 @@ REVIEW = (*PLAN, "-O", OUTCOMES, "--period", "2026-Q3")
 
 
 def _run(*args: str, cwd: Path) -> str:
-    env = {**os.environ, "BUDGETPOLICY_PLUGINS": ""}
+    # The code under test (the package this process imported) first on the path: cwd is a temporary
+    # directory, where a relative PYTHONPATH would silently fall back to another installed copy.
+    path = os.pathsep.join([str(Path(budgetpolicy.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "BUDGETPOLICY_PLUGINS": "", "PYTHONPATH": path}
     result = subprocess.run([sys.executable, "-m", "budgetpolicy", *args], capture_output=True, text=True,
                             cwd=cwd, env=env, timeout=300)
     assert result.returncode == 0, result.stderr
