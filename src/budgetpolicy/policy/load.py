@@ -84,11 +84,10 @@ def check_policy_text(text: str, path: str = "<string>",
         data = parse_policy_data(text, path)
     except PolicyLoadError as exc:
         return None, list(exc.diagnostics)
-    locator = TomlLocator(text)
-    places = PolicyLocations(path, locator)
+    places = PolicyLocations(path, TomlLocator(text))
     found = Diagnostics(places)
     _non_finite(data, found)
-    found.extend(schema_diagnostics(data, path, locator))
+    found.extend(schema_diagnostics(data, places))
     if found:
         return None, found.in_source_order()
     source = PolicySource(path=path, sha256=policy_sha256(data), text=text, revision=revision)
