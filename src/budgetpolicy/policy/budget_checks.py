@@ -31,6 +31,7 @@ from budgetpolicy.errors import Diagnostic, Diagnostics, ExpressionError
 from budgetpolicy.expr.ast import Binary, BoolOp, In, ListLit, Literal, Node, Not, dotted_path
 from budgetpolicy.expr.parser import parse
 from budgetpolicy.model import KINDS, Policy, Rule
+from budgetpolicy.formatting import money
 from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations, format_key_path
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
@@ -264,11 +265,12 @@ def _allocation(policy: Policy, regions: list[Region | None], found: KeyPathDiag
             floors = [(i, b) for i, b in enumerate(alloc.baselines) if pick(b) == key]
             total = sum((b.amount for _, b in floors), Decimal(0))
             if floors and total > Decimal(cap):
-                ids = " + ".join(f"'{b.id}' {b.amount:,}" for _, b in floors)
+                ids = " + ".join(f"'{b.id}' {money(b.amount)}" for _, b in floors)
+                limit = money(Decimal(cap))
                 found.add("BP242", ("allocation", "baselines", floors[-1][0], "amount"),
-                          f"baselines for {name} '{key}' need {total:,} ({ids}) but allocation.caps.per_{name}."
-                          f"{key} is {Decimal(cap):,}: the floor can never be met",
-                          f"lower the floors to at most {Decimal(cap):,} in total or raise the cap", severity="error")
+                          f"baselines for {name} '{key}' need {money(total)} ({ids}) but allocation.caps.per_{name}."
+                          f"{key} is {limit}: the floor can never be met",
+                          f"lower the floors to at most {limit} in total or raise the cap", severity="error")
     for i, b in enumerate(alloc.baselines):
         if b.kind is not None:
             _kind_reachable(policy, regions, b.kind, ("allocation", "baselines", i, "kind"),
@@ -289,8 +291,9 @@ def _allocation(policy: Policy, regions: list[Region | None], found: KeyPathDiag
         room = sum((Decimal(c) for c in kind_caps), Decimal(0))
         if room < held:
             found.add("BP243", ("allocation", "reserve"),
-                      f"the reserve holds {held:,} but the caps of its kinds ({', '.join(reserve.kinds)}) allow "
-                      f"only {room:,} and unused reserve is not released: {held - room:,} can never be spent",
+                      f"the reserve holds {money(held)} but the caps of its kinds ({', '.join(reserve.kinds)}) "
+                      f"allow only {money(room)} and unused reserve is not released: {money(held - room)} can "
+                      "never be spent",
                       "set release_unused = true, shrink the reserve or raise the per-kind caps")
 
 

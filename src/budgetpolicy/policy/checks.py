@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from budgetpolicy.errors import Diagnostic, Diagnostics, did_you_mean
+from budgetpolicy.formatting import trimmed_number
 from budgetpolicy.model import OUTCOMES, Policy
 from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations, format_key_path
 
@@ -95,7 +96,8 @@ def _priorities(policy: Policy, found: KeyPathDiagnostics) -> None:
     if weights and all(w > 0 for w in weights):
         total = sum(weights, ZERO)
         if total != ONE:
-            suggestion = ", ".join(f"{p.id} = {_tidy(p.weight / total)}" for p in policy.priorities)
+            suggestion = ", ".join(f"{p.id} = {trimmed_number(p.weight / total, places=6)}"
+                                   for p in policy.priorities)
             found.add("BP204", ("priorities",), f"priority weights sum to {total}, not 1",
                       f"normalised: {suggestion}", severity="warning")
 
@@ -196,8 +198,3 @@ def _tests(policy: Policy, found: KeyPathDiagnostics) -> None:
                           did_you_mean(role, roles) or "the test can never pass as written",
                           severity="warning")
 
-
-def _tidy(value: Decimal) -> str:
-    """A short decimal for hints: 6 places at most, trailing zeros dropped."""
-    text = format(value.quantize(Decimal("0.000001")), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
