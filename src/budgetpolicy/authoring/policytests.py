@@ -211,7 +211,7 @@ def run_tests(compiled: Any, tests: Sequence[PolicyTest], file: str) -> list[Cas
         except BudgetPolicyError as exc:
             results.append(CaseResult(file, test.name, error="; ".join(d.format() for d in exc.diagnostics)))
             continue
-        results.append(CaseResult(file, test.name, tuple(compare(test.expect, decision)), decision=decision))
+        results.append(CaseResult(file, test.name, tuple(unmet_expectations(test.expect, decision)), decision=decision))
     return results
 
 
@@ -242,7 +242,7 @@ def thaw(value: Any) -> Any:
     return value
 
 
-def compare(expect: Mapping[str, Any], decision: Decision) -> list[Mismatch]:
+def unmet_expectations(expect: Mapping[str, Any], decision: Decision) -> list[Mismatch]:
     """Every expectation ``decision`` does not meet, in the schema's key order."""
     out: list[Mismatch] = []
     if "outcome" in expect and decision.outcome != expect["outcome"]:

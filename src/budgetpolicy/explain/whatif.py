@@ -57,7 +57,7 @@ def what_if_pool(compiled: Any, initiatives: Sequence[Initiative], base: Any, de
     # Text sources keep custom attributes as text; the same conversion api.evaluate applies (idempotent).
     typed = apply_attribute_types(initiatives, compiled.policy.attributes)
     other = compiled.evaluate(typed, context)
-    what = compare(base, other, delta)
+    what = funding_changes(base, other, delta)
     duals = _solver_duals(compiled, typed, other, context)
     if duals:
         what = evolve(what, marginal=marginal_values(duals, compiled.policy.currency, what.value_label))
@@ -82,7 +82,7 @@ def _solver_duals(compiled: Any, initiatives: Sequence[Initiative], evaluation: 
         return {}
 
 
-def compare(base: Any, other: Any, delta: Decimal) -> WhatIf:
+def funding_changes(base: Any, other: Any, delta: Decimal) -> WhatIf:
     """The funding changes from ``base`` to ``other`` (two evaluations of the same initiatives)."""
     policy = base.policy
     if policy.allocation is None:
