@@ -218,9 +218,9 @@ def test_a_plugin_result_over_other_candidates_is_still_checked():
     # A result built for fewer candidates lacks a funding: allocate() must say so (BP624), not trust it.
     from attrs import evolve
 
-    from budgetpolicy.plugins import Registry
+    from budgetpolicy.plugins import build_registry
 
-    registry = Registry.build()
+    registry = build_registry()
     registry.allocators["short"] = evolve(registry.allocators["greedy"], name="short",
                                           obj=lambda cands, pol: greedy_allocate(cands[:-1], pol))
     with pytest.raises(AllocationError) as err:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location, PolicyLoadError
 from budgetpolicy.model import Initiative, Policy
-from budgetpolicy.plugins import Registry
+from budgetpolicy.plugins import build_registry
+from budgetpolicy.registry import Registry
 
 
 def load_policy_spec(spec: str) -> Policy:
@@ -32,7 +33,8 @@ def check_policy(spec: str, registry: Registry | None = None, *,
                  today: dt.date | None = None) -> tuple[Policy | None, list[Diagnostic]]:
     """Every diagnostic for one policy (schema, semantics, expressions, plugins, allocation, budget-specific
     static checks): never raises for problems in the policy itself. ``today`` enables the already-expired
-    rule warning (BP247); the engine itself reads no clock."""
+    rule warning (BP247); the engine itself reads no clock. Without a ``registry``, the built-ins and the
+    installed plugins allowed here (``BUDGETPOLICY_PLUGINS``) are loaded."""
     from budgetpolicy.engine.compile import compile_policy
     from budgetpolicy.policy.checks import semantic_diagnostics
 
@@ -45,7 +47,7 @@ def check_policy(spec: str, registry: Registry | None = None, *,
 
     diagnostics += static_diagnostics(policy, today)
     try:
-        compiled = compile_policy(policy, registry)
+        compiled = compile_policy(policy, registry or build_registry())
     except BudgetPolicyError as exc:
         return policy, diagnostics + list(exc.diagnostics)
     from budgetpolicy.authoring.lint import lint_diagnostics
@@ -55,10 +57,11 @@ def check_policy(spec: str, registry: Registry | None = None, *,
 
 
 def open_policy(spec: str, registry: Registry | None = None):  # -> CompiledPolicy
-    """Load and compile a policy, raising PolicyLoadError with every problem."""
+    """Load and compile a policy, raising PolicyLoadError with every problem. Without a ``registry``, the
+    built-ins and the installed plugins allowed here (``BUDGETPOLICY_PLUGINS``) are loaded."""
     from budgetpolicy.engine.compile import compile_policy
 
-    return compile_policy(load_policy_spec(spec), registry)
+    return compile_policy(load_policy_spec(spec), registry or build_registry())
 
 
 def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,

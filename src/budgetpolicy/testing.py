@@ -8,8 +8,9 @@ entry point ``budgetpolicy = "budgetpolicy.testing"``). Fixtures:
     plugins (and ``BUDGETPOLICY_PLUGINS``) never leak into your test.
 ``register_plugin``
     ``register_plugin(plugin, name=None) -> Registry``: register a plugin
-    object or module into ``budgetpolicy_pm`` and get a fresh
-    :class:`~budgetpolicy.plugins.Registry`; always unregistered at teardown.
+    module (or a hashable object) into ``budgetpolicy_pm`` and get a fresh
+    :class:`~budgetpolicy.registry.Registry`, built by calling the hooks
+    through pluggy exactly as a real run does; always unregistered at teardown.
 ``sample_policy``
     a small :class:`~budgetpolicy.model.Policy` (two priorities, an expected
     value and a rubric criterion, four approval gates), no allocation.
@@ -20,6 +21,9 @@ entry point ``budgetpolicy = "budgetpolicy.testing"``). Fixtures:
 Helpers (plain functions, import them): :func:`evaluate_with` runs a policy
 with your plugin and returns the decisions; :func:`with_criterion` adds your
 scorer to a policy as an extra rubric criterion.
+
+Run your tests with ``BUDGETPOLICY_TRACE_PLUGINS=1`` to see every hook call
+(pluggy's trace, on stderr: pytest shows it for a failing test).
 """
 
 from __future__ import annotations
@@ -29,11 +33,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Callable
 
+import pluggy
 import pytest
 from attrs import evolve
 
 from budgetpolicy.model import Criterion, Decision, Initiative, Policy
-from budgetpolicy.plugins import Registry, get_plugin_manager
+from budgetpolicy.plugins import get_plugin_manager
+from budgetpolicy.registry import Registry
 
 __all__ = ["EVALUATED_AT", "SAMPLE_POLICY_TOML", "evaluate_with", "make_sample_initiatives", "make_sample_policy",
            "with_criterion"]
@@ -158,6 +164,8 @@ def evaluate_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative]
                   evaluated_at: dt.datetime = EVALUATED_AT, as_of: dt.date | None = None) -> tuple[Decision, ...]:
     """Compile ``policy`` with the built-ins plus ``plugin`` (a module/object, a list of them, or None)
     and return the decisions for ``initiatives``. Installed plugins are not loaded."""
+    # Imported when used (as load_policy_text above): pytest loads this module into every run
+    # wherever budgetpolicy is installed, and the engine would double its import time.
     from budgetpolicy.engine.compile import EvaluationContext, compile_policy
 
     pm = get_plugin_manager(entry_points=False)
@@ -174,13 +182,13 @@ def _name_of(plugin: Any) -> str:
 
 
 @pytest.fixture
-def budgetpolicy_pm() -> Any:
+def budgetpolicy_pm() -> pluggy.PluginManager:
     """A plugin manager with only the built-in plugins."""
     return get_plugin_manager(entry_points=False)
 
 
 @pytest.fixture
-def register_plugin(budgetpolicy_pm: Any) -> Iterator[Callable[..., Registry]]:
+def register_plugin(budgetpolicy_pm: pluggy.PluginManager) -> Iterator[Callable[..., Registry]]:
     """``register_plugin(plugin, name=None) -> Registry``; unregistered at teardown, even on failure."""
     registered: list[Any] = []
 

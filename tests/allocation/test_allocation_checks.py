@@ -13,7 +13,7 @@ from budgetpolicy.model import Baseline, Caps, Reserve
 from budgetpolicy.allocation.allocate import allocation_diagnostics
 from budgetpolicy.engine.compile import compile_policy
 from budgetpolicy.policy.load import load_policy, load_policy_text
-from budgetpolicy.plugins import Registry
+from budgetpolicy.plugins import build_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 ACME = ROOT / "tests" / "policy" / "fixtures" / "acme.toml"
@@ -26,7 +26,7 @@ def policy():
 
 @pytest.fixture(scope="module")
 def registry():
-    return Registry.build()
+    return build_registry()
 
 
 def check(policy, registry, **changes):

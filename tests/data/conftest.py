@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from budgetpolicy.plugins import Registry, get_plugin_manager
+from budgetpolicy.plugins import get_plugin_manager
+from budgetpolicy.registry import Registry
 
 
 @pytest.fixture(scope="module")

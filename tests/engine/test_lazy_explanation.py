@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType
 
 import attrs
 import pytest
@@ -133,7 +133,9 @@ def _plugin(detail):
         register("headcount-reach", lambda params, policy: lambda i: (D(min(i.headcount, 10)) / 10,
                                                                     detail(i)))
 
-    return SimpleNamespace(register_scorers=register_scorers, __name__="reach-plugin")
+    plugin = ModuleType("reach-plugin")  # a plugin is a module (or a hashable object), as installed ones are
+    plugin.register_scorers = register_scorers
+    return plugin
 
 
 def _policy():

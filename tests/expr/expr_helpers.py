@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from budgetpolicy.builtins.functions import builtin_functions
 from budgetpolicy.errors import Diagnostic, ExpressionError, Location
-from budgetpolicy.expr import (ANY, BOOL, NUMBER, STRING, CompiledExpression, builtin_functions, compile_expression,
-                               list_of, map_of, optional, record)
+from budgetpolicy.expr import (ANY, BOOL, NUMBER, STRING, CompiledExpression, compile_expression, list_of, map_of,
+                               optional, record)
 
 WHERE = Location(file="policy.toml", key="approval.rules[3].condition", line=40)
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from budgetpolicy.expr import FunctionSpec, function_specs, list_of, NUMBER, optional, STRING
-from budgetpolicy.plugins import Registry, get_plugin_manager
+from budgetpolicy.plugins import get_plugin_manager
+from budgetpolicy.registry import Registry
 from expr_helpers import FUNCTIONS, run, run_error
 
 D = Decimal

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from budgetpolicy.plugins import PINNED_ENV
+from budgetpolicy.plugins import PINNED_ENV, TRACE_ENV
 
 _counter = itertools.count()
 
@@ -41,19 +41,21 @@ class FakeSite:
         self._monkeypatch.delitem(sys.modules, module, raising=False)
         return module
 
-    def env(self, pinned: str | None) -> dict[str, str]:
+    def env(self, pinned: str | None, **extra: str) -> dict[str, str]:
         """An environment for a CLI subprocess that sees this site; ``pinned=None`` unsets the pin."""
         env = dict(os.environ)
+        env.pop(TRACE_ENV, None)
         env["PYTHONPATH"] = os.pathsep.join([str(self.root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         env.pop(PINNED_ENV, None)
         env.pop("BUDGETPOLICY_DEBUG", None)
         if pinned is not None:
             env[PINNED_ENV] = pinned
-        return env
+        return {**env, **extra}
 
-    def cli(self, *args: str, pinned: str | None) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, pinned: str | None, **env: str) -> subprocess.CompletedProcess[str]:
+        """Run the CLI in a subprocess; keyword arguments are extra environment variables."""
         return subprocess.run([sys.executable, "-m", "budgetpolicy", *args], capture_output=True, text=True,
-                              env=self.env(pinned), timeout=120)
+                              env=self.env(pinned, **env), timeout=120)
 
 
 @pytest.fixture

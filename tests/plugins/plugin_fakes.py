@@ -143,3 +143,24 @@ def everything_to_the_first(candidates, allocation_policy):
 def register_allocators(register):
     register("first-come", everything_to_the_first, description="all to the first candidate")
 '''
+
+RECORDING_SINK = '''
+from budgetpolicy import hookimpl
+
+SEEN = []
+
+@hookimpl
+def process_decision(decision, policy, context):
+    SEEN.append(decision.initiative_id)
+'''
+
+SINK_RAISES_IN_A_HELPER = '''
+from budgetpolicy import hookimpl
+
+def post(decision):
+    raise ConnectionError(f"webhook returned 503 for {decision.initiative_id}")
+
+@hookimpl
+def process_decision(decision, policy, context):
+    post(decision)
+'''

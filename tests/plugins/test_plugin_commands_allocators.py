@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from budgetpolicy.plugins import PINNED_ENV, Registry, get_plugin_manager
+from budgetpolicy.plugins import PINNED_ENV, build_registry
 from plugin_fakes import COMMAND_AND_ALLOCATOR
 
 
@@ -18,6 +18,6 @@ def test_plugin_command_runs_and_its_exit_code_is_kept(site):
 def test_plugin_allocator_is_registered_under_its_plugin(site, monkeypatch):
     site.install("greeter", COMMAND_AND_ALLOCATOR, version="0.9.0")
     monkeypatch.setenv(PINNED_ENV, "greeter")
-    entry = Registry.build(get_plugin_manager()).allocators["first-come"]
+    entry = build_registry().allocators["first-come"]
     assert (entry.plugin, entry.version, entry.options["description"]) == (
         "greeter", "0.9.0", "all to the first candidate")

@@ -11,7 +11,8 @@ from budgetpolicy.errors import PluginError
 from budgetpolicy.model import Initiative
 from budgetpolicy.engine.compile import EvaluationContext, compile_policy
 from budgetpolicy.policy.load import load_policy_text
-from budgetpolicy.plugins import DEFAULT_PLUGINS, PINNED_ENV, Registry, get_plugin_manager
+from budgetpolicy.plugins import DEFAULT_PLUGINS, PINNED_ENV, build_registry, get_plugin_manager
+from budgetpolicy.registry import Registry
 from plugin_fakes import POLICY_USING_FIXED, SCORER_PLUGIN
 
 AT = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
@@ -34,7 +35,7 @@ def test_builtins_are_registered_like_plugins(monkeypatch):
 def test_installed_plugin_is_discovered_with_its_distribution_version(site, monkeypatch):
     module = site.install("kpiextra", SCORER_PLUGIN, version="1.2.3")
     monkeypatch.setenv(PINNED_ENV, "kpiextra")
-    registry = Registry.build(get_plugin_manager())
+    registry = build_registry()
     fixed = registry.scorers["fixed"]
     assert (fixed.plugin, fixed.version) == ("kpiextra", "1.2.3")
     assert registry.functions["double"].options["params"] == ("number",)
@@ -75,7 +76,7 @@ def test_enabling_a_plugin_that_is_not_installed(site, monkeypatch):
 def test_engine_uses_the_plugin_scorer_function_and_sink_and_records_its_version(site, monkeypatch):
     site.install("kpiextra", SCORER_PLUGIN, version="2.0.1")
     monkeypatch.setenv(PINNED_ENV, "kpiextra")
-    registry = Registry.build(get_plugin_manager())
+    registry = build_registry()
     compiled = compile_policy(load_policy_text(POLICY_USING_FIXED, "p.toml"), registry)
     strong = Initiative(id="I-1", title="t", kind="training", department="D", cost=D(100), priorities=("a",),
                         forecast={"a": D(10)}, probability=D("0.5"))

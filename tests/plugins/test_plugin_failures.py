@@ -12,7 +12,8 @@ from budgetpolicy.errors import PluginError, PolicyLoadError
 from budgetpolicy.model import Initiative
 from budgetpolicy.engine.compile import EvaluationContext, compile_policy
 from budgetpolicy.policy.load import load_policy_text
-from budgetpolicy.plugins import PINNED_ENV, Registry, get_plugin_manager, required_plugin_diagnostics
+from budgetpolicy.plugins import PINNED_ENV, build_registry, get_plugin_manager
+from budgetpolicy.registry import required_plugin_diagnostics
 from plugin_fakes import (DUPLICATE_BUILTIN, FACTORY_CRASHES, FAILS_TO_IMPORT, NOT_CALLABLE, POLICY_USING_FIXED,
                           RAISES_IN_HOOK, SCORER_PLUGIN, SINK_RAISES, WRONG_SCORE_TYPE)
 
@@ -23,7 +24,7 @@ ONE = Initiative(id="I-1", title="t", kind="training", department="D", cost=D(10
 def build(site, monkeypatch, source, name="kpiextra"):
     site.install(name, source)
     monkeypatch.setenv(PINNED_ENV, name)
-    return Registry.build(get_plugin_manager())
+    return build_registry()
 
 
 def only(exc_info):
@@ -119,7 +120,7 @@ def test_sink_that_raises_names_plugin_hook_and_decision(site, monkeypatch):
     site.install("kpiextra", SCORER_PLUGIN)
     site.install("notify", SINK_RAISES)
     monkeypatch.setenv(PINNED_ENV, "kpiextra,notify")
-    compiled = compile_policy(load_policy_text(POLICY_USING_FIXED, "p.toml"), Registry.build(get_plugin_manager()))
+    compiled = compile_policy(load_policy_text(POLICY_USING_FIXED, "p.toml"), build_registry())
     with pytest.raises(PluginError) as info:
         compiled.evaluate([ONE], EvaluationContext(evaluated_at=AT))
     diag = only(info)
@@ -133,7 +134,7 @@ def test_policy_needs_a_plugin_that_is_missing(site, monkeypatch):
     monkeypatch.setenv(PINNED_ENV, "")
     policy = load_policy_text(POLICY_USING_FIXED.replace('plugins = ["kpiextra"]', 'plugins = ["kpiextra", "kpi-extra"]'),
                               "p.toml")
-    diags = required_plugin_diagnostics(policy, Registry.build(get_plugin_manager()))
+    diags = required_plugin_diagnostics(policy, build_registry())
     assert [(d.code, d.location.key, d.location.line) for d in diags] == [
         ("BP508", "plugins[0]", 5), ("BP508", "plugins[1]", 5)]
     assert "'kpiextra' is installed but not enabled here" in diags[0].hint
@@ -141,7 +142,7 @@ def test_policy_needs_a_plugin_that_is_missing(site, monkeypatch):
     assert diags[1].hint.startswith("did you mean 'kpiextra'?; installed: ")
     assert "kpiextra" in diags[1].hint.split("installed: ")[1]
     monkeypatch.setenv(PINNED_ENV, "kpiextra")
-    assert len(required_plugin_diagnostics(policy, Registry.build(get_plugin_manager()))) == 1
+    assert len(required_plugin_diagnostics(policy, build_registry())) == 1
 
 
 # -- through the CLI: one line on stderr, no traceback, a reliable exit code --
@@ -199,3 +200,15 @@ def _no_rules():
     from budgetpolicy.model import Approval
 
     return Approval(rules=())
+
+
+def test_plugin_whose_hook_does_not_match_the_specification(site, monkeypatch):
+    site.install("odd", "from budgetpolicy import hookimpl\n\n@hookimpl\ndef register_scorers(register, config):\n"
+                        "    pass\n")
+    monkeypatch.setenv(PINNED_ENV, "odd")
+    with pytest.raises(PluginError) as info:
+        get_plugin_manager()
+    diag = only(info)
+    assert diag.code == "BP502"
+    assert diag.message.startswith("plugin 'odd' failed to register: PluginValidationError: ")
+    assert "config" in diag.message and "-p no:odd" in diag.hint

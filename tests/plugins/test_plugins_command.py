@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
-from budgetpolicy.plugins import DEFAULT_PLUGINS, PINNED_ENV, Registry, describe_plugins, get_plugin_manager
+from budgetpolicy.plugin_info import describe_plugins
+from budgetpolicy.plugins import DEFAULT_PLUGINS, PINNED_ENV, build_registry
 from plugin_fakes import SCORER_PLUGIN
 
 
 def test_describe_lists_builtins_then_installed_with_registrations(site, monkeypatch):
     site.install("kpiextra", SCORER_PLUGIN, version="3.1.4")
     monkeypatch.setenv(PINNED_ENV, "kpiextra")
-    infos = {i.name: i for i in describe_plugins(Registry.build(get_plugin_manager()))}
+    infos = {i.name: i for i in describe_plugins(build_registry())}
     assert list(infos)[:4] == list(DEFAULT_PLUGINS)
     extra = infos["kpiextra"]
     assert (extra.builtin, extra.status, extra.distribution, extra.version) == (False, "loaded", "bp-fake-kpiextra",

@@ -122,7 +122,8 @@ def test_batches_follow_evaluations(tmp_path: Path) -> None:
 
 def test_replay_calls_no_decision_sink(tmp_path: Path) -> None:
     from budgetpolicy import hookimpl
-    from budgetpolicy.plugins import Registry, get_plugin_manager
+    from budgetpolicy.plugins import get_plugin_manager
+    from budgetpolicy.registry import Registry
 
     seen: list[str] = []
 

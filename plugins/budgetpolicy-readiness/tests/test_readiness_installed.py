@@ -16,7 +16,7 @@ from budgetpolicy.errors import PolicyLoadError
 from budgetpolicy.model import Initiative
 from budgetpolicy.engine.compile import EvaluationContext, compile_policy
 from budgetpolicy.policy.load import load_policy
-from budgetpolicy.plugins import PINNED_ENV, Registry, get_plugin_manager
+from budgetpolicy.plugins import PINNED_ENV, build_registry
 
 POLICY = Path(__file__).with_name("stretch_policy.toml")
 AT = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc)
@@ -33,7 +33,7 @@ def initiative(iid, agility, mentor_hours):
 @pytest.fixture
 def registry(monkeypatch):
     monkeypatch.setenv(PINNED_ENV, "readiness")
-    return Registry.build(get_plugin_manager())
+    return build_registry()
 
 
 def test_entry_point_registers_the_scorer_under_the_plugin_name(registry):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import budgetpolicy_xapi
-from budgetpolicy.plugins import PINNED_ENV, Registry, get_plugin_manager
+from budgetpolicy.plugins import PINNED_ENV, build_registry
 
 
 def test_entry_point_registers_the_source(monkeypatch):
     monkeypatch.setenv(PINNED_ENV, "xapi")
-    registry = Registry.build(get_plugin_manager())
+    registry = build_registry()
     entry = registry.sources["xapi"]
     assert entry.obj is budgetpolicy_xapi.xapi_source
     assert (entry.plugin, entry.version) == ("xapi", "0.1.0")
@@ -19,10 +19,10 @@ def test_entry_point_registers_the_source(monkeypatch):
 
 def test_pinned_out_means_not_registered(monkeypatch):
     monkeypatch.setenv(PINNED_ENV, "")
-    assert "xapi" not in Registry.build(get_plugin_manager()).sources
+    assert "xapi" not in build_registry().sources
     monkeypatch.setenv(PINNED_ENV, "readiness")
-    assert "xapi" not in Registry.build(get_plugin_manager()).sources
-    assert "xapi" in Registry.build(get_plugin_manager(enable=["xapi"])).sources
+    assert "xapi" not in build_registry().sources
+    assert "xapi" in build_registry(enable=["xapi"]).sources
 
 
 SAMPLE = str(__import__("pathlib").Path(budgetpolicy_xapi.__file__).with_name("samples") / "acme-lrs-export.json")
@@ -34,7 +34,7 @@ def test_core_loader_validates_the_records_into_outcome_readings(monkeypatch):
     from budgetpolicy.data.load import load_outcomes
 
     monkeypatch.setenv(PINNED_ENV, "xapi")
-    result = load_outcomes(f"xapi:{SAMPLE}", Registry.build(get_plugin_manager()),
+    result = load_outcomes(f"xapi:{SAMPLE}", build_registry(),
                            initiative_ids={"INI-001", "INI-010"})
     first = result.items[0]
     assert (first.initiative_id, first.period, first.completion_rate, first.pre_assessment,

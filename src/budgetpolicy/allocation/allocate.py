@@ -41,7 +41,7 @@ from budgetpolicy.allocation.problem import (
 )
 
 if TYPE_CHECKING:
-    from budgetpolicy.plugins import Registry
+    from budgetpolicy.registry import Registry
 
 __all__ = ["Candidate", "AllocationResult", "AllocationSummary", "allocate", "greedy_allocate",
            "allocation_diagnostics", "build_result", "finish", "Outcome", "PerCandidate"]
@@ -95,20 +95,19 @@ class AllocationResult:
 
 def allocate(candidates: Sequence[Candidate], policy: AllocationPolicy,
              registry: "Registry | None" = None) -> AllocationResult:
-    """Allocate with the strategy the policy names; raises AllocationError."""
-    name = policy.strategy
-    if registry is None and name in ("greedy", "optimal"):
-        fn: Any = greedy_allocate if name == "greedy" else _optimal()
-    else:
-        if registry is None:
-            from budgetpolicy.plugins import Registry
+    """Allocate with the strategy the policy names; raises AllocationError.
 
-            registry = Registry.build()
-        if name not in registry.allocators:
-            known = ", ".join(sorted(registry.allocators)) or "none"
-            raise AllocationError(f"unknown allocation strategy '{name}'", Location(key="allocation.strategy"),
-                                  hint=f"registered strategies: {known}", code="BP605")
-        fn = registry.allocators[name].obj
+    Without a ``registry`` only the built-in strategies (greedy, optimal) are known: plugin
+    strategies come with the registry the caller built."""
+    name = policy.strategy
+    known = sorted(registry.allocators) if registry is not None else ["greedy", "optimal"]
+    if name not in known:
+        raise AllocationError(f"unknown allocation strategy '{name}'", Location(key="allocation.strategy"),
+                              hint=f"registered strategies: {', '.join(known) or 'none'}", code="BP605")
+    if registry is not None:
+        fn: Any = registry.allocators[name].obj
+    else:
+        fn = greedy_allocate if name == "greedy" else _optimal()
     result = fn(candidates, policy)
     _check_result(result, candidates, policy, name)
     return result

@@ -24,7 +24,7 @@ from budgetpolicy.model import AllocationPolicy, Policy
 from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations
 
 if TYPE_CHECKING:
-    from budgetpolicy.plugins import Registry
+    from budgetpolicy.registry import Registry
 
 # Directions of the tie-break keys: bigger score/value first, cheaper first, ids ascending.
 # (Defined here, not beside the allocator, so that `validate` checks policies without importing it.)

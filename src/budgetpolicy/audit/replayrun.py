@@ -16,38 +16,14 @@ from attrs import evolve
 from budgetpolicy.audit.ledger import Ledger, LedgerRecord
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.model import Decision, Initiative, Policy
-
-
-class _NoImpls:
-    def get_hookimpls(self) -> list[Any]:
-        return []
-
-
-class _Hooks:
-    def __init__(self, hook: Any) -> None:
-        self._hook = hook
-
-    def __getattr__(self, name: str) -> Any:
-        return _NoImpls() if name == "process_decision" else getattr(self._hook, name)
-
-
-class _NoSinks:
-    """The plugin manager with ``process_decision`` hidden: a replay must not reach decision sinks."""
-
-    def __init__(self, pm: Any) -> None:
-        self._pm = pm
-        self.hook = _Hooks(pm.hook)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._pm, name)
+from budgetpolicy.plugins import build_registry
+from budgetpolicy.version import engine_version
 
 
 class BatchRunner:
     def __init__(self, ledger: Ledger, target: Policy | None, mode: str, registry: Any) -> None:
-        from budgetpolicy.plugins import Registry, engine_version
-
-        registry = registry or Registry.build()
-        self.registry = evolve(registry, pm=_NoSinks(registry.pm))
+        registry = registry or build_registry()
+        self.registry = registry.without_sinks()  # a replay must not reach decision sinks again
         self.installed = dict(registry.plugin_versions())
         self.engine = engine_version()
         self.ledger, self.mode = ledger, mode

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from budgetpolicy.expr._runtime import CONTEXT, equal, type_name
+from budgetpolicy.expr.functions import CONTEXT, FunctionSpec, collect, equal, type_name
 from budgetpolicy.expr.types import BOOL, NUMBER, STRING, Type, accepts, join, list_of
 from budgetpolicy.hookspecs import hookimpl
 
@@ -80,13 +80,13 @@ def _numbers(name: str, args: tuple[Any, ...]) -> list[Decimal]:
 def _number(value: Any, what: str = "argument") -> Decimal:
     if value.__class__ is not Decimal:
         raise TypeError(f"{what} must be a number, got {type_name(value)}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _list(value: Any) -> tuple[Any, ...]:
     if value.__class__ is not tuple:
         raise TypeError(f"needs a list, got {type_name(value)}")
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 _LENGTHS = tuple(Decimal(n) for n in range(256))  # Decimals are immutable: small results are shared
@@ -234,4 +234,10 @@ def register_functions(register: Callable[..., None]) -> None:
         register(name, fn, params=params, returns=returns, description=description, **options)
 
 
-__all__ = ["register_functions", "BUILTINS"]
+def builtin_functions() -> dict[str, FunctionSpec]:
+    """The built-in functions alone, as ``compile_expression`` takes them, without a plugin manager:
+    for notebooks and the expression tests. A policy gets them through the registry, like any plugin's."""
+    return dict(collect(register_functions))
+
+
+__all__ = ["register_functions", "builtin_functions", "BUILTINS"]

@@ -158,7 +158,8 @@ def _records_in(data: Any, kind: str, target: str, fmt: str) -> list[Any]:
             hint = did_you_mean(extra[0], [kind]) or f"only '{kind}' is read"
             raise DataError(f"unexpected top-level key '{extra[0]}'", Location(file=target, key=extra[0]),
                             hint=hint, code="BP405")
-        return data[kind]
+        records: list[Any] = data[kind]
+        return records
     close = did_you_mean(next(iter(data), ""), [kind]) if isinstance(data, dict) and data else None
     want = f"a list of records or {{\"{kind}\": [...]}}" if fmt == "JSON" else f"[[{kind}]] tables"
     raise DataError(f"expected {want}", Location(file=target), hint=close, code="BP405")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from budgetpolicy.plugins import Registry
+    from budgetpolicy.registry import Registry
 
 FORMATS = ("table", "json", "csv")
 
@@ -21,10 +21,10 @@ def add_format_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]
 
 def registry_from_args(args: argparse.Namespace) -> "Registry":
     from budgetpolicy.cli import plugin_selection
-    from budgetpolicy.plugins import Registry, get_plugin_manager
+    from budgetpolicy.plugins import build_registry
 
     enable, disable = plugin_selection(args)
-    return Registry.build(get_plugin_manager(enable=enable, disable=disable))
+    return build_registry(enable=enable, disable=disable)
 
 
 def emit(args: argparse.Namespace, text: str) -> None:

@@ -9,6 +9,11 @@ gives the same information for scripts.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from budgetpolicy.plugin_info import PluginInfo
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.canonical import pretty_json
     from budgetpolicy.commands._common import emit, registry_from_args
-    from budgetpolicy.plugins import describe_plugins
+    from budgetpolicy.plugin_info import describe_plugins
 
     infos = [i for i in describe_plugins(registry_from_args(args)) if args.builtins or not i.builtin]
     if args.format == "json":
@@ -32,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_table(infos) -> str:
+def render_table(infos: Sequence[PluginInfo]) -> str:
     from budgetpolicy.output import table
 
     rows = []

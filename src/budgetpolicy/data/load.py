@@ -32,7 +32,7 @@ from budgetpolicy.data import records as rec
 from budgetpolicy.data.schema import schema, schema_problems
 from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, did_you_mean
 from budgetpolicy.model import Initiative, OutcomeReading
-from budgetpolicy.plugins import Registered, Registry
+from budgetpolicy.registry import Registered, Registry
 
 __all__ = ["LoadResult", "MAX_REPORTED", "apply_attribute_types", "check_columns", "initiative_to_record",
            "iter_initiatives", "load_initiatives",

@@ -27,7 +27,8 @@ from budgetpolicy.engine.approve import CompiledRule, RuleSet, compile_rules
 from budgetpolicy.engine.narrative import narrative_of
 from budgetpolicy.engine.score import CompiledCriterion, Scored, compile_scoring, score_initiative
 from budgetpolicy.engine.symbols import ConditionEnv, initiative_env, initiative_symbols
-from budgetpolicy.plugins import Registry, call_sinks, engine_version
+from budgetpolicy.registry import Registry, required_plugin_diagnostics
+from budgetpolicy.version import engine_version
 
 
 @frozen
@@ -62,13 +63,10 @@ def registry_functions(registry: Registry) -> dict[str, FunctionSpec]:
     return function_specs(registry)
 
 
-def compile_policy(policy: Policy, registry: Registry | None = None) -> "CompiledPolicy":
+def compile_policy(policy: Policy, registry: Registry) -> "CompiledPolicy":
     """Compile ``policy``; raises PolicyLoadError carrying every problem found."""
-    registry = registry or Registry.build()
     found = Diagnostics()
     file = policy.source.path if policy.source else None
-    from budgetpolicy.plugins import required_plugin_diagnostics
-
     found.extend(required_plugin_diagnostics(policy, registry))
     compiled: list[Diagnostic] = []  # the scoring and rule compilers append to a list
     criteria = compile_scoring(policy, registry, compiled)
@@ -172,7 +170,7 @@ class CompiledPolicy:
                             decision.reasons, decision.required_approvers, decision.calibration, decision.funding,
                             effects, currency)
             decision = decision.evolve(provenance=provenance, narrative=text)
-            call_sinks(self.registry.pm, decision, self.policy, context)
+            self.registry.process_decision(decision, self.policy, context)
             final.append(decision)
         return Evaluation(self.policy, context, tuple(final), allocation)
 

@@ -17,7 +17,7 @@ from attrs import field, frozen
 
 from budgetpolicy.errors import Diagnostic, Location, PluginError
 from budgetpolicy.model import Criterion, Deferred, Initiative, Policy, ScoreLine
-from budgetpolicy.plugins import Registry
+from budgetpolicy.registry import Registry
 
 ZERO, ONE = Decimal(0), Decimal(1)
 # A scorer's one-line detail: text, or a function making it when the explanation is first read.

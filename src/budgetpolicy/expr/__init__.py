@@ -5,7 +5,8 @@ Pipeline, one module per stage: :mod:`.lexer` (text to tokens), :mod:`.parser`
 :mod:`.checker` (static types against a symbol table, before any data), and
 :mod:`.compiler` (the tree to nested closures). Compile once, evaluate many::
 
-    from budgetpolicy.expr import compile_expression, builtin_functions, NUMBER, STRING, optional
+    from budgetpolicy.builtins.functions import builtin_functions
+    from budgetpolicy.expr import compile_expression, NUMBER, STRING, optional
 
     rule = compile_expression("cost > 25_000 and not mentor",
                               {"cost": NUMBER, "mentor": optional(STRING)}, builtin_functions())
@@ -28,7 +29,7 @@ from budgetpolicy.expr import _diag
 from budgetpolicy.expr.ast import Node
 from budgetpolicy.expr.checker import check
 from budgetpolicy.expr.compiler import Fn, compile_tree
-from budgetpolicy.expr.functions import FunctionSpec, builtin_functions, function_specs
+from budgetpolicy.expr.functions import FunctionSpec, function_specs
 from budgetpolicy.expr.parser import parse
 from budgetpolicy.expr.types import (ANY, BOOL, NULL, NUMBER, STRING, Type, TypeSyntaxError, list_of, map_of,
                                      optional, parse_type, record)
@@ -36,7 +37,7 @@ from budgetpolicy.expr.types import (ANY, BOOL, NULL, NUMBER, STRING, Type, Type
 __all__ = [
     "compile_expression", "CompiledExpression", "FunctionSpec", "Type", "parse_type", "TypeSyntaxError",
     "NUMBER", "STRING", "BOOL", "NULL", "ANY", "list_of", "map_of", "optional", "record",
-    "builtin_functions", "function_specs", "symbols_from",
+    "function_specs", "symbols_from",
 ]
 
 

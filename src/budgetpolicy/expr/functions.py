@@ -1,9 +1,13 @@
 """Function signatures that conditions may call, and how plugins' registrations become them.
 
-Functions come from the ``register_functions`` hook (built-ins in
-:mod:`budgetpolicy.builtins.functions` use the same hook). The checker uses a
-:class:`FunctionSpec` to reject unknown functions, wrong arity (BP304) and
-wrong argument types (BP303) before any data is seen.
+Functions come from the ``register_functions`` hook, through the plugin
+registry: the built-ins in :mod:`budgetpolicy.builtins.functions` are a
+default plugin like any other, and this package never imports them. The
+checker uses a :class:`FunctionSpec` to reject unknown functions, wrong arity
+(BP304) and wrong argument types (BP303) before any data is seen. Function
+implementations (built-in or a plugin's) compute in the language's decimal
+context, :data:`CONTEXT`, and may use :func:`equal` and :func:`type_name` to
+compare values and name their types as the language does.
 
 A signature is a tuple of parameter types; a trailing ``"..."`` makes the last
 parameter variadic (one or more; a bare ``("...",)`` means one or more
@@ -20,7 +24,11 @@ from typing import Any
 
 from attrs import field, frozen
 
+from budgetpolicy.expr._runtime import CONTEXT, equal, type_name
 from budgetpolicy.expr.types import ANY, Type, parse_type
+
+__all__ = ["CONTEXT", "FunctionSpec", "VARIADIC", "collect", "equal", "function_specs", "spec_from_registration",
+           "type_name"]
 
 VARIADIC = "..."
 
@@ -97,16 +105,9 @@ def spec_from_registration(name: str, fn: Callable[..., Any], **options: Any) ->
 
 
 def function_specs(registry: Any) -> dict[str, FunctionSpec]:
-    """The functions of a :class:`budgetpolicy.plugins.Registry`, ready for compile_expression."""
+    """The functions of a :class:`budgetpolicy.registry.Registry`, ready for compile_expression."""
     return {name: spec_from_registration(name, reg.obj, **reg.options)
             for name, reg in sorted(registry.functions.items())}
-
-
-def builtin_functions() -> dict[str, FunctionSpec]:
-    """Only the built-in functions (no plugins loaded): handy for tests and notebooks."""
-    from budgetpolicy.builtins import functions as builtins_module
-
-    return dict(collect(builtins_module.register_functions))
 
 
 def collect(register_hook: Callable[[Callable[..., None]], None]) -> Mapping[str, FunctionSpec]:

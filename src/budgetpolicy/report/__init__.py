@@ -15,10 +15,10 @@ def build_portfolio(policy_spec: str, initiatives_spec: str, *, outcomes_spec: s
                     period: str | None = None, evaluated_at: dt.datetime | None = None, registry: Any = None):
     """Evaluate ``initiatives_spec`` under ``policy_spec`` (and review ``outcomes_spec`` up to ``period``)."""
     from budgetpolicy import api
-    from budgetpolicy.plugins import Registry
+    from budgetpolicy.plugins import build_registry
     from budgetpolicy.report.facts import portfolio
 
-    registry = registry or Registry.build()
+    registry = registry or build_registry()
     compiled = api.open_policy(policy_spec, registry)
     policy = compiled.policy
     initiatives = api.read_initiatives(initiatives_spec, registry, attribute_types=policy.attributes)
