@@ -3,7 +3,8 @@
 Every problem the engine reports is a :class:`Diagnostic`: a stable code, a
 message, a :class:`Location` (file, key path, line/column or data row/field)
 and a hint saying how to fix it. Stages collect all diagnostics they can find
-and raise one exception carrying them, so users see every problem at once.
+in one :class:`Diagnostics` collector and raise one exception carrying them,
+so users see every problem at once.
 
 Code ranges: BP1xx policy loading and schema, BP2xx policy semantics, BP3xx
 expressions, BP4xx data, BP5xx plugins, BP6xx allocation, BP7xx review,
@@ -13,12 +14,13 @@ BP8xx ledger and audit, BP9xx lint warnings, BP0xx command-line usage.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Generic, Literal, TypeVar, overload
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
 
 Severity = Literal["error", "warning"]
+Place = TypeVar("Place")
 
 
 @frozen
@@ -49,9 +51,7 @@ class Location:
             parts.append(f"field '{self.field}'")
         return ": ".join(parts) if parts else "<input>"
 
-    def evolve(self, **changes: object) -> "Location":
-        from attrs import evolve
-
+    def evolve(self, **changes: Any) -> "Location":
         return evolve(self, **changes)
 
 
@@ -151,6 +151,58 @@ class LedgerError(BudgetPolicyError):
     """The decision ledger is unreadable, tampered with, or cannot be written."""
 
     default_code = "BP800"
+
+
+def _at(location: Location) -> Location:
+    return location
+
+
+class Diagnostics(Generic[Place]):
+    """The one collector of a stage's problems: gather every one, then raise the stage's error once.
+
+    ``locate`` turns a place in a stage's own terms (a policy key path, a record's field name) into
+    a :class:`Location`, so each check names places the way it thinks of them; without it the
+    collector takes Locations. ``severity`` is the default of :meth:`add` (the static checks mostly
+    warn). Iterating gives the diagnostics in the order they were found.
+    """
+
+    @overload
+    def __init__(self: "Diagnostics[Location]", *, severity: Severity = "error") -> None: ...
+
+    @overload
+    def __init__(self, locate: Callable[[Place], Location], *, severity: Severity = "error") -> None: ...
+
+    def __init__(self, locate: Callable[[Any], Location] = _at, *, severity: Severity = "error") -> None:
+        self._locate = locate
+        self._severity: Severity = severity
+        self._found: list[Diagnostic] = []
+
+    def add(self, code: str, where: Place, message: str, hint: str | None = None,
+            severity: Severity | None = None) -> None:
+        self._found.append(Diagnostic(code, message, self._locate(where), hint, severity or self._severity))
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        """Take the diagnostics of a check that reports on its own (a sub-stage, a plugin's checks)."""
+        self._found.extend(diagnostics)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self._found)
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self._found)
+
+    def in_source_order(self) -> list[Diagnostic]:
+        """By line, then key path, then code: how a reader goes through the file (stable otherwise)."""
+        return sorted(self._found, key=lambda d: (d.location.line or 0, d.location.key or "", d.code))
+
+    def raise_if_errors(self, error: type[BudgetPolicyError]) -> None:
+        """Raise the stage's ``error`` carrying everything found (warnings too) when anything is an error."""
+        if self.has_errors:
+            raise error(self._found)
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

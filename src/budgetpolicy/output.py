@@ -15,8 +15,8 @@ from typing import Any
 
 from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.canonical import pretty_json, to_jsonable
+from budgetpolicy.formatting import money, value_text
 from budgetpolicy.model import Decision
-from budgetpolicy.engine.approve import format_value
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_width: int = 60) -> str:
@@ -37,16 +37,12 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_width: int 
 
 
 def _cell(value: Any, max_width: int) -> str:
-    text = format_value(value) if not isinstance(value, str) else value
+    text = value_text(value) if not isinstance(value, str) else value
     return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
 
 def _is_number(text: str) -> bool:
     return text.replace(",", "").replace(".", "", 1).replace("-", "", 1).isdigit() or text == ""
-
-
-def money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,}"
 
 
 DECISION_COLUMNS = ("id", "outcome", "score", "expected_value", "requested", "allocated", "approvers", "flags",

@@ -15,7 +15,7 @@ from budgetpolicy.errors import DataError, Location
 from budgetpolicy.model import Initiative
 from budgetpolicy.data.load import (apply_attribute_types, initiative_to_record, load_initiatives, load_outcomes,
                                         outcome_to_record, record_to_initiative, record_to_outcome)
-from budgetpolicy.data.records import schema_path
+from budgetpolicy.data.schema import schema_path
 
 
 def csv_to_sqlite(csv_path, db_path, table="initiatives", types=None):

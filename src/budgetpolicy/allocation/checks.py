@@ -16,13 +16,12 @@ negative cap; BP611 (warning) baseline that names no role, department or kind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from budgetpolicy.errors import Diagnostic, Location, Severity, did_you_mean
-from budgetpolicy.model import Policy
-from budgetpolicy.policy.locate import PathPart, TomlLocator, format_key_path
+from budgetpolicy.errors import Diagnostic, Diagnostics, did_you_mean
+from budgetpolicy.model import AllocationPolicy, Policy
+from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations
 
 if TYPE_CHECKING:
     from budgetpolicy.registry import Registry
@@ -39,75 +38,77 @@ def allocation_diagnostics(policy: Policy, registry: "Registry | None" = None) -
     a = policy.allocation
     if a is None:
         return []
-    source = policy.source
-    locator = TomlLocator(source.text) if source is not None and source.text else None
-    file = source.path if source is not None else None
-    out: list[Diagnostic] = []
-
-    def add(code: str, path: Sequence[PathPart], message: str, hint: str | None = None,
-            severity: Severity = "error") -> None:
-        full = ("allocation", *path)
-        line = locator.line_of(full) if locator else None
-        out.append(Diagnostic(code, message, Location(file=file, key=format_key_path(full), line=line), hint,
-                              severity))
-
+    places = PolicyLocations.of(policy.source)
+    # Paths below are relative to [allocation].
+    found: KeyPathDiagnostics = Diagnostics(lambda path: places(("allocation", *path)))
     if a.pool <= 0:
-        add("BP601", ("pool",), f"pool must be greater than 0, got {a.pool}", "set the amount to split, e.g. 500000")
+        found.add("BP601", ("pool",), f"pool must be greater than 0, got {a.pool}",
+                  "set the amount to split, e.g. 500000")
     if a.unit <= 0:
-        add("BP606", ("unit",), f"unit must be greater than 0, got {a.unit}", "use 1 for whole units or 0.01 for cents")
+        found.add("BP606", ("unit",), f"unit must be greater than 0, got {a.unit}",
+                  "use 1 for whole units or 0.01 for cents")
     if a.min_viable < 0:
-        add("BP607", ("min_viable",), f"min_viable must be >= 0, got {a.min_viable}")
+        found.add("BP607", ("min_viable",), f"min_viable must be >= 0, got {a.min_viable}")
     if not ZERO <= a.min_viable_share <= ONE:
-        add("BP607", ("min_viable_share",), f"min_viable_share {a.min_viable_share} is outside 0..1",
-            "a share of the request, e.g. 0.5 for half")
+        found.add("BP607", ("min_viable_share",), f"min_viable_share {a.min_viable_share} is outside 0..1",
+                  "a share of the request, e.g. 0.5 for half")
     for i, key in enumerate(a.tie_break):
         if key not in TIE_BREAK_KEYS:
             hint = did_you_mean(key, TIE_BREAK_KEYS)
-            add("BP608", ("tie_break", i), f"unknown tie-break key '{key}'",
-                (hint + "; " if hint else "") + f"use any of {', '.join(TIE_BREAK_KEYS)}")
-    reserve_amount = ZERO
-    r = a.reserve
-    if r is not None:
-        if (r.share is None) == (r.amount is None):
-            add("BP603", ("reserve",), "reserve needs exactly one of share or amount",
-                "e.g. share = 0.1 for 10% of the pool")
-        elif r.share is not None:
-            if not ZERO <= r.share <= ONE:
-                add("BP603", ("reserve", "share"), f"reserve share {r.share} is outside 0..1 (0.1 = 10%)",
-                    "a share of the pool between 0 and 1")
-            else:
-                reserve_amount = a.pool * r.share
-        elif r.amount is not None:
-            if r.amount < 0:
-                add("BP603", ("reserve", "amount"), f"reserve amount must be >= 0, got {r.amount}")
-            elif a.pool > 0 and r.amount > a.pool:
-                add("BP603", ("reserve", "amount"), f"reserve amount {r.amount} is more than the pool {a.pool}",
-                    "lower the reserve or raise the pool")
-            else:
-                reserve_amount = r.amount
-    total = ZERO
-    for i, b in enumerate(a.baselines):
-        if b.amount <= 0:
-            add("BP609", ("baselines", i, "amount"), f"baseline '{b.id}' amount must be greater than 0, got {b.amount}")
-        else:
-            total += b.amount
-        if b.role is None and b.department is None and b.kind is None:
-            add("BP611", ("baselines", i), f"baseline '{b.id}' names no role, department or kind, so every "
-                "initiative counts toward it", "add role, department or kind", severity="warning")
-    if a.pool > 0 and total + reserve_amount > a.pool:
-        with_reserve = f" plus the reserve {reserve_amount.normalize():f}" if reserve_amount else ""
-        add("BP602", ("baselines",), f"baselines sum to {total}{with_reserve}, more than the pool {a.pool}",
-            "lower the baseline amounts or the reserve, or raise the pool")
-    _caps(policy, add)
+            found.add("BP608", ("tie_break", i), f"unknown tie-break key '{key}'",
+                      (hint + "; " if hint else "") + f"use any of {', '.join(TIE_BREAK_KEYS)}")
+    _baselines(a, _reserve(a, found), found)
+    _caps(policy, found)
     if registry is not None and a.strategy not in registry.allocators:
         known = sorted(registry.allocators)
         hint = did_you_mean(a.strategy, known)
-        add("BP605", ("strategy",), f"unknown allocation strategy '{a.strategy}'",
-            (hint + "; " if hint else "") + f"registered strategies: {', '.join(known) or 'none'}")
-    return out
+        found.add("BP605", ("strategy",), f"unknown allocation strategy '{a.strategy}'",
+                  (hint + "; " if hint else "") + f"registered strategies: {', '.join(known) or 'none'}")
+    return list(found)
 
 
-def _caps(policy: Policy, add: "_Add") -> None:
+def _reserve(a: AllocationPolicy, found: KeyPathDiagnostics) -> Decimal:
+    """The amount the reserve holds back (0 when it is missing or malformed, which is reported)."""
+    r = a.reserve
+    if r is None:
+        return ZERO
+    if (r.share is None) == (r.amount is None):
+        found.add("BP603", ("reserve",), "reserve needs exactly one of share or amount",
+                  "e.g. share = 0.1 for 10% of the pool")
+    elif r.share is not None:
+        if ZERO <= r.share <= ONE:
+            return a.pool * r.share
+        found.add("BP603", ("reserve", "share"), f"reserve share {r.share} is outside 0..1 (0.1 = 10%)",
+                  "a share of the pool between 0 and 1")
+    elif r.amount is not None:
+        if r.amount < 0:
+            found.add("BP603", ("reserve", "amount"), f"reserve amount must be >= 0, got {r.amount}")
+        elif a.pool > 0 and r.amount > a.pool:
+            found.add("BP603", ("reserve", "amount"), f"reserve amount {r.amount} is more than the pool {a.pool}",
+                      "lower the reserve or raise the pool")
+        else:
+            return r.amount
+    return ZERO
+
+
+def _baselines(a: AllocationPolicy, reserve_amount: Decimal, found: KeyPathDiagnostics) -> None:
+    total = ZERO
+    for i, b in enumerate(a.baselines):
+        if b.amount <= 0:
+            found.add("BP609", ("baselines", i, "amount"),
+                      f"baseline '{b.id}' amount must be greater than 0, got {b.amount}")
+        else:
+            total += b.amount
+        if b.role is None and b.department is None and b.kind is None:
+            found.add("BP611", ("baselines", i), f"baseline '{b.id}' names no role, department or kind, so every "
+                      "initiative counts toward it", "add role, department or kind", severity="warning")
+    if a.pool > 0 and total + reserve_amount > a.pool:
+        with_reserve = f" plus the reserve {reserve_amount.normalize():f}" if reserve_amount else ""
+        found.add("BP602", ("baselines",), f"baselines sum to {total}{with_reserve}, more than the pool {a.pool}",
+                  "lower the baseline amounts or the reserve, or raise the pool")
+
+
+def _caps(policy: Policy, found: KeyPathDiagnostics) -> None:
     a = policy.allocation
     assert a is not None
     caps = a.caps
@@ -120,10 +121,8 @@ def _caps(policy: Policy, add: "_Add") -> None:
     entries += [(("caps", "per_kind", k), f"kind cap {k}", v) for k, v in caps.per_kind.items()]
     for path, name, value in entries:
         if value < 0:
-            add("BP610", path, f"{name} must be >= 0, got {value}")
+            found.add("BP610", path, f"{name} must be >= 0, got {value}")
         elif floor and value < floor:
-            add("BP604", path, f"{name} {value} is below the minimum viable funding {a.min_viable}",
-                "raise the cap or lower allocation.min_viable: no initiative could be funded under it")
+            found.add("BP604", path, f"{name} {value} is below the minimum viable funding {a.min_viable}",
+                      "raise the cap or lower allocation.min_viable: no initiative could be funded under it")
 
-
-_Add = object  # the local ``add`` callback's type, kept loose to avoid a Protocol for one function

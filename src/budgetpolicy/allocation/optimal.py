@@ -36,8 +36,9 @@ from scipy.sparse import coo_matrix
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy, FrozenMap
 from budgetpolicy.allocation.problem import (
-    LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, Problem, money, prepare,
+    LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, Problem, prepare,
 )
+from budgetpolicy.formatting import money_compact
 
 # HiGHS settings: an exact optimum (gap 0) on the sizes policies have; the benchmark shows 10k is fine.
 SOLVER_OPTIONS: dict[str, Any] = {"mip_rel_gap": 0.0, "presolve": True}
@@ -254,7 +255,7 @@ def _infeasible(problem: Problem, floors: dict[int, int]) -> AllocationError:
               *(f"department:{d}" for d in sorted(problem.per_department)),
               *(f"kind:{k}" for k in sorted(problem.per_kind))]
     blocker = next((g for g in groups if _status(problem, {culprit: floors[culprit]}, g) != 2), None)
-    what = f"baseline '{base.id}' ({money(problem.amount(floors[culprit]))})"
+    what = f"baseline '{base.id}' ({money_compact(problem.amount(floors[culprit]))})"
     key, because = f"allocation.baselines[{culprit}].amount", "the combined limits"
     if blocker is not None:
         key, because = _describe(problem, blocker)
@@ -270,18 +271,19 @@ def _status(problem: Problem, floors: dict[int, int], relax: str | None = None) 
 def _describe(problem: Problem, group: str) -> tuple[str, str]:
     p = problem.policy
     if group == "pool":
-        return "allocation.pool", f"the pool ({money(p.pool)})"
+        return "allocation.pool", f"the pool ({money_compact(p.pool)})"
     if group == "reserve":
-        return "allocation.reserve", f"the reserve held back ({money(problem.amount(problem.reserve))})"
+        return "allocation.reserve", f"the reserve held back ({money_compact(problem.amount(problem.reserve))})"
     if group == "minimum":
         if not p.partial:
             return "allocation.partial", "all-or-nothing funding (partial = false)"
         return "allocation.min_viable", "the minimum viable funding"
     if group == "per_initiative":
-        return "allocation.caps.per_initiative", f"the per-initiative cap ({money(p.caps.per_initiative or 0)})"
+        cap = p.caps.per_initiative or Decimal(0)
+        return "allocation.caps.per_initiative", f"the per-initiative cap ({money_compact(cap)})"
     label, name = group.split(":", 1)
     amount = (p.caps.per_department if label == "department" else p.caps.per_kind)[name]
-    return f"allocation.caps.per_{label}.{name}", f"{label} cap {name} ({money(amount)})"
+    return f"allocation.caps.per_{label}.{name}", f"{label} cap {name} ({money_compact(amount)})"
 
 
 def _duals(problem: Problem, floors: dict[int, int]) -> FrozenMap:

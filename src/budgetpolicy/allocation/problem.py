@@ -27,6 +27,7 @@ from typing import Any
 from attrs import frozen
 
 from budgetpolicy.errors import AllocationError, Location
+from budgetpolicy.formatting import money_compact, ratio_text
 from budgetpolicy.model import AllocationPolicy
 from budgetpolicy.allocation.checks import TIE_BREAK_KEYS
 
@@ -53,25 +54,6 @@ def ceil_units(amount: Decimal, unit: Decimal) -> int:
     with localcontext() as ctx:
         ctx.prec = 60
         return int((amount / unit).to_integral_value(rounding=ROUND_CEILING))
-
-
-def money(amount: Decimal) -> str:
-    """``12000`` -> ``12,000``; cents are shown only when there are some."""
-    if amount == amount.to_integral_value():
-        return f"{amount.to_integral_value():,}"
-    return f"{amount.normalize():,f}" if amount.normalize().as_tuple().exponent < -2 else f"{amount:,.2f}"
-
-
-def ratio_text(ratio: Decimal | None) -> str:
-    """A value-per-cost ratio with two significant digits, never in scientific notation."""
-    if ratio is None:
-        return "free"
-    if ratio == 0:
-        return "0"
-    with localcontext() as ctx:
-        ctx.prec = 2
-        rounded = +ratio
-    return format(rounded, "f")
 
 
 @frozen
@@ -360,9 +342,9 @@ LIMIT_POOL, LIMIT_RESERVE, LIMIT_DEPARTMENT, LIMIT_KIND = "pool", "reserve", "de
 def limit_text(problem: Problem, item: Item, limit: str) -> str:
     caps = problem.policy.caps
     if limit == LIMIT_DEPARTMENT:
-        return f"department cap {item.department} ({money(caps.per_department[item.department])})"
+        return f"department cap {item.department} ({money_compact(caps.per_department[item.department])})"
     if limit == LIMIT_KIND:
-        return f"kind cap {item.kind} ({money(caps.per_kind[item.kind])})"
+        return f"kind cap {item.kind} ({money_compact(caps.per_kind[item.kind])})"
     return "the reserve" if limit == LIMIT_RESERVE else "the pool"
 
 
@@ -371,21 +353,21 @@ def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | N
     """The plain-English reason for one initiative's funding (see docs/allocation.md)."""
     label = f"{problem.value_label} {ratio_text(item.ratio)}"
     by_rank = f"rank {item.rank} ({label})"
-    amount, requested = money(problem.amount(funded)), money(item.cost)
+    amount, requested = money_compact(problem.amount(funded)), money_compact(item.cost)
     if item.target == 0:
         if item.cost == 0:
             return f"funded by {by_rank}: nothing requested"
-        return f"funded by {by_rank}: the request {requested} rounds to 0 at unit {money(problem.unit)}"
+        return f"funded by {by_rank}: the request {requested} rounds to 0 at unit {money_compact(problem.unit)}"
     if funded == 0:
         if optimal:
             return f"unfunded: not in the optimal selection at {label} (rank {item.rank})"
         if limit in (LIMIT_DEPARTMENT, LIMIT_KIND):
             text = f"unfunded: {limit_text(problem, item, limit)} reached"
             if room > 0:
-                text += f" ({money(problem.amount(room))} left, {_short_of(problem, item)})"
+                text += f" ({money_compact(problem.amount(room))} left, {_short_of(problem, item)})"
             return text
         if room > 0:
-            return f"unfunded: only {money(problem.amount(room))} left in the pool, {_short_of(problem, item)}"
+            return f"unfunded: only {money_compact(problem.amount(room))} left in the pool, {_short_of(problem, item)}"
         return f"unfunded: ranked below the cut-off at {label}"
     if step.startswith("baseline:"):
         head = f"funded in baseline {step.split(':', 1)[1]}"
@@ -397,7 +379,7 @@ def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | N
         return head
     if funded >= item.target:  # the per-initiative cap is what held it back
         cap = problem.policy.caps.per_initiative
-        return f"capped by per-initiative cap ({money(cap or Decimal(0))}): {amount} of {requested}; {head}"
+        return f"capped by per-initiative cap ({money_compact(cap or Decimal(0))}): {amount} of {requested}; {head}"
     if limit in (LIMIT_DEPARTMENT, LIMIT_KIND):
         return f"capped by {limit_text(problem, item, limit)}: {amount} of {requested}; {head}"
     if optimal:
@@ -408,5 +390,5 @@ def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | N
 
 def _short_of(problem: Problem, item: Item) -> str:
     if not problem.policy.partial:
-        return f"all-or-nothing needs {money(problem.amount(item.target))} (partial funding is off)"
-    return f"below minimum viable funding {money(problem.amount(item.minimum))}"
+        return f"all-or-nothing needs {money_compact(problem.amount(item.target))} (partial funding is off)"
+    return f"below minimum viable funding {money_compact(problem.amount(item.minimum))}"

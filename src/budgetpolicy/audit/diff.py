@@ -95,7 +95,7 @@ def summary(data: Mapping[str, Any]) -> Summary:
     return Summary(view["outcome"], view["allocation"], tuple(view["required_approvers"]), view["score"])
 
 
-def compare(before: Decision | Mapping[str, Any], after: Decision | Mapping[str, Any], *,
+def decision_change(before: Decision | Mapping[str, Any], after: Decision | Mapping[str, Any], *,
             exact: bool, initiative_id: str | None = None, seq: int | None = None) -> DecisionChange | None:
     """The change between two decisions, or None when they agree (see the module docstring)."""
     b, a = decision_data(before), decision_data(after)
@@ -187,7 +187,7 @@ def compare_evaluations(base: Sequence[Decision], head: Sequence[Decision],
     for before in base:
         after = head_by_id[before.initiative_id]
         money.add(by_id[before.initiative_id], before.allocation, after.allocation)
-        change = compare(before, after, exact=False)
+        change = decision_change(before, after, exact=False)
         if change is not None:
             changes.append(change)
     return tuple(changes), money

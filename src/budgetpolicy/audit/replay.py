@@ -43,7 +43,7 @@ from typing import Any
 
 from attrs import define, evolve, field, frozen
 
-from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, compare
+from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, decision_change
 from budgetpolicy.audit.ledger import Ledger, LedgerRecord
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.model import Initiative, Policy
@@ -151,7 +151,7 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
                 if not exact:
                     before = Decimal((recorded.get("funding") or {}).get("amount", "0"))
                     report.money.add(initiative, before, decision.allocation)
-                change = compare(recorded, decision, exact=exact, initiative_id=record.initiative_id,
+                change = decision_change(recorded, decision, exact=exact, initiative_id=record.initiative_id,
                                  seq=record.seq)
                 if change is not None:
                     report.changes.append(evolve(change, causes=causes(record, decision)))

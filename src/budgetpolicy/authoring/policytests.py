@@ -22,7 +22,7 @@ from typing import Any
 
 from attrs import frozen
 
-from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location, PolicyLoadError
+from budgetpolicy.errors import BudgetPolicyError, Location, PolicyLoadError
 from budgetpolicy.model import Decision, FrozenMap, PolicyTest
 
 TEST_SUFFIX = "_test.toml"
@@ -131,8 +131,8 @@ def load_test_file(path: str) -> tuple[PolicyTest, ...]:
     from jsonschema import Draft202012Validator
 
     from budgetpolicy.policy.build import _expect, freeze
-    from budgetpolicy.policy.schema import _convert, for_schema, policy_schema
-    from budgetpolicy.policy.locate import TomlLocator, format_key_path
+    from budgetpolicy.policy.schema import error_diagnostics, for_schema, policy_schema
+    from budgetpolicy.policy.locate import PolicyLocations, TomlLocator, format_key_path
     from budgetpolicy.policy.load import parse_policy_data
 
     try:
@@ -146,9 +146,8 @@ def load_test_file(path: str) -> tuple[PolicyTest, ...]:
                    "properties": {"tests": schema["properties"]["tests"]},
                    "required": ["tests"], "additionalProperties": False}
     locator = TomlLocator(text)
-    problems: list[Diagnostic] = []
-    for error in Draft202012Validator(test_schema).iter_errors(for_schema(data)):
-        problems.extend(_convert(error, path, locator))
+    errors = Draft202012Validator(test_schema).iter_errors(for_schema(data))
+    problems = error_diagnostics(errors, PolicyLocations(path, locator))
     if problems:
         raise PolicyLoadError(problems)
     return tuple(
@@ -212,7 +211,7 @@ def run_tests(compiled: Any, tests: Sequence[PolicyTest], file: str) -> list[Cas
         except BudgetPolicyError as exc:
             results.append(CaseResult(file, test.name, error="; ".join(d.format() for d in exc.diagnostics)))
             continue
-        results.append(CaseResult(file, test.name, tuple(compare(test.expect, decision)), decision=decision))
+        results.append(CaseResult(file, test.name, tuple(unmet_expectations(test.expect, decision)), decision=decision))
     return results
 
 
@@ -243,7 +242,7 @@ def thaw(value: Any) -> Any:
     return value
 
 
-def compare(expect: Mapping[str, Any], decision: Decision) -> list[Mismatch]:
+def unmet_expectations(expect: Mapping[str, Any], decision: Decision) -> list[Mismatch]:
     """Every expectation ``decision`` does not meet, in the schema's key order."""
     out: list[Mismatch] = []
     if "outcome" in expect and decision.outcome != expect["outcome"]:

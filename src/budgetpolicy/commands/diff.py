@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
+
+from budgetpolicy.formatting import money
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +96,7 @@ def changes_table(changes: Sequence[Any], currency: str, *, with_seq: bool = Fal
     for c in changes:
         b, a = c.before, c.after
         row = [c.initiative_id, _arrow(b.outcome, a.outcome),
-               _arrow(_money(b.allocation), _money(a.allocation)),
+               _arrow(money(b.allocation), money(a.allocation)),
                _arrow(",".join(b.required_approvers) or "-", ",".join(a.required_approvers) or "-"),
                _arrow(format(b.score, "f"), format(a.score, "f")),
                ", ".join(f for f in c.changed if f not in headline) or "-"]
@@ -106,21 +107,15 @@ def changes_table(changes: Sequence[Any], currency: str, *, with_seq: bool = Fal
     return text + ("\nCauses\n" + "".join(causes) if causes else "")
 
 
-def _money(value: Decimal) -> str:
-    from budgetpolicy.output import money  # the one amount format; imported late to keep start-up light
-
-    return money(value)
-
-
-def money_table(money: Any, currency: str) -> str:
+def money_table(moved: Any, currency: str) -> str:
     from budgetpolicy.output import table
 
-    delta = money.total_after - money.total_before
-    parts = [f"\nMoney ({currency}): allocated {_money(money.total_before)} -> {_money(money.total_after)} "
-             f"({'+' if delta >= 0 else ''}{_money(delta)}); {_money(money.gained)} more to some initiatives, "
-             f"{_money(money.lost)} less to others\n"]
+    delta = moved.total_after - moved.total_before
+    parts = [f"\nMoney ({currency}): allocated {money(moved.total_before)} -> {money(moved.total_after)} "
+             f"({'+' if delta >= 0 else ''}{money(delta)}); {money(moved.gained)} more to some initiatives, "
+             f"{money(moved.lost)} less to others\n"]
     for by in ("priority", "department", "kind"):
-        rows = [(g, _money(b), _money(a), f"{'+' if d > 0 else ''}{_money(d)}") for g, b, a, d in money.rows(by)]
+        rows = [(g, money(b), money(a), f"{'+' if d > 0 else ''}{money(d)}") for g, b, a, d in moved.rows(by)]
         if rows:
             parts.append(f"\nMoney moved by {by}\n")
             parts.append(table((by.upper(), "BEFORE", "AFTER", "DELTA"), rows))

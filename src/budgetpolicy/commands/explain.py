@@ -47,26 +47,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def explain_text(decision, initiative, currency: str) -> str:
-    from budgetpolicy.engine.approve import format_value
+    from budgetpolicy.formatting import value_text
 
     out = [f"{initiative.id}  {initiative.title}",
-           f"  {initiative.kind}, {initiative.department}, requests {currency} {format_value(initiative.cost)}",
+           f"  {initiative.kind}, {initiative.department}, requests {currency} {value_text(initiative.cost)}",
            "", f"Decision: {decision.outcome}", f"  {decision.narrative}", "",
-           f"Score {format_value(decision.score)} (expected value {format_value(decision.expected_value)})"]
+           f"Score {value_text(decision.score)} (expected value {value_text(decision.expected_value)})"]
     for line in decision.scores:
-        out.append(f"  {line.criterion:<16} {line.scorer:<15} raw {format_value(line.raw):<9} x weight "
-                   f"{format_value(line.weight):<6} = {format_value(line.weighted):<9} {line.detail}")
+        out.append(f"  {line.criterion:<16} {line.scorer:<15} raw {value_text(line.raw):<9} x weight "
+                   f"{value_text(line.weight):<6} = {value_text(line.weighted):<9} {line.detail}")
     out += ["", "Rules (in order)"]
     marks = {"fired": "FIRED", "not_fired": "-", "not_reached": "skipped", "not_in_force": "not in force"}
     for trace in decision.rules:
-        seen = ", ".join(f"{k}={format_value(v)}" for k, v in trace.seen.items())
+        seen = ", ".join(f"{k}={value_text(v)}" for k, v in trace.seen.items())
         role = f" ({trace.role})" if trace.role else ""
         out.append(f"  {marks[trace.status]:<12} {trace.rule_id:<28} {trace.effect}{role}: {trace.message}"
                    + (f"   [saw {seen}]" if seen else ""))
     if decision.funding is not None:
         f = decision.funding
         rank = f", rank {f.rank}" if f.rank else ""
-        out += ["", f"Allocation: {currency} {format_value(f.amount)} of {format_value(f.requested)} "
+        out += ["", f"Allocation: {currency} {value_text(f.amount)} of {value_text(f.requested)} "
                     f"({f.step}{rank}): {f.explanation}"]
     if decision.counterfactuals:
         out += ["", "What would change the answer"] + [f"  - {c}" for c in decision.counterfactuals]

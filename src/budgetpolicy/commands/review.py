@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from decimal import Decimal
 from typing import Any
+
+from budgetpolicy.formatting import money_cents
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -95,31 +96,28 @@ def review_table(policy: Any, result: Any) -> str:
         ("Sunsets", ("ID", "CRITERION", "REASON", "NUMBERS"),
          [(s.initiative_id, s.criterion, s.reason, s.detail) for s in result.sunsets]),
         (f"Released ({cur})", ("ID", "CAUSE", "UNSPENT", "RELEASED", "WHY"),
-         [(r.initiative_id, r.cause, _money(r.unspent), _money(r.amount), r.reason) for r in result.releases]),
+         [(r.initiative_id, r.cause, money_cents(r.unspent), money_cents(r.amount), r.reason)
+          for r in result.releases]),
         (f"Reallocated ({cur})", ("ID", "KIND", "AMOUNT", "BEFORE", "AFTER", "WHY"),
-         [(m.initiative_id, m.kind, _money(m.amount), _money(m.allocation_before), _money(m.allocation_after),
-           m.reason) for m in result.reallocations]),
+         [(m.initiative_id, m.kind, money_cents(m.amount), money_cents(m.allocation_before),
+           money_cents(m.allocation_after), m.reason) for m in result.reallocations]),
         ("Scale-up recommendations", ("ID", "REALISATION", "ALLOCATION", "HEADROOM", "GRANTED"),
-         [(s.initiative_id, str(s.realisation), _money(s.allocation), _money(s.headroom), _money(s.granted))
-          for s in result.scale_ups]),
+         [(s.initiative_id, str(s.realisation), money_cents(s.allocation), money_cents(s.headroom),
+           money_cents(s.granted)) for s in result.scale_ups]),
     ]
     for title, headers, rows in sections:
         parts.append(f"\n{title}\n")
         parts.append(table(headers, rows, max_width=120) if rows else "none\n")
     s, t = result.summary, result.totals
-    parts.append(f"\n{result.period}: released {cur} {_money(s.released)} = redistributed {_money(s.redistributed)}"
-                 f" + returned to the pool {_money(s.returned_to_pool)}\n")
-    parts.append(f"all quarters: released {cur} {_money(t.released)} = redistributed {_money(t.redistributed)}"
-                 f" + returned to the pool {_money(t.returned_to_pool)}\n")
+    parts.append(f"\n{result.period}: released {money_cents(s.released, cur)} = "
+                 f"redistributed {money_cents(s.redistributed)} + returned to the pool {money_cents(s.returned_to_pool)}\n")
+    parts.append(f"all quarters: released {money_cents(t.released, cur)} = "
+                 f"redistributed {money_cents(t.redistributed)} + returned to the pool {money_cents(t.returned_to_pool)}\n")
     for q in result.history:
         parts.append(f"earlier {q.period}: {len(q.sunsets)} sunset(s), {len(q.releases)} release(s), "
-                     f"{len(q.reallocations)} reallocation(s); released {_money(q.summary.released)}, "
-                     f"returned {_money(q.summary.returned_to_pool)}\n")
+                     f"{len(q.reallocations)} reallocation(s); released {money_cents(q.summary.released)}, "
+                     f"returned {money_cents(q.summary.returned_to_pool)}\n")
     return "".join(parts)
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 def _kv(values: Any) -> str:

@@ -10,7 +10,8 @@ every problem is collected. Without ``skip_invalid`` one :class:`DataError`
 carries them all; with it the valid records load and the problems are returned
 in :attr:`LoadResult.skipped` for the caller to print (nothing is dropped
 silently). A source may yield a :class:`DataError` in place of a record for a
-row it cannot read; it is collected like any other row problem. The record formats are documented in ``docs/data-formats.md``.
+row it cannot read; it is collected like any other row problem. The record
+formats are documented in ``docs/data-formats.md``.
 
 ``initiative_to_record`` / ``outcome_to_record`` give the canonical JSON-able
 record (Decimals as strings) that ``record_to_*`` turns back into an equal
@@ -25,11 +26,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
-from budgetpolicy.errors import DataError, Diagnostic, Location, did_you_mean
-from budgetpolicy.model import Initiative, OutcomeReading
 from budgetpolicy.data import records as rec
+from budgetpolicy.data.schema import schema, schema_problems
+from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, did_you_mean
+from budgetpolicy.model import Initiative, OutcomeReading
 from budgetpolicy.registry import Registered, Registry
 
 __all__ = ["LoadResult", "MAX_REPORTED", "apply_attribute_types", "check_columns", "initiative_to_record",
@@ -57,14 +59,13 @@ def _typed(record: Mapping[str, Any], kind: str, location: Location,
     if not isinstance(record, Mapping):
         raise DataError(f"a record must be a map of field -> value, got {rec.describe(record)}", location,
                         code="BP413")
-    problems = rec.Problems(location)
+    problems = rec.row_diagnostics(location)
     nested, names = rec.normalise(record, kind, problems)
     typed = rec.coerce(nested, kind, names, problems, attribute_types)
     # Fields that failed to convert are left out of the schema check: one problem per field.
     failed = frozenset(d.location.field for d in problems)
-    rec.schema_problems(typed, kind, names, problems, failed)
-    if problems:
-        raise DataError(list(problems))
+    schema_problems(typed, kind, names, problems, failed)
+    problems.raise_if_errors(DataError)
     return typed
 
 
@@ -142,27 +143,26 @@ def check_columns(columns: Iterable[str], kind: str, location: Location) -> None
     if len(columns) == 1 and ";" in columns[0]:
         raise DataError("the header has one column: the file looks ';'-separated", location,
                         hint="save it as comma-separated CSV", code="BP403")
-    problems: list[Diagnostic] = []
+    problems = Diagnostics()
     seen: set[str] = set()
     filled: set[str] = set()
     for column in columns:
         if column in seen:
-            problems.append(Diagnostic("BP412", f"column '{column}' appears twice", location.evolve(field=column),
-                                       "remove or rename one of them"))
+            problems.add("BP412", location.evolve(field=column), f"column '{column}' appears twice",
+                         "remove or rename one of them")
         seen.add(column)
         place = rec.classify_key(column, kind)
         if place is None:
-            hint = rec.unknown_key_hint(column, kind)
-            problems.append(Diagnostic("BP412", f"unknown column '{column}'", location.evolve(field=column), hint))
+            problems.add("BP412", location.evolve(field=column), f"unknown column '{column}'",
+                         rec.unknown_key_hint(column, kind))
         else:
             filled.add(place[0])
-    required = rec.schema(kind)["required"]
+    required = schema(kind)["required"]
     missing = [name for name in required if name not in filled]
     if missing:
-        problems.append(Diagnostic("BP411", f"missing required column(s): {', '.join(missing)}", location,
-                                   f"the header needs {', '.join(required)}"))
-    if problems:
-        raise DataError(problems)
+        problems.add("BP411", location, f"missing required column(s): {', '.join(missing)}",
+                     f"the header needs {', '.join(required)}")
+    problems.raise_if_errors(DataError)
 
 
 # -- loading --------------------------------------------------------------------
@@ -212,15 +212,16 @@ def _where(location: Location) -> str:
     return str(location.evolve(file=None, field=None))
 
 
-def _finish(items: list[Any], problems: list[Diagnostic], skip_invalid: bool, source: str) -> LoadResult:
-    if problems and not skip_invalid:
-        shown = problems[:MAX_REPORTED]
-        if len(problems) > MAX_REPORTED:
-            shown.append(Diagnostic("BP400", f"and {len(problems) - MAX_REPORTED} more problems",
-                                    Location(file=problems[0].location.file),
+def _finish(items: list[Any], problems: Diagnostics[Location], skip_invalid: bool, source: str) -> LoadResult:
+    found = list(problems)
+    if found and not skip_invalid:
+        shown = found[:MAX_REPORTED]
+        if len(found) > MAX_REPORTED:
+            shown.append(Diagnostic("BP400", f"and {len(found) - MAX_REPORTED} more problems",
+                                    Location(file=found[0].location.file),
                                     "fix the ones above first, or use --skip-invalid to load the valid rows"))
         raise DataError(shown)
-    return LoadResult(tuple(items), tuple(problems), source)
+    return LoadResult(tuple(items), tuple(found), source)
 
 
 def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
@@ -228,7 +229,7 @@ def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     """Every initiative in ``spec`` (a path or ``source:target``), validated; see the module docstring."""
     source, pairs = _raw_records(spec, registry, "initiatives")
     items: list[Initiative] = []
-    problems: list[Diagnostic] = []
+    problems = Diagnostics()
     first: dict[str, Initiative] = {}
     for location, record in pairs:
         if isinstance(record, DataError):  # a row the source could not read (e.g. wrong cell count)
@@ -240,9 +241,8 @@ def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
             problems.extend(exc.diagnostics)
             continue
         if initiative.id in first:
-            problems.append(Diagnostic("BP410", f"duplicate initiative id '{initiative.id}' "
-                                                f"(also at {_where(first[initiative.id].location)})",
-                                       location.evolve(field="id"), "give every initiative a unique id"))
+            problems.add("BP410", location.evolve(field="id"), f"duplicate initiative id '{initiative.id}' "
+                         f"(also at {_where(first[initiative.id].location)})", "give every initiative a unique id")
             continue
         first[initiative.id] = initiative
         items.append(initiative)
@@ -303,7 +303,7 @@ def load_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[s
     """Every outcome reading in ``spec``; one per (initiative, period); ids checked when given."""
     source, pairs = _raw_records(spec, registry, "outcomes")
     items: list[OutcomeReading] = []
-    problems: list[Diagnostic] = []
+    problems = Diagnostics()
     first: dict[tuple[str, str], OutcomeReading] = {}
     known = None if initiative_ids is None else set(initiative_ids)
     for location, record in pairs:
@@ -317,39 +317,36 @@ def load_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[s
             continue
         key = (reading.initiative_id, reading.period)
         if key in first:
-            problems.append(Diagnostic("BP418", f"duplicate outcome for '{key[0]}' in {key[1]} "
-                                                f"(also at {_where(first[key].location)})",
-                                       location.evolve(field="period"), "keep one reading per initiative and quarter"))
+            problems.add("BP418", location.evolve(field="period"), f"duplicate outcome for '{key[0]}' in {key[1]} "
+                         f"(also at {_where(first[key].location)})", "keep one reading per initiative and quarter")
             continue
         if known is not None and reading.initiative_id not in known:
             hint = did_you_mean(reading.initiative_id, known)
-            problems.append(Diagnostic("BP419", f"outcome for unknown initiative '{reading.initiative_id}'",
-                                       location.evolve(field="initiative_id"),
-                                       hint or "check the id against the initiatives file"))
+            problems.add("BP419", location.evolve(field="initiative_id"),
+                         f"outcome for unknown initiative '{reading.initiative_id}'",
+                         hint or "check the id against the initiatives file")
             continue
         first[key] = reading
         items.append(reading)
     return _finish(items, problems, skip_invalid, source)
 
 
-def apply_attribute_types(initiatives: Iterable[Initiative], attribute_types: Mapping[str, str]) -> tuple[Initiative, ...]:
+def apply_attribute_types(initiatives: Iterable[Initiative],
+                          attribute_types: Mapping[str, str]) -> tuple[Initiative, ...]:
     """Initiatives with custom attributes converted to the policy's declared types (idempotent).
 
     For initiatives loaded without ``attribute_types`` (text sources keep
     attributes as text); raises one DataError naming every row and attribute
     that does not convert.
     """
-    from attrs import evolve
-
     out: list[Initiative] = []
-    problems: list[Diagnostic] = []
+    problems = Diagnostics()
     for initiative in initiatives:
-        row = rec.Problems(initiative.location)
+        row = rec.row_diagnostics(initiative.location)
         converted = rec.coerce_map("attributes", dict(initiative.attributes), "attributes",
-                                    {}, row, attribute_types)
+                                   {}, row, attribute_types)
         problems.extend(row)
         typed = {k: tuple(v) if isinstance(v, list) else v for k, v in converted.items()}
         out.append(initiative if typed == dict(initiative.attributes) else evolve(initiative, attributes=typed))
-    if problems:
-        raise DataError(problems)
+    problems.raise_if_errors(DataError)
     return tuple(out)

@@ -1,39 +1,32 @@
-"""Data stage, record level: one raw record -> typed values checked against the JSON Schema.
+"""Data stage, record level: one raw record -> typed values, every problem collected.
 
 A raw record is what a data source yields: nested (``{"forecast": {"p": 2}}``,
 the JSON/TOML shape) or flat (``{"forecast.p": "2"}``, the CSV/SQL column
-shape), with values typed (JSON/TOML) or all text (CSV/SQL). Three steps, each
-collecting every problem instead of stopping at the first:
+shape), with values typed (JSON/TOML) or all text (CSV/SQL). Two steps here,
+each collecting every problem instead of stopping at the first, then the
+schema step of :mod:`budgetpolicy.data.schema`:
 
 1. :func:`normalise`: fold prefixed columns into maps, drop empty values
    (``None`` means missing), report unknown fields with did-you-mean.
 2. :func:`coerce`: text -> Decimal / int / bool / list, exactly (no floats;
    NaN, infinities, thousands separators and absurd magnitudes are refused).
-3. :func:`schema_problems`: the typed record against
-   ``schemas/initiative.schema.json`` / ``outcome.schema.json`` (required
-   fields, ranges, enums, patterns), as one-line diagnostics.
 
-Codes: BP411 missing field, BP412 unknown field, BP413 wrong type, BP414 out
-of range, BP415 bad format, BP416 value not allowed, BP420 bad number.
+Problems go to a :func:`row_diagnostics` collector, each naming its field.
+Codes: BP412 unknown field, BP413 wrong type, BP415 bad date, BP420 bad number.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
-from budgetpolicy.errors import Diagnostic, Location, did_you_mean
+from budgetpolicy.data.schema import ROW_WORDS
+from budgetpolicy.errors import Diagnostics, Location, did_you_mean
 
 # Field name -> how text is read. Order is the canonical record order.
 INITIATIVE_FIELDS: dict[str, str] = {
@@ -55,7 +48,6 @@ PREFIXES: dict[str, dict[str, str]] = {
     "outcomes": {"kpi": "kpis", "kpis": "kpis"},
 }
 FIELDS = {"initiatives": INITIATIVE_FIELDS, "outcomes": OUTCOME_FIELDS}
-SCHEMAS = {"initiatives": "initiative.schema.json", "outcomes": "outcome.schema.json"}
 ATTRIBUTE_TYPES = ("number", "string", "bool", "date", "list<string>", "list<number>")
 
 # Plain or scientific decimal text; anything else (1,000 / $5 / 12%) gets a specific hint.
@@ -65,61 +57,13 @@ _MAX_PLACES = 12     # fractional digits after dropping trailing zeros
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 
 
-def schema_path(kind: str) -> Path:
-    """The shipped schema when installed as package data, else the repository copy."""
-    packaged = resources.files("budgetpolicy") / "schemas" / SCHEMAS[kind]
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[3] / "schemas" / SCHEMAS[kind]
+# Diagnostics of one record, placed by field name at the record's location.
+RowDiagnostics = Diagnostics[str | None]
 
 
-@functools.lru_cache(maxsize=2)
-def schema(kind: str) -> dict[str, Any]:
-    with open(schema_path(kind), encoding="utf-8") as fh:
-        loaded: dict[str, Any] = json.load(fh)
-    return loaded
-
-
-@functools.lru_cache(maxsize=2)
-def _validator(kind: str) -> Draft202012Validator:
-    # Every row is validated: with the local $refs inlined, jsonschema skips resolving them per
-    # value (about 40% of the validation time). Errors and their messages are the same.
-    whole = schema(kind)
-    return Draft202012Validator(_inline_refs(whole, whole.get("$defs", {})))
-
-
-_ANNOTATIONS = frozenset({"title", "description", "examples", "default", "$comment"})
-
-
-def _inline_refs(node: Any, defs: Mapping[str, Any], inside: tuple[str, ...] = ()) -> Any:
-    """``node`` with each ``{"$ref": "#/$defs/X", <annotations>}`` replaced by X itself.
-
-    X's own keywords win, so an error inside it names X's title, as it did through the $ref.
-    A $ref beside other validation keywords (which would then conflict), or back into a
-    definition being inlined (recursion), is left as it is: ``$defs`` stays for those.
-    """
-    if isinstance(node, list):
-        return [_inline_refs(item, defs, inside) for item in node]
-    if not isinstance(node, dict):
-        return node
-    ref = node.get("$ref")
-    name = ref[8:] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
-    if name in defs and name not in inside and set(node) - {"$ref"} <= _ANNOTATIONS:
-        target = _inline_refs(defs[name], defs, (*inside, name))
-        return {**{k: v for k, v in node.items() if k != "$ref"}, **target}
-    return {key: value if key in ("enum", "const") else _inline_refs(value, defs, inside)
-            for key, value in node.items()}
-
-
-class Problems(list[Diagnostic]):
-    """Diagnostics for one record, all at the record's location with a field name."""
-
-    def __init__(self, where: Location) -> None:
-        super().__init__()
-        self.where = where
-
-    def add(self, code: str, field: str | None, message: str, hint: str | None = None) -> None:
-        self.append(Diagnostic(code, message, self.where.evolve(field=field), hint))
+def row_diagnostics(where: Location) -> RowDiagnostics:
+    """A collector for the problems of the record at ``where``, each naming its field."""
+    return Diagnostics(lambda field: where.evolve(field=field))
 
 
 # -- 1. shape ----------------------------------------------------------------
@@ -146,10 +90,11 @@ def unknown_key_hint(key: str, kind: str) -> str:
     return did_you_mean(key, known) or f"known fields: {', '.join(known)}; map columns: {maps}"
 
 
-def normalise(record: Mapping[str, Any], kind: str, problems: Problems) -> tuple[dict[str, Any], dict[tuple, str]]:
+def normalise(record: Mapping[str, Any], kind: str,
+              problems: RowDiagnostics) -> tuple[dict[str, Any], dict[tuple[str, str], str]]:
     """Nested record without ``None`` values, and the user's name for each (field, key)."""
     out: dict[str, Any] = {}
-    names: dict[tuple, str] = {}
+    names: dict[tuple[str, str], str] = {}
     for key, value in record.items():
         if not isinstance(key, str):
             problems.add("BP412", str(key), f"field names must be text, got {describe(key)}")
@@ -180,8 +125,8 @@ def normalise(record: Mapping[str, Any], kind: str, problems: Problems) -> tuple
     return out, names
 
 
-def _merge(into: dict[str, Any], value: Mapping[str, Any], name: str, names: dict[tuple, str],
-           problems: Problems) -> None:
+def _merge(into: dict[str, Any], value: Mapping[str, Any], name: str, names: dict[tuple[str, str], str],
+           problems: RowDiagnostics) -> None:
     for k, v in value.items():
         if k in into:
             problems.add("BP412", f"{name}.{k}", f"'{name}.{k}' is given twice", "keep one of the two spellings")
@@ -198,17 +143,8 @@ class _Bad(Exception):
 
 
 def describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if isinstance(value, (int, Decimal, float)):
-        return f"number {value}"
-    if isinstance(value, str):
-        return f"text {json.dumps(value, ensure_ascii=False)}"
-    if isinstance(value, Mapping):
-        return "a map"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    return type(value).__name__
+    """A value as a row's reader would name it ("text \"x\"", "a map"), for "expected X, got Y"."""
+    return ROW_WORDS.describe(value)
 
 
 def to_decimal(value: Any) -> Decimal:
@@ -232,9 +168,10 @@ def to_decimal(value: Any) -> Decimal:
                    "check the value and its unit")
     if value != 0 and value.normalize().as_tuple().exponent < -_MAX_PLACES:  # type: ignore[operator]
         raise _Bad("BP420", f"{value} has more than {_MAX_PLACES} decimal places", "round it")
-    if value.as_tuple().exponent > 0:  # type: ignore[operator]
-        value = value.quantize(Decimal(1))  # 1E+3 -> 1000, so the canonical text round-trips
-    return value + 0 if value.is_zero() else value  # -0 -> 0
+    number: Decimal = value
+    if number.as_tuple().exponent > 0:  # type: ignore[operator]
+        number = number.quantize(Decimal(1))  # 1E+3 -> 1000, so the canonical text round-trips
+    return number + 0 if number.is_zero() else number  # -0 -> 0
 
 
 def _parse_decimal_text(text: str) -> Decimal:
@@ -324,7 +261,7 @@ def _reject(value: Any, want: str) -> Any:
     raise _Bad("BP413", f"expected {want}, got {describe(value)}")
 
 
-def coerce(record: dict[str, Any], kind: str, names: dict[tuple, str], problems: Problems,
+def coerce(record: dict[str, Any], kind: str, names: dict[tuple[str, str], str], problems: RowDiagnostics,
            attribute_types: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Typed values for every field that converts; failures are added to ``problems``."""
     out: dict[str, Any] = {}
@@ -348,7 +285,7 @@ def coerce(record: dict[str, Any], kind: str, names: dict[tuple, str], problems:
     return out
 
 
-def coerce_map(name: str, value: Any, how: str, names: dict[tuple, str], problems: Problems,
+def coerce_map(name: str, value: Any, how: str, names: dict[tuple[str, str], str], problems: RowDiagnostics,
                 attribute_types: Mapping[str, str]) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise _Bad("BP413", f"expected a map, got {describe(value)}", f"give {name} as a table/object")
@@ -360,91 +297,3 @@ def coerce_map(name: str, value: Any, how: str, names: dict[tuple, str], problem
         except _Bad as bad:
             problems.add(bad.code, shown, bad.message, bad.hint)
     return out
-
-
-# -- 3. schema ---------------------------------------------------------------
-
-_TYPE_NAMES = {"object": "a map", "array": "a list", "string": "text", "integer": "a whole number",
-               "number": "a number", "boolean": "a boolean", "null": "null"}
-
-
-def schema_problems(record: Mapping[str, Any], kind: str, names: dict[tuple, str], problems: Problems,
-                    already: frozenset[str | None] = frozenset()) -> None:
-    """Schema violations, leaving out fields in ``already`` (reported while converting)."""
-    seen: set[tuple[str | None, str]] = set()
-    for error in sorted(_validator(kind).iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path]):
-        for code, field, message, hint in _convert(error, names, kind):
-            if (field, message) not in seen and field not in already:
-                seen.add((field, message))
-                problems.add(code, field, message, hint)
-
-
-def _field_name(path: tuple, names: dict[tuple, str]) -> str | None:
-    if not path:
-        return None
-    if len(path) >= 2 and isinstance(path[1], str):
-        return names.get((path[0], path[1]), f"{path[0]}.{path[1]}")
-    return str(path[0])
-
-
-def _convert(error: ValidationError, names: dict[tuple, str],
-             record_kind: str) -> Iterator[tuple[str, str | None, str, str | None]]:
-    path = tuple(error.absolute_path)
-    field = _field_name(path, names)
-    item = f"item {path[1] + 1}: " if len(path) >= 2 and isinstance(path[1], int) else ""
-    sub = error.schema if isinstance(error.schema, Mapping) else {}
-    inst, kind = error.instance, error.validator
-    if "propertyNames" in error.relative_schema_path or "propertyNames" in error.schema_path:
-        # The instance is the offending key of a map; name the user's column for it.
-        shown = names.get((path[0], inst), f"{path[0]}.{inst}") if path else str(inst)
-        yield "BP415", shown, f"'{inst}' is not a valid key for {path[0] if path else 'the map'}", \
-            sub.get("description") or sub.get("title")
-    elif kind in ("anyOf", "oneOf"):
-        branch = _best_branch(error)
-        if branch is not None:
-            yield from _convert(branch, names, record_kind)
-        else:
-            yield "BP413", field, f"{item}expected {sub.get('title', 'another value')}, got {describe(inst)}", \
-                sub.get("description")
-    elif kind == "required":
-        for key in error.validator_value:
-            if key not in inst:
-                title = _schema_title(key, error, record_kind)
-                yield "BP411", key, f"missing required field '{key}'", \
-                    f"add a '{key}' value" + (f" ({title})" if title != key else "")
-    elif kind == "type":
-        want = error.validator_value
-        want = " or ".join(_TYPE_NAMES.get(w, w) for w in ([want] if isinstance(want, str) else want))
-        yield "BP413", field, f"{item}expected {want}, got {describe(inst)}", None
-    elif kind in ("enum", "const"):
-        options = [str(o) for o in (error.validator_value if kind == "enum" else [error.validator_value])]
-        hint = did_you_mean(inst, options) if isinstance(inst, str) else None
-        yield "BP416", field, f"{item}{describe(inst)} is not a known {sub.get('title', 'value')}", \
-            (hint + " " if hint else "") + f"one of: {', '.join(options)}"
-    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}[kind]
-        yield "BP414", field, f"{item}must be {op} {error.validator_value}, got {inst}", sub.get("description")
-    elif kind == "minLength" or (kind == "pattern" and isinstance(inst, str) and not inst.strip()):
-        yield "BP411", field, f"{item}must not be empty", None
-    elif kind in ("pattern", "format", "maxLength"):
-        yield "BP415", field, f"{item}{describe(inst)} is not {sub.get('title', 'valid')}", sub.get("description")
-    elif kind == "uniqueItems":
-        dupes = sorted({str(v) for v in inst if list(inst).count(v) > 1})
-        yield "BP416", field, f"lists {', '.join(repr(d) for d in dupes)} more than once", "list each item once"
-    else:
-        yield "BP415", field, error.message, None
-
-
-def _best_branch(error: ValidationError) -> ValidationError | None:
-    """The error from the alternative that matched the value's type (its real problem)."""
-    candidates = [e for e in error.context or () if e.validator != "type"]
-    enum = [e for e in candidates if e.validator == "enum"]
-    return (enum or candidates or [None])[0]
-
-
-def _schema_title(key: str, error: ValidationError, record_kind: str) -> str:
-    # A top-level field's title as written beside its $ref (the validator's copy has the $refs
-    # inlined, where the definition's own title wins).
-    where = schema(record_kind) if not error.absolute_path else error.schema
-    prop = (where.get("properties", {}) if isinstance(where, Mapping) else {}).get(key, {})
-    return str(prop.get("title", key))

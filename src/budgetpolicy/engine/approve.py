@@ -12,7 +12,6 @@ Semantics (documented in docs/policy-format.md):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -22,9 +21,8 @@ from attrs import field, frozen
 
 from budgetpolicy.errors import Diagnostic, ExpressionError
 from budgetpolicy.expr import CompiledExpression, FunctionSpec, Type, compile_expression
+from budgetpolicy.formatting import fill_template, template_parts, value_text
 from budgetpolicy.model import Deferred, FrozenMap, Reason, Rule, RuleTrace
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 
 
 @frozen
@@ -41,7 +39,7 @@ class CompiledRule:
     @classmethod
     def of(cls, rule: Rule, condition: CompiledExpression) -> "CompiledRule":
         reads = tuple((name, tuple(name.split("."))) for name in sorted(condition.names))
-        parts = tuple(_PLACEHOLDER.split(rule.reason)) if rule.reason else None
+        parts = template_parts(rule.reason) if rule.reason else None
         return cls(rule, condition, reads, parts, condition.bare)
 
     def reason_text(self, env: Mapping[str, Any] | Deferred) -> str:
@@ -60,9 +58,9 @@ class CompiledRule:
             if not index % 2:
                 out.append(part)
             elif part in seen:
-                out.append(format_value(seen[part]))
+                out.append(value_text(seen[part]))
             elif part.split(".", 1)[0] in env or part.split(".", 1)[0] in seen:
-                out.append(format_value(lookup(env, part)))
+                out.append(value_text(lookup(env, part)))
             else:
                 out.append("{" + part + "}")
         return "".join(out)
@@ -105,24 +103,9 @@ def lookup(env: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
-def format_value(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return f"{value.normalize():,f}" if value else "0"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v) for v in value) or "none"
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items()) or "none"
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 def render(template: str, values: Mapping[str, Any]) -> str:
     """Fill ``{name}`` placeholders from the values a rule saw; no attribute access, no format specs."""
-    return _PLACEHOLDER.sub(lambda m: format_value(lookup(values, m.group(1))) if _known(values, m.group(1))
-                            else m.group(0), template)
+    return fill_template(template, lambda name: value_text(lookup(values, name)) if _known(values, name) else None)
 
 
 def _known(values: Mapping[str, Any], dotted: str) -> bool:

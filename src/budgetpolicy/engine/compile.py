@@ -19,7 +19,7 @@ from attrs import evolve, field, frozen
 
 from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.canonical import sha256_hex
-from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
+from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, PolicyLoadError
 from budgetpolicy.expr import FunctionSpec, function_specs
 from budgetpolicy.model import (AllocationPolicy, Decision, Deferred, FrozenMap, Funding, Initiative, Policy,
                                Provenance, frozen_map)
@@ -65,21 +65,22 @@ def registry_functions(registry: Registry) -> dict[str, FunctionSpec]:
 
 def compile_policy(policy: Policy, registry: Registry) -> "CompiledPolicy":
     """Compile ``policy``; raises PolicyLoadError carrying every problem found."""
-    diagnostics: list[Diagnostic] = []
+    found = Diagnostics()
     file = policy.source.path if policy.source else None
-    diagnostics.extend(required_plugin_diagnostics(policy, registry))
-    criteria = compile_scoring(policy, registry, diagnostics)
+    found.extend(required_plugin_diagnostics(policy, registry))
+    compiled: list[Diagnostic] = []  # the scoring and rule compilers append to a list
+    criteria = compile_scoring(policy, registry, compiled)
     symbols = initiative_symbols(policy)
-    rules = compile_rules(policy.approval.rules, symbols, registry_functions(registry), diagnostics)
+    rules = compile_rules(policy.approval.rules, symbols, registry_functions(registry), compiled)
+    found.extend(compiled)
     if policy.allocation is not None:
         from budgetpolicy.allocation.checks import allocation_diagnostics
 
-        diagnostics.extend(allocation_diagnostics(policy, registry))
-    errors = [d for d in diagnostics if d.severity == "error"]
-    if errors:
+        found.extend(allocation_diagnostics(policy, registry))
+    if found.has_errors:
         raise PolicyLoadError([d if d.location.file else evolve(d, location=d.location.evolve(file=file))
-                               for d in diagnostics])
-    return CompiledPolicy(policy, registry, criteria, rules, tuple(diagnostics))
+                               for d in found])
+    return CompiledPolicy(policy, registry, criteria, rules, tuple(found))
 
 
 @frozen
@@ -274,15 +275,10 @@ def _check_in_force(policy: Policy, as_of: dt.date | None) -> None:
 
 def _check_unique(initiatives: Sequence[Initiative]) -> None:
     seen: dict[str, Initiative] = {}
-    problems: list[Diagnostic] = []
+    problems = Diagnostics()
     for i in initiatives:
         if i.id in seen:
-            from budgetpolicy.errors import DataError
-
-            problems.append(Diagnostic("BP410", f"duplicate initiative id '{i.id}' (first at {seen[i.id].location})",
-                                       i.location, "give every initiative a unique id"))
+            problems.add("BP410", i.location, f"duplicate initiative id '{i.id}' (first at {seen[i.id].location})",
+                         "give every initiative a unique id")
         seen.setdefault(i.id, i)
-    if problems:
-        from budgetpolicy.errors import DataError
-
-        raise DataError(problems)
+    problems.raise_if_errors(DataError)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from budgetpolicy.model import Decision, Deferred, Funding, Reason, ScoreLine
-from budgetpolicy.engine.approve import format_value
+from budgetpolicy.formatting import value_text
 
 _OUTCOME_WORDS = {
     "approved": "Approved", "rejected": "Rejected", "pending_approval": "Pending approval",
@@ -31,8 +31,8 @@ def narrative_of(outcome: str, score: Decimal, scores: Sequence[ScoreLine] | Def
     """The narrative from a decision's parts (``effects``: each rule id's effect), for a lazy build."""
     lines = scores() if scores.__class__ is Deferred else scores
     top = sorted(lines, key=lambda line: (-line.weighted, line.criterion))[:2]
-    strengths = ", ".join(f"{line.criterion} {format_value(line.raw)}" for line in top)
-    parts = [f"{_OUTCOME_WORDS.get(outcome, outcome)}: score {format_value(score)}"
+    strengths = ", ".join(f"{line.criterion} {value_text(line.raw)}" for line in top)
+    parts = [f"{_OUTCOME_WORDS.get(outcome, outcome)}: score {value_text(score)}"
              + (f" (strongest: {strengths})" if strengths else "") + "."]
     rejects = [r.message for r in reasons if effects.get(r.code) == "reject"]
     if rejects:
@@ -45,9 +45,9 @@ def narrative_of(outcome: str, score: Decimal, scores: Sequence[ScoreLine] | Def
     if flags:
         parts.append("Flagged: " + "; ".join(flags) + ".")
     if calibration:
-        parts.append(f"Forecasts calibrated by {format_value(calibration['factor'])} "
+        parts.append(f"Forecasts calibrated by {value_text(calibration['factor'])} "
                      f"for {calibration['group']}'s track record.")
     if funding is not None:
-        amount = f"{currency} {format_value(funding.amount)}" if funding.amount > Decimal(0) else "no funds"
-        parts.append(f"Allocation: {amount} of {format_value(funding.requested)} requested; {funding.explanation}.")
+        amount = f"{currency} {value_text(funding.amount)}" if funding.amount > Decimal(0) else "no funds"
+        parts.append(f"Allocation: {amount} of {value_text(funding.requested)} requested; {funding.explanation}.")
     return " ".join(parts)

@@ -33,7 +33,7 @@ from attrs import evolve, frozen
 from budgetpolicy.model import AllocationPolicy, Decision, Initiative, Policy
 from budgetpolicy.explain.inputs import Input, label, numeric_inputs, other_changes, with_input
 from budgetpolicy.explain.linear import Linear, comparisons, mentions, threshold
-from budgetpolicy.engine.approve import format_value
+from budgetpolicy.formatting import value_text
 
 Decide = Callable[[Initiative], Decision]
 ZERO, ONE = Decimal(0), Decimal(1)
@@ -118,7 +118,7 @@ def _flips(initiative: Initiative, decision: Decision, decide: Decide, policy: P
             continue
         value, after = hit
         op = "<=" if value < spec.current else ">="
-        shown = f"{label(spec.path)} {op} {format_value(value)}"
+        shown = f"{label(spec.path)} {op} {value_text(value)}"
         # "Smallest" is relative to where the input stands: 25% more lift is a bigger ask than 5% less cost.
         size = abs(value - spec.current) / max(abs(spec.current), spec.resolution)
         found.append((size, spec.path, op, value, spec.current, shown, after))
@@ -280,12 +280,12 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
         per_dollar = value / target.cost
         out.append(Counterfactual("funding", "value", ">=", value, target.value,
                                   f"its {word} per dollar were >= {_sig_up(per_dollar)} ({word} >= "
-                                  f"{format_value(value)})"))
+                                  f"{value_text(value)})"))
         clauses.append(out[-1].text)
     extra = _least(ZERO, pool_room, settings.unit, funded_with_pool)
     if extra is not None:
         out.append(Counterfactual("funding", "pool", "larger", extra, settings.pool,
-                                  f"the pool {format_value(extra)} larger"))
+                                  f"the pool {value_text(extra)} larger"))
         clauses.append(out[-1].text)
     if not clauses:
         return (Counterfactual("funding", None, None, None, None,
@@ -346,7 +346,7 @@ def _sig_up(value: Decimal, digits: int = 8) -> str:
     if value <= 0:
         return "0"
     exponent = value.adjusted() - digits + 1
-    return format_value((value.scaleb(-exponent).to_integral_value(ROUND_CEILING)).scaleb(exponent))
+    return value_text((value.scaleb(-exponent).to_integral_value(ROUND_CEILING)).scaleb(exponent))
 
 
 # -- the evaluation hook ------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 from attrs import evolve, frozen
 
 from budgetpolicy.model import Initiative
-from budgetpolicy.engine.approve import format_value
+from budgetpolicy.formatting import value_text
 
 ZERO = Decimal(0)
 
@@ -57,7 +57,7 @@ def what_if_pool(compiled: Any, initiatives: Sequence[Initiative], base: Any, de
     # Text sources keep custom attributes as text; the same conversion api.evaluate applies (idempotent).
     typed = apply_attribute_types(initiatives, compiled.policy.attributes)
     other = compiled.evaluate(typed, context)
-    what = compare(base, other, delta)
+    what = funding_changes(base, other, delta)
     duals = _solver_duals(compiled, typed, other, context)
     if duals:
         what = evolve(what, marginal=marginal_values(duals, compiled.policy.currency, what.value_label))
@@ -82,7 +82,7 @@ def _solver_duals(compiled: Any, initiatives: Sequence[Initiative], evaluation: 
         return {}
 
 
-def compare(base: Any, other: Any, delta: Decimal) -> WhatIf:
+def funding_changes(base: Any, other: Any, delta: Decimal) -> WhatIf:
     """The funding changes from ``base`` to ``other`` (two evaluations of the same initiatives)."""
     policy = base.policy
     if policy.allocation is None:
@@ -123,7 +123,7 @@ def marginal_values(duals: Mapping[str, Any], currency: str, label: str) -> tupl
             continue
         if value == 0:
             continue
-        per = f"{format_value(abs(value))} {label} per {currency} 1"
+        per = f"{value_text(abs(value))} {label} per {currency} 1"
         kind, _, name = str(key).partition(":")
         if kind == "pool":
             lines.append(f"the pool is binding: one more {currency} 1 adds {per}")
@@ -137,7 +137,7 @@ def marginal_values(duals: Mapping[str, Any], currency: str, label: str) -> tupl
         elif kind == "general":
             lines.append(f"the pool outside the reserve is binding: one more {currency} 1 there adds {per}")
         else:
-            lines.append(f"{key} is binding: one more {currency} 1 there changes the total by {format_value(value)} "
+            lines.append(f"{key} is binding: one more {currency} 1 there changes the total by {value_text(value)} "
                          f"{label}")
     return tuple(lines)
 
@@ -153,11 +153,11 @@ def what_if_text(what: WhatIf, currency: str, titles: Mapping[str, str] | None =
         for n, c in enumerate(what.changes, start=1):
             title = f" {titles[c.initiative_id]}" if c.initiative_id in titles else ""
             if c.before == 0:
-                what_happens = f"funded {currency} {format_value(c.after)} of {format_value(c.requested)}"
+                what_happens = f"funded {currency} {value_text(c.after)} of {value_text(c.requested)}"
             elif c.after == 0:
-                what_happens = f"loses all {currency} {format_value(c.before)}"
+                what_happens = f"loses all {currency} {value_text(c.before)}"
             else:
-                what_happens = f"{currency} {format_value(c.before)} -> {format_value(c.after)}"
+                what_happens = f"{currency} {value_text(c.before)} -> {value_text(c.after)}"
             lines.append(f"  {n}. {c.initiative_id}{title}: {what_happens}; {what.value_label} "
                          f"{_signed(c.value_change)}")
         lines.append(f"  total: {currency} {_signed(what.spent_change)} allocated, {what.value_label} "
@@ -176,4 +176,4 @@ def what_if_json(what: WhatIf) -> dict[str, Any]:
 
 
 def _signed(value: Decimal) -> str:
-    return ("+" if value >= 0 else "-") + format_value(abs(value))
+    return ("+" if value >= 0 else "-") + value_text(abs(value))

@@ -27,11 +27,12 @@ from decimal import Decimal
 
 from attrs import frozen
 
-from budgetpolicy.errors import Diagnostic, ExpressionError, Location, Severity
+from budgetpolicy.errors import Diagnostic, Diagnostics, ExpressionError
 from budgetpolicy.expr.ast import Binary, BoolOp, In, ListLit, Literal, Node, Not, dotted_path
 from budgetpolicy.expr.parser import parse
 from budgetpolicy.model import KINDS, Policy, Rule
-from budgetpolicy.policy.locate import PathPart, TomlLocator, format_key_path
+from budgetpolicy.formatting import money
+from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations, format_key_path
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
@@ -167,32 +168,19 @@ def _in_force_whenever(outer: Rule, inner: Rule) -> bool:
                                            or inner.effective_until > outer.effective_until))
 
 
-class _Report:
-    def __init__(self, policy: Policy) -> None:
-        self.file = policy.source.path if policy.source else None
-        text = policy.source.text if policy.source else ""
-        self.locator = TomlLocator(text) if text else None
-        self.items: list[Diagnostic] = []
-
-    def add(self, code: str, path: Sequence[PathPart], message: str, hint: str,
-            severity: Severity = "warning") -> None:
-        line = self.locator.line_of(path) if self.locator else None
-        self.items.append(Diagnostic(code, message, Location(file=self.file, key=format_key_path(path), line=line),
-                                     hint, severity))
-
-
 def static_diagnostics(policy: Policy, today: dt.date | None = None) -> list[Diagnostic]:
     """Every BP24x finding for ``policy``; ``today`` (passed in: the core has no clock) enables BP247."""
-    report = _Report(policy)
+    # Most findings are warnings: the policy still works, it just does not do what its author meant.
+    found = Diagnostics(PolicyLocations.of(policy.source), severity="warning")
     regions = [condition_region(rule.condition) for rule in policy.approval.rules]
-    _rules(policy, regions, report)
-    _dates(policy, today, report)
-    _allocation(policy, regions, report)
-    _sunset(policy, report)
-    return sorted(report.items, key=lambda d: (d.location.line or 0, d.location.key or "", d.code))
+    _rules(policy, regions, found)
+    _dates(policy, today, found)
+    _allocation(policy, regions, found)
+    _sunset(policy, found)
+    return found.in_source_order()
 
 
-def _rules(policy: Policy, regions: list[Region | None], report: _Report) -> None:
+def _rules(policy: Policy, regions: list[Region | None], found: KeyPathDiagnostics) -> None:
     rules = policy.approval.rules
     for j, later in enumerate(rules):
         region = regions[j]
@@ -200,8 +188,8 @@ def _rules(policy: Policy, regions: list[Region | None], report: _Report) -> Non
             continue
         path = ("approval", "rules", j, "condition")
         if region_empty(region):
-            report.add("BP240", path, f"rule '{later.id}' can never fire: `{later.condition}` is never true",
-                       "fix the thresholds or remove the rule")
+            found.add("BP240", path, f"rule '{later.id}' can never fire: `{later.condition}` is never true",
+                      "fix the thresholds or remove the rule")
             continue
         for i in range(j):
             earlier, outer = rules[i], regions[i]
@@ -211,24 +199,24 @@ def _rules(policy: Policy, regions: list[Region | None], report: _Report) -> Non
             if earlier.effect == "approve" or (earlier.effect == "reject" and later.effect in ("require", "approve")):
                 what = ("has already fast-tracked the initiative and stopped evaluation" if earlier.effect == "approve"
                         else "has already rejected the initiative")
-                report.add("BP240", path,
-                           f"rule '{later.id}' can never change a decision: whenever `{later.condition}` holds, "
-                           f"the earlier {earlier.effect} rule '{earlier.id}' (`{earlier.condition}`, {where}) {what}",
-                           "reorder the rules, narrow the earlier one, or remove this one")
+                found.add("BP240", path,
+                          f"rule '{later.id}' can never change a decision: whenever `{later.condition}` holds, "
+                          f"the earlier {earlier.effect} rule '{earlier.id}' (`{earlier.condition}`, {where}) {what}",
+                          "reorder the rules, narrow the earlier one, or remove this one")
                 break
             if earlier.effect == later.effect and earlier.role == later.role and earlier.effect != "approve":
                 role = f" for role '{later.role}'" if later.role else ""
-                report.add("BP241", path,
-                           f"rule '{later.id}' ({later.effect}{role}, `{later.condition}`) is nested inside the "
-                           f"earlier rule '{earlier.id}' (`{earlier.condition}`, {where}) with the same effect: "
-                           "it never adds anything",
-                           "remove the narrower rule or give it a different role or effect")
+                found.add("BP241", path,
+                          f"rule '{later.id}' ({later.effect}{role}, `{later.condition}`) is nested inside the "
+                          f"earlier rule '{earlier.id}' (`{earlier.condition}`, {where}) with the same effect: "
+                          "it never adds anything",
+                          "remove the narrower rule or give it a different role or effect")
                 break
         else:
-            _outer_nested(rules, regions, j, report)
+            _outer_nested(rules, regions, j, found)
 
 
-def _outer_nested(rules: Sequence[Rule], regions: list[Region | None], j: int, report: _Report) -> None:
+def _outer_nested(rules: Sequence[Rule], regions: list[Region | None], j: int, found: KeyPathDiagnostics) -> None:
     """An earlier rule nested inside a later one with the same effect and role is redundant too."""
     later, region = rules[j], regions[j]
     assert region is not None
@@ -239,33 +227,33 @@ def _outer_nested(rules: Sequence[Rule], regions: list[Region | None], j: int, r
                 or not region_within(inner, region) or not _in_force_whenever(later, earlier)):
             continue
         role = f" for role '{later.role}'" if later.role else ""
-        report.add("BP241", ("approval", "rules", i, "condition"),
-                   f"rule '{earlier.id}' ({earlier.effect}{role}, `{earlier.condition}`) is nested inside the "
-                   f"later rule '{later.id}' (`{later.condition}`, {format_key_path(('approval', 'rules', j))}) "
-                   "with the same effect: it never adds anything",
-                   "remove the narrower rule or give it a different role or effect")
+        found.add("BP241", ("approval", "rules", i, "condition"),
+                  f"rule '{earlier.id}' ({earlier.effect}{role}, `{earlier.condition}`) is nested inside the "
+                  f"later rule '{later.id}' (`{later.condition}`, {format_key_path(('approval', 'rules', j))}) "
+                  "with the same effect: it never adds anything",
+                  "remove the narrower rule or give it a different role or effect")
 
 
-def _dates(policy: Policy, today: dt.date | None, report: _Report) -> None:
+def _dates(policy: Policy, today: dt.date | None, found: KeyPathDiagnostics) -> None:
     for i, rule in enumerate(policy.approval.rules):
         path = ("approval", "rules", i)
         if rule.effective_until and rule.effective_until < policy.effective_date:
-            report.add("BP246", path + ("effective_until",),
-                       f"rule '{rule.id}' expired on {rule.effective_until}, before the policy takes effect "
-                       f"({policy.effective_date}): it is never in force",
-                       "remove the rule or extend its effective_until")
+            found.add("BP246", path + ("effective_until",),
+                      f"rule '{rule.id}' expired on {rule.effective_until}, before the policy takes effect "
+                      f"({policy.effective_date}): it is never in force",
+                      "remove the rule or extend its effective_until")
         elif rule.effective_from and policy.effective_until and rule.effective_from > policy.effective_until:
-            report.add("BP246", path + ("effective_from",),
-                       f"rule '{rule.id}' starts on {rule.effective_from}, after the policy ends "
-                       f"({policy.effective_until}): it is never in force",
-                       "move the rule to the next policy version or fix effective_from")
+            found.add("BP246", path + ("effective_from",),
+                      f"rule '{rule.id}' starts on {rule.effective_from}, after the policy ends "
+                      f"({policy.effective_until}): it is never in force",
+                      "move the rule to the next policy version or fix effective_from")
         elif today is not None and rule.effective_until and rule.effective_until < today:
-            report.add("BP247", path + ("effective_until",),
-                       f"rule '{rule.id}' expired on {rule.effective_until} (today is {today})",
-                       "remove it, or keep it only to replay past decisions")
+            found.add("BP247", path + ("effective_until",),
+                      f"rule '{rule.id}' expired on {rule.effective_until} (today is {today})",
+                      "remove it, or keep it only to replay past decisions")
 
 
-def _allocation(policy: Policy, regions: list[Region | None], report: _Report) -> None:
+def _allocation(policy: Policy, regions: list[Region | None], found: KeyPathDiagnostics) -> None:
     # Baselines plus reserve over the pool is BP602 (compile stage); these checks span caps too.
     alloc = policy.allocation
     if alloc is None:
@@ -277,75 +265,77 @@ def _allocation(policy: Policy, regions: list[Region | None], report: _Report) -
             floors = [(i, b) for i, b in enumerate(alloc.baselines) if pick(b) == key]
             total = sum((b.amount for _, b in floors), Decimal(0))
             if floors and total > Decimal(cap):
-                ids = " + ".join(f"'{b.id}' {b.amount:,}" for _, b in floors)
-                report.add("BP242", ("allocation", "baselines", floors[-1][0], "amount"),
-                           f"baselines for {name} '{key}' need {total:,} ({ids}) but allocation.caps.per_{name}."
-                           f"{key} is {Decimal(cap):,}: the floor can never be met",
-                           f"lower the floors to at most {Decimal(cap):,} in total or raise the cap", "error")
+                ids = " + ".join(f"'{b.id}' {money(b.amount)}" for _, b in floors)
+                limit = money(Decimal(cap))
+                found.add("BP242", ("allocation", "baselines", floors[-1][0], "amount"),
+                          f"baselines for {name} '{key}' need {money(total)} ({ids}) but allocation.caps.per_{name}."
+                          f"{key} is {limit}: the floor can never be met",
+                          f"lower the floors to at most {limit} in total or raise the cap", severity="error")
     for i, b in enumerate(alloc.baselines):
         if b.kind is not None:
             _kind_reachable(policy, regions, b.kind, ("allocation", "baselines", i, "kind"),
-                            f"baseline '{b.id}'", report)
+                            f"baseline '{b.id}'", found)
     reserve = alloc.reserve
     if reserve is None:
         return
     if not reserve.kinds and not reserve.include_pilots:
-        report.add("BP244", ("allocation", "reserve", "kinds"),
-                   "the reserve funds no kind (kinds is empty and include_pilots is false)",
-                   "list the kinds it funds, e.g. kinds = [\"stretch\", \"pilot\"], or remove the reserve")
+        found.add("BP244", ("allocation", "reserve", "kinds"),
+                  "the reserve funds no kind (kinds is empty and include_pilots is false)",
+                  "list the kinds it funds, e.g. kinds = [\"stretch\", \"pilot\"], or remove the reserve")
     for k, kind in enumerate(reserve.kinds):
-        _kind_reachable(policy, regions, kind, ("allocation", "reserve", "kinds", k), "the reserve", report)
+        _kind_reachable(policy, regions, kind, ("allocation", "reserve", "kinds", k), "the reserve", found)
     held = reserve.amount if reserve.amount is not None else (reserve.share or Decimal(0)) * alloc.pool
     kind_caps = [caps.per_kind.get(kind) for kind in reserve.kinds]
     if (reserve.kinds and not reserve.include_pilots and not reserve.release_unused
             and all(c is not None for c in kind_caps)):
         room = sum((Decimal(c) for c in kind_caps), Decimal(0))
         if room < held:
-            report.add("BP243", ("allocation", "reserve"),
-                       f"the reserve holds {held:,} but the caps of its kinds ({', '.join(reserve.kinds)}) allow "
-                       f"only {room:,} and unused reserve is not released: {held - room:,} can never be spent",
-                       "set release_unused = true, shrink the reserve or raise the per-kind caps")
+            found.add("BP243", ("allocation", "reserve"),
+                      f"the reserve holds {money(held)} but the caps of its kinds ({', '.join(reserve.kinds)}) "
+                      f"allow only {money(room)} and unused reserve is not released: {money(held - room)} can "
+                      "never be spent",
+                      "set release_unused = true, shrink the reserve or raise the per-kind caps")
 
 
 def _kind_reachable(policy: Policy, regions: list[Region | None], kind: str, path: tuple[PathPart, ...],
-                    owner: str, report: _Report) -> None:
+                    owner: str, found: KeyPathDiagnostics) -> None:
     assert policy.allocation is not None
     if kind not in KINDS:
-        report.add("BP244", path, f"{owner} names kind '{kind}', which no initiative can have",
-                   f"initiative kinds are {', '.join(KINDS)}")
+        found.add("BP244", path, f"{owner} names kind '{kind}', which no initiative can have",
+                  f"initiative kinds are {', '.join(KINDS)}")
         return
     cap = policy.allocation.caps.per_kind.get(kind)
     if cap is not None and Decimal(cap) <= 0:
-        report.add("BP244", path, f"{owner} names kind '{kind}' but allocation.caps.per_kind.{kind} is {cap}",
-                   "raise the cap or drop the kind")
+        found.add("BP244", path, f"{owner} names kind '{kind}' but allocation.caps.per_kind.{kind} is {cap}",
+                  "raise the cap or drop the kind")
         return
     for i, rule in enumerate(policy.approval.rules):
         region = regions[i]
         if (rule.effect == "reject" and rule.effective_from is None and rule.effective_until is None
                 and region is not None and set(region) == {"kind"} and isinstance(region["kind"], frozenset)
                 and kind in region["kind"]):
-            report.add("BP244", path,
-                       f"{owner} names kind '{kind}' but rule '{rule.id}' rejects every {kind} "
-                       f"(`{rule.condition}`, {format_key_path(('approval', 'rules', i))})",
-                       "drop the kind or narrow the rule")
+            found.add("BP244", path,
+                      f"{owner} names kind '{kind}' but rule '{rule.id}' rejects every {kind} "
+                      f"(`{rule.condition}`, {format_key_path(('approval', 'rules', i))})",
+                      "drop the kind or narrow the rule")
             return
 
 
-def _sunset(policy: Policy, report: _Report) -> None:
+def _sunset(policy: Policy, found: KeyPathDiagnostics) -> None:
     if policy.sunset is None:
         return
     criteria = policy.sunset.criteria
     for j, c in enumerate(criteria):
         path = ("sunset", "criteria", j)
         if c.kind == "realisation_below" and c.threshold is not None and c.threshold <= 0:
-            report.add("BP245", path + ("threshold",),
-                       f"sunset criterion '{c.id}' can never trigger: realisation is never below {c.threshold}",
-                       "use a threshold above 0, e.g. 0.4")
+            found.add("BP245", path + ("threshold",),
+                      f"sunset criterion '{c.id}' can never trigger: realisation is never below {c.threshold}",
+                      "use a threshold above 0, e.g. 0.4")
             continue
         if c.quarters < 1:
-            report.add("BP245", path + ("quarters",),
-                       f"sunset criterion '{c.id}' needs {c.quarters} quarters: it can never be counted",
-                       "use quarters >= 1")
+            found.add("BP245", path + ("quarters",),
+                      f"sunset criterion '{c.id}' needs {c.quarters} quarters: it can never be counted",
+                      "use quarters >= 1")
             continue
         for i in range(j):
             e = criteria[i]
@@ -353,8 +343,8 @@ def _sunset(policy: Policy, report: _Report) -> None:
                 c.kind != "realisation_below"
                 or (e.threshold is not None and c.threshold is not None and c.threshold <= e.threshold))
             if shadowed:
-                report.add("BP245", path,
-                           f"sunset criterion '{c.id}' can never trigger: whenever it holds, the earlier "
-                           f"criterion '{e.id}' ({format_key_path(('sunset', 'criteria', i))}) has already "
-                           "ended the initiative", "remove it or make it stricter than the earlier one")
+                found.add("BP245", path,
+                          f"sunset criterion '{c.id}' can never trigger: whenever it holds, the earlier "
+                          f"criterion '{e.id}' ({format_key_path(('sunset', 'criteria', i))}) has already "
+                          "ended the initiative", "remove it or make it stricter than the earlier one")
                 break

@@ -14,13 +14,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from budgetpolicy.errors import Location
 from budgetpolicy.model import (
     KPI, AllocationPolicy, Approval, Baseline, CalibrationPolicy, Caps, Criterion, FrozenMap, Policy,
     PolicySource, PolicyTest, Priority, ReallocationPolicy, Reserve, Rule, Scoring, SunsetCriterion,
     SunsetPolicy,
 )
-from budgetpolicy.policy.locate import TomlLocator, format_key_path
+from budgetpolicy.policy.locate import PolicyLocations
 
 # Expectation keys holding numbers: converted to Decimal so test runners compare exactly.
 _EXPECT_NUMBERS = frozenset({
@@ -57,24 +56,19 @@ def freeze(value: Any) -> Any:
     return value
 
 
-def build_policy(data: Mapping[str, Any], source: PolicySource, locator: TomlLocator) -> Policy:
-    file = source.path
-
-    def located(*path: str | int) -> Location:
-        return Location(file=file, key=format_key_path(path), line=locator.line_of(path))
-
+def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLocations) -> Policy:
     rules = tuple(
         Rule(
             id=r["id"], condition=r["condition"], effect=r["effect"], message=r["message"],
             role=r.get("role"), reason=r.get("reason"),
             effective_from=date(r.get("effective_from")), effective_until=date(r.get("effective_until")),
-            location=located("approval", "rules", i),
+            location=places(("approval", "rules", i)),
         )
         for i, r in enumerate(data.get("approval", {}).get("rules", []))
     )
     tests = tuple(
         PolicyTest(name=t["name"], initiative=freeze(t["initiative"]), expect=_expect(t["expect"]),
-                   location=located("tests", i))
+                   location=places(("tests", i)))
         for i, t in enumerate(data.get("tests", []))
     )
     return Policy(

@@ -29,49 +29,31 @@ criteria, which is rarely intended; the hint gives the normalised weights and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 
-from budgetpolicy.errors import Diagnostic, Location, Severity, did_you_mean
+from budgetpolicy.errors import Diagnostic, Diagnostics, did_you_mean
+from budgetpolicy.formatting import trimmed_number
 from budgetpolicy.model import OUTCOMES, Policy
-from budgetpolicy.policy.locate import PathPart, TomlLocator, format_key_path
+from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations, format_key_path
 
 ZERO, ONE = Decimal("0"), Decimal("1")
 
 
-class _Report:
-    """Collects diagnostics, locating key paths in the policy's source text when there is one."""
-
-    def __init__(self, policy: Policy) -> None:
-        source = policy.source
-        self.file = source.path if source else None
-        self.locator = TomlLocator(source.text) if source and source.text else None
-        self.items: list[Diagnostic] = []
-
-    def add(self, code: str, path: Sequence[PathPart], message: str, hint: str | None = None,
-            severity: Severity = "error") -> None:
-        key = format_key_path(path)
-        line = self.locator.line_of(path) if self.locator else None
-        self.items.append(Diagnostic(code, message,
-                                     Location(file=self.file, key=key or None, line=line), hint, severity))
-
-    def line(self, path: Sequence[PathPart]) -> int | None:
-        return self.locator.line_of(path) if self.locator else None
-
-
 def semantic_diagnostics(policy: Policy) -> list[Diagnostic]:
     """Every semantic error and warning of ``policy``, in source order."""
-    report = _Report(policy)
-    _duplicates(policy, report)
-    _priorities(policy, report)
-    _criteria(policy, report)
-    _dates_and_rules(policy, report)
-    _review_sections(policy, report)
-    _tests(policy, report)
-    return sorted(report.items, key=lambda d: (d.location.line or 0, d.location.key or "", d.code))
+    places = PolicyLocations.of(policy.source)
+    found = Diagnostics(places)
+    _duplicates(policy, found, places)
+    _priorities(policy, found)
+    _criteria(policy, found)
+    _dates_and_rules(policy, found)
+    _review_sections(policy, found)
+    _tests(policy, found)
+    return found.in_source_order()
 
 
-def _duplicates(policy: Policy, report: _Report) -> None:
+def _duplicates(policy: Policy, found: KeyPathDiagnostics, places: PolicyLocations) -> None:
     groups: list[tuple[tuple[str, ...], str, Iterable[str]]] = [
         (("priorities",), "id", (p.id for p in policy.priorities)),
         (("scoring", "criteria"), "id", (c.id for c in policy.scoring.criteria)),
@@ -87,110 +69,111 @@ def _duplicates(policy: Policy, report: _Report) -> None:
         for i, value in enumerate(values):
             if value in first:
                 earlier = prefix + (first[value],)
-                line = report.line(earlier)
+                line = places.line(earlier)
                 where = format_key_path(earlier) + (f" (line {line})" if line else "")
-                report.add("BP201", prefix + (i, field), f"duplicate {field} '{value}'",
-                           f"already used by {where}; {field}s must be unique")
+                found.add("BP201", prefix + (i, field), f"duplicate {field} '{value}'",
+                          f"already used by {where}; {field}s must be unique")
             else:
                 first[value] = i
 
 
-def _priorities(policy: Policy, report: _Report) -> None:
+def _priorities(policy: Policy, found: KeyPathDiagnostics) -> None:
     for i, p in enumerate(policy.priorities):
         kpi = p.kpi
         if kpi.target == kpi.baseline:
-            report.add("BP202", ("priorities", i, "kpi", "target"),
-                       f"target {kpi.target} equals the baseline", "set the target the KPI should reach")
+            found.add("BP202", ("priorities", i, "kpi", "target"),
+                      f"target {kpi.target} equals the baseline", "set the target the KPI should reach")
         elif kpi.gap < 0:
             side = "above" if kpi.direction == "higher" else "below"
-            report.add("BP203", ("priorities", i, "kpi", "target"),
-                       f"target {kpi.target} is not {side} baseline {kpi.baseline} although "
-                       f"direction = \"{kpi.direction}\"",
-                       "swap baseline and target or change direction")
+            found.add("BP203", ("priorities", i, "kpi", "target"),
+                      f"target {kpi.target} is not {side} baseline {kpi.baseline} although "
+                      f"direction = \"{kpi.direction}\"",
+                      "swap baseline and target or change direction")
         if not ZERO < p.weight <= ONE:
-            report.add("BP205", ("priorities", i, "weight"), f"weight {p.weight} is outside (0, 1]",
-                       "use a weight greater than 0 and at most 1")
+            found.add("BP205", ("priorities", i, "weight"), f"weight {p.weight} is outside (0, 1]",
+                      "use a weight greater than 0 and at most 1")
     weights = [p.weight for p in policy.priorities]
     if weights and all(w > 0 for w in weights):
         total = sum(weights, ZERO)
         if total != ONE:
-            suggestion = ", ".join(f"{p.id} = {_tidy(p.weight / total)}" for p in policy.priorities)
-            report.add("BP204", ("priorities",), f"priority weights sum to {total}, not 1",
-                       f"normalised: {suggestion}", severity="warning")
+            suggestion = ", ".join(f"{p.id} = {trimmed_number(p.weight / total, places=6)}"
+                                   for p in policy.priorities)
+            found.add("BP204", ("priorities",), f"priority weights sum to {total}, not 1",
+                      f"normalised: {suggestion}", severity="warning")
 
 
-def _criteria(policy: Policy, report: _Report) -> None:
+def _criteria(policy: Policy, found: KeyPathDiagnostics) -> None:
     criteria = policy.scoring.criteria
     for i, c in enumerate(criteria):
         if c.weight <= 0:
-            report.add("BP207", ("scoring", "criteria", i, "weight"), f"weight {c.weight} must be > 0",
-                       "remove the criterion or give it a positive weight")
+            found.add("BP207", ("scoring", "criteria", i, "weight"), f"weight {c.weight} must be > 0",
+                      "remove the criterion or give it a positive weight")
     if policy.scoring.weights == "strict" and criteria:
         total = sum((c.weight for c in criteria), ZERO)
         if total != ONE:
-            report.add("BP206", ("scoring", "criteria"),
-                       f"criterion weights sum to {total}, not exactly 1 (scoring.weights = \"strict\")",
-                       f"adjust the weights so they sum to 1 (now {' + '.join(str(c.weight) for c in criteria)}"
-                       f" = {total}), or set weights = \"normalise\"")
+            found.add("BP206", ("scoring", "criteria"),
+                      f"criterion weights sum to {total}, not exactly 1 (scoring.weights = \"strict\")",
+                      f"adjust the weights so they sum to 1 (now {' + '.join(str(c.weight) for c in criteria)}"
+                      f" = {total}), or set weights = \"normalise\"")
 
 
-def _dates_and_rules(policy: Policy, report: _Report) -> None:
+def _dates_and_rules(policy: Policy, found: KeyPathDiagnostics) -> None:
     if policy.effective_until is not None and policy.effective_until < policy.effective_date:
-        report.add("BP210", ("effective_until",),
-                   f"{policy.effective_until} is before effective_date {policy.effective_date}",
-                   "swap the dates or remove effective_until")
+        found.add("BP210", ("effective_until",),
+                  f"{policy.effective_until} is before effective_date {policy.effective_date}",
+                  "swap the dates or remove effective_until")
     for i, rule in enumerate(policy.approval.rules):
         path: tuple[PathPart, ...] = ("approval", "rules", i)
         if rule.effect == "require" and not rule.role:
-            report.add("BP208", path, f"rule '{rule.id}' has effect = \"require\" but no role",
-                       'add role = "..." naming the approver role')
+            found.add("BP208", path, f"rule '{rule.id}' has effect = \"require\" but no role",
+                      'add role = "..." naming the approver role')
         elif rule.effect != "require" and rule.role:
-            report.add("BP209", path + ("role",),
-                       f"rule '{rule.id}' sets role but its effect is \"{rule.effect}\"",
-                       'remove role, or use effect = "require"')
+            found.add("BP209", path + ("role",),
+                      f"rule '{rule.id}' sets role but its effect is \"{rule.effect}\"",
+                      'remove role, or use effect = "require"')
         if rule.effective_from and rule.effective_until and rule.effective_until < rule.effective_from:
-            report.add("BP210", path + ("effective_until",),
-                       f"{rule.effective_until} is before effective_from {rule.effective_from}",
-                       "swap the dates")
+            found.add("BP210", path + ("effective_until",),
+                      f"{rule.effective_until} is before effective_from {rule.effective_from}",
+                      "swap the dates")
 
 
-def _review_sections(policy: Policy, report: _Report) -> None:
+def _review_sections(policy: Policy, found: KeyPathDiagnostics) -> None:
     cal = policy.calibration
     if cal is not None:
         if cal.min_factor <= 0:
-            report.add("BP211", ("calibration", "min_factor"), f"min_factor {cal.min_factor} must be > 0",
-                       "a factor of 0 would erase every forecast")
+            found.add("BP211", ("calibration", "min_factor"), f"min_factor {cal.min_factor} must be > 0",
+                      "a factor of 0 would erase every forecast")
         if cal.min_factor > cal.max_factor:
-            report.add("BP211", ("calibration", "min_factor"),
-                       f"min_factor {cal.min_factor} is greater than max_factor {cal.max_factor}",
-                       "swap min_factor and max_factor")
+            found.add("BP211", ("calibration", "min_factor"),
+                      f"min_factor {cal.min_factor} is greater than max_factor {cal.max_factor}",
+                      "swap min_factor and max_factor")
         if not ZERO <= cal.shrinkage <= ONE:
-            report.add("BP212", ("calibration", "shrinkage"), f"shrinkage {cal.shrinkage} is outside 0..1",
-                       "use 0 (trust history fully) up to 1 (ignore history)")
+            found.add("BP212", ("calibration", "shrinkage"), f"shrinkage {cal.shrinkage} is outside 0..1",
+                      "use 0 (trust history fully) up to 1 (ignore history)")
     realloc = policy.reallocation
     if realloc is not None:
         for name in ("release_share", "scale_max_share"):
             value: Decimal = getattr(realloc, name)
             if not ZERO <= value <= ONE:
-                report.add("BP213", ("reallocation", name), f"{name} {value} is outside 0..1",
-                           "write a share such as 0.5 for 50%")
+                found.add("BP213", ("reallocation", name), f"{name} {value} is outside 0..1",
+                          "write a share such as 0.5 for 50%")
         for name in ("release_below", "scale_above"):
             value = getattr(realloc, name)
             if value < 0:
-                report.add("BP213", ("reallocation", name), f"{name} {value} must be >= 0",
-                           "realisation ratios are realised / forecast lift, never negative")
+                found.add("BP213", ("reallocation", name), f"{name} {value} must be >= 0",
+                          "realisation ratios are realised / forecast lift, never negative")
     if policy.sunset is not None:
         for i, c in enumerate(policy.sunset.criteria):
             if c.kind == "realisation_below" and c.threshold is None:
-                report.add("BP214", ("sunset", "criteria", i),
-                           f"criterion '{c.id}' of kind realisation_below needs a threshold",
-                           "add threshold = 0.5 (realised / forecast lift)")
+                found.add("BP214", ("sunset", "criteria", i),
+                          f"criterion '{c.id}' of kind realisation_below needs a threshold",
+                          "add threshold = 0.5 (realised / forecast lift)")
             elif c.kind != "realisation_below" and c.threshold is not None:
-                report.add("BP219", ("sunset", "criteria", i, "threshold"),
-                           f"threshold is ignored by kind {c.kind}", "remove it", severity="warning")
+                found.add("BP219", ("sunset", "criteria", i, "threshold"),
+                          f"threshold is ignored by kind {c.kind}", "remove it", severity="warning")
 
 
-def _tests(policy: Policy, report: _Report) -> None:
+def _tests(policy: Policy, found: KeyPathDiagnostics) -> None:
     rule_ids = [r.id for r in policy.approval.rules]
     roles = {r.role for r in policy.approval.rules if r.role}
     for i, test in enumerate(policy.tests):
@@ -198,25 +181,20 @@ def _tests(policy: Policy, report: _Report) -> None:
         path: tuple[PathPart, ...] = ("tests", i, "expect")
         outcome = expect.get("outcome")
         if outcome is not None and outcome not in OUTCOMES:
-            report.add("BP215", path + ("outcome",), f"unknown outcome '{outcome}'",
-                       did_you_mean(str(outcome), OUTCOMES) or f"use one of: {', '.join(OUTCOMES)}")
+            found.add("BP215", path + ("outcome",), f"unknown outcome '{outcome}'",
+                      did_you_mean(str(outcome), OUTCOMES) or f"use one of: {', '.join(OUTCOMES)}")
         for j, reason in enumerate(expect.get("reasons", ())):
             if reason not in rule_ids:
-                report.add("BP216", path + ("reasons", j), f"no approval rule has id '{reason}'",
-                           did_you_mean(reason, rule_ids) or "list rule ids from [[approval.rules]]")
+                found.add("BP216", path + ("reasons", j), f"no approval rule has id '{reason}'",
+                          did_you_mean(reason, rule_ids) or "list rule ids from [[approval.rules]]")
         for low, high in (("score_min", "score_max"), ("expected_value_min", "expected_value_max"),
                           ("allocation_min", "allocation_max")):
             if low in expect and high in expect and expect[low] > expect[high]:
-                report.add("BP217", path + (low,), f"{low} {expect[low]} is above {high} {expect[high]}",
-                           "swap the bounds")
+                found.add("BP217", path + (low,), f"{low} {expect[low]} is above {high} {expect[high]}",
+                          "swap the bounds")
         for role in expect.get("approvers", ()):
             if role not in roles:
-                report.add("BP218", path + ("approvers",), f"no rule requires approver role '{role}'",
-                           did_you_mean(role, roles) or "the test can never pass as written",
-                           severity="warning")
+                found.add("BP218", path + ("approvers",), f"no rule requires approver role '{role}'",
+                          did_you_mean(role, roles) or "the test can never pass as written",
+                          severity="warning")
 
-
-def _tidy(value: Decimal) -> str:
-    """A short decimal for hints: 6 places at most, trailing zeros dropped."""
-    text = format(value.quantize(Decimal("0.000001")), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from budgetpolicy.canonical import sha256_hex
-from budgetpolicy.errors import Diagnostic, Location, PolicyLoadError
+from budgetpolicy.errors import Diagnostic, Diagnostics, Location, PolicyLoadError
 from budgetpolicy.model import Policy, PolicySource
 from budgetpolicy.policy.build import build_policy
+from budgetpolicy.policy.checks import semantic_diagnostics
 from budgetpolicy.policy.schema import schema_diagnostics
-from budgetpolicy.policy.locate import KeyPath, TomlLocator, format_key_path
+from budgetpolicy.policy.locate import KeyPath, KeyPathDiagnostics, PolicyLocations, TomlLocator
 
 __all__ = ["load_policy", "load_policy_text", "parse_policy_data", "policy_sha256",
            "check_policy", "check_policy_text"]
@@ -83,14 +84,14 @@ def check_policy_text(text: str, path: str = "<string>",
         data = parse_policy_data(text, path)
     except PolicyLoadError as exc:
         return None, list(exc.diagnostics)
-    locator = TomlLocator(text)
-    diags = _non_finite(data, path, locator) + schema_diagnostics(data, path, locator)
-    if diags:
-        return None, sorted(diags, key=lambda d: (d.location.line or 0, d.location.key or "", d.code))
+    places = PolicyLocations(path, TomlLocator(text))
+    found = Diagnostics(places)
+    _non_finite(data, found)
+    found.extend(schema_diagnostics(data, places))
+    if found:
+        return None, found.in_source_order()
     source = PolicySource(path=path, sha256=policy_sha256(data), text=text, revision=revision)
-    policy = build_policy(data, source, locator)
-    from budgetpolicy.policy.checks import semantic_diagnostics
-
+    policy = build_policy(data, source, places)
     semantic = semantic_diagnostics(policy)
     has_errors = any(d.severity == "error" for d in semantic)
     return (None if has_errors else policy), semantic
@@ -137,20 +138,16 @@ def _canonical_ready(value: Any) -> Any:
     return value
 
 
-def _non_finite(data: Any, file: str, locator: TomlLocator, path: KeyPath = ()) -> list[Diagnostic]:
+def _non_finite(data: Any, found: KeyPathDiagnostics, path: KeyPath = ()) -> None:
     """BP105 for every NaN or infinity: they have no place in money or weights."""
-    found: list[Diagnostic] = []
     if isinstance(data, Mapping):
         for key, value in data.items():
-            found += _non_finite(value, file, locator, path + (key,))
+            _non_finite(value, found, path + (key,))
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            found += _non_finite(value, file, locator, path + (i,))
+            _non_finite(value, found, path + (i,))
     elif isinstance(data, Decimal) and not data.is_finite():
-        found.append(Diagnostic("BP105", f"{data} is not allowed",
-                                Location(file=file, key=format_key_path(path), line=locator.line_of(path)),
-                                "use a finite number"))
-    return found
+        found.add("BP105", path, f"{data} is not allowed", "use a finite number")
 
 
 def _raise_on_errors(policy: Policy | None, diags: list[Diagnostic]) -> Policy:

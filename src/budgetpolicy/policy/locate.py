@@ -10,6 +10,9 @@ to line 1, so every diagnostic still points somewhere useful.
 
 Key paths are tuples of str (keys) and int (0-based array indexes);
 :func:`format_key_path` renders them as ``approval.rules[2].condition``.
+:class:`PolicyLocations` turns them into the :class:`~budgetpolicy.errors.Location`
+of a diagnostic, for every check of a policy (the schema, the semantic and
+budget checks, the allocation checks).
 """
 
 from __future__ import annotations
@@ -18,8 +21,13 @@ import json
 import re
 from collections.abc import Sequence
 
+from budgetpolicy.errors import Diagnostics, Location
+from budgetpolicy.model import PolicySource
+
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
+# The collector of every policy check: diagnostics placed by key path (see PolicyLocations).
+KeyPathDiagnostics = Diagnostics[Sequence[PathPart]]
 
 _BARE = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -34,6 +42,29 @@ def format_key_path(path: Sequence[PathPart]) -> str:
             name = part if _BARE.fullmatch(part) else json.dumps(part, ensure_ascii=False)
             out += f".{name}" if out else name
     return out
+
+
+class PolicyLocations:
+    """Key paths of one policy as Locations: its file, the key path and, when the text is known, the line.
+
+    A policy built in Python has no text, so its diagnostics carry the key path alone.
+    """
+
+    def __init__(self, file: str | None, locator: "TomlLocator | None") -> None:
+        self.file = file
+        self.locator = locator
+
+    @classmethod
+    def of(cls, source: PolicySource | None) -> "PolicyLocations":
+        if source is None:
+            return cls(None, None)
+        return cls(source.path, TomlLocator(source.text) if source.text else None)
+
+    def line(self, path: Sequence[PathPart]) -> int | None:
+        return self.locator.line_of(path) if self.locator else None
+
+    def __call__(self, path: Sequence[PathPart]) -> Location:
+        return Location(file=self.file, key=format_key_path(path) or None, line=self.line(path))
 
 
 class TomlLocator:

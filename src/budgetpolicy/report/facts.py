@@ -22,7 +22,6 @@ from typing import Any
 from attrs import frozen
 
 from budgetpolicy.model import Decision, Initiative, Policy
-from budgetpolicy.output import money  # noqa: F401  (the renderers format amounts through facts)
 
 ZERO = Decimal(0)
 FUNDED = ("approved", "pending_approval")
@@ -143,14 +142,6 @@ def kpi_progress(policy: Policy, review: Any) -> tuple[KpiProgress, ...]:
         current = p.kpi.baseline + lift if p.kpi.direction == "higher" else p.kpi.baseline - lift
         out.append(KpiProgress(p.id, p.name, p.kpi.unit, p.kpi.baseline, p.kpi.target, current, share))
     return tuple(out)
-
-
-def number(value: Decimal | None) -> str:
-    """A score or ratio without trailing zeros (0.523600 -> 0.5236); the value is unchanged."""
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def rule_in_words(rule: Any) -> str:

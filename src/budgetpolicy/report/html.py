@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from budgetpolicy.formatting import money, trimmed_number
 from budgetpolicy.report import charts
-from budgetpolicy.report.facts import Portfolio, money, number, rule_in_words
+from budgetpolicy.report.facts import Portfolio, rule_in_words
 
 _CSS = """
 *{box-sizing:border-box}body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#111827;
@@ -70,22 +71,24 @@ def render_html(p: Portfolio) -> str:
     if deferred:
         parts.append("<h2>Deferred (approved, not funded this cycle)</h2>")
         parts.append(_table(("ID", "Title", "Requested", "Score", "EV", "Why"),
-                            ((b.initiative.id, b.initiative.title, money(b.initiative.cost), number(b.decision.score),
-                              number(b.decision.expected_value),
+                            ((b.initiative.id, b.initiative.title, money(b.initiative.cost),
+                              trimmed_number(b.decision.score), trimmed_number(b.decision.expected_value),
                               b.decision.funding.explanation if b.decision.funding else "") for b in deferred),
                             numeric=(2, 3, 4)))
     rejected = p.with_outcome("rejected")
     if rejected:
         parts.append("<h2>Rejected</h2>")
         parts.append(_table(("ID", "Title", "Requested", "Score", "Reasons"),
-                            ((b.initiative.id, b.initiative.title, money(b.initiative.cost), number(b.decision.score),
+                            ((b.initiative.id, b.initiative.title, money(b.initiative.cost),
+                              trimmed_number(b.decision.score),
                               "; ".join(f"{r.code}: {r.message}" for r in b.decision.reasons
                                         if r.code not in b.decision.flags)) for b in rejected), numeric=(2, 3)))
     if p.kpi_progress:
         parts.append(f"<h2>Outcomes to {escape(p.period or '')}</h2>")
         parts.append(_table(("Priority", "Baseline", "Now (estimated)", "Target", "Share of gap closed"),
-                            ((f"{k.name} ({k.unit})", number(k.baseline), number(k.current), number(k.target),
-                              f"{number(k.share_of_gap * 100)}%") for k in p.kpi_progress), numeric=(1, 2, 3, 4)))
+                            ((f"{k.name} ({k.unit})", trimmed_number(k.baseline), trimmed_number(k.current),
+                              trimmed_number(k.target), f"{trimmed_number(k.share_of_gap * 100)}%")
+                             for k in p.kpi_progress), numeric=(1, 2, 3, 4)))
     parts.append("</main>")
     title = escape(f"Portfolio report: {policy.id} {policy.version}")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
@@ -125,11 +128,12 @@ def _criteria(p: Portfolio) -> str:
     out = ["<h2>Criteria</h2><h3>Performance priorities</h3>",
            _table(("Priority", "KPI", "Baseline", "Target", "Weight", "Sponsor"),
                   ((f"{pr.name} ({pr.id})", f"{pr.kpi.metric} ({pr.kpi.unit}, {pr.kpi.direction} is better)",
-                    number(pr.kpi.baseline), number(pr.kpi.target), number(pr.weight), pr.sponsor or "-")
+                    trimmed_number(pr.kpi.baseline), trimmed_number(pr.kpi.target), trimmed_number(pr.weight),
+                    pr.sponsor or "-")
                    for pr in policy.priorities), numeric=(2, 3, 4)),
            "<h3>Rubric</h3>",
            _table(("Criterion", "Scorer", "Weight", "What it rewards"),
-                  ((c.id, c.scorer, number(c.weight), c.description or "-") for c in policy.scoring.criteria),
+                  ((c.id, c.scorer, trimmed_number(c.weight), c.description or "-") for c in policy.scoring.criteria),
                   numeric=(2,)),
            "<h3>Approval rules (in order; a reject always wins)</h3><ol>"]
     for r in policy.approval.rules:
@@ -147,17 +151,19 @@ def _funded(p: Portfolio) -> str:
     out.append(_table(("ID", "Title", "Kind", "Department", "Outcome", "Score", "EV", "Requested", "Allocated",
                        "Sign-off"),
                       ((b.initiative.id, b.initiative.title, b.initiative.kind, b.initiative.department,
-                        _tag(b.decision.outcome), number(b.decision.score), number(b.decision.expected_value),
-                        money(b.initiative.cost), money(b.allocated), ", ".join(b.decision.required_approvers) or "-")
+                        _tag(b.decision.outcome), trimmed_number(b.decision.score),
+                        trimmed_number(b.decision.expected_value), money(b.initiative.cost), money(b.allocated),
+                        ", ".join(b.decision.required_approvers) or "-")
                        for b in funded), numeric=(5, 6, 7, 8)))
     out.append("<h3>Why each bet was chosen</h3>")
     for b in funded:
         i, d = b.initiative, b.decision
         plan = ", ".join(x.replace("_", " ") for x in i.evaluation_plan) or "none"
-        lifts = "; ".join(f"{k} +{number(v)}" for k, v in i.forecast.items()) or "none forecast"
+        lifts = "; ".join(f"{k} +{trimmed_number(v)}" for k, v in i.forecast.items()) or "none forecast"
         out.append(f"<details><summary>{escape(i.id)}: {escape(i.title)} ({escape(money(b.allocated))})</summary><ul>"
-                   f"<li><strong>Expected outcomes</strong>: {escape(lifts)}; probability {number(i.probability)}; "
-                   f"expected value {number(d.expected_value)}</li>"
+                   f"<li><strong>Expected outcomes</strong>: {escape(lifts)}; "
+                   f"probability {trimmed_number(i.probability)}; "
+                   f"expected value {trimmed_number(d.expected_value)}</li>"
                    f"<li><strong>Learning objectives</strong>: {escape('; '.join(i.objectives) or '-')}</li>"
                    f"<li><strong>Measurement plan</strong>: {escape(plan)}</li>"
                    f"<li><strong>Why</strong>: {escape(d.narrative)}</li></ul></details>")

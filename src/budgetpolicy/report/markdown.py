@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from budgetpolicy.report.facts import Bet, Portfolio, money, number, rule_in_words
+from budgetpolicy.formatting import money, trimmed_number
+from budgetpolicy.report.facts import Bet, Portfolio, rule_in_words
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], right: Sequence[int] = ()) -> list[str]:
@@ -42,7 +43,7 @@ def render_markdown(p: Portfolio) -> str:
         rows += [("Pool", money(s.pool)), ("Allocated", money(s.allocated)), ("Left in the pool", money(s.leftover)),
                  ("Reserve", money(s.reserve_amount)), ("Reserve used", money(s.reserve_used)),
                  ("Reserve released", money(s.reserve_released))]
-    rows += [("Expected value of funded bets", number(p.funded_expected_value))]
+    rows += [("Expected value of funded bets", trimmed_number(p.funded_expected_value))]
     rows += [(outcome.replace("_", " ").capitalize(), count) for outcome, count in p.counts]
     out += _table(("", "value"), rows, right=(1,))
     out += _criteria(p)
@@ -51,13 +52,13 @@ def render_markdown(p: Portfolio) -> str:
     if deferred:
         out += ["## Deferred (approved, not funded this cycle)", ""]
         out += _table(("ID", "Title", "Requested", "Score", "EV", "Why"),
-                      ((b.initiative.id, b.initiative.title, money(b.initiative.cost), number(b.decision.score),
-                        number(b.decision.expected_value), _funding_why(b)) for b in deferred), right=(2, 3, 4))
+                      ((b.initiative.id, b.initiative.title, money(b.initiative.cost), trimmed_number(b.decision.score),
+                        trimmed_number(b.decision.expected_value), _funding_why(b)) for b in deferred), right=(2, 3, 4))
     rejected = p.with_outcome("rejected")
     if rejected:
         out += ["## Rejected", ""]
         out += _table(("ID", "Title", "Requested", "Score", "Reasons"),
-                      ((b.initiative.id, b.initiative.title, money(b.initiative.cost), number(b.decision.score),
+                      ((b.initiative.id, b.initiative.title, money(b.initiative.cost), trimmed_number(b.decision.score),
                         "; ".join(f"{r.code}: {r.message}" for r in b.decision.reasons
                                   if r.code not in b.decision.flags)) for b in rejected), right=(2, 3))
     if p.summary is not None:
@@ -77,24 +78,25 @@ def _criteria(p: Portfolio) -> list[str]:
     out = ["## Criteria", "", "### Performance priorities", ""]
     out += _table(("Priority", "KPI", "Baseline", "Target", "Weight", "Sponsor"),
                   ((f"{pr.name} (`{pr.id}`)", f"{pr.kpi.metric} ({pr.kpi.unit}, {pr.kpi.direction} is better)",
-                    number(pr.kpi.baseline), number(pr.kpi.target), number(pr.weight), pr.sponsor or "-")
+                    trimmed_number(pr.kpi.baseline), trimmed_number(pr.kpi.target), trimmed_number(pr.weight),
+                    pr.sponsor or "-")
                    for pr in policy.priorities), right=(2, 3, 4))
     out += ["### Rubric", ""]
     out += _table(("Criterion", "Scorer", "Weight", "What it rewards"),
-                  ((c.id, c.scorer, number(c.weight), c.description or "-") for c in policy.scoring.criteria),
+                  ((c.id, c.scorer, trimmed_number(c.weight), c.description or "-") for c in policy.scoring.criteria),
                   right=(2,))
     out += ["### Approval rules (in order; a reject always wins)", ""]
     out += [f"{i}. **{r.id}**: {rule_in_words(r)}" for i, r in enumerate(policy.approval.rules, start=1)] + [""]
     a = policy.allocation
     if a is not None:
         out += ["### How the pool is split", ""]
-        out += [f"- Pool of {policy.currency} {money(a.pool)}, strategy `{a.strategy}`, ranked by {a.value} "
+        out += [f"- Pool of {money(a.pool, policy.currency)}, strategy `{a.strategy}`, ranked by {a.value} "
                 f"per {policy.currency}; ties broken by {', '.join(a.tie_break)}."]
         for b in a.baselines:
             who = b.department or b.role or b.kind
             out.append(f"- Baseline `{b.id}`: at least {money(b.amount)} for {who}. {b.reason or ''}".rstrip())
         if a.reserve is not None:
-            size = f"{number(a.reserve.share * 100)}% of the pool" if a.reserve.share is not None \
+            size = f"{trimmed_number(a.reserve.share * 100)}% of the pool" if a.reserve.share is not None \
                 else money(a.reserve.amount)
             out.append(f"- Reserve: {size} for {', '.join(a.reserve.kinds)}"
                        f"{' and any initiative flagged pilot' if a.reserve.include_pilots else ''}. "
@@ -104,7 +106,7 @@ def _criteria(p: Portfolio) -> list[str]:
         for k, v in {**a.caps.per_department, **a.caps.per_kind}.items():
             out.append(f"- At most {money(v)} for {k}.")
         out.append(f"- Partial funding {'allowed' if a.partial else 'not allowed'}"
-                   + (f" down to {number(a.min_viable_share * 100)}% of the request." if a.partial
+                   + (f" down to {trimmed_number(a.min_viable_share * 100)}% of the request." if a.partial
                       and a.min_viable_share else "."))
         out.append("")
     return out
@@ -122,7 +124,8 @@ def _funded(p: Portfolio) -> list[str]:
     out += _table(("ID", "Title", "Kind", "Department", "Outcome", "Score", "EV", "Requested", "Allocated",
                    "Sign-off"),
                   ((b.initiative.id, b.initiative.title, b.initiative.kind, b.initiative.department,
-                    b.decision.outcome.replace("_", " "), number(b.decision.score), number(b.decision.expected_value),
+                    b.decision.outcome.replace("_", " "), trimmed_number(b.decision.score),
+                    trimmed_number(b.decision.expected_value),
                     money(b.initiative.cost), money(b.allocated), ", ".join(b.decision.required_approvers) or "-")
                    for b in funded), right=(5, 6, 7, 8))
     for b in funded:
@@ -132,7 +135,8 @@ def _funded(p: Portfolio) -> list[str]:
                    + (f" ({_funding_why(b)})" if _funding_why(b) else ""))
         lifts = [_lift(p, pid, value) for pid, value in i.forecast.items()]
         out.append(f"- **Expected outcomes**: {'; '.join(lifts) or 'none forecast'}, probability "
-                   f"{number(i.probability)}, over {i.horizon} quarter(s); expected value {number(d.expected_value)}")
+                   f"{trimmed_number(i.probability)}, over {i.horizon} quarter(s); "
+                   f"expected value {trimmed_number(d.expected_value)}")
         if i.objectives:
             out.append(f"- **Learning objectives**: {'; '.join(i.objectives)}")
         plan = ", ".join(x.replace("_", " ") for x in i.evaluation_plan) or "none"
@@ -148,18 +152,20 @@ def _funded(p: Portfolio) -> list[str]:
 def _lift(p: Portfolio, priority_id: str, value: Any) -> str:
     pr = p.policy.priority(priority_id)
     if pr is None:
-        return f"{priority_id} +{number(value)}"
+        return f"{priority_id} +{trimmed_number(value)}"
     verb = "up" if pr.kpi.direction == "higher" else "down"
-    return f"{pr.name} {verb} {number(value)} {pr.kpi.unit}"
+    return f"{pr.name} {verb} {trimmed_number(value)} {pr.kpi.unit}"
 
 
 def _outcomes(p: Portfolio) -> list[str]:
     out = [f"## Outcomes to {p.period}", "", "### Forecast vs realised lift per quarter", ""]
     out += _table(("Quarter", "Priority", "Forecast lift", "Realised lift"),
-                  ((q.period, q.priority, number(q.forecast), number(q.realised)) for q in p.quarters), right=(2, 3))
+                  ((q.period, q.priority, trimmed_number(q.forecast), trimmed_number(q.realised)) for q in p.quarters),
+                  right=(2, 3))
     out += ["### KPI progress toward targets", "",
             "Baseline moved by the realised lift of each initiative's latest reading.", ""]
     out += _table(("Priority", "Baseline", "Now (estimated)", "Target", "Share of gap closed"),
-                  ((f"{k.name} ({k.unit})", number(k.baseline), number(k.current), number(k.target),
-                    f"{number(k.share_of_gap * 100)}%") for k in p.kpi_progress), right=(1, 2, 3, 4))
+                  ((f"{k.name} ({k.unit})", trimmed_number(k.baseline), trimmed_number(k.current),
+                    trimmed_number(k.target), f"{trimmed_number(k.share_of_gap * 100)}%") for k in p.kpi_progress),
+                  right=(1, 2, 3, 4))
     return out

@@ -17,12 +17,12 @@ Readings may come in any order: they are keyed by (initiative, quarter).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from attrs import frozen
 
-from budgetpolicy.errors import Diagnostic, ReviewError, did_you_mean
+from budgetpolicy.errors import Diagnostics, Location, ReviewError, did_you_mean
 from budgetpolicy.model import Decision, Initiative, OutcomeReading, Policy
 from budgetpolicy.review.periods import is_period, parse_period, period_name
 from budgetpolicy.review.realise import kpi_lifts
@@ -38,8 +38,47 @@ class CheckedInputs:
 
 def check_inputs(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Decision],
                  outcomes: Sequence[OutcomeReading]) -> CheckedInputs:
-    problems: list[Diagnostic] = []
+    problems = Diagnostics()
     by_id = {i.id: i for i in initiatives}
+    starts = _starts(initiatives, problems)
+    decisions = _decisions(plan, by_id, problems)
+    readings: dict[tuple[str, int], OutcomeReading] = {}
+    lifts: dict[tuple[str, int], dict[str, Decimal]] = {}
+    for reading in outcomes:
+        where = reading.location
+        iid = reading.initiative_id
+        if iid not in by_id:
+            problems.add("BP703", where.evolve(field="initiative_id"), f"outcome for unknown initiative '{iid}'",
+                         did_you_mean(iid, by_id) or "check the id against the initiatives file")
+            continue
+        if not is_period(reading.period):
+            problems.add("BP701", where.evolve(field="period"), f"period {reading.period!r} is not a quarter",
+                         "write YYYY-Qn, e.g. 2026-Q2")
+            continue
+        q = parse_period(reading.period)
+        if (iid, q) in readings:
+            first = readings[(iid, q)].location
+            problems.add("BP702", where.evolve(field="period"),
+                         f"duplicate reading for '{iid}' in {reading.period} (first at {first})",
+                         "keep one reading per initiative and quarter")
+            continue
+        start = starts.get(iid)
+        if start is not None and q < start:
+            problems.add("BP707", where.evolve(field="period"),
+                         f"reading for '{iid}' in {reading.period} is before its start {period_name(start)}",
+                         "fix the period or the initiative's start")
+            continue
+        found, bad = kpi_lifts(reading, policy)
+        problems.extend(bad)
+        readings[(iid, q)] = reading
+        lifts[(iid, q)] = found
+    _spend_order(readings, problems)
+    problems.raise_if_errors(ReviewError)
+    return CheckedInputs(readings, lifts, decisions, starts)
+
+
+def _starts(initiatives: Sequence[Initiative], problems: Diagnostics[Location]) -> dict[str, int | None]:
+    """Each initiative's start quarter (None when it has none, or a bad one, which is reported)."""
     starts: dict[str, int | None] = {}
     for initiative in initiatives:
         if initiative.start is None or initiative.start == "":
@@ -48,59 +87,31 @@ def check_inputs(policy: Policy, initiatives: Sequence[Initiative], plan: Sequen
             starts[initiative.id] = parse_period(initiative.start)
         else:
             starts[initiative.id] = None
-            problems.append(Diagnostic("BP701", f"start {initiative.start!r} of '{initiative.id}' is not a quarter",
-                                       initiative.location.evolve(field="start"), "write YYYY-Qn, e.g. 2026-Q1"))
+            problems.add("BP701", initiative.location.evolve(field="start"),
+                         f"start {initiative.start!r} of '{initiative.id}' is not a quarter",
+                         "write YYYY-Qn, e.g. 2026-Q1")
+    return starts
+
+
+def _decisions(plan: Sequence[Decision], by_id: Mapping[str, Initiative],
+               problems: Diagnostics[Location]) -> dict[str, Decision]:
+    """The plan's decision per initiative; a plan is one funding cycle's, so one decision each."""
     decisions: dict[str, Decision] = {}
     for decision in plan:
         iid = decision.initiative_id
         if iid not in by_id:
-            problems.append(Diagnostic("BP709", f"the plan has a decision for unknown initiative '{iid}'",
-                                       hint=did_you_mean(iid, by_id) or "review the plan of these initiatives"))
+            problems.add("BP709", Location(), f"the plan has a decision for unknown initiative '{iid}'",
+                         did_you_mean(iid, by_id) or "review the plan of these initiatives")
         elif iid in decisions:
-            problems.append(Diagnostic("BP709", f"the plan has two decisions for '{iid}'",
-                                       hint="pass one funding cycle's decisions"))
+            problems.add("BP709", Location(), f"the plan has two decisions for '{iid}'",
+                         "pass one funding cycle's decisions")
         else:
             decisions[iid] = decision
-    readings: dict[tuple[str, int], OutcomeReading] = {}
-    lifts: dict[tuple[str, int], dict[str, Decimal]] = {}
-    for reading in outcomes:
-        where = reading.location
-        iid = reading.initiative_id
-        if iid not in by_id:
-            problems.append(Diagnostic("BP703", f"outcome for unknown initiative '{iid}'",
-                                       where.evolve(field="initiative_id"),
-                                       did_you_mean(iid, by_id) or "check the id against the initiatives file"))
-            continue
-        if not is_period(reading.period):
-            problems.append(Diagnostic("BP701", f"period {reading.period!r} is not a quarter",
-                                       where.evolve(field="period"), "write YYYY-Qn, e.g. 2026-Q2"))
-            continue
-        q = parse_period(reading.period)
-        if (iid, q) in readings:
-            first = readings[(iid, q)].location
-            problems.append(Diagnostic("BP702", f"duplicate reading for '{iid}' in {reading.period} "
-                                                f"(first at {first})", where.evolve(field="period"),
-                                       "keep one reading per initiative and quarter"))
-            continue
-        start = starts.get(iid)
-        if start is not None and q < start:
-            problems.append(Diagnostic("BP707", f"reading for '{iid}' in {reading.period} is before its start "
-                                                f"{period_name(start)}", where.evolve(field="period"),
-                                       "fix the period or the initiative's start"))
-            continue
-        found, bad = kpi_lifts(reading, policy)
-        problems.extend(bad)
-        readings[(iid, q)] = reading
-        lifts[(iid, q)] = found
-    problems.extend(_spend_order(readings))
-    if problems:
-        raise ReviewError(problems)
-    return CheckedInputs(readings, lifts, decisions, starts)
+    return decisions
 
 
-def _spend_order(readings: dict[tuple[str, int], OutcomeReading]) -> list[Diagnostic]:
+def _spend_order(readings: dict[tuple[str, int], OutcomeReading], problems: Diagnostics[Location]) -> None:
     """Spend to date is cumulative: a fall means readings are out of order or mislabelled."""
-    problems = []
     last: dict[str, tuple[int, Decimal]] = {}
     for (iid, q) in sorted(readings, key=lambda k: (k[0], k[1])):
         spend = readings[(iid, q)].spend_to_date
@@ -108,9 +119,8 @@ def _spend_order(readings: dict[tuple[str, int], OutcomeReading]) -> list[Diagno
             continue
         if iid in last and spend < last[iid][1]:
             earlier, amount = last[iid]
-            problems.append(Diagnostic(
-                "BP706", f"spend to date of '{iid}' falls from {amount} in {period_name(earlier)} to {spend} in "
-                         f"{period_name(q)}", readings[(iid, q)].location.evolve(field="spend_to_date"),
-                "spend to date is cumulative: check the periods are in the right quarters"))
+            problems.add("BP706", readings[(iid, q)].location.evolve(field="spend_to_date"),
+                         f"spend to date of '{iid}' falls from {amount} in {period_name(earlier)} to {spend} in "
+                         f"{period_name(q)}",
+                         "spend to date is cumulative: check the periods are in the right quarters")
         last[iid] = (q, spend)
-    return problems

@@ -28,19 +28,18 @@ unknown placeholders are left as written. Only plain names are substituted
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from attrs import field, frozen
 
+from budgetpolicy.formatting import fill_template, plain_decimal
 from budgetpolicy.model import FrozenMap, SunsetCriterion, frozen_map
 from budgetpolicy.review.periods import period_name
 from budgetpolicy.review.realise import Realisation
 
 ONE = Decimal(1)
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 DEFAULT_DETAIL = {
     "realisation_below": "realisation {realisations} in {periods}: below {threshold} for {quarters} "
@@ -63,12 +62,9 @@ class Sunset:
 
 
 def render(template: str, numbers: Mapping[str, Any]) -> str:
-    return _PLACEHOLDER.sub(lambda m: _text(numbers[m.group(1)]) if m.group(1) in numbers else m.group(0),
-                            template)
-
-
-def _text(value: Any) -> str:
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
+    # Plain names only (no dotted paths): the numbers are one flat map.
+    return fill_template(template, lambda name: plain_decimal(numbers[name])
+                         if name.isidentifier() and name in numbers else None)
 
 
 def check_sunset(initiative_id: str, criteria: Sequence[SunsetCriterion], quarter: int, start: int,
@@ -102,7 +98,7 @@ def _numbers(criterion: SunsetCriterion, quarter: int, start: int, horizon: int,
         if any(v is None or v >= threshold for v in values):
             return None
         return {"threshold": threshold, "quarters": n, "periods": periods, "latest": values[-1],
-                "realisations": ", ".join(_text(v) for v in values)}
+                "realisations": ", ".join(plain_decimal(v) for v in values)}
     if criterion.kind == "no_measurement":
         if window[0] < start or any(q in measured for q in window):
             return None

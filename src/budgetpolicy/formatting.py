@@ -1,0 +1,106 @@
+"""Money, numbers and reason templates as text: every number a reader sees is formatted here.
+
+The narrative, tables, reports, diagnostics and the CLI all format through this module, so one value
+reads the same wherever it appears. Core level: the standard library only. Several formats exist on
+purpose, each named for what it shows (the values are never changed, only written):
+
+- :func:`money`: an amount as held, thousands separated (``12,000.00`` keeps its cents, ``12,000`` has
+  none): tables, reports, diffs, check messages.
+- :func:`money_compact`: cents only when there are some (``12,000``, ``12,000.50``): allocation wording.
+- :func:`money_cents`: always two places (``12,000.00``): review summaries.
+- :func:`value_text`: any value a rule saw, for sentences (``12,000.5``, ``none``, ``yes``, lists
+  joined): narratives, reason templates, explanations, table cells.
+- :func:`plain_decimal`: exact, no separators, scale kept (``0.70``): sunset numbers.
+- :func:`trimmed_number`: exact, no separators, trailing zeros dropped (``0.5236``): scores and
+  weights in reports and hints.
+- :func:`ratio_text`: two significant digits, never scientific: value-per-cost ratios.
+
+Reason templates (``{name}`` placeholders) are split and filled by :func:`template_parts` and
+:func:`fill_template`; a placeholder nobody knows stays as written, so a typo shows instead of vanishing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, localcontext
+from typing import Any
+
+# Dotted names (``initiative.cost``) and ids with '-' are allowed: rules read nested values.
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
+
+
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    """An amount as held, thousands separated; ``currency`` goes in front; nothing for None."""
+    if amount is None:
+        return ""
+    return f"{currency} {amount:,}" if currency is not None else f"{amount:,}"
+
+
+def money_compact(amount: Decimal) -> str:
+    """``12000`` -> ``12,000``; cents are shown only when there are some (all places beyond two)."""
+    if amount == amount.to_integral_value():
+        return f"{amount.to_integral_value():,}"
+    exponent = amount.normalize().as_tuple().exponent
+    return f"{amount.normalize():,f}" if isinstance(exponent, int) and exponent < -2 else f"{amount:,.2f}"
+
+
+def money_cents(amount: Decimal, currency: str | None = None) -> str:
+    """Always two places, thousands separated (summaries whose columns of cents should line up)."""
+    return f"{currency} {amount:,.2f}" if currency is not None else f"{amount:,.2f}"
+
+
+def value_text(value: Any) -> str:
+    """A value in a sentence: numbers without trailing zeros, lists and maps joined, None as ``none``."""
+    if isinstance(value, Decimal):
+        return f"{value.normalize():,f}" if value else "0"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_text(v) for v in value) or "none"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {value_text(v)}" for k, v in value.items()) or "none"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def plain_decimal(value: Any) -> str:
+    """A Decimal exactly as held (``0.70`` stays ``0.70``), anything else as ``str``."""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def trimmed_number(value: Decimal | None, places: int | None = None) -> str:
+    """A score or ratio without trailing zeros (0.523600 -> 0.5236), rounded to ``places`` first if given."""
+    if value is None:
+        return ""
+    if places is not None:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def ratio_text(ratio: Decimal | None) -> str:
+    """A value-per-cost ratio with two significant digits, never in scientific notation."""
+    if ratio is None:
+        return "free"
+    if ratio == 0:
+        return "0"
+    with localcontext() as ctx:
+        ctx.prec = 2
+        rounded = +ratio
+    return format(rounded, "f")
+
+
+def template_parts(template: str) -> tuple[str, ...]:
+    """``"over {cost} in {dept}"`` -> literal text at even positions, placeholder names at odd ones."""
+    return tuple(PLACEHOLDER.split(template))
+
+
+def fill_template(template: str, text_of: Callable[[str], str | None]) -> str:
+    """``template`` with each ``{name}`` replaced by ``text_of(name)``; unknown names (None) stay as written."""
+    def fill(match: re.Match[str]) -> str:
+        text = text_of(match.group(1))
+        return match.group(0) if text is None else text
+
+    return PLACEHOLDER.sub(fill, template)
