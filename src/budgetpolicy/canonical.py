@@ -156,14 +156,3 @@ def display_json(value: Any) -> str:
     Written by the json module (orjson has no spaced layout); it is never on a hot path.
     """
     return json.dumps(to_jsonable(value), sort_keys=True, ensure_ascii=False)
-
-
-# The names the ledger still uses until it encodes through canonical_bytes (the next commit removes them).
-JSON_LEAVES = _LEAVES
-
-
-def json_bytes(data: Any, *, sort_keys: bool = False) -> bytes:
-    try:
-        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
-    except orjson.JSONEncodeError:
-        return json.dumps(data, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
