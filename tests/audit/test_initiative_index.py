@@ -13,7 +13,8 @@ import sqlite3
 
 from audit_helpers import make_entry
 
-from budgetpolicy.audit.ledger import SCHEMA_VERSION, SEGMENT_BITS, Ledger, LedgerEntry, upgrade
+from budgetpolicy.audit.ledger import SCHEMA_VERSION, SEGMENT_BITS, Ledger, LedgerEntry
+from budgetpolicy.audit.storage import upgrade
 
 SEGMENT = 1 << SEGMENT_BITS
 
