@@ -1,9 +1,10 @@
 """Output JSON (canonical.pretty_json) and to_jsonable's fast paths give exactly what their definitions give.
 
 pretty_json is defined as ``json.dumps(to_jsonable(v), sort_keys=True, indent=2, ensure_ascii=False) + "\\n"``
-and written by orjson (falling back to json for what orjson refuses); to_jsonable converts by exact type
-first and caches each attrs class's fields. Both are checked against the plain definitions, on the awkward
-corners of tests/test_ledger_speed.py, on arbitrary JSON data and on the bundled example's evaluation.
+and written by orjson (falling back to json for what orjson refuses); display_json is the one-line form with
+json's default separators; to_jsonable converts by exact type first and caches each attrs class's fields.
+All are checked against the plain definitions, on the awkward corners of tests/test_ledger_speed.py, on
+arbitrary JSON data and on the bundled example's evaluation.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_ledger_speed import edge_values
+from test_ledger_speed import Colour, Level, edge_values
 
-from budgetpolicy.canonical import decimal_text, pretty_json, to_jsonable
+from budgetpolicy.canonical import canonical_json, decimal_text, display_json, pretty_json, to_jsonable
 from budgetpolicy.output import evaluation_json
 
 
@@ -46,10 +47,26 @@ def reference_pretty(value) -> str:
     return json.dumps(reference_jsonable(value), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
+def reference_display(value) -> str:
+    return json.dumps(reference_jsonable(value), sort_keys=True, ensure_ascii=False)
+
+
 @pytest.mark.parametrize("value", edge_values(), ids=lambda v: type(v).__name__)
 def test_edge_values(value):
     assert to_jsonable(value) == reference_jsonable(value)
     assert pretty_json(value) == reference_pretty(value)
+    assert display_json(value) == reference_display(value)
+
+
+def test_subclasses_of_json_types_become_the_type_and_times_of_day_are_iso():
+    # Every encoder then writes them alike (an enum member is not left for the encoder to interpret).
+    converted = to_jsonable([Colour.RED, Level.HIGH, {"k": Colour.RED}])
+    assert converted == ["red", 3, {"k": "red"}]
+    assert [type(v) for v in converted] == [str, int, dict] and type(converted[2]["k"]) is str
+    # TOML parses times of day; policy content addresses hash them as ISO text.
+    assert to_jsonable({"at": dt.time(9, 30), "t": [dt.time(23, 59, 59, 5)]}) == {"at": "09:30:00",
+                                                                                   "t": ["23:59:59.000005"]}
+    assert canonical_json({"at": dt.time(9, 30)}) == '{"at":"09:30:00"}'
 
 
 def test_what_orjson_refuses_still_comes_out_as_json_writes_it():
@@ -72,6 +89,7 @@ _leaves = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.text()
 def test_any_data(data):
     assert to_jsonable(data) == reference_jsonable(data)
     assert pretty_json(data) == reference_pretty(data)
+    assert display_json(data) == reference_display(data)
 
 
 def test_the_example_evaluation(example_evaluation):

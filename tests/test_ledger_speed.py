@@ -1,12 +1,13 @@
-"""The fast ledger append path writes exactly the bytes the json module would.
+"""The fast ledger path writes exactly the bytes the json module would.
 
-Appends serialise payloads with orjson (canonical.json_bytes) and hash the
-bytes without re-encoding them. A ledger's hashes must not depend on that: the
-stored text and every hash must equal what ``json.dumps(..., sort_keys=True,
-separators=(",", ":"), ensure_ascii=False)`` and the documented chain rule
-give, for the bundled example's decisions and for the awkward corners
-(non-ASCII, control characters, key order across Unicode planes, Decimals of
-every shape, ints beyond 64 bits, deep nesting, lone surrogates).
+Ledger entries encode their payloads with orjson (canonical.canonical_bytes)
+and appends hash those bytes without re-encoding them. A ledger's hashes must
+not depend on that: the stored text and every hash must equal what
+``json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+and the documented chain rule give, for the bundled example's decisions and
+for the awkward corners (non-ASCII, control characters, key order across
+Unicode planes, Decimals of every shape, ints beyond 64 bits, deep nesting,
+lone surrogates).
 """
 
 from __future__ import annotations
@@ -19,15 +20,15 @@ import sqlite3
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from budgetpolicy.api import evaluate, open_policy, read_initiatives
 from budgetpolicy.audit.chain import GENESIS
-from budgetpolicy.audit.entry import plain
 from budgetpolicy.audit.ledger import Ledger, LedgerEntry, entry_for_decision
-from budgetpolicy.canonical import canonical_json, json_bytes, sha256_hex, to_jsonable
+from budgetpolicy.canonical import canonical_bytes, canonical_json, sha256_hex, to_jsonable
 from budgetpolicy.errors import LedgerError
 from budgetpolicy.model import FrozenMap
 
@@ -90,22 +91,22 @@ def example():
 def test_canonical_json_is_the_json_module_text(value):
     data = to_jsonable(value)
     assert canonical_json(value) == reference(data).decode("utf-8")
-    assert json_bytes(data, sort_keys=True) == reference(data)
-    assert json_bytes(plain(value)) == reference(data)  # plain() sorts, so unsorted output is canonical
+    assert canonical_bytes(value) == reference(data)
+    assert canonical_bytes(data) == reference(data)  # converted data converts to itself
     if not isinstance(value, str):  # a str is hashed as the text itself
         assert sha256_hex(value) == hashlib.sha256(reference(data)).hexdigest()
 
 
-def test_json_bytes_falls_back_for_what_orjson_refuses():
-    # Non-str keys and huge ints are written by json, with json's rules.
-    assert json_bytes({2: "b", 1: "a"}, sort_keys=True) == b'{"1":"a","2":"b"}'
-    assert json_bytes({"n": [2**64, -2**63 - 1]}) == b'{"n":[18446744073709551616,-9223372036854775809]}'
+def test_canonical_bytes_falls_back_for_what_orjson_refuses():
+    # Non-str keys become strings; huge ints are written by json, with json's rules.
+    assert canonical_bytes({2: "b", 1: "a"}) == b'{"1":"a","2":"b"}'
+    assert canonical_bytes({"n": [2**64, -2**63 - 1]}) == b'{"n":[18446744073709551616,-9223372036854775809]}'
     # A lone surrogate has no UTF-8 form: an error, exactly as encoding json's text would raise.
     with pytest.raises(UnicodeEncodeError):
-        json_bytes({"bad": "\ud800"})
+        canonical_bytes({"bad": "\ud800"})
     assert canonical_json({"bad": "\ud800"}) == '{"bad":"\ud800"}'  # the text itself is unchanged
     with pytest.raises(TypeError):  # not JSON data at all
-        json_bytes({"x": object()})
+        canonical_bytes({"x": object()})
 
 
 def test_example_decisions_encode_identically(example):
@@ -114,7 +115,9 @@ def test_example_decisions_encode_identically(example):
     for decision in evaluation.decisions:
         assert canonical_json(decision) == reference(to_jsonable(decision)).decode("utf-8")
         entry = entry_for_decision(decision, by_id[decision.initiative_id])
-        assert json_bytes(entry.payload) == reference(entry.payload)
+        payload = json.loads(entry.payload)
+        assert entry.payload.encode("utf-8") == reference(payload)  # the stored text is the json module's
+        assert payload["decision"] == to_jsonable(decision)  # ...of exactly this decision
     assert canonical_json(evaluation.decisions) == reference(to_jsonable(evaluation.decisions)).decode("utf-8")
 
 
@@ -128,16 +131,17 @@ _json_leaves = (st.none() | st.booleans() | st.integers() | st.integers(-2**70, 
                     | st.dictionaries(st.text(st.characters(blacklist_categories=("Cs",)), max_size=6),
                                       inner, max_size=5),
                     max_leaves=40))
-def test_json_bytes_matches_json_module_on_any_json_data(data):
-    assert json_bytes(data) == reference(data, sort_keys=False)
-    assert json_bytes(data, sort_keys=True) == reference(data)
+def test_canonical_bytes_matches_json_module_on_any_json_data(data):
+    assert canonical_bytes(data) == reference(data)
+    assert canonical_json(data) == reference(data).decode("utf-8")
 
 
 def test_appended_records_hash_the_reference_bytes(tmp_path, example):
     evaluation, by_id = example
     entries = [entry_for_decision(d, by_id[d.initiative_id]) for d in evaluation.decisions]
-    unicode_entry = LedgerEntry("note", "INI-é", None, "acme", "2026.1", "a" * 64, "2026-01-15T09:00:00+00:00",
-                                {"z": "中\u2028\x00", "n": [2**70, Decimal("-0")], "\U0001F600": {"\uffff": 1}})
+    unicode_payload = {"z": "中\u2028\x00", "n": [2**70, Decimal("-0")], "\U0001F600": {"\uffff": 1}}
+    unicode_entry = LedgerEntry.of("note", "INI-é", None, "acme", "2026.1", "a" * 64, "2026-01-15T09:00:00+00:00",
+                                   unicode_payload)
     with Ledger(tmp_path / "l.db") as ledger:
         ledger.append(entries)
         ledger.append([unicode_entry])
@@ -145,8 +149,9 @@ def test_appended_records_hash_the_reference_bytes(tmp_path, example):
     rows = sqlite3.connect(tmp_path / "l.db").execute("SELECT * FROM records ORDER BY seq").fetchall()
     assert len(rows) == 45
     prev = GENESIS
-    for row, entry in zip(rows, [*entries, unicode_entry]):
-        payload_text = reference(entry.payload if entry.plain else to_jsonable(entry.payload)).decode("utf-8")
+    payloads = [*(json.loads(e.payload) for e in entries), to_jsonable(unicode_payload)]
+    for row, payload in zip(rows, payloads):
+        payload_text = reference(payload).decode("utf-8")
         assert row[8] == payload_text
         assert row[10] == reference_hash(prev, row[0], row[1:8], payload_text)
         assert row[9] == prev
@@ -156,12 +161,12 @@ def test_appended_records_hash_the_reference_bytes(tmp_path, example):
 def test_chain_bytes_are_pinned(tmp_path):
     """A hand-made chain hashes to the value the json-only implementation gave (budgetpolicy at ad8b23c)."""
     entries = [
-        LedgerEntry("decision", "INI-001", "2026-Q1", "acme", "2026.1", "a" * 64, "2026-01-05T09:00:00+00:00",
-                    plain({"decision": {"outcome": "approved", "score": Decimal("0.7345"), "funding": None},
-                           "input": {"id": "INI-001", "cost": Decimal("30000"), "title": "Ünïcødé \u2028 ✓"},
-                           "big": [2**64, Decimal("1E+30"), Decimal("1E-30")]}), plain=True),
-        LedgerEntry("note", "INI-002", None, "acme", "2026.1", "a" * 64, "2026-01-05T09:00:00+00:00",
-                    {"b": (1, 2), "a": {"\U0001F600": Decimal("-0.00")}}),
+        LedgerEntry.of("decision", "INI-001", "2026-Q1", "acme", "2026.1", "a" * 64, "2026-01-05T09:00:00+00:00",
+                       {"decision": {"outcome": "approved", "score": Decimal("0.7345"), "funding": None},
+                        "input": {"id": "INI-001", "cost": Decimal("30000"), "title": "Ünïcødé \u2028 ✓"},
+                        "big": [2**64, Decimal("1E+30"), Decimal("1E-30")]}),
+        LedgerEntry.of("note", "INI-002", None, "acme", "2026.1", "a" * 64, "2026-01-05T09:00:00+00:00",
+                       {"b": (1, 2), "a": {"\U0001F600": Decimal("-0.00")}}),
     ]
     with Ledger(tmp_path / "l.db") as ledger:
         ledger.append(entries)
@@ -171,26 +176,33 @@ def test_chain_bytes_are_pinned(tmp_path):
 PINNED_HEAD = "877b9e5bdae56e205ebc01c5c85062d8386afc92dc5f4a3b896ad894e3329618"
 
 
-def test_unencodable_payload_is_refused_before_anything_is_written(tmp_path):
-    bad = plain({"decision": {"outcome": "approved"}, "input": {"title": "broken \udc80 text"}})
+def test_unencodable_payload_is_refused_before_anything_is_written(tmp_path, example):
+    evaluation, by_id = example
+    decision = evaluation.decisions[0]
+    broken = attrs.evolve(by_id[decision.initiative_id], title="broken \udc80 text")
+    for build in (lambda: entry_for_decision(decision, broken),
+                  lambda: LedgerEntry.of("decision", "INI-1", None, "acme", "1", "a" * 64, "t", {"x": "\ud800"})):
+        with pytest.raises(LedgerError, match="BP805.*valid Unicode"):
+            build()
+    # Text given as it is (no encoding by the entry) is checked by the append, before the lock.
+    good = LedgerEntry.of("decision", "INI-0", None, "acme", "1", "a" * 64, "t", {})
+    bad = LedgerEntry("decision", "INI-1", None, "acme", "1", "a" * 64, "t", '{"x":"\ud800"}')
     with Ledger(tmp_path / "l.db") as ledger:
-        for entry in (LedgerEntry("decision", "INI-1", None, "acme", "1", "a" * 64, "t", bad, plain=True),
-                      LedgerEntry("decision", "INI-1", None, "acme", "1", "a" * 64, "t", {"x": "\ud800"})):
-            with pytest.raises(LedgerError, match="BP805.*valid Unicode"):
-                ledger.append([LedgerEntry("decision", "INI-0", None, "acme", "1", "a" * 64, "t", {}), entry])
+        with pytest.raises(LedgerError, match="BP805.*valid Unicode"):
+            ledger.append([good, bad])
         assert ledger.head() == (0, GENESIS)
         assert len(ledger) == 0
 
 
 def test_writer_keeps_full_sync_and_checkpoints_every_64_mb(tmp_path):
     with Ledger(tmp_path / "l.db") as ledger:
-        conn = ledger._conn
+        conn = ledger.file.conn
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: the documented default
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] * 8192 == 64 * 2**20
-        ledger.append([LedgerEntry("note", "INI-1", None, "acme", "1", "a" * 64, "t", {"n": 1})])
+        ledger.append([LedgerEntry.of("note", "INI-1", None, "acme", "1", "a" * 64, "t", {"n": 1})])
     with Ledger(tmp_path / "l.db", durable=False) as relaxed:
-        assert relaxed._conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert relaxed.file.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert not (tmp_path / "l.db-wal").exists()  # closing the last connection checkpointed it
     with Ledger(tmp_path / "l.db", create=False, readonly=True) as reader:
         assert reader.verify().ok and len(reader) == 1

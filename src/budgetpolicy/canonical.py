@@ -1,14 +1,27 @@
-"""Canonical JSON: one byte-exact text for a value, so hashes and outputs are deterministic.
+"""Canonical JSON, the one JSON path: output files, hashes and the ledger all go through here.
 
-Decimals become strings (exact, never floats), dates ISO 8601, attrs objects
-and mappings sorted dicts, tuples lists. Used for input hashes, policy
-content hashes, ledger records and ``--format json`` output.
+One converter, :func:`to_jsonable`, turns model values into plain JSON data:
+Decimals become strings (exact, never floats), dates and times ISO 8601,
+attrs objects and mappings dicts, tuples lists, sets sorted lists; floats are
+refused. The encodings of that data all sort keys and never ASCII-escape:
 
-The text is defined as ``json.dumps(to_jsonable(value), sort_keys=True,
-separators=(",", ":"), ensure_ascii=False)``; orjson writes those same bytes
-about six times faster (the ledger's hot path), and whatever orjson cannot
-represent goes through the json module, so the bytes never depend on which
-encoder ran (tests/test_ledger_speed.py compares the two).
+* :func:`canonical_bytes` (compact, UTF-8): what is hashed (:func:`sha256_hex`,
+  input and policy content hashes) and stored as a ledger payload;
+  :func:`canonical_json` is the same text as a str;
+* :func:`pretty_json` (indented by 2, final newline): ``--format json`` output;
+* :func:`display_json` (one line, json's ``", "`` and ``": "`` separators): a
+  value inside a message or a table cell.
+
+Each is defined as ``json.dumps(to_jsonable(value), sort_keys=True,
+ensure_ascii=False, ...)`` with its separators or indent. orjson writes the
+canonical and pretty forms byte for byte the same, about six times faster (the
+ledger's and ``evaluate --format json``'s hot path); whatever orjson refuses
+(ints beyond 64 bits, nesting deeper than 254 levels, lone surrogates) goes
+through the json module, so the bytes never depend on which encoder ran
+(tests/test_ledger_speed.py and tests/test_canonical_output.py compare them).
+
+:func:`json_string` quotes one string the same way, for JSON written around a
+fixed shape (the ledger's record header and JSONL lines).
 """
 
 from __future__ import annotations
@@ -23,6 +36,12 @@ from typing import Any
 import attrs
 import orjson
 
+_COMPACT = orjson.OPT_SORT_KEYS
+_INDENTED = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
+
+# The C string quoter behind json.dumps(ensure_ascii=False), without an encoder's set-up per call.
+json_string = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+
 
 def decimal_text(value: Decimal) -> str:
     """A Decimal's canonical text: positional (``2E+3`` -> ``"2000"``) unless the exponent is extreme."""
@@ -30,92 +49,110 @@ def decimal_text(value: Decimal) -> str:
         else str(value)
 
 
-# Exact types returned as they are (also audit.entry.plain's), and each attrs class's eq fields
-# (None for any other type seen), so that a large output does not ask attrs about every object's class again.
-JSON_LEAVES = frozenset({str, int, bool, type(None)})
+# Exact types returned as they are, and each attrs class's eq fields (None for any other type seen),
+# so that a large output does not ask attrs about every object's class again.
+_LEAVES = frozenset({str, int, bool, type(None)})
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
 def to_jsonable(value: Any) -> Any:
-    """Convert model values to plain JSON types, losslessly (Decimal -> str)."""
+    """Convert model values to plain JSON data, losslessly (Decimal -> str); floats raise TypeError.
+
+    The common cases come first, by exact type, and leaves are kept inline rather than
+    recursed into: this runs over every decision of an output and every recorded decision.
+    """
     kind = type(value)
-    if kind in JSON_LEAVES:  # the common cases first, by exact type; children's leaves inline
+    if kind in _LEAVES:
         return value
     if kind is Decimal:
         return decimal_text(value)
     if kind is list or kind is tuple:
-        return [v if type(v) in JSON_LEAVES else to_jsonable(v) for v in value]
+        return [v if type(v) in _LEAVES else to_jsonable(v) for v in value]
     if kind is dict:
-        return {str(k): v if type(v) in JSON_LEAVES else to_jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _LEAVES else to_jsonable(v) for k, v in value.items()}
     try:
         names = _FIELDS[kind]
     except KeyError:
         names = _FIELDS[kind] = tuple(f.name for f in attrs.fields(kind) if f.eq) if attrs.has(kind) else None
     if names is not None:
-        return {name: to_jsonable(getattr(value, name)) for name in names}
-    if isinstance(value, (bool, str, int)):
-        return value
+        out = {}
+        for name in names:
+            v = getattr(value, name)
+            out[name] = v if type(v) in _LEAVES else to_jsonable(v)
+        return out
+    return _other_jsonable(value)
+
+
+def _other_jsonable(value: Any) -> Any:
+    """Subclasses of the JSON types (enums, str-derived literals) become the base type, so every
+    encoder writes them alike; then Decimal subclasses, dates, other mappings and sequences."""
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str):  # str.__str__, not str(): a (str, Enum) member's str() is "Cls.NAME"
+        return str.__str__(value)
     if isinstance(value, Decimal):
         return decimal_text(value)
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):  # TOML has times of day too
         return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [to_jsonable(v) for v in value]
-        return sorted(items, key=canonical_json) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((to_jsonable(v) for v in value), key=canonical_json)
     if isinstance(value, float):
         raise TypeError("floats are not allowed in canonical values; use Decimal")
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def json_bytes(data: Any, *, sort_keys: bool = False) -> bytes:
-    """Compact UTF-8 JSON of plain JSON data (what :func:`to_jsonable` returns), byte for byte
-    ``json.dumps(data, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False).encode()``.
+def _json_module_text(data: Any, indent: bool) -> str:
+    """The definition itself, through the json module: for what orjson refuses."""
+    if indent:
+        return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
-    orjson writes it; what orjson refuses (ints beyond 64 bits, non-str keys, nesting deeper
-    than 254 levels, lone surrogates) is written by the json module instead, which raises
-    UnicodeEncodeError for lone surrogates just as encoding its text would. Floats are the
-    caller's to keep out: the two encoders format them differently (to_jsonable refuses them).
+
+def _text(data: Any, indent: bool) -> str:
+    """Plain JSON data as sorted text, keeping a lone surrogate (writing it out is the caller's error)."""
+    try:
+        return orjson.dumps(data, option=_INDENTED if indent else _COMPACT).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return _json_module_text(data, indent)
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The canonical encoding of ``value``: compact, sorted keys, UTF-8. What hashes and ledger payloads use.
+
+    A lone surrogate has no UTF-8 form: UnicodeEncodeError, as encoding the json module's text would raise.
     """
+    data = to_jsonable(value)
     try:
-        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS if sort_keys else 0)
+        return orjson.dumps(data, option=_COMPACT)
     except orjson.JSONEncodeError:
-        return _json_text(data, sort_keys).encode("utf-8")
-
-
-def _json_text(data: Any, sort_keys: bool) -> str:
-    return json.dumps(data, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
-
-
-def _sorted_text(data: Any, indent: bool) -> str:
-    """Plain JSON data as text with sorted keys, compact or indented by 2, written by orjson; what
-    orjson refuses (see :func:`json_bytes`) by the json module, which keeps a lone surrogate in the text."""
-    try:
-        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS | (orjson.OPT_INDENT_2 if indent else 0)
-                            ).decode("utf-8")
-    except orjson.JSONEncodeError:
-        if indent:
-            return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False)
-        return _json_text(data, True)
+        return _json_module_text(data, indent=False).encode("utf-8")
 
 
 def canonical_json(value: Any) -> str:
-    return _sorted_text(to_jsonable(value), indent=False)
+    """The canonical encoding as text (:func:`canonical_bytes` decoded; a lone surrogate is kept)."""
+    return _text(to_jsonable(value), indent=False)
 
 
 def sha256_hex(value: Any) -> str:
     """sha256 of the canonical JSON of ``value`` (or of the text itself when given a str)."""
-    data = value.encode("utf-8") if isinstance(value, str) else json_bytes(to_jsonable(value), sort_keys=True)
+    data = value.encode("utf-8") if isinstance(value, str) else canonical_bytes(value)
     return hashlib.sha256(data).hexdigest()
 
 
 def pretty_json(value: Any) -> str:
-    """Stable, human-readable JSON for output files (sorted keys, 2-space indent, final newline):
-    ``json.dumps(to_jsonable(value), sort_keys=True, indent=2, ensure_ascii=False) + "\\n"``.
+    """Stable, human-readable JSON for output files: sorted keys, 2-space indent, final newline."""
+    return _text(to_jsonable(value), indent=True) + "\n"
 
-    orjson writes the same text (the json module indents in pure Python: most of the time of a
-    large ``evaluate --format json``); what orjson refuses goes through the json module, as in
-    :func:`json_bytes`.
+
+def display_json(value: Any) -> str:
+    """``value`` on one line for a message or a table cell: sorted keys, ``", "`` and ``": "`` separators.
+
+    Written by the json module (orjson has no spaced layout); it is never on a hot path.
     """
-    return _sorted_text(to_jsonable(value), indent=True) + "\n"
+    return json.dumps(to_jsonable(value), sort_keys=True, ensure_ascii=False)

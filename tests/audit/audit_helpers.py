@@ -15,11 +15,11 @@ EXAMPLE_POLICY = ROOT / "policies" / "acme-2026.toml"
 
 def make_entry(i: int, *, kind: str = "decision", period: str | None = "2026-Q1",
                version: str = "2026.1", outcome: str = "approved") -> LedgerEntry:
-    return LedgerEntry(kind, f"INI-{i:03d}", period, "acme", version, "a" * 64,
-                       "2026-01-05T09:00:00+00:00",
-                       {"decision": {"initiative_id": f"INI-{i:03d}", "outcome": outcome,
-                                     "score": Decimal("0.75"), "funding": {"amount": Decimal(1000 + i)}},
-                        "input": {"id": f"INI-{i:03d}", "cost": Decimal(1000 + i)}})
+    return LedgerEntry.of(kind, f"INI-{i:03d}", period, "acme", version, "a" * 64,
+                          "2026-01-05T09:00:00+00:00",
+                          {"decision": {"initiative_id": f"INI-{i:03d}", "outcome": outcome,
+                                        "score": Decimal("0.75"), "funding": {"amount": Decimal(1000 + i)}},
+                           "input": {"id": f"INI-{i:03d}", "cost": Decimal(1000 + i)}})
 
 
 def raw(path: Path) -> sqlite3.Connection:

@@ -29,10 +29,10 @@ def main() -> None:
     for k in range(int(batches)):
         batch = f"{writer}-{k}"
         ledger.append([
-            LedgerEntry("decision", f"{writer}-I{j}", "2026-Q1", "acme", "1", "0" * 64,
-                        "2026-01-05T00:00:00+00:00",
-                        {"batch": batch, "i": j, "writer": writer, "amount": Decimal("1250.50"),
-                         "note": "x" * 200})
+            LedgerEntry.of("decision", f"{writer}-I{j}", "2026-Q1", "acme", "1", "0" * 64,
+                           "2026-01-05T00:00:00+00:00",
+                           {"batch": batch, "i": j, "writer": writer, "amount": Decimal("1250.50"),
+                            "note": "x" * 200})
             for j in range(int(size))])
         os.write(fd, f"{batch}\n".encode())
 

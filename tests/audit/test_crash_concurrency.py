@@ -96,7 +96,8 @@ def test_eight_concurrent_writers_lose_nothing(tmp_path):
         assert report.ok and report.records == writers * batches * BATCH
         per_writer: dict[str, list[int]] = {}
         for record in opened.iter_records():
-            per_writer.setdefault(record.payload["writer"], []).append(record.payload["i"])
+            payload = record.entry.data()
+            per_writer.setdefault(payload["writer"], []).append(payload["i"])
     assert sorted(per_writer) == [f"w{w}" for w in range(writers)]
     assert all(len(items) == batches * BATCH for items in per_writer.values())
     # Batches are contiguous: each writer's records come in whole runs of 0..BATCH-1.

@@ -14,12 +14,13 @@ import sqlite3
 from audit_helpers import make_entry
 
 from budgetpolicy.audit.ledger import SCHEMA_VERSION, SEGMENT_BITS, Ledger, LedgerEntry
+from budgetpolicy.audit.storage import upgrade
 
 SEGMENT = 1 << SEGMENT_BITS
 
 
 def tiny(initiative_id: str, kind: str = "decision") -> LedgerEntry:
-    return LedgerEntry(kind, initiative_id, None, "acme", "2026.1", "a" * 64, "2026-01-05T09:00:00+00:00", {})
+    return LedgerEntry.of(kind, initiative_id, None, "acme", "2026.1", "a" * 64, "2026-01-05T09:00:00+00:00", {})
 
 
 def index_names(path) -> set[str]:
@@ -34,13 +35,14 @@ def index_names(path) -> set[str]:
 def plans(ledger: Ledger, **filters: str) -> tuple[list[int], list[str]]:
     """The seqs a filtered read returns, and the plan of every SELECT it ran by initiative."""
     statements: list[str] = []
-    ledger._conn.set_trace_callback(statements.append)  # the statements with their values bound
+    conn = ledger.file.conn
+    conn.set_trace_callback(statements.append)  # the statements with their values bound
     try:
-        seqs = [row[0] for row in ledger.iter_rows(**filters)]
+        seqs = [record.seq for record in ledger.iter_records(**filters)]
     finally:
-        ledger._conn.set_trace_callback(None)
+        conn.set_trace_callback(None)
     details = [row[3] for sql in statements if sql.startswith("SELECT") and "initiative_id =" in sql
-               for row in ledger._conn.execute("EXPLAIN QUERY PLAN " + sql)]
+               for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
     return seqs, details
 
 
@@ -58,9 +60,9 @@ def test_lookups_cross_segment_boundaries_in_chain_order(tmp_path):
         assert ledger.head()[0] == last
         seqs, details = plans(ledger, initiative_id="INI-X")
         assert seqs == sorted(wanted)
-        assert [r.kind for r in ledger.iter_records(initiative_id="INI-X")] == [wanted[s] for s in sorted(wanted)]
+        assert [r.entry.kind for r in ledger.iter_records(initiative_id="INI-X")] == [wanted[s] for s in sorted(wanted)]
         assert [r.seq for r in ledger.iter_records(initiative_id="INI-X", kind="review")] == [SEGMENT + 5]
-        assert list(ledger.iter_rows(initiative_id="INI-NONE")) == []
+        assert list(ledger.iter_records(initiative_id="INI-NONE")) == []
         # One search of the segmented index per segment; never a scan of the records.
         assert len(details) == 3
         assert all("USING INDEX records_by_segment_initiative" in d for d in details), details
@@ -92,11 +94,11 @@ def test_version_1_ledger_is_read_as_is_and_upgraded_when_opened_for_writing(led
         assert seqs == history == [5]
         assert any("USING COVERING INDEX records_by_initiative" in d or "USING INDEX records_by_initiative " in d
                    for d in details), details
-        assert old._meta("schema_version") == "1"
+        assert old.file.meta("schema_version") == "1"
     assert index_names(ledger_path) == {"records_by_initiative"}
 
     with Ledger(ledger_path, create=False) as upgraded:
-        assert upgraded._meta("schema_version") == str(SCHEMA_VERSION) == "2"
+        assert upgraded.file.meta("schema_version") == str(SCHEMA_VERSION) == "2"
         assert upgraded.head() == head  # records and hashes untouched
         assert upgraded.verify().ok
         upgraded.append([make_entry(4)])
@@ -110,10 +112,10 @@ def test_upgrade_twice_is_harmless(ledger_path):
     conn = sqlite3.connect(ledger_path, isolation_level=None)
     for _ in range(2):
         conn.execute("BEGIN IMMEDIATE")
-        Ledger._upgrade(conn)
+        upgrade(conn)
         conn.execute("COMMIT")
     conn.close()
     assert index_names(ledger_path) == {"records_by_segment_initiative"}
     with Ledger(ledger_path, create=False, readonly=True) as ledger:
-        assert ledger._meta("schema_version") == "2"
+        assert ledger.file.meta("schema_version") == "2"
         assert [r.seq for r in ledger.iter_records(initiative_id="INI-004")] == [5]

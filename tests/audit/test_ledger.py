@@ -13,6 +13,7 @@ import pytest
 
 from budgetpolicy.audit.chain import GENESIS
 from budgetpolicy.audit.ledger import Ledger, LedgerEntry, entry_for_decision
+from budgetpolicy.canonical import canonical_json
 from budgetpolicy.errors import LedgerError
 from budgetpolicy.model import Decision, Funding, Provenance, Reason
 
@@ -29,10 +30,11 @@ def test_append_numbers_records_and_chains_them(tmp_path):
     assert [r.seq for r in records] == [1, 2, 3, 4, 5]
     assert records[0].prev_hash == GENESIS
     assert all(b.prev_hash == a.hash for a, b in zip(records, records[1:]))
-    # Decimals are stored exactly, as strings; keys sorted (canonical JSON).
-    assert records[0].payload["decision"]["funding"]["amount"] == "1001"
+    # Decimals are stored exactly, as strings; keys sorted (canonical JSON); a record holds the stored text.
+    assert records[0].entry.data()["decision"]["funding"]["amount"] == "1001"
     text = sqlite3.connect(path).execute("SELECT payload FROM records WHERE seq = 1").fetchone()[0]
     assert text.startswith('{"decision":{"funding":{"amount":"1001"},"initiative_id":"INI-001"')
+    assert records[0].entry == make_entry(1)
     with Ledger(path) as again:  # reopening continues the same chain
         assert again.append([make_entry(6)]) == [6]
         assert again.head() == (6, list(again.iter_records())[-1].hash)
@@ -44,20 +46,22 @@ def test_hash_rule_is_the_documented_one(tmp_path):
     path = tmp_path / "l.db"
     with Ledger(path) as ledger:
         ledger.append([make_entry(1)])
-        (record,) = ledger.iter_rows()
-    header = json.dumps(list(record[:8]), ensure_ascii=False, separators=(",", ":"))
-    expected = hashlib.sha256(f"{GENESIS}\n{header}\n{record[8]}".encode()).hexdigest()
-    assert record[10] == expected
+    row = sqlite3.connect(path).execute("SELECT * FROM records").fetchone()
+    header = json.dumps(list(row[:8]), ensure_ascii=False, separators=(",", ":"))
+    expected = hashlib.sha256(f"{GENESIS}\n{header}\n{row[8]}".encode()).hexdigest()
+    assert row[10] == expected
 
 
 def test_floats_and_nan_are_refused(tmp_path):
-    with Ledger(tmp_path / "l.db") as ledger:
-        entry = LedgerEntry("decision", "I", None, "p", "1", "a" * 64, "t", {"x": 0.1})
+    # An entry encodes its payload when it is built, so a float never reaches an append.
+    with pytest.raises(LedgerError, match="BP805.*floats"):
+        LedgerEntry.of("decision", "I", None, "p", "1", "a" * 64, "t", {"x": 0.1})
+    for bad in (float("inf"), float("nan")):
         with pytest.raises(LedgerError, match="BP805.*floats"):
-            ledger.append([entry])
-        with pytest.raises(LedgerError, match="BP805"):
-            ledger.append([LedgerEntry("decision", "I", None, "p", "1", "a" * 64, "t",
-                                       {"x": [float("inf")]})])
+            LedgerEntry.of("decision", "I", None, "p", "1", "a" * 64, "t", {"x": [bad]})
+    with pytest.raises(TypeError, match="payload"):  # data given where the encoded text belongs
+        LedgerEntry("decision", "I", None, "p", "1", "a" * 64, "t", {"x": 1})  # type: ignore[arg-type]
+    with Ledger(tmp_path / "l.db") as ledger:
         assert len(ledger) == 0 and ledger.head() == (0, GENESIS)
 
 
@@ -70,7 +74,7 @@ def test_put_policy_is_idempotent_and_content_addressed(tmp_path, example_policy
         assert ledger.get_policy(src.sha256[:10]) == src.text
         assert [p.version for p in ledger.find_policies("acme-people-dev")] == ["2026.1"]
         (record,) = ledger.iter_records(kind="policy")
-        assert record.payload["text_sha256"] == hashlib.sha256(src.text.encode()).hexdigest()
+        assert record.entry.data()["text_sha256"] == hashlib.sha256(src.text.encode()).hexdigest()
         with pytest.raises(LedgerError, match="BP806"):
             ledger.get_policy("f" * 64)
         with pytest.raises(LedgerError, match="BP807.*does not match"):
@@ -85,7 +89,7 @@ def test_record_stores_policy_and_decisions_atomically(tmp_path, example_policy)
         entries = [make_entry(1), make_entry(2)]
         assert ledger.record(example_policy, entries) == [2, 3]
         assert ledger.record(example_policy, [make_entry(3)]) == [4]  # policy stored once
-        assert [r.kind for r in ledger.iter_records()] == ["policy", "decision", "decision", "decision"]
+        assert [r.entry.kind for r in ledger.iter_records()] == ["policy", "decision", "decision", "decision"]
         report = ledger.verify()
         assert (report.ok, report.records, report.policies) == (True, 4, 1)
 
@@ -100,14 +104,15 @@ def test_entry_for_decision_keeps_decision_input_and_provenance():
     entry = entry_for_decision(decision, {"id": "INI-7", "cost": Decimal("30000")},
                                [{"period": "2026-Q1", "kpis": {"win_rate": Decimal("0.31")}}],
                                period="2026-Q1")
-    assert (entry.kind, entry.initiative_id, entry.period, entry.policy_id, entry.policy_version,
-            entry.policy_sha256, entry.evaluated_at) == (
-        "decision", "INI-7", "2026-Q1", "acme", "2026.1", "c" * 64, "2026-01-05T09:00:00+00:00")
-    assert entry.payload["decision"]["score"] == "0.8125"
-    assert entry.payload["decision"]["funding"]["amount"] == "30000"
-    assert entry.payload["input"] == {"id": "INI-7", "cost": "30000"}
-    assert entry.payload["outcomes"][0]["kpis"] == {"win_rate": "0.31"}
-    assert entry.payload["provenance"]["plugins"] == [["budgetpolicy.builtins", "0.1.0"]]
+    assert entry.header() == ("decision", "INI-7", "2026-Q1", "acme", "2026.1", "c" * 64,
+                              "2026-01-05T09:00:00+00:00")
+    payload = entry.data()
+    assert payload["decision"]["score"] == "0.8125"
+    assert payload["decision"]["funding"]["amount"] == "30000"
+    assert payload["input"] == {"id": "INI-7", "cost": "30000"}
+    assert payload["outcomes"][0]["kpis"] == {"win_rate": "0.31"}
+    assert payload["provenance"]["plugins"] == [["budgetpolicy.builtins", "0.1.0"]]
+    assert entry.payload == canonical_json(payload)  # the stored text: canonical JSON
     with pytest.raises(LedgerError, match="BP805.*no provenance"):
         entry_for_decision(Decision("INI-8", "approved", Decimal(0), Decimal(0)), {"id": "INI-8"})
 
@@ -116,7 +121,7 @@ def test_filters_and_exports(ledger_path):
     with Ledger(ledger_path) as ledger:
         ledger.append([make_entry(20, period="2026-Q2", version="2026.2", outcome="rejected")])
         assert [r.seq for r in ledger.iter_records(initiative_id="INI-003")] == [4]
-        assert [r.initiative_id for r in ledger.iter_records(period="2026-Q2")] == ["INI-020"]
+        assert [r.entry.initiative_id for r in ledger.iter_records(period="2026-Q2")] == ["INI-020"]
         assert [r.seq for r in ledger.iter_records(policy_version="2026.2")] == [12]
         assert len(list(ledger.iter_records(kind="decision"))) == 11
         out = io.StringIO()
@@ -174,21 +179,21 @@ def test_readonly_open_cannot_write(ledger_path):
             ledger.append([make_entry(99)])
 
 
-def test_plain_matches_canonical_json_and_refuses_floats():
+def test_entry_payload_is_canonical_json_and_refuses_floats():
     import datetime as dt
 
-    from budgetpolicy.audit.entry import plain
-    from budgetpolicy.canonical import canonical_json
     from budgetpolicy.model import FrozenMap, ScoreLine
 
     value = {"b": (Decimal("1.50"), Decimal("2E+3")), "a": FrozenMap({"z": 1, "y": dt.date(2026, 1, 5)}),
              "line": ScoreLine("impact", "rubric", Decimal("0.4"), Decimal("0.5"), Decimal("0.2")),
              "flag": True, "none": None}
-    text = json.dumps(plain(value), ensure_ascii=False, separators=(",", ":"))
-    assert text == canonical_json(value)
-    assert text.startswith('{"a":{"y":"2026-01-05","z":1},"b":["1.50","2000"]')
-    with pytest.raises(TypeError, match="floats"):
-        plain({"x": [1.5]})
+    entry = LedgerEntry.of("note", "I", None, "p", "1", "a" * 64, "t", value)
+    assert entry.payload == canonical_json(value)
+    assert entry.payload == json.dumps(json.loads(entry.payload), ensure_ascii=False, separators=(",", ":"),
+                                       sort_keys=True)
+    assert entry.payload.startswith('{"a":{"y":"2026-01-05","z":1},"b":["1.50","2000"]')
+    with pytest.raises(LedgerError, match="BP805.*floats"):
+        LedgerEntry.of("note", "I", None, "p", "1", "a" * 64, "t", {"x": [1.5]})
     prov = Provenance("acme", "1", "c" * 64, "d" * 64, "0.1.0")
     with pytest.raises(LedgerError, match="BP805.*cannot be recorded"):
         entry_for_decision(Decision("I", "approved", Decimal(0), Decimal(0), provenance=prov), {"cost": 0.5})

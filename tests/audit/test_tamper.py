@@ -13,6 +13,7 @@ import sys
 from audit_helpers import raw
 
 from budgetpolicy.audit.chain import record_hash
+from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.cli import main
 
@@ -65,7 +66,7 @@ def test_forged_record_appended_with_valid_hash(ledger_path):
     fields = ("decision", "INI-666", "2026-Q1", "acme", "2026.1", "a" * 64, "2026-01-05T09:00:00+00:00",
               '{"decision":{"outcome":"approved"}}')
     conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                 (12, *fields, prev, record_hash(prev, 12, *fields)))
+                 (12, *fields, prev, record_hash(prev, 12, LedgerEntry(*fields))))
     report = verify(ledger_path)
     assert (report.ok, report.first_bad, report.code) == (False, 12, "BP812")
     assert "added outside the ledger" in report.problem and "(inserted)" in report.problem
@@ -78,7 +79,7 @@ def test_forged_record_replacing_one_in_the_middle(ledger_path):
               '{"decision":{"outcome":"approved"}}')
     conn.execute("DELETE FROM records WHERE seq = 5")
     conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                 (5, *fields, prev, record_hash(prev, 5, *fields)))
+                 (5, *fields, prev, record_hash(prev, 5, LedgerEntry(*fields))))
     report = verify(ledger_path)
     # The forged record is self-consistent; the break shows where the next record links back.
     assert (report.first_bad, report.code) == (6, "BP812")

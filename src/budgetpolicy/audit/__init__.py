@@ -1,6 +1,9 @@
 """The audit stage: the hash-chained decision ledger, its policy store, and policy versions from git.
 
-ledger.py (append, query, verify), chain.py (the hash rule), store.py
-(content-addressed policy copies), export.py (JSONL/CSV), record.py (what
-``evaluate --ledger`` calls), git.py (``path@REV``).
+ledger.py (the API: append, query, verify), entry.py (what a record holds, and
+a decision's entry), chain.py (the hash rule), storage.py (the SQLite file:
+schema, transactions, queries), store.py (content-addressed policy copies),
+export.py (JSONL/CSV), record.py (what ``evaluate --ledger`` calls), git.py
+(``path@REV``); replay.py, replayrun.py and diff.py re-evaluate recorded
+decisions and compare them; policydiff.py compares two policies.
 """

@@ -18,43 +18,32 @@ append, which is what exposes a truncated tail.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable
 
-from attrs import frozen
+from attrs import evolve, frozen
+
+from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord
+from budgetpolicy.canonical import json_string
 
 GENESIS = "0" * 64
-
-# Column order shared by the SQL that reads records and by the verifier.
-RECORD_COLUMNS = ("seq", "kind", "initiative_id", "period", "policy_id", "policy_version",
-                  "policy_sha256", "evaluated_at", "payload", "prev_hash", "hash")
 
 # How far the verifier looks ahead, on failure only, to tell "two records swapped" from "edited".
 _SWAP_WINDOW = 64
 
-# The C string quoter behind json.dumps(ensure_ascii=False): the header below is exactly
-# json.dumps([...], ensure_ascii=False, separators=(",", ":")), built without the encoder's
-# per-call set-up, which is a third of an append's hashing time.
-_quote = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 
+def record_hash(prev_hash: str, seq: int, entry: LedgerEntry, payload: bytes | None = None) -> str:
+    """The rule above. ``payload`` is the entry's payload as UTF-8 when the caller holds it already
+    (an append encodes each payload once, before it takes the lock, to refuse text that has no UTF-8).
 
-def record_hash(prev_hash: str, seq: int, kind: str, initiative_id: str, period: str | None,
-                policy_id: str, policy_version: str, policy_sha256: str, evaluated_at: str,
-                payload_text: str | bytes) -> str:
-    """The rule above; ``payload_text`` may also be given as its UTF-8 bytes (what an append
-    already holds, so the 4 KB payload is not encoded a second time just to be hashed)."""
-    q = _quote
-    header = (f"[{int(seq)},{q(kind)},{q(initiative_id)},{'null' if period is None else q(period)},"
-              f"{q(policy_id)},{q(policy_version)},{q(policy_sha256)},{q(evaluated_at)}]")
+    The header is exactly ``json.dumps([...], ensure_ascii=False, separators=(",", ":"))``, built
+    from quoted strings without the encoder's per-call set-up (a third of an append's hashing time).
+    """
+    q, e = json_string, entry
+    header = (f"[{int(seq)},{q(e.kind)},{q(e.initiative_id)},{'null' if e.period is None else q(e.period)},"
+              f"{q(e.policy_id)},{q(e.policy_version)},{q(e.policy_sha256)},{q(e.evaluated_at)}]")
     digest = hashlib.sha256(f"{prev_hash}\n{header}\n".encode("utf-8"))
-    digest.update(payload_text if isinstance(payload_text, bytes) else payload_text.encode("utf-8"))
+    digest.update(e.payload.encode("utf-8") if payload is None else payload)
     return digest.hexdigest()
-
-
-def row_hash(row: Sequence[Any], prev_hash: str | None = None) -> str:
-    """The hash a stored row (in :data:`RECORD_COLUMNS` order) should carry."""
-    return record_hash(row[9] if prev_hash is None else prev_hash, *row[:9])
 
 
 @frozen
@@ -85,66 +74,69 @@ class ChainFault:
     problem: str
 
 
-def check_chain(rows: Iterable[Sequence[Any]], head_count: int, head_hash: str,
-                fetch_window: Callable[[int, int], list[Sequence[Any]]],
-                on_row: Callable[[Sequence[Any]], None] | None = None) -> tuple[int, str, ChainFault | None]:
-    """Walk rows in seq order; return (records seen, last hash, first fault or None).
+def check_chain(records: Iterable[LedgerRecord], head_count: int, head_hash: str,
+                fetch_window: Callable[[int, int], list[LedgerRecord]],
+                on_record: Callable[[LedgerRecord], None] | None = None) -> tuple[int, str, ChainFault | None]:
+    """Walk records in seq order; return (records seen, last hash, first fault or None).
 
-    Constant memory: only the previous row's hash is kept. ``fetch_window(a, b)``
-    reads rows with a <= seq <= b and is used only to name a swap once a record
+    Constant memory: only the previous record's hash is kept. ``fetch_window(a, b)``
+    reads records with a <= seq <= b and is used only to name a swap once a record
     is already known to be bad.
     """
     prev, expected, seen = GENESIS, 1, 0
-    for row in rows:
-        seq = row[0]
+    for record in records:
+        seq = record.seq
         if seq != expected:
             if seq > expected:
                 missing = f"record {expected}" if seq == expected + 1 else f"records {expected}-{seq - 1}"
                 return seen, prev, ChainFault(expected, "BP811",
                                               f"{missing} missing before record {seq} (deleted)")
             return seen, prev, ChainFault(seq, "BP812", f"record {seq} appears out of order (inserted)")
-        if row[9] != prev:
-            return seen, prev, ChainFault(seq, "BP812", _link_problem(row, prev, fetch_window))
-        if row_hash(row, prev) != row[10]:
-            return seen, prev, ChainFault(seq, "BP810", _content_problem(row, prev, fetch_window))
-        if on_row is not None:
-            on_row(row)
-        prev, expected, seen = row[10], expected + 1, seen + 1
+        if record.prev_hash != prev:
+            return seen, prev, ChainFault(seq, "BP812", _link_problem(record, prev, fetch_window))
+        if record_hash(prev, seq, record.entry) != record.hash:
+            return seen, prev, ChainFault(seq, "BP810", _content_problem(record, prev, fetch_window))
+        if on_record is not None:
+            on_record(record)
+        prev, expected, seen = record.hash, expected + 1, seen + 1
+    return seen, prev, _head_fault(seen, prev, head_count, head_hash)
+
+
+def _head_fault(seen: int, last: str, head_count: int, head_hash: str) -> ChainFault | None:
+    """What is wrong with an intact chain of ``seen`` records ending in ``last``, given the recorded head."""
     if seen < head_count:
         gone = head_count - seen
-        return seen, prev, ChainFault(seen + 1, "BP813",
-                                      f"the ledger ends at record {seen} but its head records {head_count}: "
-                                      f"the last {gone} record{'s' if gone > 1 else ''} were removed (truncated)")
+        return ChainFault(seen + 1, "BP813",
+                          f"the ledger ends at record {seen} but its head records {head_count}: "
+                          f"the last {gone} record{'s' if gone > 1 else ''} were removed (truncated)")
     if seen > head_count:
-        return seen, prev, ChainFault(head_count + 1, "BP812",
-                                      f"records after {head_count} were added outside the ledger "
-                                      f"(the head records {head_count}, the file has {seen}) (inserted)")
-    if prev != head_hash:
-        return seen, prev, ChainFault(seen or None, "BP813",
-                                      "the last record's hash differs from the recorded head "
-                                      "(the tail was replaced)")
-    return seen, prev, None
+        return ChainFault(head_count + 1, "BP812",
+                          f"records after {head_count} were added outside the ledger "
+                          f"(the head records {head_count}, the file has {seen}) (inserted)")
+    if last != head_hash:
+        return ChainFault(seen or None, "BP813",
+                          "the last record's hash differs from the recorded head (the tail was replaced)")
+    return None
 
 
-def _link_problem(row: Sequence[Any], prev: str,
-                  fetch_window: Callable[[int, int], list[Sequence[Any]]]) -> str:
-    seq = row[0]
+def _link_problem(record: LedgerRecord, prev: str, fetch_window: Callable[[int, int], list[LedgerRecord]]) -> str:
+    seq = record.seq
     for other in fetch_window(seq + 1, seq + _SWAP_WINDOW):
-        if other[9] == prev:
-            return (f"record {seq} does not link to record {seq - 1}, but record {other[0]} does: "
+        if other.prev_hash == prev:
+            return (f"record {seq} does not link to record {seq - 1}, but record {other.seq} does: "
                     f"records were reordered")
     return (f"record {seq} does not link to record {seq - 1} (its prev_hash differs): a record "
             f"was inserted or replaced here")
 
 
-def _content_problem(row: Sequence[Any], prev: str,
-                     fetch_window: Callable[[int, int], list[Sequence[Any]]]) -> str:
-    seq, stored = row[0], row[10]
+def _content_problem(record: LedgerRecord, prev: str,
+                     fetch_window: Callable[[int, int], list[LedgerRecord]]) -> str:
+    seq = record.seq
     for other in fetch_window(seq + 1, seq + _SWAP_WINDOW):
-        # The content that belongs here may now sit in a later row: whole content or payload only.
-        whole = record_hash(prev, seq, *other[1:8], other[8])
-        payload_only = record_hash(prev, seq, *row[1:8], other[8])
-        if stored in (whole, payload_only):
-            return (f"record {seq} holds the content of record {other[0]} and vice versa: "
+        # The content that belongs here may now sit in a later record: whole content or payload only.
+        whole = record_hash(prev, seq, other.entry)
+        payload_only = record_hash(prev, seq, evolve(record.entry, payload=other.entry.payload))
+        if record.hash in (whole, payload_only):
+            return (f"record {seq} holds the content of record {other.seq} and vice versa: "
                     f"records were reordered")
     return f"record {seq}'s content does not match its hash (edited)"

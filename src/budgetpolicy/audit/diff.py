@@ -3,7 +3,7 @@
 Used by ``budgetpolicy diff`` (the same initiatives under a base and a head
 policy, before a change is merged) and by ``budgetpolicy replay --policy``
 (recorded decisions against another policy version). Both compare decisions as
-canonical JSON data (:func:`budgetpolicy.audit.entry.plain`), the form the
+canonical JSON data (:func:`budgetpolicy.canonical.to_jsonable`), the form the
 ledger stores, so a recorded decision and a fresh one compare the same way.
 
 Two strictnesses:
@@ -30,7 +30,7 @@ from typing import Any
 
 from attrs import define, field, frozen
 
-from budgetpolicy.audit.entry import plain
+from budgetpolicy.canonical import to_jsonable
 from budgetpolicy.model import Decision, Initiative
 
 ZERO = Decimal(0)
@@ -66,7 +66,7 @@ class DecisionChange:
 
 def decision_data(decision: Decision | Mapping[str, Any]) -> dict[str, Any]:
     """A decision as canonical JSON data (what the ledger stores), provenance left out."""
-    data = dict(decision) if isinstance(decision, Mapping) else plain(decision)
+    data = dict(decision) if isinstance(decision, Mapping) else to_jsonable(decision)
     data.pop("provenance", None)
     return data
 

@@ -1,69 +1,46 @@
-"""Ledger entries: what one record will hold, and how a decision becomes one.
+"""Ledger entries and records: what one record holds, and how a decision becomes an entry.
 
-A decision is recorded with its exact inputs (the initiative as the engine
-saw it, the outcomes used) and its provenance, as canonical JSON data:
-:func:`plain` gives the same result as ``canonical.to_jsonable`` with every
-mapping's keys already sorted, so the ledger can serialise it without sorting
-again (serialising is most of an append's cost).
+An entry is the eight columns a record hashes: seven header fields and the
+payload as canonical JSON text (:func:`budgetpolicy.canonical.canonical_bytes`),
+exactly as stored and hashed. The payload is encoded when the entry is built,
+so appending only hashes and inserts, and a record read back holds the stored
+text unchanged: verify and export use it as it is, readers that want the
+payload's data parse it (:meth:`LedgerEntry.data`). A record is an entry with
+its place in the chain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from decimal import Decimal
+import json
 from typing import Any
 
-import attrs
 from attrs import field, frozen
+from attrs.validators import instance_of
 
-from budgetpolicy.canonical import JSON_LEAVES as _LEAVES  # returned as they are (exact types only)
-from budgetpolicy.canonical import decimal_text, to_jsonable
+from budgetpolicy.canonical import canonical_bytes
 from budgetpolicy.errors import LedgerError
 
-# attrs class -> its eq fields' names, sorted; any other type seen -> None (so attrs.has runs once per type).
-_SORTED_FIELDS: dict[type, tuple[str, ...] | None] = {}
 
+def payload_text(payload: Any, subject: str = "a ledger payload",
+                 hint: str = "convert numbers with decimal.Decimal before recording") -> str:
+    """The canonical JSON text a record stores for ``payload``; BP805 when it cannot be recorded.
 
-def plain(value: Any) -> Any:
-    """``to_jsonable(value)`` with sorted keys; refuses floats like it does.
-
-    Leaves are checked inline before recursing (a decision has ~170 values, most of them
-    leaves): this runs once per recorded decision.
+    ``payload`` may hold anything :func:`budgetpolicy.canonical.to_jsonable` converts (Decimals,
+    dates, attrs values); floats, and text that is not valid Unicode, are refused.
     """
-    kind = type(value)
-    if kind in _LEAVES:
-        return value
-    if kind is Decimal:
-        return decimal_text(value)
-    if kind is list or kind is tuple:
-        return [v if type(v) in _LEAVES else plain(v) for v in value]
     try:
-        names = _SORTED_FIELDS[kind]
-    except KeyError:
-        names = _SORTED_FIELDS[kind] = (tuple(sorted(f.name for f in attrs.fields(kind) if f.eq))
-                                        if attrs.has(kind) else None)
-    if names is not None:
-        out = {}
-        for name in names:
-            v = getattr(value, name)
-            out[name] = v if type(v) in _LEAVES else plain(v)
-        return out
-    if isinstance(value, Mapping):
-        return {str(k): plain(value[k]) for k in sorted(value, key=str)}
-    if isinstance(value, bool):  # subclasses of the JSON scalars (enums, str-derived literals)
-        return bool(value)
-    if isinstance(value, int) and not isinstance(value, float):
-        return int(value)
-    if isinstance(value, str):  # str.__str__, not str(): a (str, Enum) member's str() is "Cls.NAME"
-        return str.__str__(value)
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return plain(to_jsonable(value))  # dates, sets, Decimal subclasses; floats raise TypeError
+        return canonical_bytes(payload).decode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: no UTF-8 text to store or hash
+        raise LedgerError(f"ledger payloads must be valid Unicode text: {exc}", code="BP805",
+                          hint="the input holds a lone surrogate code point; fix its encoding") from exc
+    except TypeError as exc:  # floats would make hashes depend on float formatting
+        raise LedgerError(f"{subject} cannot be recorded: {exc}", code="BP805", hint=hint) from exc
 
 
 @frozen
 class LedgerEntry:
-    """One record to append; ``payload`` is JSON-able (Decimals allowed, floats refused)."""
+    """One record's content. ``payload`` is its canonical JSON text: build entries from data with
+    :meth:`of` (or :func:`entry_for_decision`), which encode it."""
 
     kind: str
     initiative_id: str
@@ -72,10 +49,33 @@ class LedgerEntry:
     policy_version: str
     policy_sha256: str
     evaluated_at: str
-    payload: dict[str, Any] = field(hash=False)
-    # True when ``payload`` came from :func:`plain` (JSON types only, keys sorted, no floats), so
-    # appending skips both key sorting and the float check: the hot path of a big evaluation.
-    plain: bool = field(default=False, eq=False, repr=False)
+    payload: str = field(validator=instance_of(str), repr=False)
+
+    @classmethod
+    def of(cls, kind: str, initiative_id: str, period: str | None, policy_id: str, policy_version: str,
+           policy_sha256: str, evaluated_at: str, payload: Any) -> LedgerEntry:
+        """An entry whose payload is given as data (see :func:`payload_text`)."""
+        return cls(kind, initiative_id, period, policy_id, policy_version, policy_sha256, evaluated_at,
+                   payload_text(payload))
+
+    def header(self) -> tuple[str, str, str | None, str, str, str, str]:
+        """The seven columns before the payload, in the order they are stored and hashed."""
+        return (self.kind, self.initiative_id, self.period, self.policy_id, self.policy_version,
+                self.policy_sha256, self.evaluated_at)
+
+    def data(self) -> Any:
+        """The payload parsed (a dict for every entry this package writes). Each call parses again."""
+        return json.loads(self.payload)
+
+
+@frozen
+class LedgerRecord:
+    """A stored record: its entry and its place in the chain."""
+
+    seq: int
+    entry: LedgerEntry
+    prev_hash: str
+    hash: str
 
 
 def entry_for_decision(decision: Any, input_record: Any, outcomes: list[Any] | None = None, *,
@@ -86,22 +86,18 @@ def entry_for_decision(decision: Any, input_record: Any, outcomes: list[Any] | N
         raise LedgerError(f"decision for '{decision.initiative_id}' has no provenance; "
                           f"only decisions made by the engine can be recorded", code="BP805",
                           hint="evaluate through CompiledPolicy.evaluate, which fills provenance")
-    try:
-        payload = _decision_payload(decision, input_record, outcomes, prov)
-    except TypeError as exc:
-        raise LedgerError(f"decision for '{decision.initiative_id}' cannot be recorded: {exc}",
-                          code="BP805", hint="inputs must hold Decimal, not float") from exc
+    payload = payload_text(_decision_payload(decision, input_record, outcomes, prov),
+                           f"decision for '{decision.initiative_id}'", "inputs must hold Decimal, not float")
     return LedgerEntry(kind=kind, initiative_id=decision.initiative_id, period=period,
                        policy_id=prov.policy_id, policy_version=prov.policy_version,
-                       policy_sha256=prov.policy_sha256, evaluated_at=prov.evaluated_at,
-                       payload=payload, plain=True)
+                       policy_sha256=prov.policy_sha256, evaluated_at=prov.evaluated_at, payload=payload)
 
 
 def _decision_payload(decision: Any, input_record: Any, outcomes: list[Any] | None, prov: Any) -> Any:
-    return plain({
+    return {
         "decision": decision,
         "input": input_record,
         "outcomes": list(outcomes or []),
         "provenance": {"engine_version": prov.engine_version, "plugins": prov.plugins,
                        "input_sha256": prov.input_sha256, "as_of": prov.as_of},
-    })
+    }

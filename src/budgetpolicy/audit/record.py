@@ -11,6 +11,10 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from budgetpolicy.audit.entry import LedgerEntry
+from budgetpolicy.audit.ledger import Ledger
+from budgetpolicy.data.load import outcome_to_record
+
 
 def record_evaluation(ledger_path: str | os.PathLike[str], evaluation: Any, initiatives: Iterable[Any], *,
                       kind: str = "decision", period: str | None = None,
@@ -20,8 +24,6 @@ def record_evaluation(ledger_path: str | os.PathLike[str], evaluation: Any, init
     Creates the ledger when missing; stores the policy version once. Returns
     the number of decisions appended.
     """
-    from budgetpolicy.audit.ledger import Ledger
-
     with Ledger(ledger_path) as ledger:
         seqs = ledger.record_evaluation(evaluation, initiatives, kind=kind, period=period,
                                         outcomes=dict(outcomes or {}))
@@ -40,23 +42,18 @@ def record_review(ledger_path: str | os.PathLike[str], policy: Any, result: Any,
     scale-up) and the outcome readings up to the period, so an auditor can
     see what the review saw. Returns the number of records appended.
     """
-    from budgetpolicy.audit.entry import LedgerEntry
-    from budgetpolicy.audit.ledger import Ledger
-    from budgetpolicy.canonical import to_jsonable
-    from budgetpolicy.data.load import outcome_to_record
-
     touched: dict[str, dict[str, list[Any]]] = {}
     for part in _REVIEW_PARTS:
         for item in getattr(result, part):
-            touched.setdefault(item.initiative_id, {}).setdefault(part, []).append(to_jsonable(item))
+            touched.setdefault(item.initiative_id, {}).setdefault(part, []).append(item)
     readings: dict[str, list[Any]] = {}
     for reading in outcomes:
         if reading.period <= result.period:
             readings.setdefault(reading.initiative_id, []).append(outcome_to_record(reading))
     sha = policy.source.sha256 if policy.source else ""
-    entries = [LedgerEntry("review", initiative_id, result.period, policy.id, policy.version, sha, evaluated_at,
-                           {"review": parts, "outcomes": readings.get(initiative_id, []),
-                            "factors": to_jsonable(result.factors)})
+    entries = [LedgerEntry.of("review", initiative_id, result.period, policy.id, policy.version, sha, evaluated_at,
+                              {"review": parts, "outcomes": readings.get(initiative_id, []),
+                               "factors": result.factors})
                for initiative_id, parts in sorted(touched.items())]
     with Ledger(ledger_path) as ledger:
         return len(ledger.record(policy, entries))

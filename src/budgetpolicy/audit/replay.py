@@ -44,7 +44,8 @@ from typing import Any
 from attrs import define, evolve, field, frozen
 
 from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, decision_change
-from budgetpolicy.audit.ledger import Ledger, LedgerRecord
+from budgetpolicy.audit.entry import LedgerRecord
+from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.model import Initiative, Policy
 
@@ -53,13 +54,15 @@ MODES = ("live", "hermetic")
 
 @frozen
 class Batch:
-    """The records of one recorded evaluation, in chain order."""
+    """The records of one recorded evaluation, in chain order, with each payload parsed once
+    (``payloads[i]`` is ``records[i]``'s; replay reads a payload several times)."""
 
     kind: str
     policy_sha256: str
     evaluated_at: str
     period: str | None
     records: tuple[LedgerRecord, ...]
+    payloads: tuple[dict[str, Any], ...]
 
 
 @define
@@ -86,21 +89,29 @@ class ReplayReport:
 
 def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
     """Group consecutive decision records into evaluations (see the module docstring)."""
-    current: list[LedgerRecord] = []
+    current: list[tuple[LedgerRecord, dict[str, Any]]] = []
     ids: set[str] = set()
-    key: tuple[Any, ...] | None = None
+    key: tuple[str, str, str, str | None] = ("", "", "", None)
     for record in records:
-        if record.kind == "policy" or record.decision is None:
+        entry = record.entry
+        if entry.kind == "policy":
             continue
-        this = (record.kind, record.policy_sha256, record.evaluated_at, record.period)
-        if current and (this != key or record.initiative_id in ids):
-            yield Batch(*key, tuple(current))  # type: ignore[misc]
+        payload = entry.data()
+        if not isinstance(payload, dict) or not isinstance(payload.get("decision"), dict):
+            continue
+        this = (entry.kind, entry.policy_sha256, entry.evaluated_at, entry.period)
+        if current and (this != key or entry.initiative_id in ids):
+            yield _batch(key, current)
             current, ids = [], set()
         key = this
-        current.append(record)
-        ids.add(record.initiative_id)
+        current.append((record, payload))
+        ids.add(entry.initiative_id)
     if current:
-        yield Batch(*key, tuple(current))  # type: ignore[misc]
+        yield _batch(key, current)
+
+
+def _batch(key: tuple[str, str, str, str | None], members: list[tuple[LedgerRecord, dict[str, Any]]]) -> Batch:
+    return Batch(*key, tuple(r for r, _ in members), tuple(p for _, p in members))
 
 
 def open_ledger(path: str, *, verify: bool = True) -> Ledger:
@@ -145,16 +156,15 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
         for batch in iter_batches(ledger.iter_records()):
             initiatives, decisions, causes = runner.run(batch)
             report.batches += 1
-            for record, initiative, decision in zip(batch.records, initiatives, decisions):
-                recorded = record.decision
-                assert recorded is not None
+            for record, payload, initiative, decision in zip(batch.records, batch.payloads, initiatives, decisions):
+                recorded = payload["decision"]
                 if not exact:
                     before = Decimal((recorded.get("funding") or {}).get("amount", "0"))
                     report.money.add(initiative, before, decision.allocation)
-                change = decision_change(recorded, decision, exact=exact, initiative_id=record.initiative_id,
+                change = decision_change(recorded, decision, exact=exact, initiative_id=record.entry.initiative_id,
                                  seq=record.seq)
                 if change is not None:
-                    report.changes.append(evolve(change, causes=causes(record, decision)))
+                    report.changes.append(evolve(change, causes=causes(payload, decision)))
             report.replayed += len(batch.records)
             if on_progress is not None:
                 on_progress(report.replayed, total)
@@ -165,15 +175,15 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
     return report
 
 
-def rebuild_initiative(record: LedgerRecord, attribute_types: Any) -> Initiative:
-    """The initiative exactly as the engine saw it, from the record's input snapshot."""
+def rebuild_initiative(record: LedgerRecord, payload: dict[str, Any], attribute_types: Any) -> Initiative:
+    """The initiative exactly as the engine saw it, from the record's input snapshot (``payload``: parsed)."""
     from budgetpolicy.errors import DataError
     from budgetpolicy.data.load import apply_attribute_types, record_to_initiative
 
-    snapshot = record.payload.get("input")
+    snapshot = payload.get("input")
     where = Location(key=f"record {record.seq}", field="input")
     if not isinstance(snapshot, dict):
-        raise LedgerError(f"record {record.seq} ({record.initiative_id}) has no input snapshot to replay",
+        raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}) has no input snapshot to replay",
                           where, hint="only decisions recorded by 'evaluate --ledger' can be replayed",
                           code="BP841")
     try:
@@ -182,7 +192,7 @@ def rebuild_initiative(record: LedgerRecord, attribute_types: Any) -> Initiative
             initiative = record_to_initiative(snapshot)
         (initiative,) = apply_attribute_types([initiative], attribute_types)
     except DataError as exc:
-        raise LedgerError(f"record {record.seq} ({record.initiative_id}): the input snapshot does not load: "
+        raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}): the input snapshot does not load: "
                           f"{exc.diagnostics[0].message}", where, code="BP841",
                           hint="the record was written by an incompatible budgetpolicy") from exc
     return initiative
@@ -219,12 +229,12 @@ def context_for(batch: Batch) -> Any:
     """The evaluation context the batch was recorded with."""
     from budgetpolicy.engine.compile import EvaluationContext
 
-    first = batch.records[0].payload
+    first = batch.payloads[0]
     as_of = (first.get("provenance") or {}).get("as_of")
     factors: dict[str, Decimal] = {}
     explain = False
-    for record in batch.records:
-        decision = record.decision or {}
+    for payload in batch.payloads:
+        decision = payload["decision"]
         calibration = decision.get("calibration") or {}
         if "group" in calibration and "factor" in calibration:
             factors[str(calibration["group"])] = Decimal(calibration["factor"])

@@ -13,7 +13,7 @@ from typing import Any
 
 from attrs import evolve
 
-from budgetpolicy.audit.ledger import Ledger, LedgerRecord
+from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.model import Decision, Initiative, Policy
 from budgetpolicy.plugins import build_registry
@@ -51,33 +51,34 @@ class BatchRunner:
         return self.compiled[sha256]
 
     def run(self, batch: Any) -> tuple[list[Initiative], Sequence[Decision],
-                                       Callable[[LedgerRecord, Decision], tuple[str, ...]]]:
+                                       Callable[[dict[str, Any], Decision], tuple[str, ...]]]:
         from budgetpolicy.audit.replay import context_for, rebuild_initiative
 
         recorded = self.recorded_policy(batch.policy_sha256)
         compiled = self.target or recorded
         context = context_for(batch)
-        initiatives = [rebuild_initiative(r, compiled.policy.attributes) for r in batch.records]
-        self._note_drift(batch.records[0])
+        initiatives = [rebuild_initiative(r, p, compiled.policy.attributes)
+                       for r, p in zip(batch.records, batch.payloads)]
+        self._note_drift(batch.payloads[0])
         if self.mode == "hermetic":
             compiled = self._hermetic(compiled, recorded, batch, initiatives, context)
         evaluation = compiled.evaluate(initiatives, context)
         if self.target is None:  # the engine hashed each input again for provenance: compare, for free
-            self._check_inputs(batch.records, evaluation.decisions)
-        return initiatives, evaluation.decisions, lambda r, d: self._causes(compiled, r, d)
+            self._check_inputs(batch, evaluation.decisions)
+        return initiatives, evaluation.decisions, lambda p, d: self._causes(compiled, p, d)
 
     @staticmethod
-    def _check_inputs(records: Sequence[LedgerRecord], decisions: Sequence[Decision]) -> None:
-        for record, decision in zip(records, decisions):
-            expected = ((record.decision or {}).get("provenance") or {}).get("input_sha256")
+    def _check_inputs(batch: Any, decisions: Sequence[Decision]) -> None:
+        for record, payload, decision in zip(batch.records, batch.payloads, decisions):
+            expected = (payload["decision"].get("provenance") or {}).get("input_sha256")
             if expected and decision.provenance is not None and decision.provenance.input_sha256 != expected:
-                raise LedgerError(f"record {record.seq} ({record.initiative_id}): the input snapshot does not "
+                raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}): the input snapshot does not "
                                   f"rebuild the initiative the engine saw (input_sha256 differs)",
                                   Location(key=f"record {record.seq}", field="input"), code="BP842",
                                   hint="the record was written by an incompatible budgetpolicy")
 
-    def _note_drift(self, record: LedgerRecord) -> None:
-        plugins = ((record.decision or {}).get("provenance") or {}).get("plugins") or []
+    def _note_drift(self, payload: dict[str, Any]) -> None:
+        plugins = (payload["decision"].get("provenance") or {}).get("plugins") or []
         for name, version in plugins:
             now = self.installed.get(name, "not installed")
             if now != version:
@@ -94,9 +95,9 @@ class BatchRunner:
                              (cc.criterion.scorer, cc.criterion.params) else cc for cc in compiled.criteria)
             self.hermetic[key] = evolve(compiled, criteria=criteria)
         self.recorded = {}
-        for record, initiative in zip(batch.records, initiatives):
+        for payload, initiative in zip(batch.payloads, initiatives):
             lines = {line["criterion"]: (Decimal(line["raw"]), line.get("detail", ""))
-                     for line in (record.decision or {}).get("scores") or []}
+                     for line in payload["decision"].get("scores") or []}
             # Scorers see the calibrated initiative; counterfactuals call them with changed inputs.
             calibrated, _ = _calibrate(compiled.policy, initiative, context.calibration)
             self.recorded[initiative.id] = ((initiative, calibrated), lines)
@@ -112,10 +113,11 @@ class BatchRunner:
             return live(initiative)  # an input the recorded run never scored (e.g. a counterfactual probe)
         return scorer
 
-    def _causes(self, compiled: Any, record: LedgerRecord, decision: Decision) -> tuple[str, ...]:
+    def _causes(self, compiled: Any, payload: dict[str, Any], decision: Decision) -> tuple[str, ...]:
         """Why a replayed decision differs, as far as the scores tell: the criterion and its plugin."""
-        recorded = {line["criterion"]: line for line in (record.decision or {}).get("scores") or []}
-        plugins = dict(((record.decision or {}).get("provenance") or {}).get("plugins") or [])
+        recorded_decision = payload["decision"]
+        recorded = {line["criterion"]: line for line in recorded_decision.get("scores") or []}
+        plugins = dict((recorded_decision.get("provenance") or {}).get("plugins") or [])
         by_criterion = {cc.criterion.id: cc.plugin for cc in compiled.criteria}
         causes = []
         for line in decision.scores:
@@ -127,7 +129,7 @@ class BatchRunner:
             versions = f"recorded {was}, installed {now}" if was != now else f"version {now} unchanged"
             causes.append(f"criterion '{line.criterion}' {before['raw']} -> {format(line.raw, 'f')}: scorer "
                           f"'{line.scorer}' from plugin '{plugin}' ({versions})")
-        engine = ((record.decision or {}).get("provenance") or {}).get("engine_version")
+        engine = (recorded_decision.get("provenance") or {}).get("engine_version")
         if not causes and engine and engine != self.engine:
             causes.append(f"engine recorded {engine}, running {self.engine}")
         return tuple(causes)

@@ -21,7 +21,8 @@ from typing import Any
 
 from attrs import frozen
 
-from budgetpolicy.errors import LedgerError, Location, did_you_mean
+from budgetpolicy.canonical import canonical_json
+from budgetpolicy.errors import LedgerError, Location, PolicyLoadError, did_you_mean
 
 POLICIES_DDL = """
 CREATE TABLE IF NOT EXISTS policies (
@@ -53,25 +54,15 @@ def text_sha256(text: str) -> str:
 
 def canonical_policy_data(text: str) -> str:
     """The canonical JSON of a policy text's parsed data: its sha256 is the policy's content address."""
-    import datetime as dt
-
-    from budgetpolicy.canonical import canonical_json
+    # Imported here: the loader (and jsonschema) is needed only to store or verify a policy,
+    # not by 'ledger show' or 'ledger export'.
     from budgetpolicy.policy.load import parse_policy_data
 
-    def ready(value: Any) -> Any:  # TOML times-of-day are not in canonical_json's vocabulary
-        if isinstance(value, dict):
-            return {k: ready(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [ready(v) for v in value]
-        return value.isoformat() if isinstance(value, dt.time) else value
-
-    return canonical_json(ready(parse_policy_data(text)))
+    return canonical_json(parse_policy_data(text))
 
 
 def content_sha256(text: str) -> str | None:
     """The content address a policy text has today, or None when it no longer parses."""
-    from budgetpolicy.errors import PolicyLoadError
-
     try:
         return text_sha256(canonical_policy_data(text))
     except PolicyLoadError:

@@ -111,12 +111,12 @@ def _export(ledger: Any, args: argparse.Namespace) -> int:
 def _show(ledger: Any, args: argparse.Namespace) -> int:
     from budgetpolicy.audit.export import decision_summary, jsonl_line
 
-    rows = ledger.iter_rows(**_filters(args))
+    records = ledger.iter_records(**_filters(args))
     if args.format == "json":
         out, target = _open_output(args)
         out.write("[")
-        for i, row in enumerate(rows):
-            out.write(("," if i else "") + "\n  " + jsonl_line(row).rstrip("\n"))
+        for i, record in enumerate(records):
+            out.write(("," if i else "") + "\n  " + jsonl_line(record).rstrip("\n"))
         out.write("\n]\n")
         if target:
             out.close()
@@ -124,10 +124,11 @@ def _show(ledger: Any, args: argparse.Namespace) -> int:
         return 0
     header = ("SEQ", "KIND", "INITIATIVE", "PERIOD", "POLICY", "EVALUATED AT", "OUTCOME", "ALLOCATION")
     lines = []
-    for row in rows:
-        outcome, allocation, _ = decision_summary(row[8])
-        lines.append((str(row[0]), row[1], row[2] or "-", row[3] or "-", f"{row[4]}@{row[5]}",
-                      row[7] or "-", outcome or "-", allocation or "-"))
+    for record in records:
+        e = record.entry
+        outcome, allocation, _ = decision_summary(e)
+        lines.append((str(record.seq), e.kind, e.initiative_id or "-", e.period or "-",
+                      f"{e.policy_id}@{e.policy_version}", e.evaluated_at or "-", outcome or "-", allocation or "-"))
     widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
               for i, h in enumerate(header)]
     text = "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()

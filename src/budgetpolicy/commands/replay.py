@@ -122,9 +122,9 @@ def replay_table(report: Any) -> str:
 
 
 def _short(value: Any, width: int = 100) -> str:
-    import json
+    from budgetpolicy.canonical import display_json
 
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = value if isinstance(value, str) else display_json(value)
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
