@@ -30,8 +30,8 @@ class Comments:
     at_end: list[str] = field(factory=list)
 
     def count(self) -> int:
-        return (bool(self.schema_line) + len(self.header) + sum(len(v) for v in self.leading.values()) + len(self.trailing)
-                + len(self.at_end))
+        return (bool(self.schema_line) + len(self.header) + sum(len(v) for v in self.leading.values())
+                + len(self.trailing) + len(self.at_end))
 
     def texts(self) -> list[str]:
         """Every comment's text (for the never-lose-a-comment check)."""
@@ -45,71 +45,91 @@ class Comments:
 
 
 def scan_comments(text: str) -> Comments:
-    found = Comments()
-    counts: dict[KeyPath, int] = {}
-    table: KeyPath = ()
-    buffer: list[str] = []
-    pending: ValueScanner | None = None
-    pending_path: KeyPath = ()
-    seen_key: list[KeyPath] = []
+    """Every comment of ``text``, attached to its key path (see the module docstring)."""
+    scanner = _Scanner()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        scanner.line(number, raw)
+    return scanner.finish()
 
-    def resolve(keys: list[str]) -> KeyPath:
+
+@define
+class _Scanner:
+    """The state of one pass over a TOML text, line by line."""
+
+    found: Comments = field(factory=Comments)
+    counts: dict[KeyPath, int] = field(factory=dict)  # array-of-tables path -> tables seen so far
+    table: KeyPath = ()  # the table the following keys belong to
+    buffer: list[str] = field(factory=list)  # full-line comments waiting for the next key
+    pending: ValueScanner | None = None  # a multi-line value still open
+    pending_path: KeyPath = ()
+    seen_key: bool = False
+
+    def line(self, number: int, raw: str) -> None:
+        if self.pending is not None:
+            comment = self.pending.feed(raw)
+            if comment:
+                self.found.leading.setdefault(self.pending_path, []).append(comment)
+            if self.pending.done:
+                self.pending = None
+            return
+        stripped = raw.strip()
+        if not stripped:
+            return
+        if stripped.startswith("#"):
+            if number == 1 and stripped.startswith("#:schema"):
+                self.found.schema_line = stripped
+            else:
+                self.buffer.append(stripped)
+        elif stripped.startswith("["):
+            self.header(stripped)
+        else:
+            self.key(stripped)
+
+    def header(self, stripped: str) -> None:
+        double = stripped.startswith("[[")
+        keys, rest = _parse_key(stripped, 2 if double else 1)
+        if keys is None:
+            return
+        if double:
+            parent = self.resolve(keys[:-1]) + (keys[-1],)
+            self.counts[parent] = self.counts.get(parent, 0) + 1
+            self.table = parent + (self.counts[parent] - 1,)
+        else:
+            self.table = self.resolve(keys)
+        self.attach(self.table, ValueScanner().feed(rest))
+
+    def key(self, stripped: str) -> None:
+        keys, rest = _parse_key(stripped, 0)
+        if keys is None or not rest.lstrip().startswith("="):
+            return
+        path = self.table + tuple(keys)
+        value = ValueScanner()
+        self.attach(path, value.feed(rest.lstrip()[1:]))
+        if not value.done:
+            self.pending, self.pending_path = value, path
+
+    def resolve(self, keys: list[str]) -> KeyPath:
+        """The key path of a header's dotted keys, with the index of the latest table of each array."""
         resolved: list[PathPart] = []
         for key in keys:
             resolved.append(key)
-            count = counts.get(tuple(resolved))
+            count = self.counts.get(tuple(resolved))
             if count:
                 resolved.append(count - 1)
         return tuple(resolved)
 
-    def attach(path: KeyPath, trailing: str | None) -> None:
-        if buffer and not found.leading and not found.trailing and not seen_key:
-            found.header.extend(buffer)
-            buffer.clear()
-        seen_key.append(path)
-        if buffer:
-            found.leading.setdefault(path, []).extend(buffer)
-            buffer.clear()
+    def attach(self, path: KeyPath, trailing: str | None) -> None:
+        found = self.found
+        if self.buffer and not found.leading and not found.trailing and not self.seen_key:
+            found.header.extend(self.buffer)
+            self.buffer.clear()
+        self.seen_key = True
+        if self.buffer:
+            found.leading.setdefault(path, []).extend(self.buffer)
+            self.buffer.clear()
         if trailing:
             found.trailing[path] = trailing
 
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if pending is not None:
-            comment = pending.feed(raw)
-            if comment:
-                found.leading.setdefault(pending_path, []).append(comment)
-            if pending.done:
-                pending = None
-            continue
-        stripped = raw.strip()
-        if not stripped:
-            continue
-        if stripped.startswith("#"):
-            if number == 1 and stripped.startswith("#:schema"):
-                found.schema_line = stripped
-            else:
-                buffer.append(stripped)
-            continue
-        if stripped.startswith("["):
-            double = stripped.startswith("[[")
-            keys, rest = _parse_key(stripped, 2 if double else 1)
-            if keys is None:
-                continue
-            if double:
-                parent = resolve(keys[:-1]) + (keys[-1],)
-                counts[parent] = counts.get(parent, 0) + 1
-                table = parent + (counts[parent] - 1,)
-            else:
-                table = resolve(keys)
-            attach(table, ValueScanner().feed(rest))
-            continue
-        keys, rest = _parse_key(stripped, 0)
-        if keys is None or not rest.lstrip().startswith("="):
-            continue
-        path = table + tuple(keys)
-        value = ValueScanner()
-        attach(path, value.feed(rest.lstrip()[1:]))
-        if not value.done:
-            pending, pending_path = value, path
-    found.at_end.extend(buffer)
-    return found
+    def finish(self) -> Comments:
+        self.found.at_end.extend(self.buffer)
+        return self.found

@@ -25,13 +25,15 @@ import re
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import tomli_w
 
-from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location
 from budgetpolicy.authoring.comments import Comments, scan_comments
+from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location, UsageError
 from budgetpolicy.policy.locate import KeyPath
+from budgetpolicy.policy.schema import policy_schema
 
 MAX_LINE = 100
 INDENT = "    "
@@ -46,8 +48,6 @@ class FormatError(BudgetPolicyError):
 
 def format_text(text: str, path: str = "<string>") -> str:
     """The canonical form of a policy (or ``*_test.toml``) text."""
-    from budgetpolicy.policy.schema import policy_schema
-
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
@@ -218,12 +218,8 @@ def normalise_decimal(value: Decimal) -> str:
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 
 
-def policy_files(paths: list[str]) -> list["Path"]:
+def policy_files(paths: list[str]) -> list[Path]:
     """Files to format: explicit files as given; in directories, policies and ``*_test.toml`` files."""
-    from pathlib import Path
-
-    from budgetpolicy.errors import UsageError
-
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -240,7 +236,7 @@ def policy_files(paths: list[str]) -> list["Path"]:
     return list(dict.fromkeys(out))
 
 
-def _is_policy(file: "Path") -> bool:
+def _is_policy(file: Path) -> bool:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from budgetpolicy.errors import Location, UsageError
+from budgetpolicy.policy.schema import schema_path
 
 PRE_COMMIT = """\
 # Policy checks on every commit: pip install pre-commit budgetpolicy && pre-commit install
@@ -81,8 +82,6 @@ def scaffold_files() -> dict[str, str]:
 
 def schema_files() -> dict[str, str]:
     """The JSON Schemas shipped with the package (the repository copy when running from a checkout)."""
-    from budgetpolicy.policy.schema import schema_path
-
     folder = schema_path().parent
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.schema.json"))}
 

@@ -22,20 +22,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any
 
+from budgetpolicy.engine.approve import CompiledRule
+from budgetpolicy.engine.compile import CompiledPolicy
 from budgetpolicy.errors import Diagnostic, Location, did_you_mean
 from budgetpolicy.expr.ast import Binary, In, ListLit, Literal, Name, Node, dotted_path, walk
 from budgetpolicy.model import KINDS, Policy
+from budgetpolicy.policy.locate import TomlLocator, format_key_path
 
 _FIELDS = ("id", "title", "kind", "department", "role", "cost", "currency", "headcount", "priorities",
            "forecast", "probability", "horizon", "objectives", "delivery", "evaluation_plan", "sponsor",
            "mentor", "pilot", "ratings", "start")
 
 
-def lint_diagnostics(policy: Policy, compiled: Any) -> list[Diagnostic]:
+def lint_diagnostics(policy: Policy, compiled: CompiledPolicy) -> list[Diagnostic]:
     """Every lint warning for ``policy`` (``compiled`` is its CompiledPolicy, for the condition trees)."""
-    rules = list(getattr(compiled, "rules", ()))
+    rules = list(compiled.rules)
     out: list[Diagnostic] = []
     out += _rule_findings(rules)
     out += _unused_priorities(policy, rules)
@@ -50,14 +52,12 @@ def _warn(code: str, message: str, location: Location, hint: str) -> Diagnostic:
 
 
 def _located(policy: Policy, path: tuple[str | int, ...]) -> Location:
-    from budgetpolicy.policy.locate import TomlLocator, format_key_path
-
     source = policy.source
     line = TomlLocator(source.text).line_of(path) if source is not None and source.text else None
     return Location(file=source.path if source else None, key=format_key_path(path), line=line)
 
 
-def _where(cr: Any, index: int) -> Location:
+def _where(cr: CompiledRule, index: int) -> Location:
     return cr.rule.location.evolve(key=f"approval.rules[{index}].condition")
 
 
@@ -65,7 +65,7 @@ def _where(cr: Any, index: int) -> Location:
 # Rules that never fire, always fire, shadow or duplicate each other
 # ---------------------------------------------------------------------------
 
-def _rule_findings(rules: Sequence[Any]) -> Iterator[Diagnostic]:
+def _rule_findings(rules: Sequence[CompiledRule]) -> Iterator[Diagnostic]:
     # Thresholds that contradict or shadow each other are BP240/BP241 (policy.budget_checks); what is
     # left here are conditions that do not look at the initiative at all.
     for j, cr in enumerate(rules):
@@ -89,7 +89,7 @@ def _rule_findings(rules: Sequence[Any]) -> Iterator[Diagnostic]:
 # ---------------------------------------------------------------------------
 
 
-def _unused_priorities(policy: Policy, rules: Sequence[Any]) -> Iterator[Diagnostic]:
+def _unused_priorities(policy: Policy, rules: Sequence[CompiledRule]) -> Iterator[Diagnostic]:
     if any(c.scorer == "expected_value" for c in policy.scoring.criteria):
         return  # the expected_value scorer weighs every linked priority
     texts = [cr.rule.condition for cr in rules] + [repr(dict(c.params)) for c in policy.scoring.criteria]
@@ -110,7 +110,7 @@ def _weights(policy: Policy) -> Iterator[Diagnostic]:
                     "write the normalised weights to make the rubric explicit")
 
 
-def _names(policy: Policy, cr: Any, index: int) -> Iterator[Diagnostic]:
+def _names(policy: Policy, cr: CompiledRule, index: int) -> Iterator[Diagnostic]:
     priority_ids = [p.id for p in policy.priorities]
     ratings = [str(c.params.get("rating", c.id)) for c in policy.scoring.criteria if c.scorer == "rubric"]
     where = _where(cr, index)
@@ -136,7 +136,7 @@ def _names(policy: Policy, cr: Any, index: int) -> Iterator[Diagnostic]:
 
 
 def _literals(node: Node, priority_ids: list[str], where: Location) -> Iterator[Diagnostic]:
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[tuple[str, Decimal | str | bool | None]] = []
     if isinstance(node, Binary) and node.op in ("==", "!="):
         for a, b in ((node.left, node.right), (node.right, node.left)):
             if isinstance(a, Name) and isinstance(b, Literal):

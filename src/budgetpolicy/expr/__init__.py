@@ -72,9 +72,13 @@ class CompiledExpression:
                               None, self.where, "please report this with the expression") from exc
 
 
+# Dotted symbol names gathered into nested records before they become record types.
+_SymbolTree = dict[str, "Type | _SymbolTree"]
+
+
 def symbols_from(symbols: Mapping[str, Type | str]) -> dict[str, Type]:
     """Normalise a symbol table: string types are parsed, dotted keys (``scores.impact``) become records."""
-    out: dict[str, Any] = {}
+    out: _SymbolTree = {}
     for key, value in symbols.items():
         type_ = parse_type(value)
         head, *rest = key.split(".")
@@ -92,7 +96,7 @@ def symbols_from(symbols: Mapping[str, Type | str]) -> dict[str, Type]:
     return {k: _to_type(v) for k, v in out.items()}
 
 
-def _to_type(value: Any) -> Type:
+def _to_type(value: Type | _SymbolTree) -> Type:
     return record({k: _to_type(v) for k, v in value.items()}) if isinstance(value, dict) else value
 
 

@@ -7,7 +7,9 @@ reported at that column, on the policy line offset by the expression's line.
 
 from __future__ import annotations
 
-from budgetpolicy.errors import Diagnostic, ExpressionError, Location
+from typing import Protocol
+
+from budgetpolicy.errors import Diagnostic, ExpressionError, Location, Severity
 from budgetpolicy.expr.ast import Span
 
 # Codes (documented in docs/expressions.md).
@@ -29,6 +31,12 @@ MAX_EXPONENT = 64
 MAX_ARGS = 64
 
 
+class Failer(Protocol):
+    """Builds the BP350 error of one node; the compiler computes its location once, ahead of evaluation."""
+
+    def __call__(self, message: str, hint: str | None = None, code: str = RUNTIME) -> ExpressionError: ...
+
+
 def location(where: Location | None, span: Span | None) -> Location:
     base = where or Location()
     if span is None:
@@ -41,12 +49,12 @@ def location(where: Location | None, span: Span | None) -> Location:
 
 
 def diagnostic(code: str, message: str, span: Span | None, where: Location | None,
-               hint: str | None = None, severity: str = "error") -> Diagnostic:
+               hint: str | None = None, severity: Severity = "error") -> Diagnostic:
     loc = location(where, span)
     if loc.line is None and loc.column is not None:
         # Location only prints a column after a line; keep the column in the text.
         message = f"{message} (column {loc.column})"
-    return Diagnostic(code, message, loc, hint, severity)  # type: ignore[arg-type]
+    return Diagnostic(code, message, loc, hint, severity)
 
 
 def error(code: str, message: str, span: Span | None, where: Location | None,

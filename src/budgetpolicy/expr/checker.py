@@ -10,7 +10,7 @@ symbol paths the expression reads (``attributes.team_size``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from attrs import frozen
@@ -96,15 +96,18 @@ class _Checker:
         return self._member(node, container, node.attr, "field")
 
     def visit_Index(self, node: Index) -> Type:
-        literal_key = isinstance(node.index, Literal) and isinstance(node.index.value, str)
-        container = self.visit(node.value, chained=literal_key)
-        key_type = self.visit(node.index)
-        if literal_key:
-            return self._member(node, container, node.index.value, "key")  # type: ignore[arg-type]
+        index = node.index
+        literal_key = index.value if isinstance(index, Literal) and isinstance(index.value, str) else None
+        container = self.visit(node.value, chained=literal_key is not None)
+        key_type = self.visit(index)
+        if literal_key is not None:
+            return self._member(node, container, literal_key, "key")
         base = container.base
         if base.kind == "list":
-            self._require(NUMBER, key_type, node.index, "a list index")
-            if isinstance(node.index, Literal) and node.index.value != node.index.value.to_integral_value():  # type: ignore[union-attr]
+            self._require(NUMBER, key_type, index, "a list index")
+            # _require has ruled out any literal but a number here.
+            if isinstance(index, Literal) and isinstance(index.value, Decimal) \
+                    and index.value != index.value.to_integral_value():
                 raise self.fail(_diag.TYPE_ERROR, "a list index must be a whole number", node.index)
             result = base.item or ANY
         elif base.kind in ("map", "record"):
@@ -280,8 +283,8 @@ def _compare_hint(node: Binary) -> str | None:
     return "compare values of the same type"
 
 
-def _available(what: str, names: object) -> str:
-    listed = sorted(names)  # type: ignore[call-overload]
+def _available(what: str, names: Iterable[str]) -> str:
+    listed = sorted(names)
     if not listed:
         return f"no {what} are defined"
     shown = ", ".join(listed[:12]) + (", ..." if len(listed) > 12 else "")

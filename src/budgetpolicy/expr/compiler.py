@@ -42,7 +42,7 @@ class _Compiler(OperatorCompiler):
     def type_of(self, node: Node) -> Type:
         return self.checked.types[id(node)]
 
-    def failer(self, span: Span) -> Callable[..., ExpressionError]:
+    def failer(self, span: Span) -> _diag.Failer:
         """A function building the BP350 error for ``span`` (location computed once, here)."""
         where = self.where
 
@@ -61,7 +61,7 @@ class _Compiler(OperatorCompiler):
         value = node.value
         return lambda env: value
 
-    def _reader(self, result: Type, describe: str, fail: Callable[..., ExpressionError]) -> Callable[[Any], Any]:
+    def _reader(self, result: Type, describe: str, fail: _diag.Failer) -> Callable[[Any], Any]:
         """Check a raw value read from the environment (or returned by a function) against its type."""
         fast = fast_classes(result)
         coerce = coercer(result)
@@ -228,12 +228,12 @@ class _Compiler(OperatorCompiler):
         negated = node.negated
         fail = self.failer(node.span)
         haystack_node = node.haystack
-        if isinstance(haystack_node, ListLit) and haystack_node.items and all(
-                isinstance(item, Literal) for item in haystack_node.items):
-            classes = {item.value.__class__ for item in haystack_node.items}  # type: ignore[union-attr]
+        constants = _literal_values(haystack_node.items) if isinstance(haystack_node, ListLit) else None
+        if constants:
+            classes = {value.__class__ for value in constants}
             if len(classes) == 1 and classes <= {str, Decimal}:
                 (cls,) = classes
-                members = frozenset(item.value for item in haystack_node.items)  # type: ignore[union-attr]
+                members = frozenset(constants)
                 if negated:
                     return lambda env: not ((v := needle(env)).__class__ is cls and v in members)
                 return lambda env: (v := needle(env)).__class__ is cls and v in members
@@ -254,8 +254,8 @@ class _Compiler(OperatorCompiler):
         return lambda env: body(env) if test(env) else orelse(env)
 
     def c_ListLit(self, node: ListLit) -> Fn:
-        if all(isinstance(item, Literal) for item in node.items):
-            constant = tuple(item.value for item in node.items)  # type: ignore[union-attr]
+        constant = _literal_values(node.items)
+        if constant is not None:
             return lambda env: constant
         fns = tuple(self.compile(item) for item in node.items)
         return lambda env: tuple([fn(env) for fn in fns])
@@ -321,3 +321,9 @@ class _Compiler(OperatorCompiler):
             return value
 
         return guarded
+
+
+def _literal_values(items: tuple[Node, ...]) -> tuple[Decimal | str | bool | None, ...] | None:
+    """The values of ``items`` when every one is a literal (a constant list), else None."""
+    values = tuple(item.value for item in items if isinstance(item, Literal))
+    return values if len(values) == len(items) else None

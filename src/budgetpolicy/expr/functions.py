@@ -20,7 +20,7 @@ and returns the result type, or raises ``TypeError`` with a message.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from attrs import field, frozen
 
@@ -104,7 +104,25 @@ def spec_from_registration(name: str, fn: Callable[..., Any], **options: Any) ->
     return FunctionSpec(name, fn, **options)
 
 
-def function_specs(registry: Any) -> dict[str, FunctionSpec]:
+class _Registration(Protocol):
+    """One registered function, as :class:`budgetpolicy.registry.Registered` holds it."""
+
+    @property
+    def obj(self) -> Callable[..., Any]: ...
+
+    @property
+    def options(self) -> Mapping[str, Any]: ...
+
+
+class FunctionTable(Protocol):
+    """What :func:`function_specs` reads of a registry; described here because the expression
+    language sits below the registry and does not import it."""
+
+    @property
+    def functions(self) -> Mapping[str, _Registration]: ...
+
+
+def function_specs(registry: FunctionTable) -> dict[str, FunctionSpec]:
     """The functions of a :class:`budgetpolicy.registry.Registry`, ready for compile_expression."""
     return {name: spec_from_registration(name, reg.obj, **reg.options)
             for name, reg in sorted(registry.functions.items())}

@@ -49,38 +49,11 @@ def tokenize(source: str, where: Location | None = None) -> list[Token]:
             return tokens
         ch = source[pos]
         if ch.isdigit() and ch.isascii():
-            end = pos
-            while end < n and (source[end].isascii() and source[end].isdigit() or source[end] == "_"):
-                end += 1
-            if end + 1 < n and source[end] == "." and source[end + 1].isascii() and source[end + 1].isdigit():
-                end += 1
-                while end < n and (source[end].isascii() and source[end].isdigit() or source[end] == "_"):
-                    end += 1
-            text = source[pos:end]
-            if len(text) > _diag.MAX_NUMBER_LENGTH:
-                raise _diag.error(_diag.LIMIT, f"number literal has {len(text)} characters, the limit "
-                                  f"is {_diag.MAX_NUMBER_LENGTH}", span, where)
-            if text.endswith("_") or "__" in text or "_." in text or "._" in text:
-                raise _diag.error(_diag.SYNTAX, f"malformed number {text!r}", span, where,
-                                  "underscores may only separate digits, as in 25_000")
-            if end < n and (source[end].isalpha() or source[end] == "_"):
-                raise _diag.error(_diag.SYNTAX, f"malformed number {source[pos:end + 1]!r}", span, where,
-                                  "numbers are written like 42 or 0.25 (no exponent or suffix)")
-            tokens.append(Token("number", text.replace("_", ""), span))
-            pos = end
+            token, pos = _number(source, pos, span, where)
+            tokens.append(token)
         elif ch.isalpha() or ch == "_":
-            end = pos
-            while end < n and (source[end].isalnum() or source[end] == "_"):
-                end += 1
-            word = source[pos:end]
-            if not word.isascii():
-                raise _diag.error(_diag.SYNTAX, f"name {word!r} contains non-ASCII characters", span, where,
-                                  "names use ASCII letters, digits and _; write map[\"key\"] for other keys")
-            if word.startswith("__"):
-                raise _diag.error(_diag.SYNTAX, f"names starting with '__' are not allowed: {word!r}",
-                                  span, where)
-            tokens.append(Token("keyword" if word in KEYWORDS else "name", word, span))
-            pos = end
+            token, pos = _word(source, pos, span, where)
+            tokens.append(token)
         elif ch in "'\"":
             value, pos, line, line_start = _string(source, pos, line, line_start, span, where)
             tokens.append(Token("string", value, span))
@@ -93,6 +66,48 @@ def tokenize(source: str, where: Location | None = None) -> list[Token]:
             else:
                 raise _diag.error(_diag.SYNTAX, f"unexpected character {ch!r}", span, where,
                                   _char_hint(ch))
+
+
+def _digits_end(source: str, pos: int) -> int:
+    """Where a run of ASCII digits and ``_`` separators starting at ``pos`` ends."""
+    n = len(source)
+    while pos < n and (source[pos].isascii() and source[pos].isdigit() or source[pos] == "_"):
+        pos += 1
+    return pos
+
+
+def _number(source: str, pos: int, span: Span, where: Location | None) -> tuple[Token, int]:
+    """The number literal at ``pos`` (``42``, ``25_000``, ``0.25``) and the position after it."""
+    n = len(source)
+    end = _digits_end(source, pos)
+    if end + 1 < n and source[end] == "." and source[end + 1].isascii() and source[end + 1].isdigit():
+        end = _digits_end(source, end + 1)
+    text = source[pos:end]
+    if len(text) > _diag.MAX_NUMBER_LENGTH:
+        raise _diag.error(_diag.LIMIT, f"number literal has {len(text)} characters, the limit "
+                          f"is {_diag.MAX_NUMBER_LENGTH}", span, where)
+    if text.endswith("_") or "__" in text or "_." in text or "._" in text:
+        raise _diag.error(_diag.SYNTAX, f"malformed number {text!r}", span, where,
+                          "underscores may only separate digits, as in 25_000")
+    if end < n and (source[end].isalpha() or source[end] == "_"):
+        raise _diag.error(_diag.SYNTAX, f"malformed number {source[pos:end + 1]!r}", span, where,
+                          "numbers are written like 42 or 0.25 (no exponent or suffix)")
+    return Token("number", text.replace("_", ""), span), end
+
+
+def _word(source: str, pos: int, span: Span, where: Location | None) -> tuple[Token, int]:
+    """The name or keyword at ``pos`` and the position after it."""
+    end, n = pos, len(source)
+    while end < n and (source[end].isalnum() or source[end] == "_"):
+        end += 1
+    word = source[pos:end]
+    if not word.isascii():
+        raise _diag.error(_diag.SYNTAX, f"name {word!r} contains non-ASCII characters", span, where,
+                          "names use ASCII letters, digits and _; write map[\"key\"] for other keys")
+    if word.startswith("__"):
+        raise _diag.error(_diag.SYNTAX, f"names starting with '__' are not allowed: {word!r}",
+                          span, where)
+    return Token("keyword" if word in KEYWORDS else "name", word, span), end
 
 
 def _string(source: str, pos: int, line: int, line_start: int, span: Span,

@@ -35,6 +35,7 @@ key that is a keyword or contains other characters is written ``m["key"]``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from budgetpolicy.errors import Location
@@ -140,15 +141,14 @@ class _Parser:
     def conjunction(self) -> Node:
         return self._boolop("and", self.negation)
 
-    def _boolop(self, op: str, operand: object) -> Node:
-        parse_operand = operand  # a bound method
-        first = parse_operand()  # type: ignore[operator]
+    def _boolop(self, op: str, parse_operand: Callable[[], Node]) -> Node:
+        first = parse_operand()
         if not self.at("keyword", op):
             return first
         values, span = [first], self.tok.span
         while self.at("keyword", op):
             self.advance()
-            values.append(parse_operand())  # type: ignore[operator]
+            values.append(parse_operand())
         return BoolOp(op, tuple(values), span)
 
     def negation(self) -> Node:

@@ -11,7 +11,7 @@ error at validation time, before any data is read).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from attrs import frozen
@@ -185,7 +185,7 @@ def accepts(expected: Type, actual: Type) -> Verdict:
                 else "maybe"
         if actual.kind != "record":
             return "no"
-        verdicts = []
+        verdicts: list[Verdict] = []
         for name, want in expected.fields:
             have = actual.field(name)
             verdicts.append(accepts(want, have) if have is not None else
@@ -194,8 +194,8 @@ def accepts(expected: Type, actual: Type) -> Verdict:
     return "no"
 
 
-def _weakest(verdicts: object) -> Verdict:
-    seen = set(verdicts)  # type: ignore[call-overload]
+def _weakest(verdicts: Iterable[Verdict]) -> Verdict:
+    seen = set(verdicts)
     return "no" if "no" in seen else "maybe" if "maybe" in seen else "yes"
 
 

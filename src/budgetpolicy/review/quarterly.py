@@ -41,7 +41,7 @@ from attrs import field, frozen
 from budgetpolicy.errors import Location, ReviewError
 from budgetpolicy.model import Decision, FrozenMap, Initiative, OutcomeReading, Policy, frozen_map
 from budgetpolicy.review.periods import parse_period, period_name
-from budgetpolicy.review.inputs import check_inputs
+from budgetpolicy.review.inputs import CheckedInputs, check_inputs
 from budgetpolicy.review.calibrate import GroupCalibration, NormalisedRating, calibrate, group_of, \
     normalise_ratings
 from budgetpolicy.review.reallocate import Position, Reallocation, Release, ScaleUp, redistribute, \
@@ -153,7 +153,7 @@ def review(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Dec
     )
 
 
-def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Position], checked,
+def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Position], checked: CheckedInputs,
              measured: dict[str, dict[int, Realisation]], every: list[Realisation], q: int) -> QuarterReview:
     name = period_name(q)
     realisations: dict[str, Realisation] = {}
