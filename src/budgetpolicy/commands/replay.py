@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy.commands._common import emit, registry_from_args
 
     registry = registry_from_args(args)
-    policy = api.load_policy_spec(args.policy) if args.policy else None
+    policy = api.load_policy(args.policy) if args.policy else None
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = Progress(sys.stderr) if show else None
     try:
