@@ -150,7 +150,7 @@ def plan_time(policy: Policy) -> dt.datetime:
     return dt.datetime.combine(policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)
 
 
-def review(compiled: CompiledPolicy, initiatives: Sequence[Initiative], outcomes: Sequence[OutcomeReading],
+def run_review(compiled: CompiledPolicy, initiatives: Sequence[Initiative], outcomes: Sequence[OutcomeReading],
            period: str, *, plan: Evaluation | None = None) -> ReviewResult:
     """The quarterly review of ``period``: every quarter from the first reading up to it, in order.
 
