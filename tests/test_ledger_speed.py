@@ -113,7 +113,8 @@ def test_example_decisions_encode_identically(example):
     assert len(evaluation.decisions) == 44
     for decision in evaluation.decisions:
         assert canonical_json(decision) == reference(to_jsonable(decision)).decode("utf-8")
-        entry = entry_for_decision(decision, by_id[decision.initiative_id])
+        entry = entry_for_decision(decision, by_id[decision.initiative_id],
+                                   explanation=evaluation.explanation(decision.initiative_id))
         assert json_bytes(entry.payload) == reference(entry.payload)
     assert canonical_json(evaluation.decisions) == reference(to_jsonable(evaluation.decisions)).decode("utf-8")
 
@@ -135,7 +136,7 @@ def test_json_bytes_matches_json_module_on_any_json_data(data):
 
 def test_appended_records_hash_the_reference_bytes(tmp_path, example):
     evaluation, by_id = example
-    entries = [entry_for_decision(d, by_id[d.initiative_id]) for d in evaluation.decisions]
+    entries = [entry_for_decision(d, by_id[d.initiative_id], explanation=e) for d, e in evaluation.explained()]
     unicode_entry = LedgerEntry("note", "INI-é", None, "acme", "2026.1", "a" * 64, "2026-01-15T09:00:00+00:00",
                                 {"z": "中\u2028\x00", "n": [2**70, Decimal("-0")], "\U0001F600": {"\uffff": 1}})
     with Ledger(tmp_path / "l.db") as ledger:

@@ -18,8 +18,9 @@ entry point ``budgetpolicy = "budgetpolicy.testing"``). Fixtures:
     assignment with a mentor, one without, and one linked to no priority.
 
 Helpers (plain functions, import them): :func:`evaluate_with` runs a policy
-with your plugin and returns the decisions; :func:`with_criterion` adds your
-scorer to a policy as an extra rubric criterion.
+with your plugin and returns the decisions (:func:`evaluation_with`: the whole
+evaluation, whose ``explanation(id)`` shows your scorer's score lines);
+:func:`with_criterion` adds your scorer to a policy as an extra rubric criterion.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ from typing import Any, Callable
 import pytest
 from attrs import evolve
 
+from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.model import Criterion, Decision, Initiative, Policy
 from budgetpolicy.plugins import Registry, get_plugin_manager
 
-__all__ = ["EVALUATED_AT", "SAMPLE_POLICY_TOML", "evaluate_with", "make_sample_initiatives", "make_sample_policy",
-           "with_criterion"]
+__all__ = ["EVALUATED_AT", "SAMPLE_POLICY_TOML", "evaluate_with", "evaluation_with", "make_sample_initiatives",
+           "make_sample_policy", "with_criterion"]
 
 # A fixed clock: decisions (and their provenance) are identical on every run.
 EVALUATED_AT = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
@@ -158,6 +160,13 @@ def evaluate_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative]
                   evaluated_at: dt.datetime = EVALUATED_AT, as_of: dt.date | None = None) -> tuple[Decision, ...]:
     """Compile ``policy`` with the built-ins plus ``plugin`` (a module/object, a list of them, or None)
     and return the decisions for ``initiatives``. Installed plugins are not loaded."""
+    return evaluation_with(plugin, policy, initiatives, evaluated_at=evaluated_at, as_of=as_of).decisions
+
+
+def evaluation_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative], *,
+                    evaluated_at: dt.datetime = EVALUATED_AT, as_of: dt.date | None = None) -> Evaluation:
+    """:func:`evaluate_with`, returning the whole evaluation (its ``explanation(initiative_id)`` holds
+    each decision's score lines, rule traces and narrative)."""
     from budgetpolicy.engine.compile import EvaluationContext, compile_policy
 
     pm = get_plugin_manager(entry_points=False)
@@ -165,8 +174,7 @@ def evaluate_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative]
     for p in plugins:
         pm.register(p, name=_name_of(p))
     compiled = compile_policy(policy, Registry.build(pm))
-    evaluation = compiled.evaluate(tuple(initiatives), EvaluationContext(evaluated_at=evaluated_at, as_of=as_of))
-    return evaluation.decisions
+    return compiled.evaluate(tuple(initiatives), EvaluationContext(evaluated_at=evaluated_at, as_of=as_of))
 
 
 def _name_of(plugin: Any) -> str:

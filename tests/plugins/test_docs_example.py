@@ -13,7 +13,9 @@ GUIDE = ROOT / "docs" / "plugins.md"
 
 
 def test_the_example_plugin_suite_passes():
-    env = dict(os.environ, PYTHONPATH=str(EXAMPLE))
+    # The example first, then the suite's own PYTHONPATH if set (absolute: the run's cwd is the example's).
+    paths = [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(EXAMPLE), *paths]))
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                              str(EXAMPLE)], capture_output=True, text=True, env=env, cwd=EXAMPLE, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -19,6 +19,7 @@ from attrs import field, frozen
 from budgetpolicy.canonical import JSON_LEAVES as _LEAVES  # returned as they are (exact types only)
 from budgetpolicy.canonical import decimal_text, to_jsonable
 from budgetpolicy.errors import LedgerError
+from budgetpolicy.model import Decision, Explanation, explained
 
 # attrs class -> its eq fields' names, sorted; any other type seen -> None (so attrs.has runs once per type).
 _SORTED_FIELDS: dict[type, tuple[str, ...] | None] = {}
@@ -79,15 +80,18 @@ class LedgerEntry:
 
 
 def entry_for_decision(decision: Any, input_record: Any, outcomes: list[Any] | None = None, *,
-                       kind: str = "decision", period: str | None = None) -> LedgerEntry:
-    """The ledger entry for one decision: the decision, its exact inputs and its provenance."""
+                       kind: str = "decision", period: str | None = None,
+                       explanation: Explanation | None = None) -> LedgerEntry:
+    """The ledger entry for one decision: the decision with its explanation (``Evaluation.explanation``;
+    none given: an empty one), its exact inputs and its provenance."""
     prov = decision.provenance
     if prov is None:
         raise LedgerError(f"decision for '{decision.initiative_id}' has no provenance; "
                           f"only decisions made by the engine can be recorded", code="BP805",
                           hint="evaluate through CompiledPolicy.evaluate, which fills provenance")
     try:
-        payload = _decision_payload(decision, input_record, outcomes, prov)
+        payload = _decision_payload(decision_record(decision, explanation or _UNEXPLAINED), input_record,
+                                    outcomes, prov)
     except TypeError as exc:
         raise LedgerError(f"decision for '{decision.initiative_id}' cannot be recorded: {exc}",
                           code="BP805", hint="inputs must hold Decimal, not float") from exc
@@ -97,11 +101,20 @@ def entry_for_decision(decision: Any, input_record: Any, outcomes: list[Any] | N
                        payload=payload, plain=True)
 
 
-def _decision_payload(decision: Any, input_record: Any, outcomes: list[Any] | None, prov: Any) -> Any:
-    return plain({
-        "decision": decision,
-        "input": input_record,
-        "outcomes": list(outcomes or []),
-        "provenance": {"engine_version": prov.engine_version, "plugins": prov.plugins,
-                       "input_sha256": prov.input_sha256, "as_of": prov.as_of},
-    })
+_UNEXPLAINED = Explanation()
+
+
+def decision_record(decision: Decision, explanation: Explanation) -> dict[str, Any]:
+    """A decision with its explanation as the ledger stores it (canonical JSON data, keys sorted)."""
+    return plain(explained(decision, explanation))  # type: ignore[no-any-return]
+
+
+def _decision_payload(record: dict[str, Any], input_record: Any, outcomes: list[Any] | None, prov: Any) -> Any:
+    # The keys in sorted order, as plain() would give them; the record is plain already.
+    return {
+        "decision": record,
+        "input": plain(input_record),
+        "outcomes": plain(list(outcomes or [])),
+        "provenance": plain({"engine_version": prov.engine_version, "plugins": prov.plugins,
+                             "input_sha256": prov.input_sha256, "as_of": prov.as_of}),
+    }

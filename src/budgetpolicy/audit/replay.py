@@ -44,6 +44,7 @@ from typing import Any
 from attrs import define, evolve, field, frozen
 
 from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, compare
+from budgetpolicy.audit.entry import decision_record
 from budgetpolicy.audit.ledger import Ledger, LedgerRecord
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.model import Initiative, Policy
@@ -143,16 +144,17 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
         report = ReplayReport(path, mode, label, exact)
         total = decision_count(ledger)
         for batch in iter_batches(ledger.iter_records()):
-            initiatives, decisions, causes = runner.run(batch)
+            initiatives, evaluation, causes = runner.run(batch)
             report.batches += 1
-            for record, initiative, decision in zip(batch.records, initiatives, decisions):
+            for record, initiative, (decision, explanation) in zip(batch.records, initiatives,
+                                                                   evaluation.explained()):
                 recorded = record.decision
                 assert recorded is not None
                 if not exact:
                     before = Decimal((recorded.get("funding") or {}).get("amount", "0"))
                     report.money.add(initiative, before, decision.allocation)
-                change = compare(recorded, decision, exact=exact, initiative_id=record.initiative_id,
-                                 seq=record.seq)
+                change = compare(recorded, decision_record(decision, explanation), exact=exact,
+                                 initiative_id=record.initiative_id, seq=record.seq)
                 if change is not None:
                     report.changes.append(evolve(change, causes=causes(record, decision)))
             report.replayed += len(batch.records)

@@ -15,7 +15,8 @@ from attrs import evolve
 
 from budgetpolicy.audit.ledger import Ledger, LedgerRecord
 from budgetpolicy.errors import LedgerError, Location
-from budgetpolicy.model import Decision, Initiative, Policy
+from budgetpolicy.engine.evaluation import Evaluation
+from budgetpolicy.model import Decision, Explanation, Initiative, Policy
 
 
 class _NoImpls:
@@ -74,7 +75,7 @@ class BatchRunner:
             self.labels[sha256] = f"{policy.id} {policy.version}"
         return self.compiled[sha256]
 
-    def run(self, batch: Any) -> tuple[list[Initiative], Sequence[Decision],
+    def run(self, batch: Any) -> tuple[list[Initiative], Evaluation,
                                        Callable[[LedgerRecord, Decision], tuple[str, ...]]]:
         from budgetpolicy.audit.replay import context_for, rebuild_initiative
 
@@ -88,7 +89,8 @@ class BatchRunner:
         evaluation = compiled.evaluate(initiatives, context)
         if self.target is None:  # the engine hashed each input again for provenance: compare, for free
             self._check_inputs(batch.records, evaluation.decisions)
-        return initiatives, evaluation.decisions, lambda r, d: self._causes(compiled, r, d)
+        return (initiatives, evaluation,
+                lambda r, d: self._causes(compiled, r, evaluation.explanation(d.initiative_id)))
 
     @staticmethod
     def _check_inputs(records: Sequence[LedgerRecord], decisions: Sequence[Decision]) -> None:
@@ -136,13 +138,13 @@ class BatchRunner:
             return live(initiative)  # an input the recorded run never scored (e.g. a counterfactual probe)
         return scorer
 
-    def _causes(self, compiled: Any, record: LedgerRecord, decision: Decision) -> tuple[str, ...]:
-        """Why a replayed decision differs, as far as the scores tell: the criterion and its plugin."""
+    def _causes(self, compiled: Any, record: LedgerRecord, explanation: Explanation) -> tuple[str, ...]:
+        """Why a replayed decision differs, as far as its score lines tell: the criterion and its plugin."""
         recorded = {line["criterion"]: line for line in (record.decision or {}).get("scores") or []}
         plugins = dict(((record.decision or {}).get("provenance") or {}).get("plugins") or [])
         by_criterion = {cc.criterion.id: cc.plugin for cc in compiled.criteria}
         causes = []
-        for line in decision.scores:
+        for line in explanation.scores:
             before = recorded.get(line.criterion)
             if before is None or Decimal(before["raw"]) == line.raw:
                 continue

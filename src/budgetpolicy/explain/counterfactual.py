@@ -1,9 +1,9 @@
 """Counterfactuals: the smallest change to one input that would flip a decision.
 
-Runs at the end of :meth:`CompiledPolicy.evaluate` (only for rejected,
-pending and deferred decisions, and only when ``EvaluationContext.explain``
-is true, so the hot path of a benchmark pays nothing). Everything is computed,
-never guessed:
+Computed for a whole evaluation at once, the first time any of its decisions'
+explanations is asked for (``Evaluation.counterfactuals``), only for rejected,
+pending and deferred decisions, and only when ``EvaluationContext.explain`` is
+true. Everything is computed, never guessed:
 
 - **Approval** (rejected, or pending a sign-off): for each input the blocking
   rules depend on (directly, or through the score / expected value, whose
@@ -26,16 +26,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, frozen
 
-from budgetpolicy.model import AllocationPolicy, Decision, Initiative, Policy
+from budgetpolicy.model import AllocationPolicy, Decision, Explanation, Initiative, Policy
 from budgetpolicy.explain.inputs import Input, label, numeric_inputs, other_changes, with_input
 from budgetpolicy.explain.linear import Linear, comparisons, mentions, threshold
 from budgetpolicy.engine.approve import format_value
 
+if TYPE_CHECKING:
+    from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
+
 Decide = Callable[[Initiative], Decision]
+# The values a condition may read that scoring derives (score, expected_value, scores.<criterion>).
+Measure = Callable[[Initiative], Mapping[str, Decimal]]
 ZERO, ONE = Decimal(0), Decimal(1)
 _DERIVED = ("score", "expected_value")
 _MAX_PER_TARGET = 4
@@ -56,15 +61,27 @@ class Counterfactual:
 # -- approval -----------------------------------------------------------------------
 
 
-def approval_counterfactuals(initiative: Initiative, decision: Decision, decide: Decide, policy: Policy,
-                             compiled_rules: Sequence[Any]) -> tuple[Counterfactual, ...]:
-    """Ways out of a rejection, or out of each required sign-off; ``decide`` scores and approves one
-    (changed) initiative exactly as the evaluation did, ``compiled_rules`` are the policy's CompiledRules."""
-    rules = {r.rule.id: r for r in compiled_rules}
-    fired = [t for t in decision.rules if t.status == "fired"]
+def approval_counterfactuals(compiled: CompiledPolicy, context: EvaluationContext, initiative: Initiative,
+                             decision: Decision, explanation: Explanation) -> tuple[Counterfactual, ...]:
+    """Ways out of a rejection, or out of each required sign-off. ``compiled`` decides and scores changed
+    initiatives in ``context`` exactly as the evaluation did; ``explanation`` is the decision's (its rule
+    traces say which rules block it)."""
+    rules = {r.rule.id: r for r in compiled.rules}
+    policy: Policy = compiled.policy
+
+    def decide(changed: Initiative) -> Decision:
+        return compiled.decide(changed, context)
+
+    def measure(changed: Initiative) -> Mapping[str, Decimal]:
+        return _derived_values(compiled.scored(changed, context), compiled.criteria)
+
+    base = {"score": decision.score, "expected_value": decision.expected_value,
+            **{f"scores.{line.criterion}": line.raw for line in explanation.scores}}
+    seen = _seen(base, explanation)
+    fired = [t for t in explanation.rules if t.status == "fired"]
     if decision.outcome == "rejected":
         blocking = [t.rule_id for t in fired if t.effect == "reject"]
-        found = _flips(initiative, decision, decide, policy, [rules[r] for r in blocking if r in rules],
+        found = _flips(initiative, base, seen, decide, measure, policy, [rules[r] for r in blocking if r in rules],
                        lambda d: d.outcome != "rejected")
         if not found:
             return (Counterfactual("rejected", None, None, None, None,
@@ -74,8 +91,8 @@ def approval_counterfactuals(initiative: Initiative, decision: Decision, decide:
     out: list[Counterfactual] = []
     for role in decision.required_approvers:
         blocking = [t.rule_id for t in fired if t.effect == "require" and t.role == role]
-        found = _flips(initiative, decision, decide, policy, [rules[r] for r in blocking if r in rules],
-                       lambda d, role=role: d.outcome != "rejected" and role not in d.required_approvers)
+        found = _flips(initiative, base, seen, decide, measure, policy, [rules[r] for r in blocking if r in rules],
+                       _signed_off(role))
         if not found:
             out.append(Counterfactual(f"sign_off:{role}", None, None, None, None,
                                       f"no single change removes the {role} sign-off"))
@@ -86,6 +103,10 @@ def approval_counterfactuals(initiative: Initiative, decision: Decision, decide:
             if all(c.text != text for c in out):
                 out.append(Counterfactual(f"sign_off:{role}", path, op, value, current, text))
     return tuple(out)
+
+
+def _signed_off(role: str) -> Callable[[Decision], bool]:
+    return lambda d: d.outcome != "rejected" and role not in d.required_approvers
 
 
 def _reject_text(blocking: Sequence[str], clause: str, after: Decision) -> str:
@@ -99,16 +120,18 @@ def _reject_text(blocking: Sequence[str], clause: str, after: Decision) -> str:
     return f"{head} {connector} {clause}{tail}"
 
 
-def _flips(initiative: Initiative, decision: Decision, decide: Decide, policy: Policy, blocking: Sequence[Any],
+def _flips(initiative: Initiative, base: Mapping[str, Decimal], seen: Mapping[str, Any], decide: Decide,
+           measure: Measure, policy: Policy, blocking: Sequence[Any],
            flipped: Callable[[Decision], bool]) -> list[tuple[str, str, Any, Any, str, Decision]]:
-    """Single-input changes that make ``flipped`` true, smallest (relative to the input's range) first."""
+    """Single-input changes that make ``flipped`` true, smallest (relative to the input's range) first.
+
+    ``base``: the decision's derived values (see :data:`Measure`); ``seen``: every value its rules read."""
     names: set[str] = set()
     for rule in blocking:
         names |= set(rule.condition.names)
-    seen = _seen(decision)
     found: list[tuple[Decimal, str, str, Any, Any, str, Decision]] = []
     for spec in numeric_inputs(initiative, policy):
-        derived = _derived(spec, initiative, decision, decide) if names & set(_DERIVED) or any(
+        derived = _derived(spec, initiative, base, measure) if names & set(_DERIVED) or any(
             n.startswith("scores.") for n in names) else {}
         relevant = spec.path in names or any(name in names and form[0] != 0 for name, form in derived.items())
         if not relevant:
@@ -130,15 +153,21 @@ def _flips(initiative: Initiative, decision: Decision, decide: Decide, policy: P
     return [f[1:] for f in found[:_MAX_PER_TARGET]]
 
 
-def _seen(decision: Decision) -> dict[str, Any]:
-    seen: dict[str, Any] = {"score": decision.score, "expected_value": decision.expected_value}
-    seen.update({f"scores.{line.criterion}": line.raw for line in decision.scores})
-    for trace in decision.rules:
+def _seen(base: Mapping[str, Decimal], explanation: Explanation) -> dict[str, Any]:
+    seen: dict[str, Any] = dict(base)
+    for trace in explanation.rules:
         seen.update(trace.seen)
     return seen
 
 
-def _derived(spec: Input, initiative: Initiative, decision: Decision, decide: Decide) -> dict[str, Linear]:
+def _derived_values(scored: Any, criteria: Sequence[Any]) -> dict[str, Decimal]:
+    """A :data:`Measure` from an initiative's ``Scored`` and the policy's compiled criteria."""
+    return {"score": scored.total, "expected_value": scored.expected_value,
+            **{f"scores.{cc.id}": raw for cc, raw in zip(criteria, scored.raws)}}
+
+
+def _derived(spec: Input, initiative: Initiative, base: Mapping[str, Decimal], measure: Measure
+             ) -> dict[str, Linear]:
     """The score's (and each criterion's) slope in this input, measured by re-scoring one step away."""
     # A wide step keeps the rounding of scores (scoring.precision) from distorting the slope.
     wide = max(spec.resolution, ((spec.high - spec.low) / 10 / spec.resolution).to_integral_value() * spec.resolution)
@@ -146,12 +175,8 @@ def _derived(spec: Input, initiative: Initiative, decision: Decision, decide: De
         probe = spec.current + step
         if not spec.low <= probe <= spec.high:
             continue
-        other = decide(with_input(initiative, spec.path, probe))
-        pairs = {"score": (decision.score, other.score), "expected_value": (decision.expected_value,
-                                                                            other.expected_value)}
-        raws = {line.criterion: line.raw for line in other.scores}
-        pairs.update({f"scores.{line.criterion}": (line.raw, raws.get(line.criterion, line.raw))
-                      for line in decision.scores})
+        other = measure(with_input(initiative, spec.path, probe))
+        pairs = {name: (value, other.get(name, value)) for name, value in base.items()}
         forms = {name: ((b - a) / step, a - (b - a) / step * spec.current) for name, (a, b) in pairs.items()}
         if any(form[0] != 0 for form in forms.values()):
             return forms
@@ -360,21 +385,22 @@ def _sig_up(value: Decimal, digits: int = 8) -> str:
 FUNDING_BUDGET = 1_000_000
 
 
-def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
-                     context: Any, candidates: Sequence[Any] | None, settings: AllocationPolicy | None
-                     ) -> list[Decision]:
-    """``decisions`` with ``counterfactuals`` filled for every rejected, pending or deferred one."""
+def explain_outcomes(compiled: CompiledPolicy, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
+                     context: EvaluationContext, candidates: Sequence[Any] | None, settings: AllocationPolicy | None
+                     ) -> dict[str, tuple[str, ...]]:
+    """Initiative id -> the counterfactual texts of every rejected, pending or deferred decision that has
+    some; ``compiled`` made the (final, allocated) ``decisions``."""
     policy: Policy = compiled.policy
     quantum = Decimal(1).scaleb(-policy.scoring.precision)
     funding: dict[str, tuple[Counterfactual, ...]] = {}
     if candidates is not None and settings is not None and settings.strategy == "greedy":
         funding = _bounded_funding(decisions, candidates, settings, compiled.registry, quantum)
-    out: list[Decision] = []
+    out: dict[str, tuple[str, ...]] = {}
     for initiative, decision in zip(initiatives, decisions):
         found: tuple[Counterfactual, ...] = ()
         if decision.outcome in ("rejected", "pending_approval"):
-            found = approval_counterfactuals(initiative, decision, lambda i: compiled.decide(i, context), policy,
-                                             compiled.rules)
+            explanation = compiled.explain(initiative, decision, context)
+            found = approval_counterfactuals(compiled, context, initiative, decision, explanation)
         elif decision.outcome == "deferred" and candidates is not None and settings is not None:
             if settings.strategy == "greedy":
                 found = funding[decision.initiative_id]
@@ -386,7 +412,8 @@ def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions
                                         f"uses '{settings.strategy}'); evaluate --what-if-pool shows what a larger "
                                         "pool would fund"),)
         texts = tuple(c.text for c in found if c.text)
-        out.append(decision.evolve(counterfactuals=texts) if texts else decision)
+        if texts:
+            out[decision.initiative_id] = texts
     return out
 
 
