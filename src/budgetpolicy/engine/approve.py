@@ -39,37 +39,36 @@ class CompiledRule:
     reason_parts: tuple[str, ...] | None = None
     # The condition's bare closure, for the hot loop; failures are re-run through ``condition``.
     evaluate: Any = field(default=None, eq=False, repr=False)
+    # Per placeholder: its position in reason_parts, its name and dotted path, and whether it is filled
+    # even when the environment lacks its head (it, or its head, is a name the condition reads).
+    fills: tuple[tuple[int, str, tuple[str, ...], bool], ...] = field(default=(), eq=False, repr=False)
 
     @classmethod
     def of(cls, rule: Rule, condition: CompiledExpression) -> "CompiledRule":
         reads = tuple((name, tuple(name.split("."))) for name in sorted(condition.names))
         parts = tuple(_PLACEHOLDER.split(rule.reason)) if rule.reason else None
-        return cls(rule, condition, reads, parts, condition.bare)
+        read = {name for name, _ in reads}
+        fills = tuple((index, name, tuple(name.split(".")), name in read or name.split(".", 1)[0] in read)
+                      for index, name in enumerate(parts or ()) if index % 2)
+        return cls(rule, condition, reads, parts, condition.bare, fills)
 
     @property
     def placeholders(self) -> tuple[str, ...]:
         """The names its reason template fills in (empty without a template)."""
-        return self.reason_parts[1::2] if self.reason_parts else ()
+        return tuple(name for _, name, _, _ in self.fills)
 
     def reason_text(self, env: Mapping[str, Any]) -> str:
-        """The message of this rule having fired on ``env``."""
-        return self.message(env, _seen(env, self.reads))
-
-    def message(self, env: Mapping[str, Any], seen: Mapping[str, Any]) -> str:
-        """The rule's message; a ``reason`` template is filled like :func:`render` over env + seen."""
+        """The rule's message, having fired on ``env``: a ``reason`` template's placeholders are filled with
+        the values in ``env`` (a name it does not bind is left as ``{name}``)."""
         parts = self.reason_parts
         if parts is None:
             return self.rule.message
-        out: list[str] = []
-        for index, part in enumerate(parts):
-            if not index % 2:
-                out.append(part)
-            elif part in seen:
-                out.append(format_value(seen[part]))
-            elif part.split(".", 1)[0] in env or part.split(".", 1)[0] in seen:
-                out.append(format_value(lookup(env, part)))
+        out = list(parts)
+        for index, name, path, known in self.fills:
+            if known or path[0] in env:
+                out[index] = format_value(env.get(name) if len(path) == 1 else _walk(env, path))
             else:
-                out.append("{" + part + "}")
+                out[index] = "{" + name + "}"
         return "".join(out)
 
 
@@ -100,15 +99,6 @@ def _with_rule(diagnostic: Diagnostic, rule_id: str) -> Diagnostic:
     return evolve(diagnostic, message=f"rule '{rule_id}': {diagnostic.message}")
 
 
-def lookup(env: Mapping[str, Any], dotted: str) -> Any:
-    value: Any = env
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
 def format_value(value: Any) -> str:
     if isinstance(value, Decimal):
         return f"{value.normalize():,f}" if value else "0"
@@ -123,32 +113,19 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def render(template: str, values: Mapping[str, Any]) -> str:
-    """Fill ``{name}`` placeholders from the values a rule saw; no attribute access, no format specs."""
-    return _PLACEHOLDER.sub(lambda m: format_value(lookup(values, m.group(1))) if _known(values, m.group(1))
-                            else m.group(0), template)
-
-
-def _known(values: Mapping[str, Any], dotted: str) -> bool:
-    head = dotted.split(".", 1)[0]
-    return head in values
-
-
 def _seen(env: Mapping[str, Any], reads: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, Any]:
     """The values a condition read, for its trace (a plain name is one dict lookup)."""
-    seen: dict[str, Any] = {}
-    for name, path in reads:
-        if len(path) == 1:
-            seen[name] = env.get(name)
-            continue
-        value: Any = env
-        for part in path:
-            if value.__class__ is not dict and not isinstance(value, Mapping) or part not in value:
-                value = None
-                break
-            value = value[part]
-        seen[name] = value
-    return seen
+    return {name: env.get(name) if len(path) == 1 else _walk(env, path) for name, path in reads}
+
+
+def _walk(env: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at a dotted name's ``path`` in ``env``; None where the path leaves the maps."""
+    value: Any = env
+    for part in path:
+        if value.__class__ is not dict and not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 FIRED: Final = "fired"
@@ -273,7 +250,7 @@ def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any], outcomes:
             continue
         seen = FrozenMap(_seen(env, cr.reads))
         if _truthy(outcome):
-            traces.append(RuleTrace(rule.id, rule.effect, FIRED, cr.message(env, seen), rule.role, seen))
+            traces.append(RuleTrace(rule.id, rule.effect, FIRED, cr.reason_text(env), rule.role, seen))
         else:
             traces.append(RuleTrace(rule.id, rule.effect, NOT_FIRED, "condition is false", rule.role, seen))
     return tuple(traces)
