@@ -22,6 +22,7 @@ from attrs import evolve, field, frozen
 from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.canonical import sha256_hex
 from budgetpolicy.errors import Diagnostic, Location, PluginError, PolicyLoadError
+from budgetpolicy.explain.counterfactual import explain_outcomes
 from budgetpolicy.expr import FunctionSpec, function_specs
 from budgetpolicy.model import (AllocationPolicy, Decision, Explanation, FrozenMap, Funding, Initiative, Policy,
                                Provenance, frozen_map)
@@ -181,8 +182,6 @@ class CompiledPolicy:
         ``decisions`` (final, allocated) of ``initiatives``: what ``Evaluation.counterfactuals`` holds."""
         if all(d.outcome == "approved" for d in decisions):
             return {}
-        from budgetpolicy.explain.counterfactual import explain_outcomes
-
         settings = allocation_settings(self.policy, context)
         candidates = allocation_candidates(initiatives, decisions, settings) if settings is not None else None
         with collector_paused():
