@@ -56,7 +56,8 @@ def _eager(compiled, initiative, decision, context):
     policy = compiled.policy
     calibrated, _ = _calibrate(policy, initiative, context.calibration)
     scored = score_initiative(compiled.criteria, calibrated, policy.scoring.precision)
-    lines = score_lines(compiled.criteria, calibrated, scored.raws, policy.scoring.precision)
+    lines, again = score_lines(compiled.criteria, calibrated, policy.scoring.precision)
+    assert again == scored and sum(line.weighted for line in lines) == scored.total == decision.score
     env = initiative_env(calibrated, policy.attributes)
     env.update(score=scored.total, expected_value=scored.expected_value,
                scores={cc.id: raw for cc, raw in zip(compiled.criteria, scored.raws)})
@@ -313,7 +314,7 @@ def test_a_detail_that_is_neither_text_nor_a_function_is_a_wrong_score_type():
 
 
 def test_an_impure_scorer_is_caught_when_explained():
-    answers = iter([D("0.5"), D("0.5"), D("0.7")])  # decide, explain's scoring, explain's detail call
+    answers = iter([D("0.5"), D("0.7")])  # decide, explain
 
     @hookimpl
     def register_scorers(register):
@@ -324,4 +325,6 @@ def test_an_impure_scorer_is_caught_when_explained():
     evaluation = evaluation_with(plugin, _policy(), make_sample_initiatives()[:1])
     with pytest.raises(PluginError) as info:
         evaluation.explanation("SMP-1")
-    assert "returned 0.5, then 0.7 for initiative 'SMP-1'; a scorer must be pure" in info.value.diagnostics[0].message
+    (diag,) = info.value.diagnostics
+    assert diag.code == "BP503" and "initiative 'SMP-1' scores" in diag.message
+    assert "a scorer is not pure (same initiative, same answer)" in diag.message

@@ -118,13 +118,11 @@ class CompiledPolicy:
         """Why ``decision`` (this policy's decision for ``initiative`` in ``context``, final after any
         allocation) came out so: built again from the same inputs, exactly as deciding saw them."""
         calibrated, _ = _calibrate(self.policy, initiative, context.calibration)
-        precision = self.policy.scoring.precision
-        scored = score_initiative(self.criteria, calibrated, precision)
+        lines, scored = score_lines(self.criteria, calibrated, self.policy.scoring.precision)
         if scored.total != decision.score:
             raise PluginError(f"initiative '{initiative.id}' scores {scored.total} now but {decision.score} in its "
-                              "decision: a scorer is not pure, or the decision was made under another context",
-                              initiative.location, code="BP503")
-        lines = score_lines(self.criteria, calibrated, scored.raws, precision)
+                              "decision: a scorer is not pure (same initiative, same answer), or the decision was "
+                              "made in another context", initiative.location, code="BP503")
         traces = self.ruleset.traces(self._env(calibrated, scored), context.as_of)
         return Explanation(lines, traces, narrative(decision, lines, traces, self.policy.currency), counterfactuals)
 

@@ -120,29 +120,30 @@ def score_initiative(criteria: Sequence[CompiledCriterion], initiative: Initiati
     return Scored(total.normalize(), expected_value.normalize(), tuple(raws))
 
 
-def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative, raws: Sequence[Decimal],
-                precision: int) -> tuple[ScoreLine, ...]:
-    """The explanation of each criterion's score, with its scorer's detail text.
-
-    Calls the scorers again (the detail may be a function, called only here); scorers are pure,
-    so an answer other than ``raws`` (what scoring gave) is the plugin's error."""
+def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative,
+                precision: int) -> tuple[tuple[ScoreLine, ...], Scored]:
+    """The explanation of each criterion's score, with its scorer's detail text (a detail may be a
+    function, called only here), and the scores the lines add up to: what :func:`score_initiative`
+    gives for the same initiative, since scorers are pure."""
     quantum = _quantum(precision)
-    lines = []
-    for cc, raw in zip(criteria, raws):
+    lines: list[ScoreLine] = []
+    raws: list[Decimal] = []
+    total = expected_value = ZERO
+    for cc in criteria:
         result = _call(cc, initiative)
         detail: Detail = ""
         if result.__class__ is tuple and len(result) == 2 and (result[1].__class__ is str or callable(result[1])):
             detail = result[1]
-        again = _value(cc, initiative, result).quantize(quantum, ROUND_HALF_EVEN).normalize()
-        if again != raw:
-            raise PluginError(f"{_where(cc)} returned {raw}, then {again} for initiative '{initiative.id}'; "
-                              "a scorer must be pure (same initiative, same answer)", initiative.location,
-                              code="BP503")
+        raw = _value(cc, initiative, result).quantize(quantum, ROUND_HALF_EVEN).normalize()
         if not isinstance(detail, str):
             detail = _detail_text(cc, initiative, detail)
-        weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN).normalize()
-        lines.append(ScoreLine(cc.id, cc.criterion.scorer, cc.weight, raw, weighted, detail))
-    return tuple(lines)
+        weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN)
+        total += weighted
+        if cc.expected_value:
+            expected_value += raw
+        raws.append(raw)
+        lines.append(ScoreLine(cc.id, cc.criterion.scorer, cc.weight, raw, weighted.normalize(), detail))
+    return tuple(lines), Scored(total.normalize(), expected_value.normalize(), tuple(raws))
 
 
 _QUANTA = {p: Decimal(1).scaleb(-p) for p in range(29)}
