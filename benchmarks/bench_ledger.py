@@ -26,7 +26,8 @@ from pathlib import Path
 
 
 def _decision(i: int):
-    from budgetpolicy.model import Decision, Funding, Provenance, Reason, RuleTrace, ScoreLine
+    """A decision and its explanation, of the size the example's are."""
+    from budgetpolicy.model import Decision, Explanation, Funding, Provenance, Reason, RuleTrace, ScoreLine
 
     scores = tuple(ScoreLine(c, "rubric", Decimal("0.15"), Decimal("0.6"), Decimal("0.09"), f"rating 3 of 5 for {c}")
                    for c in ("impact", "feasibility", "alignment", "transfer", "risk", "sustainability"))
@@ -35,10 +36,12 @@ def _decision(i: int):
                   for j in range(10))
     prov = Provenance("acme-people-dev", "2026.1", "5" * 64, f"{i:064x}", "0.1.0",
                       (("budgetpolicy.builtins.scorers", "0.1.0"),), "2026-01-05T09:00:00+00:00", "2026-01-05")
-    return Decision(f"INI-{i:07d}", "approved", Decimal("0.734512"), Decimal("18234.50"), scores,
-                    ("vp",), (), (Reason("vp", "over 25,000"),), rules,
-                    Funding(Decimal(30000 + i), Decimal(30000 + i), "expected_value", i, "ranked by EV per dollar"),
-                    "Approved: strong expected value on win rate; VP sign-off required. " * 3, prov)
+    decision = Decision(f"INI-{i:07d}", "approved", Decimal("0.734512"), Decimal("18234.50"),
+                        ("vp",), (), (Reason("vp", "over 25,000"),),
+                        Funding(Decimal(30000 + i), Decimal(30000 + i), "expected_value", i, "ranked by EV per dollar"),
+                        prov)
+    narrative = "Approved: strong expected value on win rate; VP sign-off required. " * 3
+    return decision, Explanation(scores, rules, narrative)
 
 
 def _entries(count: int):
@@ -47,7 +50,8 @@ def _entries(count: int):
     initiative = {"id": "", "title": "Consultative selling coaching", "kind": "coaching", "department": "sales",
                   "cost": Decimal("30000"), "priorities": ["win-rate"], "forecast": {"win-rate": Decimal("0.04")},
                   "probability": Decimal("0.6"), "evaluation_plan": ["kpi", "manager observation"]}
-    return [entry_for_decision(_decision(i), {**initiative, "id": f"INI-{i:07d}"}) for i in range(count)]
+    return [entry_for_decision(d, {**initiative, "id": f"INI-{i:07d}"}, explanation=e)
+            for i, (d, e) in enumerate(_decision(i) for i in range(count))]
 
 
 def phase_append(path: str, records: int, batch: int, durable: bool, fresh_ids: bool = False) -> dict:
@@ -79,8 +83,8 @@ def phase_entries(batch: int) -> dict:
 
     decisions = [_decision(i) for i in range(batch)]
     started = time.perf_counter()
-    for d in decisions:
-        entry_for_decision(d, {"id": d.initiative_id})
+    for d, e in decisions:
+        entry_for_decision(d, {"id": d.initiative_id}, explanation=e)
     return {"seconds": time.perf_counter() - started}
 
 

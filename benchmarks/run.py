@@ -120,11 +120,11 @@ def summary(results: dict[str, dict | None]) -> str:
         lines.append(f"| 1. evaluate {bp['n']:,} initiatives within 3x hand-written Python | "
                      f"{per(bp, 'decide_s'):.1f} vs {per(ref, 'decide_s'):.1f} µs/initiative = {ratio:.1f}x | "
                      f"{'yes' if ratio <= 3 else '**no**'} |")
-        ex = rows.get("reference, explained (same Decision objects, by hand)")
-        read = rows.get("budgetpolicy, then every explanation read (score lines, traces, reasons)")
+        ex = rows.get("reference, explained (same Decision and Explanation objects, by hand)")
+        read = rows.get("budgetpolicy, then every explanation built (score lines, traces, narrative)")
         if ex and read:
-            lines.append(f"| 1b. (not a target) every explanation read, vs hand-written Python building the same "
-                         f"explained Decisions | {per(read, 'decide_s'):.1f} vs {per(ex, 'decide_s'):.1f} "
+            lines.append(f"| 1b. (not a target) every explanation built, vs hand-written Python building the same "
+                         f"decisions and explanations | {per(read, 'decide_s'):.1f} vs {per(ex, 'decide_s'):.1f} "
                          f"µs/initiative = {per(read, 'decide_s') / per(ex, 'decide_s'):.2f}x | - |")
         for peer in ("rule-engine", "cel-python", "simpleeval", "zen-engine"):
             row = rows.get(peer)

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from test_ledger_speed import Colour, Level, edge_values
 
 from budgetpolicy.canonical import canonical_json, decimal_text, display_json, pretty_json, to_jsonable
+from budgetpolicy.model import explained
 from budgetpolicy.output import evaluation_json
 
 
@@ -97,7 +98,8 @@ def test_the_example_evaluation(example_evaluation):
     doc = json.loads(text)
     assert len(doc["decisions"]) == 44
     assert text == reference_pretty(doc)
-    assert [reference_jsonable(d) for d in example_evaluation.decisions] == doc["decisions"]
+    assert [reference_jsonable(explained(d, example_evaluation.explanation(d.initiative_id)))
+            for d in example_evaluation.decisions] == doc["decisions"]
 
 
 @pytest.fixture(scope="module")

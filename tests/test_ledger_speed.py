@@ -30,7 +30,7 @@ from budgetpolicy.audit.chain import GENESIS
 from budgetpolicy.audit.ledger import Ledger, LedgerEntry, entry_for_decision
 from budgetpolicy.canonical import canonical_bytes, canonical_json, sha256_hex, to_jsonable
 from budgetpolicy.errors import LedgerError
-from budgetpolicy.model import FrozenMap
+from budgetpolicy.model import FrozenMap, explained
 
 ROOT = Path(__file__).resolve().parents[1]
 AT = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
@@ -114,10 +114,11 @@ def test_example_decisions_encode_identically(example):
     assert len(evaluation.decisions) == 44
     for decision in evaluation.decisions:
         assert canonical_json(decision) == reference(to_jsonable(decision)).decode("utf-8")
-        entry = entry_for_decision(decision, by_id[decision.initiative_id])
+        explanation = evaluation.explanation(decision.initiative_id)
+        entry = entry_for_decision(decision, by_id[decision.initiative_id], explanation=explanation)
         payload = json.loads(entry.payload)
         assert entry.payload.encode("utf-8") == reference(payload)  # the stored text is the json module's
-        assert payload["decision"] == to_jsonable(decision)  # ...of exactly this decision
+        assert payload["decision"] == to_jsonable(explained(decision, explanation))  # ...of exactly this decision
     assert canonical_json(evaluation.decisions) == reference(to_jsonable(evaluation.decisions)).decode("utf-8")
 
 
@@ -138,7 +139,7 @@ def test_canonical_bytes_matches_json_module_on_any_json_data(data):
 
 def test_appended_records_hash_the_reference_bytes(tmp_path, example):
     evaluation, by_id = example
-    entries = [entry_for_decision(d, by_id[d.initiative_id]) for d in evaluation.decisions]
+    entries = [entry_for_decision(d, by_id[d.initiative_id], explanation=e) for d, e in evaluation.explained()]
     unicode_payload = {"z": "中\u2028\x00", "n": [2**70, Decimal("-0")], "\U0001F600": {"\uffff": 1}}
     unicode_entry = LedgerEntry.of("note", "INI-é", None, "acme", "2026.1", "a" * 64, "2026-01-15T09:00:00+00:00",
                                    unicode_payload)

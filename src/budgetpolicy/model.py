@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
-from attrs import evolve as attrs_evolve
 from attrs import field, frozen
 
 from budgetpolicy.errors import Location
@@ -381,74 +380,23 @@ class Provenance:
     as_of: str | None = None
 
 
-class Deferred:
-    """A value computed on first read, then kept: how a decision's explanation is built lazily.
-
-    Evaluating an initiative settles its outcome, scores and reasons at once; the full explanation
-    (a trace per rule with the values it saw, a line per criterion, the narrative) is built from the
-    same inputs the first time anything reads it, and identical to what an eager build would give.
-    ``fn(*args)`` must be pure and its ``args`` not mutated afterwards.
-    """
-
-    __slots__ = ("_fn", "_args", "_value")
-
-    def __init__(self, fn: Any, *args: Any) -> None:
-        self._fn = fn
-        self._args: tuple[Any, ...] | None = args
-
-    def __call__(self) -> Any:
-        args = self._args
-        if args is not None:
-            self._value = self._fn(*args)
-            self._args = None  # drop the inputs once the value exists
-        return self._value
-
-    def __repr__(self) -> str:
-        return f"Deferred({self._fn.__qualname__})"
-
-
-def _deferrable(cls: type, *names: str) -> dict[str, Any]:
-    """Let the attrs fields ``names`` of slotted ``cls`` hold a :class:`Deferred`, resolved on first read.
-
-    Every reader (attribute access, ``==``, ``hash``, ``repr``, ``evolve``, serialisation by field
-    name) sees the resolved value, which then replaces the Deferred in the slot.
-    """
-    slots = {}
-    for name in names:
-        slot = slots[name] = cls.__dict__[name]  # the member descriptor attrs made for the slot
-
-        def read(self: Any, slot: Any = slot) -> Any:
-            value = slot.__get__(self)
-            if value.__class__ is Deferred:
-                value = value()
-                slot.__set__(self, value)
-            return value
-
-        setattr(cls, name, property(read, slot.__set__, doc=f"{cls.__name__}.{name} (resolved on first read)"))
-    cls.__deferred_slots__ = slots  # type: ignore[attr-defined]
-    return slots
-
-
-def unresolved(obj: Any, name: str) -> Any:
-    """The deferrable field ``name`` of ``obj`` as stored: a :class:`Deferred` if nothing has read it yet."""
-    return type(obj).__deferred_slots__[name].__get__(obj)
-
-
 @frozen
 class Decision:
+    """What the engine settled for one initiative: outcome, score, sign-offs, reasons, funding, provenance.
+
+    Why it came out so (score lines, rule traces, narrative, counterfactuals) is an
+    :class:`Explanation`, built on request by the evaluation that made the decision.
+    """
+
     initiative_id: str
     outcome: str
     score: Decimal
     expected_value: Decimal
-    scores: tuple[ScoreLine, ...] = ()
     required_approvers: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     reasons: tuple[Reason, ...] = ()
-    rules: tuple[RuleTrace, ...] = ()
     funding: Funding | None = None
-    narrative: str = ""
     provenance: Provenance | None = None
-    counterfactuals: tuple[str, ...] = ()
     # Forecast calibration applied before scoring: group, factor, raw and calibrated forecasts.
     calibration: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
 
@@ -456,20 +404,24 @@ class Decision:
     def allocation(self) -> Decimal:
         return self.funding.amount if self.funding else Decimal("0")
 
-    def evolve(self, **changes: Any) -> "Decision":
-        """``attrs.evolve`` that leaves unresolved explanation parts unresolved (the engine's hot path)."""
-        for name in _DEFERRED_SLOTS:
-            if name not in changes:
-                changes[name] = self.unresolved(name)
-        return attrs_evolve(self, **changes)
 
-    def unresolved(self, name: str) -> Any:
-        """The field ``name`` as stored: a :class:`Deferred` if nothing has read it yet."""
-        return unresolved(self, name)
+@frozen
+class Explanation:
+    """Why a decision came out as it did: expensive to build and optional, so built only when asked for
+    (``Evaluation.explanation(initiative_id)``, ``CompiledPolicy.explain``)."""
+
+    scores: tuple[ScoreLine, ...] = ()
+    rules: tuple[RuleTrace, ...] = ()
+    narrative: str = ""
+    counterfactuals: tuple[str, ...] = ()
 
 
-# The explanation parts the engine builds lazily (see Deferred); frozenness is unchanged, since
-# attrs' frozen __setattr__ still refuses every assignment from outside __init__.
-_DEFERRED_SLOTS = _deferrable(Decision, "scores", "rules", "narrative")
-_deferrable(Reason, "message")
-_deferrable(Provenance, "input_sha256")
+def explained(decision: Decision, explanation: Explanation) -> dict[str, Any]:
+    """The decision's fields and its explanation's, by name: the record that the JSON output, the ledger
+    and replay comparisons hold for one decision (the same keys a decision carried before they split)."""
+    return {"initiative_id": decision.initiative_id, "outcome": decision.outcome, "score": decision.score,
+            "expected_value": decision.expected_value, "scores": explanation.scores,
+            "required_approvers": decision.required_approvers, "flags": decision.flags,
+            "reasons": decision.reasons, "rules": explanation.rules, "funding": decision.funding,
+            "narrative": explanation.narrative, "provenance": decision.provenance,
+            "counterfactuals": explanation.counterfactuals, "calibration": decision.calibration}

@@ -16,7 +16,7 @@ from typing import Any
 from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.canonical import pretty_json, to_jsonable
 from budgetpolicy.formatting import money, value_text
-from budgetpolicy.model import Decision
+from budgetpolicy.model import Decision, explained
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_width: int = 60) -> str:
@@ -86,8 +86,8 @@ def evaluation_json(evaluation: Any) -> str:
         "evaluated_at": evaluation.context.evaluated_at.isoformat(),
         "as_of": evaluation.context.as_of.isoformat() if evaluation.context.as_of else None,
     }
-    with collector_paused():  # every explanation is built here, when first read
-        doc["decisions"] = [to_jsonable(d) for d in evaluation.decisions]
+    with collector_paused():  # every explanation is built here, on request
+        doc["decisions"] = [to_jsonable(explained(d, e)) for d, e in evaluation.explained()]
         doc["allocation"] = to_jsonable(evaluation.allocation.summary) if evaluation.allocation is not None else None
         return pretty_json(doc)
 

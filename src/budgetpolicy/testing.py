@@ -19,8 +19,9 @@ entry point ``budgetpolicy = "budgetpolicy.testing"``). Fixtures:
     assignment with a mentor, one without, and one linked to no priority.
 
 Helpers (plain functions, import them): :func:`evaluate_with` runs a policy
-with your plugin and returns the decisions; :func:`with_criterion` adds your
-scorer to a policy as an extra rubric criterion.
+with your plugin and returns the decisions (:func:`evaluation_with`: the whole
+evaluation, whose ``explanation(id)`` shows your scorer's score lines);
+:func:`with_criterion` adds your scorer to a policy as an extra rubric criterion.
 
 Run your tests with ``BUDGETPOLICY_TRACE_PLUGINS=1`` to see every hook call
 (pluggy's trace, on stderr: pytest shows it for a failing test).
@@ -31,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pluggy
 import pytest
@@ -41,8 +42,11 @@ from budgetpolicy.model import Criterion, Decision, Initiative, Policy
 from budgetpolicy.plugins import get_plugin_manager
 from budgetpolicy.registry import Registry
 
-__all__ = ["EVALUATED_AT", "SAMPLE_POLICY_TOML", "evaluate_with", "make_sample_initiatives", "make_sample_policy",
-           "with_criterion"]
+if TYPE_CHECKING:
+    from budgetpolicy.engine.evaluation import Evaluation
+
+__all__ = ["EVALUATED_AT", "SAMPLE_POLICY_TOML", "evaluate_with", "evaluation_with", "make_sample_initiatives",
+           "make_sample_policy", "with_criterion"]
 
 # A fixed clock: decisions (and their provenance) are identical on every run.
 EVALUATED_AT = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
@@ -164,6 +168,13 @@ def evaluate_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative]
                   evaluated_at: dt.datetime = EVALUATED_AT, as_of: dt.date | None = None) -> tuple[Decision, ...]:
     """Compile ``policy`` with the built-ins plus ``plugin`` (a module/object, a list of them, or None)
     and return the decisions for ``initiatives``. Installed plugins are not loaded."""
+    return evaluation_with(plugin, policy, initiatives, evaluated_at=evaluated_at, as_of=as_of).decisions
+
+
+def evaluation_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative], *,
+                    evaluated_at: dt.datetime = EVALUATED_AT, as_of: dt.date | None = None) -> Evaluation:
+    """:func:`evaluate_with`, returning the whole evaluation (its ``explanation(initiative_id)`` holds
+    each decision's score lines, rule traces and narrative)."""
     # Imported when used (as load_policy_text above): pytest loads this module into every run
     # wherever budgetpolicy is installed, and the engine would double its import time.
     from budgetpolicy.engine.compile import EvaluationContext, compile_policy
@@ -173,8 +184,7 @@ def evaluate_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative]
     for p in plugins:
         pm.register(p, name=_name_of(p))
     compiled = compile_policy(policy, Registry.build(pm))
-    evaluation = compiled.evaluate(tuple(initiatives), EvaluationContext(evaluated_at=evaluated_at, as_of=as_of))
-    return evaluation.decisions
+    return compiled.evaluate(tuple(initiatives), EvaluationContext(evaluated_at=evaluated_at, as_of=as_of))
 
 
 def _name_of(plugin: Any) -> str:

@@ -25,9 +25,12 @@ def test_reference_and_engine_agree_on_200_initiatives(bench):
     want = [reference.decide(i) for i in items]
     got = [bench.from_decision(compiled.decide(i, context)) for i in items]
     assert got == want
-    # The explained reference builds the engine's whole Decision (score lines, traces, reasons) by hand.
+    # The explained reference builds the engine's Decision and its Explanation (score lines, traces, reasons,
+    # narrative) by hand.
     explained = bench.ExplainedReference(compiled.policy).prepare(compiled.policy)
-    assert [explained.decide(i) for i in items] == [compiled.decide(i, context) for i in items]
+    decisions = [compiled.decide(i, context) for i in items]
+    assert [explained.decide(i) for i in items] == [(d, compiled.explain(i, d, context))
+                                                    for i, d in zip(items, decisions)]
     # The sample exercises every outcome and every rule, so agreement means something.
     assert set(Counter(o[0] for o in want)) == {"approved", "pending_approval", "rejected"}
     fired = {code for o in want for code in o[5]}

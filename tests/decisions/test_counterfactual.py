@@ -38,8 +38,8 @@ def _structured(crafted, initiative_id):
     compiled, initiatives, evaluation = crafted
     initiative = next(i for i in initiatives if i.id == initiative_id)
     context = EvaluationContext(evaluated_at=AT)
-    return approval_counterfactuals(initiative, evaluation.decision(initiative_id),
-                                    lambda i: compiled.decide(i, context), compiled.policy, compiled.rules)
+    return approval_counterfactuals(compiled, context, initiative, evaluation.decision(initiative_id),
+                                    evaluation.explanation(initiative_id))
 
 
 def test_score_gate_solved_through_the_scores_linear_dependence_on_a_rating(crafted):
@@ -48,7 +48,7 @@ def test_score_gate_solved_through_the_scores_linear_dependence_on_a_rating(craf
     found = _structured(crafted, "A")
     assert [(c.input, c.op, c.value, c.current) for c in found] == [
         ("ratings.feasibility", ">=", D(3), D(2)), ("forecast.csat", ">=", D(6), D(2))]
-    assert crafted[2].decision("A").counterfactuals == (
+    assert crafted[2].explanation("A").counterfactuals == (
         "would pass the score gate with feasibility >= 3",
         "would pass the score gate with forecast lift for csat >= 6")
 
@@ -57,7 +57,7 @@ def test_ratio_condition_gives_cost_and_headcount_thresholds(crafted):
     # 30,000 / headcount > 6,000 stops firing at headcount 5; cost / 4 > 6,000 stops at cost 24,000.
     found = _structured(crafted, "B")
     assert [(c.input, c.value) for c in found] == [("cost", D(24000)), ("headcount", D(5))]
-    assert crafted[2].decision("B").counterfactuals == (
+    assert crafted[2].explanation("B").counterfactuals == (
         "would pass 'per-head' with cost <= 24,000",
         "would pass 'per-head' with headcount >= 5 (then pending sign-off from vp)")
 
@@ -67,7 +67,7 @@ def test_sign_off_thresholds_inclusive_and_strict(crafted):
     found = _structured(crafted, "C")
     assert [(c.target, c.input, c.op, c.value) for c in found] == [
         ("sign_off:vp", "cost", "<=", D(25000)), ("sign_off:finance", "cost", "<=", D(49999))]
-    assert crafted[2].decision("C").counterfactuals == (
+    assert crafted[2].explanation("C").counterfactuals == (
         "would need no sign-off at all if cost <= 25,000",
         "would need no finance sign-off if cost <= 49,999")
 
@@ -85,13 +85,15 @@ def test_non_numeric_change_names_a_mentor(crafted):
 
 
 def test_identity_fields_are_not_offered(crafted):
-    assert crafted[2].decision("F").counterfactuals == ("no single change flips it: rejected by spring-freeze",)
+    assert crafted[2].explanation("F").counterfactuals == ("no single change flips it: rejected by spring-freeze",)
 
 
 def test_explain_flag_off_skips_counterfactuals(crafted):
     compiled, initiatives, _ = crafted
     quiet = compiled.evaluate(initiatives, EvaluationContext(evaluated_at=AT, explain=False))
-    assert all(d.counterfactuals == () for d in quiet.decisions)
+    assert quiet.counterfactuals == {}
+    assert all(quiet.explanation(d.initiative_id).counterfactuals == () for d in quiet.decisions)
+    assert quiet.explanation("A").rules == crafted[2].explanation("A").rules  # the rest is explained as usual
     assert [d.outcome for d in quiet.decisions] == [d.outcome for d in crafted[2].decisions]
 
 
@@ -138,14 +140,14 @@ def acme():
 
 
 def test_bundled_vp_threshold(acme):
-    assert "would need no vp sign-off if cost <= 25,000" in acme[2].decision("INI-001").counterfactuals
+    assert "would need no vp sign-off if cost <= 25,000" in acme[2].explanation("INI-001").counterfactuals
 
 
 def test_bundled_score_gate_thresholds(acme):
     # INI-017 scores 0.347067: 0.4 x EV (0.042667) + 0.15 x 3/5 + 0.15 x 4/5 + 0.1 x 3/5 + 0.1 x (1 - 4/5)
     # + 0.1 x 2/5. One alignment point adds 0.03 (alignment 5), one feasibility point 0.03; probability p adds
     # 0.4 x 0.106667 per unit: p >= 0.4 + 0.002933 / 0.0426667 = 0.46875 -> 0.47 on the 0.01 grid.
-    texts = acme[2].decision("INI-017").counterfactuals
+    texts = acme[2].explanation("INI-017").counterfactuals
     assert texts[0] == "would pass the score gate with probability >= 0.47 (then pending sign-off from vp)"
     assert "would pass the score gate with alignment >= 5 (then pending sign-off from vp)" in texts
 
@@ -166,7 +168,7 @@ def test_bundled_pool_threshold_matches_a_re_run(acme):
         below = evaluate(compiled, initiatives, evaluated_at=AT, pool_delta=pool.value - settings.unit)
         assert at.decision(d.initiative_id).allocation > 0
         assert below.decision(d.initiative_id).allocation == 0
-        assert f"or the pool {pool.value:,} larger" in d.counterfactuals[0]
+        assert f"or the pool {pool.value:,} larger" in evaluation.explanation(d.initiative_id).counterfactuals[0]
         checked += 1
         if checked == 2:
             break

@@ -25,11 +25,12 @@ def compiled():
 
 
 def _summit(compiled, day):
-    return evaluate(compiled, DATA, evaluated_at=AT, as_of=day).decision("F")
+    evaluation = evaluate(compiled, DATA, evaluated_at=AT, as_of=day)
+    return evaluation.decision("F"), evaluation.explanation("F")
 
 
-def _trace(decision, rule_id):
-    return next(t for t in decision.rules if t.rule_id == rule_id)
+def _trace(summit, rule_id):
+    return next(t for t in summit[1].rules if t.rule_id == rule_id)
 
 
 @pytest.mark.parametrize("day, outcome, status", [
@@ -40,9 +41,10 @@ def _trace(decision, rule_id):
     (dt.date(2026, 6, 1), "approved", "not_in_force"),    # the day after effective_until
 ])
 def test_rule_boundary(compiled, day, outcome, status):
-    d = _summit(compiled, day)
+    summit = _summit(compiled, day)
+    d = summit[0]
     assert d.outcome == outcome
-    assert _trace(d, "spring-freeze").status == status
+    assert _trace(summit, "spring-freeze").status == status
     assert d.provenance.as_of == day.isoformat()
 
 

@@ -26,7 +26,10 @@ NOT_COMPUTED = "funding thresholds not computed"
 def acme():
     compiled = open_policy(ACME)
     initiatives = read_initiatives(ACME_DATA, compiled.registry)
-    return compiled, initiatives, evaluate(compiled, initiatives, evaluated_at=AT)
+    evaluation = evaluate(compiled, initiatives, evaluated_at=AT)
+    # Computed now, under the real FUNDING_BUDGET (they are computed on first need, and tests below patch it).
+    assert evaluation.counterfactuals
+    return compiled, initiatives, evaluation
 
 
 @pytest.fixture
@@ -51,7 +54,8 @@ def test_the_bundled_example_fits_the_default_budget(acme):
     deferred = _deferred_by_rank(acme[2])
     assert len(deferred) >= 3
     for d in deferred:
-        assert d.counterfactuals and d.counterfactuals[0].startswith("would be funded if"), d.counterfactuals
+        texts = acme[2].explanation(d.initiative_id).counterfactuals
+        assert texts and texts[0].startswith("would be funded if"), texts
 
 
 def test_probe_bound_is_never_exceeded(acme, allocations):
@@ -78,10 +82,11 @@ def test_a_small_budget_explains_the_best_ranked_first_and_says_so_for_the_rest(
     monkeypatch.setattr(counterfactual, "FUNDING_BUDGET", first_cost)  # room for exactly the best-ranked one
     allocations.clear()
     bounded = evaluate(compiled, initiatives, evaluated_at=AT)
+    got = {d.initiative_id: bounded.explanation(d.initiative_id).counterfactuals
+           for d in bounded.decisions if d.outcome == "deferred"}
     probes = allocations[1:]  # the first call is the evaluation's own allocation
     assert sum(probes) <= first_cost
-    got = {d.initiative_id: d.counterfactuals for d in bounded.decisions if d.outcome == "deferred"}
-    assert got[deferred[0].initiative_id] == full.decision(deferred[0].initiative_id).counterfactuals
+    assert got[deferred[0].initiative_id] == full.explanation(deferred[0].initiative_id).counterfactuals
     for d in deferred[1:]:
         (text,) = got[d.initiative_id]
         assert text == (f"{NOT_COMPUTED}: {len(deferred):,} deferred initiatives among {len(candidates):,} candidates "
@@ -96,7 +101,8 @@ def test_a_zero_budget_computes_no_funding_threshold_and_runs_no_probe(acme, all
     compiled, initiatives, _ = acme
     monkeypatch.setattr(counterfactual, "FUNDING_BUDGET", 0)
     evaluation = evaluate(compiled, initiatives, evaluated_at=AT)
+    texts = [evaluation.explanation(d.initiative_id).counterfactuals[0]
+             for d in evaluation.decisions if d.outcome == "deferred"]
     assert len(allocations) == 1
-    deferred = [d for d in evaluation.decisions if d.outcome == "deferred"]
-    assert deferred and all(d.counterfactuals[0].startswith(NOT_COMPUTED) for d in deferred)
-    assert all("(computed for the 0 best-ranked)" in d.counterfactuals[0] for d in deferred)
+    assert texts and all(text.startswith(NOT_COMPUTED) for text in texts)
+    assert all("(computed for the 0 best-ranked)" in text for text in texts)

@@ -26,7 +26,7 @@ def evaluation():
 def test_score_breakdown_is_hand_computed(evaluation):
     d = evaluation.decision("INI-001")
     # EV: p 0.70 x weight 0.30 x (lift 2.0 / gap 5) = 0.084
-    lines = {line.criterion: line for line in d.scores}
+    lines = {line.criterion: line for line in evaluation.explanation("INI-001").scores}
     assert lines["impact"].raw == D("0.084")
     assert lines["feasibility"].raw == D("0.8")
     assert lines["risk"].raw == D("0.6")  # rating 2 of 5, inverted
@@ -36,8 +36,8 @@ def test_score_breakdown_is_hand_computed(evaluation):
 
 
 def test_lower_is_better_kpi_scores_a_decrease_as_lift(evaluation):
-    d = evaluation.decision("INI-010")  # time-to-competence 90 -> 60 days, forecast 6 days faster
-    impact = next(line for line in d.scores if line.criterion == "impact")
+    # INI-010: time-to-competence 90 -> 60 days, forecast 6 days faster
+    impact = next(line for line in evaluation.explanation("INI-010").scores if line.criterion == "impact")
     assert impact.raw == D("0.75") * D("0.25") * (D(6) / D(30))  # 0.0375
 
 
@@ -47,7 +47,8 @@ def test_require_rules_collect_approver_roles(evaluation):
     # A rejected initiative needs no sign-off, but the trace still shows the rule fired.
     rejected = evaluation.decision("INI-020")
     assert rejected.outcome == "rejected" and rejected.required_approvers == ()
-    assert next(t for t in rejected.rules if t.rule_id == "conference-director").status == "fired"
+    traces = evaluation.explanation("INI-020").rules
+    assert next(t for t in traces if t.rule_id == "conference-director").status == "fired"
 
 
 def test_rejections_keep_every_reason(evaluation):
@@ -62,7 +63,7 @@ def test_reason_templates_render_the_values_seen(evaluation):
     assert d.outcome == "rejected"
     reason = next(r for r in d.reasons if r.code == "probability-floor")
     assert reason.message == "Forecast probability of success 0.15 is below the 0.2 floor"
-    trace = next(t for t in d.rules if t.rule_id == "probability-floor")
+    trace = next(t for t in evaluation.explanation("INI-040").rules if t.rule_id == "probability-floor")
     assert trace.status == "fired" and trace.seen["probability"] == D("0.15")
 
 
@@ -75,15 +76,15 @@ def test_flags_do_not_change_the_outcome(evaluation):
     d = evaluation.decision("INI-006")  # a one-person stretch assignment costing 22,000
     assert d.flags == ("high-cost-per-head",)
     assert d.outcome == "approved"
-    assert "Flagged: Costs 22,000 for 1 participants, over 6,000 a head." in d.narrative
+    assert "Flagged: Costs 22,000 for 1 participants, over 6,000 a head." in evaluation.explanation("INI-006").narrative
 
 
 def test_every_rule_is_traced(evaluation):
-    d = evaluation.decision("INI-003")
-    assert [t.rule_id for t in d.rules][:3] == ["must-link-priority", "must-have-evaluation-plan",
-                                                "must-forecast-lift"]
-    assert len(d.rules) == 12
-    assert {t.status for t in d.rules} <= {"fired", "not_fired"}
+    traces = evaluation.explanation("INI-003").rules
+    assert [t.rule_id for t in traces][:3] == ["must-link-priority", "must-have-evaluation-plan",
+                                               "must-forecast-lift"]
+    assert len(traces) == 12
+    assert {t.status for t in traces} <= {"fired", "not_fired"}
 
 
 def test_provenance_is_recorded(evaluation):
@@ -190,7 +191,7 @@ message = "needs vp"
                                   "X2,x,training,Ops,5000,p,1,0.5,kpi_tracking,1,1,1\n")
     ev = evaluate(open_policy(policy), data, evaluated_at=AT)
     x1, x2 = ev.decisions
-    assert x1.outcome == "approved" and [t.status for t in x1.rules] == ["fired", "not_reached"]
+    assert x1.outcome == "approved" and [t.status for t in ev.explanation("X1").rules] == ["fired", "not_reached"]
     assert x2.outcome == "pending_approval" and x2.required_approvers == ("vp",)
 
 
@@ -266,26 +267,27 @@ def test_output_and_ledger_recording_pause_the_collector_and_restore_it(tmp_path
 
     from budgetpolicy.api import read_initiatives
     from budgetpolicy.audit.ledger import Ledger
+    from budgetpolicy.engine.compile import CompiledPolicy
     from budgetpolicy.output import evaluation_json
 
     compiled = open_policy(POLICY)
     initiatives = read_initiatives(INITIATIVES, compiled.registry)
-    evaluation = evaluate(compiled, initiatives, evaluated_at=AT)
     seen = []
-    real = evaluation.decisions[0].__class__.scores.fget
+    real = CompiledPolicy.explain
 
-    def scores(decision):  # the explanations are built while the collector is paused
+    def explain(*args, **kwargs):  # the explanations are built while the collector is paused
         seen.append(gc.isenabled())
-        return real(decision)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(evaluation.decisions[0].__class__, "scores", property(scores))
-    text = evaluation_json(evaluation)
+    monkeypatch.setattr(CompiledPolicy, "explain", explain)
+    text = evaluation_json(evaluate(compiled, initiatives, evaluated_at=AT))
     assert gc.isenabled() and seen and not any(seen)
     seen.clear()
+    evaluation = evaluate(compiled, initiatives, evaluated_at=AT)  # a new one: explanations are kept per evaluation
     with Ledger(tmp_path / "l.db") as ledger:
         assert len(ledger.record_evaluation(evaluation, initiatives)) == len(evaluation.decisions)
     assert gc.isenabled() and seen and not any(seen)
     assert '"decisions"' in text
-    with pytest.raises(TypeError):  # an error inside still gives the collector back
-        evaluation_json(attrs.evolve(evaluation, decisions=(*evaluation.decisions, object())))
+    with pytest.raises(ValueError):  # an error inside (a decision it has no initiative for) gives the collector back
+        evaluation_json(attrs.evolve(evaluation, decisions=(evaluation.decisions[1], *evaluation.decisions[1:])))
     assert gc.isenabled()

@@ -84,7 +84,8 @@ def test_engine_uses_the_plugin_scorer_function_and_sink_and_records_its_version
     evaluation = compiled.evaluate([strong, weak], EvaluationContext(evaluated_at=AT))
     one, two = evaluation.decisions
     # I-1: (EV 0.5 x 1 x 10/10 + fixed 0.5) / 2 = 0.5; double(0.5) = 1 -> approved.
-    assert [(line.scorer, line.raw, line.detail) for line in one.scores][1] == ("fixed", D("0.5"), "fixed 0.5")
+    lines = evaluation.explanation(one.initiative_id).scores
+    assert [(line.scorer, line.raw, line.detail) for line in lines][1] == ("fixed", D("0.5"), "fixed 0.5")
     assert (one.score, one.outcome) == (D("0.5"), "approved")
     assert (two.score, two.outcome) == (D("0.25"), "rejected")
     assert ("kpiextra", "2.0.1") in one.provenance.plugins

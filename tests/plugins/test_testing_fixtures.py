@@ -13,7 +13,7 @@ import pytest
 from budgetpolicy import hookimpl
 from budgetpolicy.errors import PluginError
 from budgetpolicy.plugins import DEFAULT_PLUGINS, PINNED_ENV
-from budgetpolicy.testing import evaluate_with, with_criterion
+from budgetpolicy.testing import evaluate_with, evaluation_with, with_criterion
 
 
 def scorer_plugin(name="halfway", value=D("0.5")):
@@ -84,10 +84,12 @@ def test_sample_policy_and_initiatives_decide_as_documented(sample_policy, sampl
 def test_evaluate_with_a_plugin_scorer(sample_policy, sample_initiatives):
     policy = with_criterion(sample_policy, "halfway", weight=D("0.5"), criterion_id="half")
     assert [c.id for c in policy.scoring.criteria] == ["impact", "feasibility", "half"]
-    (first, *_) = evaluate_with(scorer_plugin(), policy, sample_initiatives)
+    evaluation = evaluation_with(scorer_plugin(), policy, sample_initiatives)
+    (first, *_) = evaluation.decisions
+    assert evaluate_with(scorer_plugin(), policy, sample_initiatives) == evaluation.decisions
     # normalised weights 0.6, 0.4, 0.5 over 1.5: (0.144 + 0.32 + 0.25) / 1.5 = 0.476
     assert first.score == D("0.476")
-    assert first.scores[-1].detail == "constant"
+    assert evaluation.explanation(first.initiative_id).scores[-1].detail == "constant"
     assert any(name == "bp_test_halfway" for name, _ in first.provenance.plugins)
 
 

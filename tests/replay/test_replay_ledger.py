@@ -92,7 +92,8 @@ def test_a_real_difference_is_listed_and_exits_1(tmp_path: Path) -> None:
     path = tmp_path / "audit.db"
     with Ledger(path) as ledger:
         ledger.put_policy(head.source.text, sha, head.id, head.version)
-        ledger.append([entry_for_decision(d, initiatives[d.initiative_id]) for d in decisions])
+        ledger.append([entry_for_decision(d, initiatives[d.initiative_id],
+                                          explanation=evaluation.explanation(d.initiative_id)) for d in decisions])
     report = replay(str(path))
     assert report.replayed == 5 and report.reproduced == 3
     changed = {c.initiative_id: c for c in report.changes}

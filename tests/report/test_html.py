@@ -40,7 +40,7 @@ def test_numbers_match_the_evaluation(reviewed, html_report):
     for d in evaluation.decisions:
         if d.outcome in ("approved", "pending_approval"):
             assert f"{d.initiative_id}: " in html_report
-            assert d.narrative.replace("'", "&#x27;") in html_report
+            assert evaluation.explanation(d.initiative_id).narrative.replace("'", "&#x27;") in html_report
 
 
 def test_cli_writes_html_and_markdown(tmp_path, capsys):

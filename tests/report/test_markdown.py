@@ -54,7 +54,7 @@ def test_every_funded_bet_shows_its_decision(reviewed):
         d = expected[row[0]]
         assert (_dec(row[5]), _dec(row[6]), _dec(row[8])) == (d.score, d.expected_value, d.allocation)
         assert row[9] == (", ".join(d.required_approvers) or "-")
-        assert f"- **Why**: {d.narrative}" in text
+        assert f"- **Why**: {evaluation.explanation(d.initiative_id).narrative}" in text
     assert sum(_dec(r[8]) for r in rows) == evaluation.allocation.summary.allocated
 
 

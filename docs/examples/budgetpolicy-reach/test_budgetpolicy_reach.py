@@ -4,7 +4,7 @@ import pytest
 
 import budgetpolicy_reach
 from budgetpolicy.errors import PolicyLoadError
-from budgetpolicy.testing import evaluate_with, with_criterion
+from budgetpolicy.testing import evaluate_with, evaluation_with, with_criterion
 
 
 def test_registers_scorer_and_function(register_plugin):
@@ -15,10 +15,10 @@ def test_registers_scorer_and_function(register_plugin):
 
 def test_scores_in_a_policy(sample_policy, sample_initiatives):
     policy = with_criterion(sample_policy, "reach", {"target": 12}, weight=1)
-    decisions = {d.initiative_id: d for d in evaluate_with(budgetpolicy_reach, policy, sample_initiatives)}
-    line = decisions["SMP-1"].scores[-1]
+    evaluation = evaluation_with(budgetpolicy_reach, policy, sample_initiatives)
+    line = evaluation.explanation("SMP-1").scores[-1]
     assert (line.criterion, line.raw, line.detail) == ("reach", Decimal(1), "12 of 12 people")
-    assert decisions["SMP-2"].scores[-1].raw == Decimal("0.5")  # 6 of 12
+    assert evaluation.explanation("SMP-2").scores[-1].raw == Decimal("0.5")  # 6 of 12
 
 
 def test_bad_target_is_a_validation_error(sample_policy, sample_initiatives):

@@ -50,12 +50,13 @@ def test_engine_scores_and_rules_see_the_readiness_score(registry):
                                    EvaluationContext(evaluated_at=AT))
     ready, not_ready = evaluation.decisions
     # S-1 readiness 0.74 (see test_readiness_scorer); expected value 0.6 x 2.5/5 = 0.3; halves each.
-    assert [line.raw for line in ready.scores] == [D("0.3"), D("0.74")]
+    assert [line.raw for line in evaluation.explanation("S-1").scores] == [D("0.3"), D("0.74")]
     assert ready.score == D("0.52")
     assert ready.outcome == "approved"
     # S-2: 0.35*1/5 + 0.25*3/5 + 0.15*2/5 + 0 (no mentor) = 0.07 + 0.15 + 0.06 = 0.28
-    assert not_ready.scores[1].raw == D("0.28")
-    assert not_ready.scores[1].detail.endswith("no mentor")
+    lines = evaluation.explanation("S-2").scores
+    assert lines[1].raw == D("0.28")
+    assert lines[1].detail.endswith("no mentor")
     assert not_ready.outcome == "rejected"
     assert not_ready.reasons[0].code == "not-ready"
     assert ("readiness", "0.1.0") in ready.provenance.plugins

@@ -2,9 +2,10 @@
 
 Used by ``budgetpolicy diff`` (the same initiatives under a base and a head
 policy, before a change is merged) and by ``budgetpolicy replay --policy``
-(recorded decisions against another policy version). Both compare decisions as
-canonical JSON data (:func:`budgetpolicy.canonical.to_jsonable`), the form the
-ledger stores, so a recorded decision and a fresh one compare the same way.
+(recorded decisions against another policy version). Both compare decisions,
+with their explanations, as canonical JSON data
+(:func:`budgetpolicy.audit.entry.decision_record`), the form the ledger stores,
+so a recorded decision and a fresh one compare the same way.
 
 Two strictnesses:
 
@@ -30,8 +31,9 @@ from typing import Any
 
 from attrs import define, field, frozen
 
-from budgetpolicy.canonical import to_jsonable
-from budgetpolicy.model import Decision, Initiative
+from budgetpolicy.audit.entry import decision_record
+from budgetpolicy.engine.evaluation import Evaluation
+from budgetpolicy.model import Initiative
 
 ZERO = Decimal(0)
 HEADLINE = ("outcome", "allocation", "required_approvers", "score")
@@ -64,9 +66,9 @@ class DecisionChange:
     values: Mapping[str, tuple[Any, Any]] = field(factory=dict, eq=False)
 
 
-def decision_data(decision: Decision | Mapping[str, Any]) -> dict[str, Any]:
-    """A decision as canonical JSON data (what the ledger stores), provenance left out."""
-    data = dict(decision) if isinstance(decision, Mapping) else to_jsonable(decision)
+def decision_data(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A decision record (canonical JSON data, what the ledger stores) with its provenance left out."""
+    data = dict(record)
     data.pop("provenance", None)
     return data
 
@@ -95,9 +97,10 @@ def summary(data: Mapping[str, Any]) -> Summary:
     return Summary(view["outcome"], view["allocation"], tuple(view["required_approvers"]), view["score"])
 
 
-def decision_change(before: Decision | Mapping[str, Any], after: Decision | Mapping[str, Any], *,
+def decision_change(before: Mapping[str, Any], after: Mapping[str, Any], *,
             exact: bool, initiative_id: str | None = None, seq: int | None = None) -> DecisionChange | None:
-    """The change between two decisions, or None when they agree (see the module docstring)."""
+    """The change between two decision records (``decision_record``, or a ledger record's decision), or
+    None when they agree (see the module docstring)."""
     b, a = decision_data(before), decision_data(after)
     if exact and b == a:
         return None
@@ -177,17 +180,17 @@ class ImpactDiff:
         return bool(self.changes)
 
 
-def compare_evaluations(base: Sequence[Decision], head: Sequence[Decision],
+def compare_evaluations(base: Evaluation, head: Evaluation,
                         initiatives: Iterable[Initiative]) -> tuple[tuple[DecisionChange, ...], MoneyMoved]:
     """Substantive changes between two evaluations of the same initiatives, and the money moved."""
-    head_by_id = {d.initiative_id: d for d in head}
     by_id = {i.id: i for i in initiatives}
     money = MoneyMoved()
     changes: list[DecisionChange] = []
-    for before in base:
-        after = head_by_id[before.initiative_id]
+    for before, explanation in base.explained():
+        after = head.decision(before.initiative_id)
         money.add(by_id[before.initiative_id], before.allocation, after.allocation)
-        change = decision_change(before, after, exact=False)
+        change = decision_change(decision_record(before, explanation),
+                                 decision_record(after, head.explanation(after.initiative_id)), exact=False)
         if change is not None:
             changes.append(change)
     return tuple(changes), money
@@ -201,7 +204,7 @@ def impact_diff(base: Any, head: Any, initiatives: Sequence[Initiative], context
     # Each policy declares its own attribute types, so each gets its own typed copy of the data.
     base_eval = base.evaluate(apply_attribute_types(initiatives, base.policy.attributes), context)
     head_eval = head.evaluate(apply_attribute_types(initiatives, head.policy.attributes), context)
-    changes, money = compare_evaluations(base_eval.decisions, head_eval.decisions, initiatives)
+    changes, money = compare_evaluations(base_eval, head_eval, initiatives)
     return ImpactDiff(base_eval, head_eval, changes, money, diff_policies(base.policy, head.policy))
 
 

@@ -17,8 +17,9 @@ from typing import Any
 from attrs import field, frozen
 from attrs.validators import instance_of
 
-from budgetpolicy.canonical import canonical_bytes
+from budgetpolicy.canonical import canonical_bytes, to_jsonable
 from budgetpolicy.errors import LedgerError
+from budgetpolicy.model import Decision, Explanation, explained
 
 
 def payload_text(payload: Any, subject: str = "a ledger payload",
@@ -79,18 +80,30 @@ class LedgerRecord:
 
 
 def entry_for_decision(decision: Any, input_record: Any, outcomes: list[Any] | None = None, *,
-                       kind: str = "decision", period: str | None = None) -> LedgerEntry:
-    """The ledger entry for one decision: the decision, its exact inputs and its provenance."""
+                       kind: str = "decision", period: str | None = None,
+                       explanation: Explanation | None = None) -> LedgerEntry:
+    """The ledger entry for one decision: the decision with its explanation (``Evaluation.explanation``;
+    none given: an empty one), its exact inputs and its provenance."""
     prov = decision.provenance
     if prov is None:
         raise LedgerError(f"decision for '{decision.initiative_id}' has no provenance; "
                           f"only decisions made by the engine can be recorded", code="BP805",
                           hint="evaluate through CompiledPolicy.evaluate, which fills provenance")
-    payload = payload_text(_decision_payload(decision, input_record, outcomes, prov),
+    payload = payload_text(_decision_payload(explained(decision, explanation or _UNEXPLAINED), input_record,
+                                             outcomes, prov),
                            f"decision for '{decision.initiative_id}'", "inputs must hold Decimal, not float")
     return LedgerEntry(kind=kind, initiative_id=decision.initiative_id, period=period,
                        policy_id=prov.policy_id, policy_version=prov.policy_version,
                        policy_sha256=prov.policy_sha256, evaluated_at=prov.evaluated_at, payload=payload)
+
+
+_UNEXPLAINED = Explanation()
+
+
+def decision_record(decision: Decision, explanation: Explanation) -> dict[str, Any]:
+    """A decision with its explanation as the ledger stores it, as canonical JSON data."""
+    record: dict[str, Any] = to_jsonable(explained(decision, explanation))
+    return record
 
 
 def _decision_payload(decision: Any, input_record: Any, outcomes: list[Any] | None, prov: Any) -> Any:

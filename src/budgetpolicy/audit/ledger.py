@@ -137,9 +137,9 @@ class Ledger:
         from budgetpolicy.engine.collector import collector_paused
 
         by_id = {i.id: i for i in initiatives}
-        with collector_paused():  # each decision's explanation is built here, when first read
+        with collector_paused():  # each decision's explanation is built here, on request
             entries = [entry_for_decision(d, by_id[d.initiative_id], (outcomes or {}).get(d.initiative_id),
-                                          kind=kind, period=period) for d in evaluation.decisions]
+                                          kind=kind, period=period, explanation=e) for d, e in evaluation.explained()]
         return self.record(evaluation.policy, entries)
 
     def get_policy(self, sha256: str) -> str:

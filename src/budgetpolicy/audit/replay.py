@@ -44,7 +44,7 @@ from typing import Any
 from attrs import define, evolve, field, frozen
 
 from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, decision_change
-from budgetpolicy.audit.entry import LedgerRecord
+from budgetpolicy.audit.entry import LedgerRecord, decision_record
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.model import Initiative, Policy
@@ -154,15 +154,16 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
         report = ReplayReport(path, mode, label, exact)
         total = decision_count(ledger)
         for batch in iter_batches(ledger.iter_records()):
-            initiatives, decisions, causes = runner.run(batch)
+            initiatives, evaluation, causes = runner.run(batch)
             report.batches += 1
-            for record, payload, initiative, decision in zip(batch.records, batch.payloads, initiatives, decisions):
+            for record, payload, initiative, (decision, explanation) in zip(
+                    batch.records, batch.payloads, initiatives, evaluation.explained()):
                 recorded = payload["decision"]
                 if not exact:
                     before = Decimal((recorded.get("funding") or {}).get("amount", "0"))
                     report.money.add(initiative, before, decision.allocation)
-                change = decision_change(recorded, decision, exact=exact, initiative_id=record.entry.initiative_id,
-                                 seq=record.seq)
+                change = decision_change(recorded, decision_record(decision, explanation), exact=exact,
+                                         initiative_id=record.entry.initiative_id, seq=record.seq)
                 if change is not None:
                     report.changes.append(evolve(change, causes=causes(payload, decision)))
             report.replayed += len(batch.records)

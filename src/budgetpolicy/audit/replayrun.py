@@ -15,7 +15,8 @@ from attrs import evolve
 
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import LedgerError, Location
-from budgetpolicy.model import Decision, Initiative, Policy
+from budgetpolicy.engine.evaluation import Evaluation
+from budgetpolicy.model import Decision, Explanation, Initiative, Policy
 from budgetpolicy.plugins import build_registry
 from budgetpolicy.version import engine_version
 
@@ -50,7 +51,7 @@ class BatchRunner:
             self.labels[sha256] = f"{policy.id} {policy.version}"
         return self.compiled[sha256]
 
-    def run(self, batch: Any) -> tuple[list[Initiative], Sequence[Decision],
+    def run(self, batch: Any) -> tuple[list[Initiative], Evaluation,
                                        Callable[[dict[str, Any], Decision], tuple[str, ...]]]:
         from budgetpolicy.audit.replay import context_for, rebuild_initiative
 
@@ -65,7 +66,8 @@ class BatchRunner:
         evaluation = compiled.evaluate(initiatives, context)
         if self.target is None:  # the engine hashed each input again for provenance: compare, for free
             self._check_inputs(batch, evaluation.decisions)
-        return initiatives, evaluation.decisions, lambda p, d: self._causes(compiled, p, d)
+        return (initiatives, evaluation,
+                lambda p, d: self._causes(compiled, p, evaluation.explanation(d.initiative_id)))
 
     @staticmethod
     def _check_inputs(batch: Any, decisions: Sequence[Decision]) -> None:
@@ -113,14 +115,14 @@ class BatchRunner:
             return live(initiative)  # an input the recorded run never scored (e.g. a counterfactual probe)
         return scorer
 
-    def _causes(self, compiled: Any, payload: dict[str, Any], decision: Decision) -> tuple[str, ...]:
-        """Why a replayed decision differs, as far as the scores tell: the criterion and its plugin."""
+    def _causes(self, compiled: Any, payload: dict[str, Any], explanation: Explanation) -> tuple[str, ...]:
+        """Why a replayed decision differs, as far as its score lines tell: the criterion and its plugin."""
         recorded_decision = payload["decision"]
         recorded = {line["criterion"]: line for line in recorded_decision.get("scores") or []}
         plugins = dict((recorded_decision.get("provenance") or {}).get("plugins") or [])
         by_criterion = {cc.criterion.id: cc.plugin for cc in compiled.criteria}
         causes = []
-        for line in decision.scores:
+        for line in explanation.scores:
             before = recorded.get(line.criterion)
             if before is None or Decimal(before["raw"]) == line.raw:
                 continue

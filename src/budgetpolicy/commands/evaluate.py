@@ -8,7 +8,15 @@ Prints one line per decision (table), or the full explained decisions
 from __future__ import annotations
 
 import argparse
-import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from budgetpolicy.engine.compile import CompiledPolicy
+    from budgetpolicy.engine.evaluation import Evaluation
+    from budgetpolicy.errors import Diagnostic
+    from budgetpolicy.explain.whatif import WhatIf
+    from budgetpolicy.model import Initiative
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -36,9 +44,9 @@ def run(args: argparse.Namespace) -> int:
     compiled = api.open_policy(args.policy, registry)
     evaluated_at = api.parse_timestamp(args.evaluated_at, "--evaluated-at") if args.evaluated_at else None
     as_of = api.parse_date(args.as_of, "--as-of") if args.as_of else None
-    skipped = []
+    skipped: list[Diagnostic] = []
 
-    def on_skip(d):
+    def on_skip(d: Diagnostic) -> None:
         skipped.append(d)
         warn(f"skipped: {d.format()}")
 
@@ -77,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_text(evaluation) -> str:
+def summary_text(evaluation: Evaluation) -> str:
     from budgetpolicy.output import counts_line
 
     policy = evaluation.policy
@@ -91,7 +99,8 @@ def summary_text(evaluation) -> str:
     return "\n".join(lines)
 
 
-def _what_if(args: argparse.Namespace, compiled, initiatives, evaluation):
+def _what_if(args: argparse.Namespace, compiled: CompiledPolicy, initiatives: Sequence[Initiative],
+             evaluation: Evaluation) -> WhatIf | None:
     """The --what-if-pool comparison, or None when not asked for."""
     if not args.what_if_pool:
         return None
@@ -113,7 +122,7 @@ def _what_if(args: argparse.Namespace, compiled, initiatives, evaluation):
     return what_if_pool(compiled, initiatives, evaluation, delta)
 
 
-def _what_if_text(what_if, evaluation, initiatives) -> str:
+def _what_if_text(what_if: WhatIf, evaluation: Evaluation, initiatives: Sequence[Initiative]) -> str:
     from budgetpolicy.explain.whatif import what_if_text
 
     return what_if_text(what_if, evaluation.policy.currency, {i.id: i.title for i in initiatives})

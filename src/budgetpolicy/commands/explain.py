@@ -7,6 +7,10 @@ then the chosen decision is shown in plain language with the machine trace.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from budgetpolicy.model import Decision, Explanation, Initiative
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy.canonical import pretty_json, to_jsonable
     from budgetpolicy.commands._common import emit, registry_from_args
     from budgetpolicy.errors import UsageError, did_you_mean
+    from budgetpolicy.model import explained
 
     registry = registry_from_args(args)
     compiled = api.open_policy(args.policy, registry)
@@ -38,27 +43,28 @@ def run(args: argparse.Namespace) -> int:
         evaluated_at=api.parse_timestamp(args.evaluated_at, "--evaluated-at") if args.evaluated_at else None,
         as_of=api.parse_date(args.as_of, "--as-of") if args.as_of else None)
     decision = evaluation.decision(args.initiative_id)
+    explanation = evaluation.explanation(args.initiative_id)
     initiative = next(i for i in initiatives if i.id == args.initiative_id)
     if args.format == "json":
-        emit(args, pretty_json(to_jsonable(decision)))
+        emit(args, pretty_json(to_jsonable(explained(decision, explanation))))
     else:
-        emit(args, explain_text(decision, initiative, evaluation.policy.currency))
+        emit(args, explain_text(decision, explanation, initiative, evaluation.policy.currency))
     return 0
 
 
-def explain_text(decision, initiative, currency: str) -> str:
+def explain_text(decision: Decision, explanation: Explanation, initiative: Initiative, currency: str) -> str:
     from budgetpolicy.formatting import value_text
 
     out = [f"{initiative.id}  {initiative.title}",
            f"  {initiative.kind}, {initiative.department}, requests {currency} {value_text(initiative.cost)}",
-           "", f"Decision: {decision.outcome}", f"  {decision.narrative}", "",
+           "", f"Decision: {decision.outcome}", f"  {explanation.narrative}", "",
            f"Score {value_text(decision.score)} (expected value {value_text(decision.expected_value)})"]
-    for line in decision.scores:
+    for line in explanation.scores:
         out.append(f"  {line.criterion:<16} {line.scorer:<15} raw {value_text(line.raw):<9} x weight "
                    f"{value_text(line.weight):<6} = {value_text(line.weighted):<9} {line.detail}")
     out += ["", "Rules (in order)"]
     marks = {"fired": "FIRED", "not_fired": "-", "not_reached": "skipped", "not_in_force": "not in force"}
-    for trace in decision.rules:
+    for trace in explanation.rules:
         seen = ", ".join(f"{k}={value_text(v)}" for k, v in trace.seen.items())
         role = f" ({trace.role})" if trace.role else ""
         out.append(f"  {marks[trace.status]:<12} {trace.rule_id:<28} {trace.effect}{role}: {trace.message}"
@@ -68,8 +74,8 @@ def explain_text(decision, initiative, currency: str) -> str:
         rank = f", rank {f.rank}" if f.rank else ""
         out += ["", f"Allocation: {currency} {value_text(f.amount)} of {value_text(f.requested)} "
                     f"({f.step}{rank}): {f.explanation}"]
-    if decision.counterfactuals:
-        out += ["", "What would change the answer"] + [f"  - {c}" for c in decision.counterfactuals]
+    if explanation.counterfactuals:
+        out += ["", "What would change the answer"] + [f"  - {c}" for c in explanation.counterfactuals]
     if decision.provenance is not None:
         p = decision.provenance
         out += ["", f"Provenance: policy {p.policy_id} {p.policy_version} sha256:{p.policy_sha256[:12]}, "

@@ -15,18 +15,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, Final, Literal, NamedTuple
 
 from attrs import field, frozen
 
 from budgetpolicy.errors import Diagnostic, ExpressionError
 from budgetpolicy.expr import CompiledExpression, FunctionSpec, Type, compile_expression
-from budgetpolicy.formatting import fill_template, template_parts, value_text
-from budgetpolicy.model import Deferred, FrozenMap, Reason, Rule, RuleTrace
+from budgetpolicy.formatting import template_parts, value_text
+from budgetpolicy.model import FrozenMap, Reason, Rule, RuleTrace
 
 
 @frozen
 class CompiledRule:
+    """A rule with its condition compiled; build it with :meth:`of`."""
+
     rule: Rule
     condition: CompiledExpression
     # The names the condition reads, sorted, each with its dotted path split once (for the trace).
@@ -35,40 +37,41 @@ class CompiledRule:
     reason_parts: tuple[str, ...] | None = None
     # The condition's bare closure, for the hot loop; failures are re-run through ``condition``.
     evaluate: Any = field(default=None, eq=False, repr=False)
+    # Per placeholder: its position in reason_parts, its name and dotted path, and whether it is filled
+    # even when the environment lacks its head (it, or its head, is a name the condition reads).
+    fills: tuple[tuple[int, str, tuple[str, ...], bool], ...] = field(default=(), eq=False, repr=False)
 
     @classmethod
     def of(cls, rule: Rule, condition: CompiledExpression) -> "CompiledRule":
         reads = tuple((name, tuple(name.split("."))) for name in sorted(condition.names))
         parts = template_parts(rule.reason) if rule.reason else None
-        return cls(rule, condition, reads, parts, condition.bare)
+        read = {name for name, _ in reads}
+        fills = tuple((index, name, tuple(name.split(".")), name in read or name.split(".", 1)[0] in read)
+                      for index, name in enumerate(parts or ()) if index % 2)
+        return cls(rule, condition, reads, parts, condition.bare, fills)
 
-    def reason_text(self, env: Mapping[str, Any] | Deferred) -> str:
-        """The message of this rule having fired on ``env``."""
-        if env.__class__ is Deferred:
-            env = env()
-        return self.message(env, _seen(env, self.reads))
+    @property
+    def placeholders(self) -> tuple[str, ...]:
+        """The names its reason template fills in (empty without a template)."""
+        return tuple(name for _, name, _, _ in self.fills)
 
-    def message(self, env: Mapping[str, Any], seen: Mapping[str, Any]) -> str:
-        """The rule's message; a ``reason`` template is filled like :func:`render` over env + seen."""
+    def reason_text(self, env: Mapping[str, Any]) -> str:
+        """The rule's message, having fired on ``env``: a ``reason`` template's placeholders are filled with
+        the values in ``env`` (a name it does not bind is left as ``{name}``)."""
         parts = self.reason_parts
         if parts is None:
             return self.rule.message
-        out: list[str] = []
-        for index, part in enumerate(parts):
-            if not index % 2:
-                out.append(part)
-            elif part in seen:
-                out.append(value_text(seen[part]))
-            elif part.split(".", 1)[0] in env or part.split(".", 1)[0] in seen:
-                out.append(value_text(lookup(env, part)))
+        out = list(parts)
+        for index, name, path, known in self.fills:
+            if known or path[0] in env:
+                out[index] = value_text(env.get(name) if len(path) == 1 else _walk(env, path))
             else:
-                out.append("{" + part + "}")
+                out[index] = "{" + name + "}"
         return "".join(out)
 
 
 class Approved(NamedTuple):  # a tuple: made once per initiative, read once by decide()
     outcome: str
-    traces: Deferred  # resolves to tuple[RuleTrace, ...]
     roles: tuple[str, ...]
     flags: tuple[str, ...]
     reasons: tuple[Reason, ...]
@@ -94,43 +97,27 @@ def _with_rule(diagnostic: Diagnostic, rule_id: str) -> Diagnostic:
     return evolve(diagnostic, message=f"rule '{rule_id}': {diagnostic.message}")
 
 
-def lookup(env: Mapping[str, Any], dotted: str) -> Any:
+
+
+def _seen(env: Mapping[str, Any], reads: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, Any]:
+    """The values a condition read, for its trace (a plain name is one dict lookup)."""
+    return {name: env.get(name) if len(path) == 1 else _walk(env, path) for name, path in reads}
+
+
+def _walk(env: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at a dotted name's ``path`` in ``env``; None where the path leaves the maps."""
     value: Any = env
-    for part in dotted.split("."):
-        if not isinstance(value, Mapping) or part not in value:
+    for part in path:
+        if value.__class__ is not dict and not isinstance(value, Mapping) or part not in value:
             return None
         value = value[part]
     return value
 
 
-def render(template: str, values: Mapping[str, Any]) -> str:
-    """Fill ``{name}`` placeholders from the values a rule saw; no attribute access, no format specs."""
-    return fill_template(template, lambda name: value_text(lookup(values, name)) if _known(values, name) else None)
-
-
-def _known(values: Mapping[str, Any], dotted: str) -> bool:
-    head = dotted.split(".", 1)[0]
-    return head in values
-
-
-def _seen(env: Mapping[str, Any], reads: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, Any]:
-    """The values a condition read, for its trace (a plain name is one dict lookup)."""
-    seen: dict[str, Any] = {}
-    for name, path in reads:
-        if len(path) == 1:
-            seen[name] = env.get(name)
-            continue
-        value: Any = env
-        for part in path:
-            if value.__class__ is not dict and not isinstance(value, Mapping) or part not in value:
-                value = None
-                break
-            value = value[part]
-        seen[name] = value
-    return seen
-
-
-FIRED, NOT_FIRED, NOT_REACHED, NOT_IN_FORCE = "fired", "not_fired", "not_reached", "not_in_force"
+FIRED: Final = "fired"
+NOT_FIRED: Final = "not_fired"
+NOT_REACHED: Final = "not_reached"
+NOT_IN_FORCE: Final = "not_in_force"
 
 
 class Skipped:
@@ -138,7 +125,7 @@ class Skipped:
 
     __slots__ = ("status",)
 
-    def __init__(self, status: str) -> None:
+    def __init__(self, status: Literal["not_reached", "not_in_force"]) -> None:
         self.status = status
 
 
@@ -147,25 +134,30 @@ UNREACHED, OUT_OF_FORCE = Skipped(NOT_REACHED), Skipped(NOT_IN_FORCE)
 
 @frozen
 class RuleSet:
-    """A policy's compiled rules, ready to run on one initiative after another."""
+    """A policy's compiled rules, ready to run on one initiative after another; build it with :meth:`of`."""
 
     rules: tuple[CompiledRule, ...]
     # The bare condition closures, and whether every rule is always reached (no approve rule to
     # fast-track past the others): then, with no as-of date, the conditions run in one sweep.
-    evaluators: tuple[Any, ...] = field(init=False, eq=False, repr=False)
-    sweep: bool = field(init=False, eq=False, repr=False)
+    evaluators: tuple[Any, ...] = field(eq=False, repr=False)
+    sweep: bool = field(eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "evaluators", tuple(cr.evaluate for cr in self.rules))
-        object.__setattr__(self, "sweep", all(cr.rule.effect != "approve" for cr in self.rules))
+    @classmethod
+    def of(cls, rules: tuple[CompiledRule, ...]) -> "RuleSet":
+        return cls(rules, tuple(cr.evaluate for cr in rules), all(cr.rule.effect != "approve" for cr in rules))
 
-    def run(self, env: Mapping[str, Any], as_of: date | None, later: Deferred | None = None) -> Approved:
-        """Run the rules on one initiative's environment; the per-rule traces are built on first read.
+    def run(self, env: Mapping[str, Any], as_of: date | None) -> Approved:
+        """Run the rules on one initiative's environment: outcome, approvers, flags and reasons."""
+        _, fired = self.outcomes(env, as_of)
+        return _effects(fired, env)
 
-        ``later`` rebuilds the same environment for those traces and for reason templates, so that
-        ``env`` itself need not be kept; without it, ``env`` is kept (and must not change).
-        """
-        kept_env: Mapping[str, Any] | Deferred = env if later is None else later
+    def traces(self, env: Mapping[str, Any], as_of: date | None) -> tuple[RuleTrace, ...]:
+        """What each rule did on ``env``, with the values its condition read (for an explanation)."""
+        outcomes, _ = self.outcomes(env, as_of)
+        return rule_traces(self.rules, env, outcomes, as_of)
+
+    def outcomes(self, env: Mapping[str, Any], as_of: date | None) -> tuple[list[Any], list[CompiledRule]]:
+        """Per rule, its condition's value or why it was :class:`Skipped`; and the rules that fired, in order."""
         if self.sweep and as_of is None:
             try:
                 values = [evaluate(env) for evaluate in self.evaluators]
@@ -173,8 +165,7 @@ class RuleSet:
                 values = None  # the rule-by-rule run below reports the failing rule
             if values is not None:
                 # Every value is a normalised expression value, whose truth is Python's.
-                fired = [cr for cr, value in zip(self.rules, values) if value]
-                return _effects(fired, Deferred(rule_traces, self.rules, kept_env, values, as_of), kept_env)
+                return values, [cr for cr, value in zip(self.rules, values) if value]
         outcomes: list[Any] = []
         fired = []
         fast_tracked = False
@@ -200,10 +191,10 @@ class RuleSet:
             if hit:
                 fired.append(cr)
                 fast_tracked = rule.effect == "approve"
-        return _effects(fired, Deferred(rule_traces, self.rules, kept_env, outcomes, as_of), kept_env)
+        return outcomes, fired
 
 
-def _effects(fired: Sequence[CompiledRule], traces: Deferred, env: Mapping[str, Any] | Deferred) -> Approved:
+def _effects(fired: Sequence[CompiledRule], env: Mapping[str, Any]) -> Approved:
     """Outcome, approvers, flags and reasons from the rules that fired, in file order."""
     roles: list[str] = []
     flags: list[str] = []
@@ -212,8 +203,7 @@ def _effects(fired: Sequence[CompiledRule], traces: Deferred, env: Mapping[str, 
     rejected = False
     for cr in fired:
         rule = cr.rule
-        # A template's text is filled in when the reason is first read (most never are, in a big run).
-        reasons.append(Reason(rule.id, rule.message if cr.reason_parts is None else Deferred(cr.reason_text, env)))
+        reasons.append(Reason(rule.id, rule.message if cr.reason_parts is None else cr.reason_text(env)))
         effect = rule.effect
         if effect == "reject":
             rejected = True
@@ -226,18 +216,16 @@ def _effects(fired: Sequence[CompiledRule], traces: Deferred, env: Mapping[str, 
             flags.append(rule.id)
     if rejected:  # sign-offs are moot for a rejected initiative; the traces still show those rules fired
         kept = tuple(r for r in reasons if r.code not in sign_offs) if sign_offs else tuple(reasons)
-        return Approved("rejected", traces, (), tuple(flags), kept)
-    return Approved("pending_approval" if roles else "approved", traces, tuple(roles), tuple(flags), tuple(reasons))
+        return Approved("rejected", (), tuple(flags), kept)
+    return Approved("pending_approval" if roles else "approved", tuple(roles), tuple(flags), tuple(reasons))
 
 
-def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any] | Deferred, outcomes: Sequence[Any],
+def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any], outcomes: Sequence[Any],
                 as_of: date | None) -> tuple[RuleTrace, ...]:
     """What each rule did, with the values its condition read (from the environment it ran on).
 
     ``outcomes`` holds, per rule, its condition's value (fired when true) or why it was Skipped.
     """
-    if env.__class__ is Deferred:
-        env = env()
     traces: list[RuleTrace] = []
     for cr, outcome in zip(rules, outcomes):
         rule = cr.rule
@@ -248,7 +236,7 @@ def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any] | Deferred
             continue
         seen = FrozenMap(_seen(env, cr.reads))
         if _truthy(outcome):
-            traces.append(RuleTrace(rule.id, rule.effect, FIRED, cr.message(env, seen), rule.role, seen))
+            traces.append(RuleTrace(rule.id, rule.effect, FIRED, cr.reason_text(env), rule.role, seen))
         else:
             traces.append(RuleTrace(rule.id, rule.effect, NOT_FIRED, "condition is false", rule.role, seen))
     return tuple(traces)
@@ -256,7 +244,7 @@ def rule_traces(rules: Sequence[CompiledRule], env: Mapping[str, Any] | Deferred
 
 def _truthy(value: Any) -> bool:
     if value.__class__ is bool:  # what a condition almost always gives; the ABC check below is slow
-        return value  # type: ignore[no-any-return]
+        return value
     if value is None:
         return False
     if isinstance(value, (str, list, tuple, dict, Mapping)):

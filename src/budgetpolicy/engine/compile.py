@@ -4,7 +4,9 @@
 type-checks and compiles every condition to closures, and checks allocation
 settings against the registered strategies, reporting every problem at once.
 ``CompiledPolicy.evaluate(initiatives, context)`` is pure: scoring, approval,
-allocation, narrative and provenance, with the clock passed in the context.
+allocation and provenance, with the clock passed in the context; it gives an
+:class:`~budgetpolicy.engine.evaluation.Evaluation`, which builds each
+decision's explanation (``CompiledPolicy.explain``) when asked for it.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from attrs import evolve, field, frozen
 
 from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.canonical import sha256_hex
-from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, PolicyLoadError
+from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, PluginError, PolicyLoadError
+from budgetpolicy.explain.counterfactual import explain_outcomes
 from budgetpolicy.expr import FunctionSpec, function_specs
-from budgetpolicy.model import (AllocationPolicy, Decision, Deferred, FrozenMap, Funding, Initiative, Policy,
+from budgetpolicy.model import (AllocationPolicy, Decision, Explanation, FrozenMap, Funding, Initiative, Policy,
                                Provenance, frozen_map)
 from budgetpolicy.engine.approve import CompiledRule, RuleSet, compile_rules
-from budgetpolicy.engine.narrative import narrative_of
-from budgetpolicy.engine.score import CompiledCriterion, Scored, compile_scoring, score_initiative
+from budgetpolicy.engine.evaluation import Evaluation
+from budgetpolicy.engine.narrative import narrative
+from budgetpolicy.engine.score import CompiledCriterion, Scored, compile_scoring, score_initiative, score_lines
 from budgetpolicy.engine.symbols import ConditionEnv, initiative_env, initiative_symbols
 from budgetpolicy.registry import Registry, required_plugin_diagnostics
 from budgetpolicy.version import engine_version
@@ -43,20 +47,6 @@ class EvaluationContext:
     pool_delta: Decimal = Decimal(0)
     # Compute counterfactuals for rejected / pending / deferred decisions (benchmarks turn it off).
     explain: bool = True
-
-
-@frozen
-class Evaluation:
-    policy: Policy
-    context: EvaluationContext
-    decisions: tuple[Decision, ...]
-    allocation: Any = None  # allocation.allocate.AllocationResult when the policy allocates
-
-    def decision(self, initiative_id: str) -> Decision:
-        for d in self.decisions:
-            if d.initiative_id == initiative_id:
-                return d
-        raise KeyError(initiative_id)
 
 
 def registry_functions(registry: Registry) -> dict[str, FunctionSpec]:
@@ -80,55 +70,72 @@ def compile_policy(policy: Policy, registry: Registry) -> "CompiledPolicy":
     if found.has_errors:
         raise PolicyLoadError([d if d.location.file else evolve(d, location=d.location.evolve(file=file))
                                for d in found])
-    return CompiledPolicy(policy, registry, criteria, rules, tuple(found))
+    return CompiledPolicy.of(policy, registry, criteria, rules, tuple(found))
 
 
 @frozen
 class CompiledPolicy:
+    """A policy ready to decide initiatives; build it with :meth:`of` (``compile_policy`` does)."""
+
     policy: Policy
     registry: Registry = field(eq=False)
     criteria: tuple[CompiledCriterion, ...]
     rules: tuple[CompiledRule, ...]
-    warnings: tuple[Diagnostic, ...] = ()
-    # Whether any condition reads ``scores.<criterion>`` (else the per-initiative map is skipped).
-    _reads_scores: bool = field(init=False, eq=False, repr=False)
-    _ruleset: RuleSet = field(init=False, eq=False, repr=False)
-    _condition_env: ConditionEnv = field(init=False, eq=False, repr=False)
+    warnings: tuple[Diagnostic, ...]
+    # Derived from the rules (and the policy's attributes) once, for the hot path: the rules ready to
+    # run, the environment builder for the names they read, and whether they read ``scores.<criterion>``
+    # (else the per-initiative map is skipped).
+    ruleset: RuleSet = field(eq=False, repr=False)
+    condition_env: ConditionEnv = field(eq=False, repr=False)
+    reads_scores: bool = field(eq=False, repr=False)
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_ruleset", RuleSet(self.rules))
-        reads_scores = any(path[0] == "scores" for cr in self.rules for _, path in cr.reads)
-        object.__setattr__(self, "_reads_scores", reads_scores)
-        names = [name for cr in self.rules for name in cr.condition.names]
-        object.__setattr__(self, "_condition_env", ConditionEnv(names, self.policy.attributes))
+    @classmethod
+    def of(cls, policy: Policy, registry: Registry, criteria: tuple[CompiledCriterion, ...],
+           rules: tuple[CompiledRule, ...], warnings: tuple[Diagnostic, ...] = ()) -> "CompiledPolicy":
+        # A fired rule's reason is written while deciding, from the same environment as its condition,
+        # so that environment also binds the names reason templates fill in.
+        names = [name for cr in rules for name in (*cr.condition.names, *cr.placeholders)]
+        reads_scores = any(name.split(".", 1)[0] == "scores" for name in names)
+        return cls(policy, registry, criteria, rules, warnings, RuleSet.of(rules),
+                   ConditionEnv(names, policy.attributes), reads_scores)
 
     def decide(self, initiative: Initiative, context: EvaluationContext) -> Decision:
         """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
-        policy = self.policy
-        calibrated, calibration = _calibrate(policy, initiative, context.calibration)
-        scored = score_initiative(self.criteria, calibrated, policy.scoring.precision)
-        env = self._env(calibrated, scored, transient=True)
-        # Score lines, rule traces and reason templates are Deferred: built, identically, when first
-        # read, from an environment built again then (so this one is freed when decide returns).
-        approved = self._ruleset.run(env, context.as_of, later=Deferred(self._env, calibrated, scored))
-        return Decision(
-            initiative_id=initiative.id, outcome=approved.outcome, score=scored.total,
-            expected_value=scored.expected_value, scores=scored.lines,
-            required_approvers=approved.roles, flags=approved.flags, reasons=approved.reasons,
-            rules=approved.traces, calibration=calibration,
-        )
+        calibrated, calibration = _calibrate(self.policy, initiative, context.calibration)
+        scored = score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
+        approved = self.ruleset.run(self._env(calibrated, scored, transient=True), context.as_of)
+        return Decision(initiative.id, approved.outcome, scored.total, scored.expected_value, approved.roles,
+                        approved.flags, approved.reasons, calibration=calibration)
+
+    def scored(self, initiative: Initiative, context: EvaluationContext) -> Scored:
+        """The scores :meth:`decide` gives ``initiative`` (total, expected value, each criterion's), alone."""
+        calibrated, _ = _calibrate(self.policy, initiative, context.calibration)
+        return score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
+
+    def explain(self, initiative: Initiative, decision: Decision, context: EvaluationContext,
+                counterfactuals: tuple[str, ...] = ()) -> Explanation:
+        """Why ``decision`` (this policy's decision for ``initiative`` in ``context``, final after any
+        allocation) came out so: built again from the same inputs, exactly as deciding saw them."""
+        calibrated, _ = _calibrate(self.policy, initiative, context.calibration)
+        lines, scored = score_lines(self.criteria, calibrated, self.policy.scoring.precision)
+        if scored.total != decision.score:
+            raise PluginError(f"initiative '{initiative.id}' scores {scored.total} now but {decision.score} in its "
+                              "decision: a scorer is not pure (same initiative, same answer), or the decision was "
+                              "made in another context", initiative.location, code="BP503")
+        traces = self.ruleset.traces(self._env(calibrated, scored), context.as_of)
+        return Explanation(lines, traces, narrative(decision, lines, traces, self.policy.currency), counterfactuals)
 
     def _env(self, initiative: Initiative, scored: Scored, transient: bool = False) -> dict[str, Any]:
         """What conditions see: the initiative's fields, its score, expected value and criterion scores.
 
         A ``transient`` environment, dropped once the rules have run, holds only what the conditions
-        read and shares the initiative's maps; the one rebuilt for an explanation (whose traces hand
-        the values to the user) is complete and has its own copies.
+        and reason templates read and shares the initiative's maps; the one built for an explanation
+        (whose traces hand the values to the user) is complete and has its own copies.
         """
-        env = self._condition_env(initiative) if transient else initiative_env(initiative, self.policy.attributes)
+        env = self.condition_env(initiative) if transient else initiative_env(initiative, self.policy.attributes)
         env["score"] = scored.total
         env["expected_value"] = scored.expected_value
-        if not transient or self._reads_scores:
+        if not transient or self.reads_scores:
             env["scores"] = scored.by_criterion(self.criteria)
         return env
 
@@ -138,51 +145,44 @@ class CompiledPolicy:
             return [self.decide(i, context) for i in initiatives]
 
     def evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
-        """A funding cycle: decide every initiative, allocate the pool, explain, record provenance."""
-        # A cycle allocates many small, acyclic frozen objects (traces, score lines, decisions); the
-        # cyclic collector would walk them again and again for nothing (about a third of the time on
-        # 20,000 initiatives). Reference counting frees them either way.
-        with collector_paused():
-            return self._evaluate(initiatives, context)
+        """A funding cycle: decide every initiative, allocate the pool, record provenance.
 
-    def _evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
+        Explanations are not built here: ``Evaluation.explanation(id)`` builds one when asked."""
+        # A cycle allocates many small, acyclic frozen objects (reasons, decisions, allocation candidates);
+        # the cyclic collector would walk them again and again for nothing. Reference counting frees them.
+        with collector_paused():
+            return self._evaluate(tuple(initiatives), context)
+
+    def _evaluate(self, initiatives: tuple[Initiative, ...], context: EvaluationContext) -> Evaluation:
         _check_in_force(self.policy, context.as_of)
         _check_unique(initiatives)
         decisions = [self.decide(i, context) for i in initiatives]
         allocation = None
         if self.policy.allocation is not None:
             decisions, allocation = self._allocate(initiatives, decisions, context)
-        if context.explain:
-            decisions = self._counterfactuals(initiatives, decisions, context)
         plugins = self.registry.plugin_versions()
         policy_sha = self.policy.source.sha256 if self.policy.source else sha256_hex(self.policy)
         stamp = context.evaluated_at.isoformat()
         as_of = context.as_of.isoformat() if context.as_of else None
         final: list[Decision] = []
-        effects = {rule.id: rule.effect for rule in self.policy.approval.rules}
-        currency = self.policy.currency
         for initiative, decision in zip(initiatives, decisions):
-            # The input hash, too, is computed when first read (the ledger and JSON output read it).
-            provenance = Provenance(self.policy.id, self.policy.version, policy_sha,
-                                    Deferred(sha256_hex, initiative), engine_version(), plugins, stamp, as_of)
-            # The narrative is written when first read, from the decision's final parts.
-            text = Deferred(narrative_of, decision.outcome, decision.score, decision.unresolved("scores"),
-                            decision.reasons, decision.required_approvers, decision.calibration, decision.funding,
-                            effects, currency)
-            decision = decision.evolve(provenance=provenance, narrative=text)
+            provenance = Provenance(self.policy.id, self.policy.version, policy_sha, sha256_hex(initiative),
+                                    engine_version(), plugins, stamp, as_of)
+            decision = evolve(decision, provenance=provenance)
             self.registry.process_decision(decision, self.policy, context)
             final.append(decision)
-        return Evaluation(self.policy, context, tuple(final), allocation)
+        return Evaluation(self.policy, context, tuple(final), allocation, self, initiatives)
 
-    def _counterfactuals(self, initiatives: Sequence[Initiative], decisions: list[Decision],
-                         context: EvaluationContext) -> list[Decision]:
+    def counterfactuals(self, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
+                        context: EvaluationContext) -> dict[str, tuple[str, ...]]:
+        """Initiative id -> what would change its decision, for the rejected, pending and deferred
+        ``decisions`` (final, allocated) of ``initiatives``: what ``Evaluation.counterfactuals`` holds."""
         if all(d.outcome == "approved" for d in decisions):
-            return decisions
-        from budgetpolicy.explain.counterfactual import explain_outcomes
-
+            return {}
         settings = allocation_settings(self.policy, context)
         candidates = allocation_candidates(initiatives, decisions, settings) if settings is not None else None
-        return explain_outcomes(self, initiatives, decisions, context, candidates, settings)
+        with collector_paused():
+            return explain_outcomes(self, initiatives, decisions, context, candidates, settings)
 
     def _allocate(self, initiatives: Sequence[Initiative], decisions: list[Decision],
                   context: EvaluationContext) -> tuple[list[Decision], Any]:
@@ -199,7 +199,7 @@ class CompiledPolicy:
                 out.append(d)
                 continue
             outcome = "deferred" if funding.step == "unfunded" else d.outcome
-            out.append(d.evolve(funding=funding, outcome=outcome))
+            out.append(evolve(d, funding=funding, outcome=outcome))
         return out, result
 
 

@@ -1,17 +1,17 @@
 """The plain-language narrative of a decision, built from the reasons that fired.
 
-Business readers get sentences; developers get the machine trace alongside
-(rule ids, values seen, scorer outputs) in the decision itself.
+Part of a decision's :class:`~budgetpolicy.model.Explanation`: business readers
+get sentences; developers get the machine trace alongside (rule ids, values
+seen, scorer outputs) in the same explanation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
-from budgetpolicy.model import Decision, Deferred, Funding, Reason, ScoreLine
 from budgetpolicy.formatting import value_text
+from budgetpolicy.model import Decision, RuleTrace, ScoreLine
 
 _OUTCOME_WORDS = {
     "approved": "Approved", "rejected": "Rejected", "pending_approval": "Pending approval",
@@ -19,20 +19,15 @@ _OUTCOME_WORDS = {
 }
 
 
-def narrative(decision: Decision, currency: str) -> str:
-    effects = {trace.rule_id: trace.effect for trace in decision.rules}
-    return narrative_of(decision.outcome, decision.score, decision.scores, decision.reasons,
-                        decision.required_approvers, decision.calibration, decision.funding, effects, currency)
-
-
-def narrative_of(outcome: str, score: Decimal, scores: Sequence[ScoreLine] | Deferred, reasons: Sequence[Reason],
-                 approvers: Sequence[str], calibration: Mapping[str, Any], funding: Funding | None,
-                 effects: Mapping[str, str], currency: str) -> str:
-    """The narrative from a decision's parts (``effects``: each rule id's effect), for a lazy build."""
-    lines = scores() if scores.__class__ is Deferred else scores
+def narrative(decision: Decision, lines: Sequence[ScoreLine], traces: Sequence[RuleTrace], currency: str) -> str:
+    """The narrative of a (final: allocated) decision, given its score lines and rule traces."""
+    outcome, reasons, approvers = decision.outcome, decision.reasons, decision.required_approvers
+    calibration, funding = decision.calibration, decision.funding
+    # The rules' effects come from the traces, which name every compiled rule.
+    effects = {trace.rule_id: trace.effect for trace in traces}
     top = sorted(lines, key=lambda line: (-line.weighted, line.criterion))[:2]
     strengths = ", ".join(f"{line.criterion} {value_text(line.raw)}" for line in top)
-    parts = [f"{_OUTCOME_WORDS.get(outcome, outcome)}: score {value_text(score)}"
+    parts = [f"{_OUTCOME_WORDS.get(outcome, outcome)}: score {value_text(decision.score)}"
              + (f" (strongest: {strengths})" if strengths else "") + "."]
     rejects = [r.message for r in reasons if effects.get(r.code) == "reject"]
     if rejects:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from attrs import field, frozen
 
 from budgetpolicy.errors import Diagnostic, Location, PluginError
-from budgetpolicy.model import Criterion, Deferred, Initiative, Policy, ScoreLine
+from budgetpolicy.model import Criterion, Initiative, Policy, ScoreLine
 from budgetpolicy.registry import Registry
 
 ZERO, ONE = Decimal(0), Decimal(1)
@@ -27,20 +27,23 @@ _DETAIL_CLASSES = frozenset({str, FunctionType})  # the usual details, recognise
 
 @frozen
 class CompiledCriterion:
+    """A rubric criterion with its scorer instantiated; build it with :meth:`of`."""
+
     criterion: Criterion
     weight: Decimal  # effective weight, normalised when the policy asks for it
     plugin: str
     fn: Callable[[Initiative], object]
-    id: str = field(init=False)
-    expected_value: bool = field(init=False)  # its raw score adds to the decision's expected value
+    # Copied from the criterion once, for the scoring loop (a slot read, not a property call).
+    id: str = field(eq=False, repr=False)
+    expected_value: bool = field(eq=False, repr=False)  # its raw score adds to the decision's expected value
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "id", self.criterion.id)
-        object.__setattr__(self, "expected_value", self.criterion.scorer == "expected_value")
+    @classmethod
+    def of(cls, criterion: Criterion, weight: Decimal, plugin: str,
+           fn: Callable[[Initiative], object]) -> "CompiledCriterion":
+        return cls(criterion, weight, plugin, fn, criterion.id, criterion.scorer == "expected_value")
 
 
 class Scored(NamedTuple):  # a tuple: made once per initiative
-    lines: Deferred  # resolves to tuple[ScoreLine, ...]
     total: Decimal
     expected_value: Decimal
     raws: tuple[Decimal, ...]  # each criterion's 0..1 score, in rubric order
@@ -88,13 +91,13 @@ def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagno
                 f"{type(fn).__name__}, not a callable", Location(file=file, key=key)))
             continue
         weight = criterion.weight / weight_sum if normalise else criterion.weight
-        compiled.append(CompiledCriterion(criterion, weight, entry.plugin, fn))
+        compiled.append(CompiledCriterion.of(criterion, weight, entry.plugin, fn))
     return tuple(compiled)
 
 
 def score_initiative(criteria: Sequence[CompiledCriterion], initiative: Initiative, precision: int) -> Scored:
-    """Call every criterion's scorer. The ScoreLines are built on first read, by calling the scorers
-    again for their detail text (scorers are pure; a different answer the second time is an error)."""
+    """Call every criterion's scorer for its value; the detail text is left to :func:`score_lines`,
+    which an explanation calls (most decisions are never explained)."""
     quantum = _quantum(precision)
     raws: list[Decimal] = []
     total = expected_value = ZERO
@@ -114,31 +117,33 @@ def score_initiative(criteria: Sequence[CompiledCriterion], initiative: Initiati
         if cc.expected_value:
             expected_value += raw
         raws.append(raw)
-    values = tuple(raws)
-    return Scored(Deferred(score_lines, criteria, initiative, values, precision), total.normalize(),
-                  expected_value.normalize(), values)
+    return Scored(total.normalize(), expected_value.normalize(), tuple(raws))
 
 
-def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative, raws: Sequence[Decimal],
-                precision: int) -> tuple[ScoreLine, ...]:
-    """The explanation of each criterion's score, with its scorer's detail text."""
+def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative,
+                precision: int) -> tuple[tuple[ScoreLine, ...], Scored]:
+    """The explanation of each criterion's score, with its scorer's detail text (a detail may be a
+    function, called only here), and the scores the lines add up to: what :func:`score_initiative`
+    gives for the same initiative, since scorers are pure."""
     quantum = _quantum(precision)
-    lines = []
-    for cc, raw in zip(criteria, raws):
+    lines: list[ScoreLine] = []
+    raws: list[Decimal] = []
+    total = expected_value = ZERO
+    for cc in criteria:
         result = _call(cc, initiative)
         detail: Detail = ""
         if result.__class__ is tuple and len(result) == 2 and (result[1].__class__ is str or callable(result[1])):
             detail = result[1]
-        again = _value(cc, initiative, result).quantize(quantum, ROUND_HALF_EVEN).normalize()
-        if again != raw:
-            raise PluginError(f"{_where(cc)} returned {raw}, then {again} for initiative '{initiative.id}'; "
-                              "a scorer must be pure (same initiative, same answer)", initiative.location,
-                              code="BP503")
-        if detail.__class__ is not str:
+        raw = _value(cc, initiative, result).quantize(quantum, ROUND_HALF_EVEN).normalize()
+        if not isinstance(detail, str):
             detail = _detail_text(cc, initiative, detail)
-        weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN).normalize()
-        lines.append(ScoreLine(cc.id, cc.criterion.scorer, cc.weight, raw, weighted, detail))
-    return tuple(lines)
+        weighted = (raw * cc.weight).quantize(quantum, ROUND_HALF_EVEN)
+        total += weighted
+        if cc.expected_value:
+            expected_value += raw
+        raws.append(raw)
+        lines.append(ScoreLine(cc.id, cc.criterion.scorer, cc.weight, raw, weighted.normalize(), detail))
+    return tuple(lines), Scored(total.normalize(), expected_value.normalize(), tuple(raws))
 
 
 _QUANTA = {p: Decimal(1).scaleb(-p) for p in range(29)}

@@ -77,8 +77,8 @@ class ConditionEnv:
         self.as_is = tuple(sorted(heads.intersection(_AS_IS)))
         # attrgetter of one name returns the value, of several a tuple: always ask for two or more.
         self._fetch = operator.attrgetter(*self.as_is, "id") if self.as_is else None
-        self.numbers = tuple(n for n in ("headcount", "horizon") if n in heads)
-        self.maps = tuple(n for n in ("forecast", "ratings") if n in heads)
+        self.numbers: tuple[str, ...] = tuple(n for n in ("headcount", "horizon") if n in heads)
+        self.maps: tuple[str, ...] = tuple(n for n in ("forecast", "ratings") if n in heads)
         self.attributes = "attributes" in heads
         self.declared = tuple(declared_attributes)
 

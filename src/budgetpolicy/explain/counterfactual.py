@@ -1,9 +1,9 @@
 """Counterfactuals: the smallest change to one input that would flip a decision.
 
-Runs at the end of :meth:`CompiledPolicy.evaluate` (only for rejected,
-pending and deferred decisions, and only when ``EvaluationContext.explain``
-is true, so the hot path of a benchmark pays nothing). Everything is computed,
-never guessed:
+Computed for a whole evaluation at once, the first time any of its decisions'
+explanations is asked for (``Evaluation.counterfactuals``), only for rejected,
+pending and deferred decisions, and only when ``EvaluationContext.explain`` is
+true. Everything is computed, never guessed:
 
 - **Approval** (rejected, or pending a sign-off): for each input the blocking
   rules depend on (directly, or through the score / expected value, whose
@@ -12,7 +12,7 @@ never guessed:
   (:mod:`.linear`); inputs with no linear form get a bounded search
   (doubling steps, then bisection to the input's resolution). Every proposal
   is checked by re-deciding the changed initiative, so the answer is the
-  engine's own. Identity fields (id, title, kind, department) are not inputs
+  engine's own (the search itself is in :mod:`._search`). Identity fields (id, title, kind, department) are not inputs
   one changes, so they are never proposed.
 - **Funding** (deferred): the allocation is re-run with the candidate's value
   raised, and with a larger pool, bisecting on Decimal grids (the value at the
@@ -25,20 +25,19 @@ When no single change flips the outcome, the decision says so.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
+from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, frozen
 
-from budgetpolicy.model import AllocationPolicy, Decision, Initiative, Policy
-from budgetpolicy.explain.inputs import Input, label, numeric_inputs, other_changes, with_input
-from budgetpolicy.explain.linear import Linear, comparisons, mentions, threshold
+from budgetpolicy.model import AllocationPolicy, Decision, Explanation, Initiative, Policy
 from budgetpolicy.formatting import value_text
+from budgetpolicy.explain._search import derived_values, flips, seen_values
 
-Decide = Callable[[Initiative], Decision]
+if TYPE_CHECKING:
+    from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
+
 ZERO, ONE = Decimal(0), Decimal(1)
-_DERIVED = ("score", "expected_value")
-_MAX_PER_TARGET = 4
 
 
 @frozen
@@ -56,15 +55,27 @@ class Counterfactual:
 # -- approval -----------------------------------------------------------------------
 
 
-def approval_counterfactuals(initiative: Initiative, decision: Decision, decide: Decide, policy: Policy,
-                             compiled_rules: Sequence[Any]) -> tuple[Counterfactual, ...]:
-    """Ways out of a rejection, or out of each required sign-off; ``decide`` scores and approves one
-    (changed) initiative exactly as the evaluation did, ``compiled_rules`` are the policy's CompiledRules."""
-    rules = {r.rule.id: r for r in compiled_rules}
-    fired = [t for t in decision.rules if t.status == "fired"]
+def approval_counterfactuals(compiled: CompiledPolicy, context: EvaluationContext, initiative: Initiative,
+                             decision: Decision, explanation: Explanation) -> tuple[Counterfactual, ...]:
+    """Ways out of a rejection, or out of each required sign-off. ``compiled`` decides and scores changed
+    initiatives in ``context`` exactly as the evaluation did; ``explanation`` is the decision's (its rule
+    traces say which rules block it)."""
+    rules = {r.rule.id: r for r in compiled.rules}
+    policy: Policy = compiled.policy
+
+    def decide(changed: Initiative) -> Decision:
+        return compiled.decide(changed, context)
+
+    def measure(changed: Initiative) -> Mapping[str, Decimal]:
+        return derived_values(compiled.scored(changed, context), compiled.criteria)
+
+    base = {"score": decision.score, "expected_value": decision.expected_value,
+            **{f"scores.{line.criterion}": line.raw for line in explanation.scores}}
+    seen = seen_values(base, explanation)
+    fired = [t for t in explanation.rules if t.status == "fired"]
     if decision.outcome == "rejected":
         blocking = [t.rule_id for t in fired if t.effect == "reject"]
-        found = _flips(initiative, decision, decide, policy, [rules[r] for r in blocking if r in rules],
+        found = flips(initiative, base, seen, decide, measure, policy, [rules[r] for r in blocking if r in rules],
                        lambda d: d.outcome != "rejected")
         if not found:
             return (Counterfactual("rejected", None, None, None, None,
@@ -74,8 +85,8 @@ def approval_counterfactuals(initiative: Initiative, decision: Decision, decide:
     out: list[Counterfactual] = []
     for role in decision.required_approvers:
         blocking = [t.rule_id for t in fired if t.effect == "require" and t.role == role]
-        found = _flips(initiative, decision, decide, policy, [rules[r] for r in blocking if r in rules],
-                       lambda d, role=role: d.outcome != "rejected" and role not in d.required_approvers)
+        found = flips(initiative, base, seen, decide, measure, policy, [rules[r] for r in blocking if r in rules],
+                       _signed_off(role))
         if not found:
             out.append(Counterfactual(f"sign_off:{role}", None, None, None, None,
                                       f"no single change removes the {role} sign-off"))
@@ -88,6 +99,10 @@ def approval_counterfactuals(initiative: Initiative, decision: Decision, decide:
     return tuple(out)
 
 
+def _signed_off(role: str) -> Callable[[Decision], bool]:
+    return lambda d: d.outcome != "rejected" and role not in d.required_approvers
+
+
 def _reject_text(blocking: Sequence[str], clause: str, after: Decision) -> str:
     if len(blocking) == 1:
         name = blocking[0].replace("-", " ").replace("_", " ")
@@ -97,155 +112,6 @@ def _reject_text(blocking: Sequence[str], clause: str, after: Decision) -> str:
     tail = f" (then pending sign-off from {', '.join(after.required_approvers)})" if after.required_approvers else ""
     connector = "with" if any(op in clause for op in (" <= ", " >= ")) else "if"
     return f"{head} {connector} {clause}{tail}"
-
-
-def _flips(initiative: Initiative, decision: Decision, decide: Decide, policy: Policy, blocking: Sequence[Any],
-           flipped: Callable[[Decision], bool]) -> list[tuple[str, str, Any, Any, str, Decision]]:
-    """Single-input changes that make ``flipped`` true, smallest (relative to the input's range) first."""
-    names: set[str] = set()
-    for rule in blocking:
-        names |= set(rule.condition.names)
-    seen = _seen(decision)
-    found: list[tuple[Decimal, str, str, Any, Any, str, Decision]] = []
-    for spec in numeric_inputs(initiative, policy):
-        derived = _derived(spec, initiative, decision, decide) if names & set(_DERIVED) or any(
-            n.startswith("scores.") for n in names) else {}
-        relevant = spec.path in names or any(name in names and form[0] != 0 for name, form in derived.items())
-        if not relevant:
-            continue
-        hit = _solve(spec, initiative, decide, flipped, blocking, derived, seen)
-        if hit is None:
-            continue
-        value, after = hit
-        op = "<=" if value < spec.current else ">="
-        shown = f"{label(spec.path)} {op} {value_text(value)}"
-        # "Smallest" is relative to where the input stands: 25% more lift is a bigger ask than 5% less cost.
-        size = abs(value - spec.current) / max(abs(spec.current), spec.resolution)
-        found.append((size, spec.path, op, value, spec.current, shown, after))
-    for path, op, value, clause in other_changes(initiative, policy, names):
-        after = decide(with_input(initiative, path, value))
-        if flipped(after):
-            found.append((ONE, path, op, value, getattr(initiative, path, None), clause, after))
-    found.sort(key=lambda f: (f[0], f[1]))
-    return [f[1:] for f in found[:_MAX_PER_TARGET]]
-
-
-def _seen(decision: Decision) -> dict[str, Any]:
-    seen: dict[str, Any] = {"score": decision.score, "expected_value": decision.expected_value}
-    seen.update({f"scores.{line.criterion}": line.raw for line in decision.scores})
-    for trace in decision.rules:
-        seen.update(trace.seen)
-    return seen
-
-
-def _derived(spec: Input, initiative: Initiative, decision: Decision, decide: Decide) -> dict[str, Linear]:
-    """The score's (and each criterion's) slope in this input, measured by re-scoring one step away."""
-    # A wide step keeps the rounding of scores (scoring.precision) from distorting the slope.
-    wide = max(spec.resolution, ((spec.high - spec.low) / 10 / spec.resolution).to_integral_value() * spec.resolution)
-    for step in (wide, -wide, spec.resolution, -spec.resolution):
-        probe = spec.current + step
-        if not spec.low <= probe <= spec.high:
-            continue
-        other = decide(with_input(initiative, spec.path, probe))
-        pairs = {"score": (decision.score, other.score), "expected_value": (decision.expected_value,
-                                                                            other.expected_value)}
-        raws = {line.criterion: line.raw for line in other.scores}
-        pairs.update({f"scores.{line.criterion}": (line.raw, raws.get(line.criterion, line.raw))
-                      for line in decision.scores})
-        forms = {name: ((b - a) / step, a - (b - a) / step * spec.current) for name, (a, b) in pairs.items()}
-        if any(form[0] != 0 for form in forms.values()):
-            return forms
-    return {}
-
-
-def _solve(spec: Input, initiative: Initiative, decide: Decide, flipped: Callable[[Decision], bool],
-           blocking: Sequence[Any], derived: Mapping[str, Linear], seen: Mapping[str, Any]
-           ) -> tuple[Decimal, Decision] | None:
-    watched = {spec.path} | {name for name, form in derived.items() if form[0] != 0}
-    best: tuple[Decimal, Decision] | None = None
-    for rule in blocking:
-        for node in comparisons(rule.condition.ast):
-            if not mentions(node, watched):
-                continue
-            t = threshold(node, spec.path, derived, seen)
-            if t is None:
-                continue
-            hit = _walk_from(spec, t, initiative, decide, flipped)
-            if hit is not None and (best is None or abs(hit[0] - spec.current) < abs(best[0] - spec.current)):
-                best = hit
-    return best if best is not None else _search(spec, initiative, decide, flipped)
-
-
-def _walk_from(spec: Input, t: Decimal, initiative: Initiative, decide: Decide,
-               flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision] | None:
-    """From the boundary (on the grid, on the input's side) a few steps outward, the first value that flips."""
-    away = ONE if t > spec.current else -ONE if t < spec.current else ZERO
-    directions = (away,) if away else (ONE, -ONE)
-    for direction in directions:
-        rounding = ROUND_FLOOR if direction > 0 else ROUND_CEILING
-        start = (t / spec.resolution).to_integral_value(rounding) * spec.resolution
-        for k in range(6):
-            value = start + direction * k * spec.resolution
-            if value == spec.current or not spec.low <= value <= spec.high:
-                continue
-            if (value - spec.current) * direction < 0:
-                continue
-            after = decide(with_input(initiative, spec.path, value))
-            if flipped(after):
-                return _tighten(spec, value, after, initiative, decide, flipped)
-    return None
-
-
-def _tighten(spec: Input, value: Decimal, after: Decision, initiative: Initiative, decide: Decide,
-             flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision]:
-    """Bisect between the current value and a flipping one, on the grid, for the least change that flips:
-    a slope measured on rounded scores can put the solved boundary a step or two too far."""
-    direction = ONE if value > spec.current else -ONE
-    low, high = 0, int(((value - spec.current) * direction / spec.resolution).to_integral_value(ROUND_CEILING))
-    while high - low > 1:
-        mid = (low + high) // 2
-        probe = spec.current + direction * mid * spec.resolution
-        result = decide(with_input(initiative, spec.path, probe))
-        if flipped(result):
-            high, value, after = mid, probe, result
-        else:
-            low = mid
-    return value, after
-
-
-def _search(spec: Input, initiative: Initiative, decide: Decide,
-            flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision] | None:
-    """Bounded search on the input's grid: double the step until it flips, then bisect to one step."""
-    best: tuple[Decimal, Decision] | None = None
-    for direction in (ONE, -ONE):
-        bound = spec.high if direction > 0 else spec.low
-        k_max = int(((bound - spec.current) * direction / spec.resolution).to_integral_value(ROUND_FLOOR))
-        if k_max <= 0:
-            continue
-
-        def at(k: int) -> Decimal:
-            return spec.current + direction * k * spec.resolution
-
-        low, high, k = 0, None, 1
-        while k <= k_max:
-            if flipped(decide(with_input(initiative, spec.path, at(k)))):
-                high = k
-                break
-            low, k = k, k * 2
-        if high is None and low < k_max and flipped(decide(with_input(initiative, spec.path, at(k_max)))):
-            high = k_max
-        if high is None:
-            continue
-        while high - low > 1:
-            mid = (low + high) // 2
-            if flipped(decide(with_input(initiative, spec.path, at(mid)))):
-                high = mid
-            else:
-                low = mid
-        value = at(high)
-        if best is None or abs(value - spec.current) < abs(best[0] - spec.current):
-            best = (value, decide(with_input(initiative, spec.path, value)))
-    return best
 
 
 # -- funding ------------------------------------------------------------------------
@@ -360,21 +226,22 @@ def _sig_up(value: Decimal, digits: int = 8) -> str:
 FUNDING_BUDGET = 1_000_000
 
 
-def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
-                     context: Any, candidates: Sequence[Any] | None, settings: AllocationPolicy | None
-                     ) -> list[Decision]:
-    """``decisions`` with ``counterfactuals`` filled for every rejected, pending or deferred one."""
+def explain_outcomes(compiled: CompiledPolicy, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
+                     context: EvaluationContext, candidates: Sequence[Any] | None, settings: AllocationPolicy | None
+                     ) -> dict[str, tuple[str, ...]]:
+    """Initiative id -> the counterfactual texts of every rejected, pending or deferred decision that has
+    some; ``compiled`` made the (final, allocated) ``decisions``."""
     policy: Policy = compiled.policy
     quantum = Decimal(1).scaleb(-policy.scoring.precision)
     funding: dict[str, tuple[Counterfactual, ...]] = {}
     if candidates is not None and settings is not None and settings.strategy == "greedy":
         funding = _bounded_funding(decisions, candidates, settings, compiled.registry, quantum)
-    out: list[Decision] = []
+    out: dict[str, tuple[str, ...]] = {}
     for initiative, decision in zip(initiatives, decisions):
         found: tuple[Counterfactual, ...] = ()
         if decision.outcome in ("rejected", "pending_approval"):
-            found = approval_counterfactuals(initiative, decision, lambda i: compiled.decide(i, context), policy,
-                                             compiled.rules)
+            explanation = compiled.explain(initiative, decision, context)
+            found = approval_counterfactuals(compiled, context, initiative, decision, explanation)
         elif decision.outcome == "deferred" and candidates is not None and settings is not None:
             if settings.strategy == "greedy":
                 found = funding[decision.initiative_id]
@@ -386,7 +253,8 @@ def explain_outcomes(compiled: Any, initiatives: Sequence[Initiative], decisions
                                         f"uses '{settings.strategy}'); evaluate --what-if-pool shows what a larger "
                                         "pool would fund"),)
         texts = tuple(c.text for c in found if c.text)
-        out.append(decision.evolve(counterfactuals=texts) if texts else decision)
+        if texts:
+            out[decision.initiative_id] = texts
     return out
 
 

@@ -29,10 +29,11 @@ FUNDED = ("approved", "pending_approval")
 
 @frozen
 class Bet:
-    """One initiative with its decision, for the report."""
+    """One initiative with its decision and the decision's narrative (from its explanation), for the report."""
 
     initiative: Initiative
     decision: Decision
+    narrative: str
 
     @property
     def allocated(self) -> Decimal:
@@ -89,7 +90,7 @@ class Portfolio:
 
 def portfolio(evaluation: Any, initiatives: Sequence[Initiative], review: Any = None) -> Portfolio:
     by_id = {i.id: i for i in initiatives}
-    bets = tuple(Bet(by_id[d.initiative_id], d) for d in evaluation.decisions)
+    bets = tuple(Bet(by_id[d.initiative_id], d, e.narrative) for d, e in evaluation.explained())
     counts: dict[str, int] = {}
     for d in evaluation.decisions:
         counts[d.outcome] = counts.get(d.outcome, 0) + 1

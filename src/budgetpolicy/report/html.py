@@ -166,5 +166,5 @@ def _funded(p: Portfolio) -> str:
                    f"expected value {trimmed_number(d.expected_value)}</li>"
                    f"<li><strong>Learning objectives</strong>: {escape('; '.join(i.objectives) or '-')}</li>"
                    f"<li><strong>Measurement plan</strong>: {escape(plan)}</li>"
-                   f"<li><strong>Why</strong>: {escape(d.narrative)}</li></ul></details>")
+                   f"<li><strong>Why</strong>: {escape(b.narrative)}</li></ul></details>")
     return "".join(out)

@@ -145,7 +145,7 @@ def _funded(p: Portfolio) -> list[str]:
             out.append(f"- **Awaiting sign-off**: {', '.join(d.required_approvers)}")
         if d.flags:
             out.append(f"- **Flags**: {', '.join(d.flags)}")
-        out += [f"- **Why**: {d.narrative}", ""]
+        out += [f"- **Why**: {b.narrative}", ""]
     return out
 
 
