@@ -105,7 +105,7 @@ class CompiledPolicy:
     def decide(self, initiative: Initiative, context: EvaluationContext) -> Decision:
         """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
         policy = self.policy
-        calibrated, calibration = _calibrate(policy, initiative, context.calibration)
+        calibrated, calibration = calibrate_initiative(policy, initiative, context.calibration)
         scored = score_initiative(self.criteria, calibrated, policy.scoring.precision)
         env = self._env(calibrated, scored, transient=True)
         # Score lines, rule traces and reason templates are Deferred: built, identically, when first
@@ -245,8 +245,10 @@ def _shared(priorities: tuple[str, ...]) -> tuple[str, ...]:
 _UNCALIBRATED = FrozenMap()  # immutable, so one instance serves every uncalibrated decision
 
 
-def _calibrate(policy: Policy, initiative: Initiative,
-               factors: Mapping[str, Decimal]) -> tuple[Initiative, FrozenMap]:
+def calibrate_initiative(policy: Policy, initiative: Initiative,
+                         factors: Mapping[str, Decimal]) -> tuple[Initiative, FrozenMap]:
+    """The initiative its scorers see (forecasts times its group's factor) and the calibration record.
+    Public because hermetic replay (:mod:`budgetpolicy.audit.replayrun`) must match scorer inputs exactly."""
     if not factors or policy.calibration is None:
         return initiative, _UNCALIBRATED
     group_by = policy.calibration.group_by
