@@ -46,7 +46,7 @@ from budgetpolicy.audit.batches import iter_batches
 from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, decision_change
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.audit.replayrun import BatchRunner
-from budgetpolicy.errors import LedgerError, Location
+from budgetpolicy.errors import LedgerError, LedgerTamperedError, Location
 from budgetpolicy.model import Policy
 
 MODES = ("live", "hermetic")
@@ -81,11 +81,10 @@ def open_ledger(path: str, *, verify: bool = True) -> Ledger:
         report = ledger.verify()
         if not report.ok:
             ledger.close()
-            error = LedgerError(f"ledger failed verification at record {report.first_bad}: {report.problem}; "
-                                f"replay refused", Location(file=path), code=report.code or "BP810",
-                                hint=f"run 'budgetpolicy ledger verify {path}' and restore the file from a copy")
-            error.exit_code = 1  # type: ignore[attr-defined]  # like 'ledger verify': tampered is a finding
-            raise error
+            raise LedgerTamperedError(
+                f"ledger failed verification at record {report.first_bad}: {report.problem}; replay refused",
+                Location(file=path), code=report.code or None,
+                hint=f"run 'budgetpolicy ledger verify {path}' and restore the file from a copy")
     return ledger
 
 
