@@ -37,8 +37,10 @@ import pluggy
 import pytest
 from attrs import evolve
 
+from budgetpolicy.engine.compile import EvaluationContext, compile_policy
 from budgetpolicy.model import Criterion, Decision, Initiative, Policy
 from budgetpolicy.plugins import get_plugin_manager
+from budgetpolicy.policy.load import load_policy_text
 from budgetpolicy.registry import Registry
 
 __all__ = ["EVALUATED_AT", "SAMPLE_POLICY_TOML", "evaluate_with", "make_sample_initiatives", "make_sample_policy",
@@ -120,8 +122,6 @@ message = "Meets the policy"
 
 def make_sample_policy() -> Policy:
     """The policy behind the ``sample_policy`` fixture (loaded and validated like a file)."""
-    from budgetpolicy.policy.load import load_policy_text
-
     return load_policy_text(SAMPLE_POLICY_TOML, "<budgetpolicy.testing sample policy>")
 
 
@@ -164,10 +164,6 @@ def evaluate_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiative]
                   evaluated_at: dt.datetime = EVALUATED_AT, as_of: dt.date | None = None) -> tuple[Decision, ...]:
     """Compile ``policy`` with the built-ins plus ``plugin`` (a module/object, a list of them, or None)
     and return the decisions for ``initiatives``. Installed plugins are not loaded."""
-    # Imported when used (as load_policy_text above): pytest loads this module into every run
-    # wherever budgetpolicy is installed, and the engine would double its import time.
-    from budgetpolicy.engine.compile import EvaluationContext, compile_policy
-
     pm = get_plugin_manager(entry_points=False)
     plugins = [] if plugin is None else list(plugin) if isinstance(plugin, (list, tuple)) else [plugin]
     for p in plugins:
