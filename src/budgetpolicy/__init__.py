@@ -1,5 +1,81 @@
-"""budgetpolicy: a rules-driven policy engine for professional-development budgets."""
+"""budgetpolicy: a rules-driven policy engine for professional-development budgets.
 
+The public API, for notebooks and scripts (every name in ``__all__`` has a docstring)::
+
+    import budgetpolicy as bp
+
+    evaluation = bp.run_cycle("policies/acme-2026.toml", "policies/acme-2026.initiatives.csv")
+    decision = evaluation.decision("INI-019")           # the settled facts
+    explanation = evaluation.explanation("INI-019")     # score lines, rule traces, narrative, counterfactuals
+
+Step by step: :func:`load_policy` / :func:`check_policy` / :func:`compile_policy` (or :func:`open_policy`),
+:func:`read_initiatives`, :func:`evaluate`, :func:`read_outcomes`, :func:`run_review`; the ledger is
+:class:`Ledger`, and :func:`replay` re-runs what it recorded. Plugins implement hooks marked with
+:data:`hookimpl`. Every failure is a :class:`BudgetPolicyError` subclass carrying located diagnostics.
+
+Every ``import budgetpolicy.<module>`` runs this file first, the command line's included, so the API
+names are imported on first use (PEP 562 ``__getattr__``): ``budgetpolicy --help`` must not pay for
+the engine, the data loaders and the ledger. Type checkers read the imports under ``TYPE_CHECKING``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from budgetpolicy.errors import (AllocationError, BudgetPolicyError, DataError, Diagnostic, ExpressionError,
+                                 LedgerError, Location, PluginError, PolicyLoadError, ReviewError, UsageError)
 from budgetpolicy.hookspecs import hookimpl
 
-__all__ = ["hookimpl"]
+if TYPE_CHECKING:
+    from budgetpolicy.api import (check_policy, compile_policy, evaluate, load_policy, open_policy,
+                                  read_initiatives, read_outcomes, run_cycle, run_review)
+    from budgetpolicy.audit.ledger import Ledger
+    from budgetpolicy.audit.replay import replay
+    from budgetpolicy.engine.compile import CompiledPolicy, Evaluation, EvaluationContext
+    from budgetpolicy.model import Decision, Explanation, Initiative, OutcomeReading, Policy
+    from budgetpolicy.plugins import build_registry
+    from budgetpolicy.registry import Registry
+    from budgetpolicy.review.quarterly import ReviewResult
+
+# Public name -> the module that defines it (imported on first use, see the module docstring).
+_LAZY = {
+    **dict.fromkeys(("run_cycle", "load_policy", "check_policy", "compile_policy", "open_policy",
+                     "read_initiatives", "read_outcomes", "evaluate", "run_review"), "budgetpolicy.api"),
+    **dict.fromkeys(("CompiledPolicy", "Evaluation", "EvaluationContext"), "budgetpolicy.engine.compile"),
+    **dict.fromkeys(("Policy", "Initiative", "OutcomeReading", "Decision", "Explanation"), "budgetpolicy.model"),
+    "ReviewResult": "budgetpolicy.review.quarterly",
+    "Ledger": "budgetpolicy.audit.ledger",
+    "replay": "budgetpolicy.audit.replay",
+    "Registry": "budgetpolicy.registry",
+    "build_registry": "budgetpolicy.plugins",
+}
+
+__all__ = [
+    # the whole cycle, and its steps in pipeline order
+    "run_cycle", "load_policy", "check_policy", "compile_policy", "open_policy", "read_initiatives", "evaluate",
+    "read_outcomes", "run_review",
+    # the values
+    "Policy", "CompiledPolicy", "Initiative", "OutcomeReading", "EvaluationContext", "Evaluation", "Decision",
+    "Explanation", "ReviewResult",
+    # audit
+    "Ledger", "replay",
+    # plugins
+    "hookimpl", "Registry", "build_registry",
+    # errors
+    "BudgetPolicyError", "UsageError", "PolicyLoadError", "ExpressionError", "DataError", "PluginError",
+    "AllocationError", "ReviewError", "LedgerError", "Diagnostic", "Location",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'budgetpolicy' has no attribute '{name}'")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain module attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

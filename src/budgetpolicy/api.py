@@ -1,75 +1,113 @@
 """The Python API the CLI is a thin layer over; usable directly from a notebook.
 
-    from budgetpolicy.api import open_policy, evaluate
-    compiled = open_policy("policies/acme-2026.toml")
-    evaluation = evaluate(compiled, "policies/acme-2026.initiatives.csv", evaluated_at=datetime(...))
+    import budgetpolicy as bp
+    evaluation = bp.run_cycle("policies/acme-2026.toml", "policies/acme-2026.initiatives.csv")
+    decision = evaluation.decision("INI-001")
+
+:func:`run_cycle` shows the order of the stages in one place; the other functions are its steps, for
+callers that keep a compiled policy or a registry across calls. Nothing here prints or exits: problems
+are raised as :class:`~budgetpolicy.errors.BudgetPolicyError` subclasses carrying located diagnostics,
+and the command line turns them into messages and exit codes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location, PolicyLoadError
-from budgetpolicy.model import Initiative, Policy
+from budgetpolicy.audit.git import load_policy_ref
+from budgetpolicy.authoring.lint import lint_diagnostics
+from budgetpolicy.data.load import apply_attribute_types, load_initiatives, load_outcomes
+from budgetpolicy.engine.compile import CompiledPolicy, Evaluation, EvaluationContext
+from budgetpolicy.engine.compile import compile_policy as _compile
+from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location, PolicyLoadError, UsageError
+from budgetpolicy.model import Initiative, OutcomeReading, Policy
 from budgetpolicy.plugins import build_registry
+from budgetpolicy.policy.budget_checks import static_diagnostics
+from budgetpolicy.policy.checks import semantic_diagnostics
+from budgetpolicy.policy.load import load_policy as _load_policy_file
 from budgetpolicy.registry import Registry
+from budgetpolicy.review.quarterly import ReviewResult
+from budgetpolicy.review.quarterly import review as _review
 
 
-def load_policy_spec(spec: str) -> Policy:
-    """Load a policy from a file path, or from git history with ``path@REV``."""
+def run_cycle(policy_spec: str, initiatives_spec: str, *, registry: Registry | None = None,
+              evaluated_at: dt.datetime | None = None, as_of: dt.date | None = None) -> Evaluation:
+    """A whole funding cycle, stage by stage: the one place that shows the order of the pipeline.
+
+    Load and check the policy (``policy/``), compile it once (``engine/``, conditions by ``expr/``), read and
+    check the initiatives (``data/``), then evaluate: score and approve each initiative (``engine/``),
+    allocate the pool (``allocation/``) and record provenance. Explanations (``explain/``) are built when
+    asked for, with :meth:`Evaluation.explanation`.
+    """
+    registry = registry or build_registry()
+    policy = load_policy(policy_spec)
+    compiled = compile_policy(policy, registry)
+    initiatives = read_initiatives(initiatives_spec, registry, attribute_types=policy.attributes)
+    return evaluate(compiled, initiatives, evaluated_at=evaluated_at, as_of=as_of)
+
+
+def load_policy(spec: str) -> Policy:
+    """Load and check a policy from a file path, or from git history with ``path@REV``.
+
+    Raises :class:`~budgetpolicy.errors.PolicyLoadError` carrying every problem found (schema, semantics),
+    each with the file, key path and line.
+    """
     if "@" in spec and not Path(spec).exists():
-        from budgetpolicy.audit.git import load_policy_ref
-
         return load_policy_ref(spec)
-    from budgetpolicy.policy.load import load_policy
-
-    return load_policy(spec)
+    return _load_policy_file(spec)
 
 
 def check_policy(spec: str, registry: Registry | None = None, *,
                  today: dt.date | None = None) -> tuple[Policy | None, list[Diagnostic]]:
-    """Every diagnostic for one policy (schema, semantics, expressions, plugins, allocation, budget-specific
-    static checks): never raises for problems in the policy itself. ``today`` enables the already-expired
-    rule warning (BP247); the engine itself reads no clock. Without a ``registry``, the built-ins and the
-    installed plugins allowed here (``BUDGETPOLICY_PLUGINS``) are loaded."""
-    from budgetpolicy.engine.compile import compile_policy
-    from budgetpolicy.policy.checks import semantic_diagnostics
+    """Every diagnostic for one policy: what ``budgetpolicy validate`` prints.
 
+    Schema, semantics, expressions, plugins, allocation settings, budget-specific static checks and lint
+    warnings; never raises for problems in the policy itself. ``today`` enables the already-expired rule
+    warning (BP247): the engine itself reads no clock. Without a ``registry``, the built-ins and the
+    installed plugins allowed here (``BUDGETPOLICY_PLUGINS``) are loaded.
+    """
     try:
-        policy = load_policy_spec(spec)
+        policy = load_policy(spec)
     except PolicyLoadError as exc:
         return None, list(exc.diagnostics)
     diagnostics = [d for d in semantic_diagnostics(policy) if d.severity == "warning"]
-    from budgetpolicy.policy.budget_checks import static_diagnostics
-
     diagnostics += static_diagnostics(policy, today)
     try:
-        compiled = compile_policy(policy, registry or build_registry())
+        compiled = compile_policy(policy, registry)
     except BudgetPolicyError as exc:
         return policy, diagnostics + list(exc.diagnostics)
-    from budgetpolicy.authoring.lint import lint_diagnostics
-
     diagnostics += [d for d in compiled.warnings if d not in diagnostics]
     return policy, diagnostics + lint_diagnostics(policy, compiled)
 
 
-def open_policy(spec: str, registry: Registry | None = None):  # -> CompiledPolicy
-    """Load and compile a policy, raising PolicyLoadError with every problem. Without a ``registry``, the
-    built-ins and the installed plugins allowed here (``BUDGETPOLICY_PLUGINS``) are loaded."""
-    from budgetpolicy.engine.compile import compile_policy
+def compile_policy(policy: Policy, registry: Registry | None = None) -> CompiledPolicy:
+    """Compile a loaded policy once (scorers instantiated, every condition type-checked and compiled).
 
-    return compile_policy(load_policy_spec(spec), registry or build_registry())
+    Raises :class:`~budgetpolicy.errors.PolicyLoadError` with every problem. Without a ``registry``, the
+    built-ins and the installed plugins allowed here are loaded.
+    """
+    return _compile(policy, registry or build_registry())
+
+
+def open_policy(spec: str, registry: Registry | None = None) -> CompiledPolicy:
+    """:func:`load_policy` then :func:`compile_policy`: a policy file ready to evaluate initiatives."""
+    return compile_policy(load_policy(spec), registry)
 
 
 def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
-                     on_skip=None, attribute_types=None) -> tuple[Initiative, ...]:
-    """Initiatives from any registered data source; skipped rows are passed to ``on_skip``, never dropped
-    silently."""
-    from budgetpolicy.data.load import load_initiatives
+                     on_skip: Callable[[Diagnostic], None] | None = None,
+                     attribute_types: Mapping[str, Any] | None = None) -> tuple[Initiative, ...]:
+    """Initiatives from any registered data source (a file, or ``NAME:TARGET`` for a plugin's source).
 
+    Every row is checked; a bad row raises :class:`~budgetpolicy.errors.DataError` naming the file, row and
+    field, unless ``skip_invalid``, when each skipped row's diagnostic goes to ``on_skip`` (never dropped
+    silently). ``attribute_types`` is the policy's ``[attributes]`` table (text sources keep custom
+    attributes as text until it types them).
+    """
     result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types)
     for diagnostic in result.skipped:
         if on_skip is None:
@@ -78,12 +116,23 @@ def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     return tuple(result.items)
 
 
-def evaluate(compiled, initiatives: str | Sequence[Initiative], *, evaluated_at: dt.datetime | None = None,
-             as_of: dt.date | None = None, calibration=None, pool_delta: Decimal = Decimal(0),
-             skip_invalid: bool = False, on_skip=None):  # -> Evaluation
-    from budgetpolicy.engine.compile import EvaluationContext
-    from budgetpolicy.data.load import apply_attribute_types
+def read_outcomes(spec: str, registry: Registry, *,
+                  initiative_ids: Collection[str] | None = None) -> tuple[OutcomeReading, ...]:
+    """Outcome readings (per initiative and quarter) from any registered data source, every row checked;
+    with ``initiative_ids``, a reading for an unknown initiative is an error."""
+    return tuple(load_outcomes(spec, registry, initiative_ids=initiative_ids).items)
 
+
+def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], *,
+             evaluated_at: dt.datetime | None = None, as_of: dt.date | None = None,
+             calibration: Mapping[str, Decimal] | None = None, pool_delta: Decimal = Decimal(0),
+             skip_invalid: bool = False, on_skip: Callable[[Diagnostic], None] | None = None) -> Evaluation:
+    """A funding cycle of ``initiatives`` (a data-source spec or initiatives already read) under ``compiled``.
+
+    ``evaluated_at`` is recorded in every decision's provenance (default: now, UTC): pass it for
+    byte-identical results. ``as_of`` applies the rules in force on that date; ``calibration`` holds a
+    forecast factor per forecaster group (from a review); ``pool_delta`` changes the pool for a what-if.
+    """
     if isinstance(initiatives, str):
         initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip,
                                        attribute_types=compiled.policy.attributes)
@@ -95,9 +144,27 @@ def evaluate(compiled, initiatives: str | Sequence[Initiative], *, evaluated_at:
     return compiled.evaluate(initiatives, context)
 
 
-def parse_timestamp(text: str, option: str) -> dt.datetime:
-    from budgetpolicy.errors import UsageError
+def plan_time(policy: Policy) -> dt.datetime:
+    """When a review's plan is taken to be made: the policy's effective date, midnight UTC (so the same
+    inputs give the same plan, whatever the day the review runs)."""
+    return dt.datetime.combine(policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)
 
+
+def run_review(compiled: CompiledPolicy, initiatives: Sequence[Initiative], outcomes: Sequence[OutcomeReading],
+           period: str, *, plan: Evaluation | None = None) -> ReviewResult:
+    """The quarterly review of ``period``: every quarter from the first reading up to it, in order.
+
+    The plan is ``plan``, or the funding cycle of ``initiatives`` evaluated at :func:`plan_time`, as
+    ``budgetpolicy review`` does. Raises :class:`~budgetpolicy.errors.ReviewError` with every problem in
+    the readings.
+    """
+    if plan is None:
+        plan = evaluate(compiled, initiatives, evaluated_at=plan_time(compiled.policy))
+    return _review(compiled.policy, initiatives, plan.decisions, outcomes, period)
+
+
+def parse_timestamp(text: str, option: str) -> dt.datetime:
+    """An ISO 8601 timestamp given as ``option`` (UTC when it has no offset), or a located UsageError."""
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
@@ -107,8 +174,7 @@ def parse_timestamp(text: str, option: str) -> dt.datetime:
 
 
 def parse_date(text: str, option: str) -> dt.date:
-    from budgetpolicy.errors import UsageError
-
+    """A ``YYYY-MM-DD`` date given as ``option``, or a located UsageError."""
     try:
         return dt.date.fromisoformat(text)
     except ValueError:

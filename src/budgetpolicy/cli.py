@@ -87,12 +87,6 @@ def _command_name(argv: Sequence[str]) -> str | None:
     return None
 
 
-def plugin_selection(args: argparse.Namespace) -> tuple[list[str], list[str]]:
-    enable = [p for p in args.plugin_opts if not p.startswith("no:")]
-    disable = [p[3:] for p in args.plugin_opts if p.startswith("no:")]
-    return enable, disable
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from budgetpolicy.errors import BudgetPolicyError, UsageError
 

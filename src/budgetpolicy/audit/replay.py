@@ -99,7 +99,7 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
     """Replay every decision in the ledger at ``path``.
 
     ``policy``: replay under this policy (a loaded Policy, e.g. from
-    ``api.load_policy_spec``) instead of each decision's own version.
+    ``api.load_policy``) instead of each decision's own version.
     ``on_progress(done, total)`` is called after each batch.
     """
     if mode not in MODES:

@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from budgetpolicy import hookimpl
+from budgetpolicy.hookspecs import hookimpl
 from budgetpolicy.errors import DataError, Location, did_you_mean
 
 Pairs = Iterator[tuple[Location, Any]]

@@ -19,8 +19,14 @@ def add_format_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]
     parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
 
 
+def plugin_selection(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The plugins ``-p NAME`` enables and ``-p no:NAME`` blocks, in the order given."""
+    enable = [p for p in args.plugin_opts if not p.startswith("no:")]
+    disable = [p[3:] for p in args.plugin_opts if p.startswith("no:")]
+    return enable, disable
+
+
 def registry_from_args(args: argparse.Namespace) -> "Registry":
-    from budgetpolicy.cli import plugin_selection
     from budgetpolicy.plugins import build_registry
 
     enable, disable = plugin_selection(args)

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy.errors import LedgerTamperedError
 
     registry = registry_from_args(args)
-    policy = api.load_policy_spec(args.policy) if args.policy else None
+    policy = api.load_policy(args.policy) if args.policy else None
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = Progress(sys.stderr) if show else None
     try:

@@ -97,6 +97,10 @@ class CalibratedForecast:
 
 @frozen
 class ReviewResult:
+    """A quarterly review of ``period``: that quarter's realisations, calibration, sunsets, releases,
+    reallocations and scale-ups, the money they moved, every initiative's position after it, and one
+    line per earlier quarter reviewed on the way (``history``)."""
+
     period: str
     first_period: str
     realisations: tuple[Realisation, ...]
