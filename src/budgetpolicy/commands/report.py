@@ -68,21 +68,17 @@ def evaluate_and_review(policy_spec: str, initiatives_spec: str, *, outcomes_spe
     ``evaluated_at`` (default: the policy's effective date) and, given ``outcomes_spec``, its quarterly
     review up to ``period`` (default: the latest quarter read; no review when there is no reading)."""
     from budgetpolicy import api
-    from budgetpolicy.data.load import load_outcomes
     from budgetpolicy.plugins import build_registry
-    from budgetpolicy.review.quarterly import review
 
     registry = registry or build_registry()
     compiled = api.open_policy(policy_spec, registry)
-    policy = compiled.policy
-    initiatives = api.read_initiatives(initiatives_spec, registry, attribute_types=policy.attributes)
-    at = evaluated_at or dt.datetime.combine(policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)
-    evaluation = api.evaluate(compiled, initiatives, evaluated_at=at)
+    initiatives = api.read_initiatives(initiatives_spec, registry, attribute_types=compiled.policy.attributes)
+    evaluation = api.evaluate(compiled, initiatives, evaluated_at=evaluated_at or api.plan_time(compiled.policy))
     if not outcomes_spec:
         return evaluation, initiatives, None
-    outcomes = load_outcomes(outcomes_spec, registry, initiative_ids=[i.id for i in initiatives]).items
+    outcomes = api.read_outcomes(outcomes_spec, registry, initiative_ids=[i.id for i in initiatives])
     if period is None:
         period = max(o.period for o in outcomes) if outcomes else None
     if period is None:
         return evaluation, initiatives, None
-    return evaluation, initiatives, review(policy, initiatives, evaluation.decisions, outcomes, period)
+    return evaluation, initiatives, api.run_review(compiled, initiatives, outcomes, period, plan=evaluation)
