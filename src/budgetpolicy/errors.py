@@ -153,6 +153,13 @@ class LedgerError(BudgetPolicyError):
     default_code = "BP800"
 
 
+class LedgerTamperedError(LedgerError):
+    """The ledger failed verification, so it was not used (replay refuses it). A finding about the
+    ledger rather than a mistake in the command: the CLI exits 1 for it, as ``ledger verify`` does."""
+
+    default_code = "BP810"
+
+
 def _at(location: Location) -> Location:
     return location
 

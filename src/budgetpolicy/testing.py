@@ -124,6 +124,9 @@ message = "Meets the policy"
 
 def make_sample_policy() -> Policy:
     """The policy behind the ``sample_policy`` fixture (loaded and validated like a file)."""
+    # Imported when used: pytest loads this module into every run wherever budgetpolicy is installed
+    # (the pytest11 entry point, a seam like the CLI's commands), and the policy loader and the engine
+    # would more than double its import time.
     from budgetpolicy.policy.load import load_policy_text
 
     return load_policy_text(SAMPLE_POLICY_TOML, "<budgetpolicy.testing sample policy>")
@@ -175,8 +178,7 @@ def evaluation_with(plugin: Any, policy: Policy, initiatives: Sequence[Initiativ
                     evaluated_at: dt.datetime = EVALUATED_AT, as_of: dt.date | None = None) -> Evaluation:
     """:func:`evaluate_with`, returning the whole evaluation (its ``explanation(initiative_id)`` holds
     each decision's score lines, rule traces and narrative)."""
-    # Imported when used (as load_policy_text above): pytest loads this module into every run
-    # wherever budgetpolicy is installed, and the engine would double its import time.
+    # Imported when used, as in make_sample_policy.
     from budgetpolicy.engine.compile import EvaluationContext, compile_policy
 
     pm = get_plugin_manager(entry_points=False)

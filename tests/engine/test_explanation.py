@@ -19,7 +19,7 @@ from budgetpolicy.api import evaluate, open_policy
 from budgetpolicy.canonical import canonical_json, sha256_hex
 from budgetpolicy.data.load import load_initiatives
 from budgetpolicy.engine.approve import OUT_OF_FORCE, UNREACHED, rule_traces
-from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext, _calibrate
+from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext, calibrate_initiative
 from budgetpolicy.engine.narrative import narrative
 from budgetpolicy.engine.score import score_initiative, score_lines
 from budgetpolicy.engine.symbols import initiative_env
@@ -54,7 +54,7 @@ def evaluation(compiled, example):
 def _eager(compiled, initiative, decision, context):
     """The explanation written out step by step from the engine's parts, with nothing kept or cached."""
     policy = compiled.policy
-    calibrated, _ = _calibrate(policy, initiative, context.calibration)
+    calibrated, _ = calibrate_initiative(policy, initiative, context.calibration)
     scored = score_initiative(compiled.criteria, calibrated, policy.scoring.precision)
     lines, again = score_lines(compiled.criteria, calibrated, policy.scoring.precision)
     assert again == scored and sum(line.weighted for line in lines) == scored.total == decision.score

@@ -13,9 +13,10 @@ from replay_helpers import (AT, EXAMPLE_INITIATIVES, EXAMPLE_POLICY, SMALL_HEAD,
                             cli, record)
 
 from budgetpolicy.api import evaluate, open_policy, read_initiatives
+from budgetpolicy.audit.batches import iter_batches
 from budgetpolicy.audit.entry import entry_for_decision
 from budgetpolicy.audit.ledger import Ledger
-from budgetpolicy.audit.replay import iter_batches, replay
+from budgetpolicy.audit.replay import replay
 from budgetpolicy.errors import LedgerError
 from budgetpolicy.policy.load import load_policy_text
 

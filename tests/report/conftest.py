@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from report_helpers import AT, INITIATIVES, OUTCOMES, POLICY
-
-from budgetpolicy.report import build_portfolio
+from report_helpers import AT, INITIATIVES, OUTCOMES, POLICY, build_portfolio
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from report_helpers import AT, INITIATIVES, POLICY
+from report_helpers import AT, INITIATIVES, POLICY, build_portfolio
 
-from budgetpolicy.report import build_portfolio
 from budgetpolicy.report.markdown import render_markdown
 
 

@@ -32,6 +32,8 @@ from typing import Any
 from attrs import define, field, frozen
 
 from budgetpolicy.audit.entry import decision_record
+from budgetpolicy.audit.policydiff import PolicyChange, diff_policies
+from budgetpolicy.data.load import apply_attribute_types
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.model import Initiative
 
@@ -173,7 +175,7 @@ class ImpactDiff:
     head: Any   # Evaluation under the head policy
     changes: tuple[DecisionChange, ...]
     money: MoneyMoved
-    policy_changes: tuple[Any, ...]  # policydiff.PolicyChange
+    policy_changes: tuple[PolicyChange, ...]
 
     @property
     def changed(self) -> bool:
@@ -198,9 +200,6 @@ def compare_evaluations(base: Evaluation, head: Evaluation,
 
 def impact_diff(base: Any, head: Any, initiatives: Sequence[Initiative], context: Any) -> ImpactDiff:
     """Evaluate ``initiatives`` under two compiled policies with one context and compare everything."""
-    from budgetpolicy.audit.policydiff import diff_policies
-    from budgetpolicy.data.load import apply_attribute_types
-
     # Each policy declares its own attribute types, so each gets its own typed copy of the data.
     base_eval = base.evaluate(apply_attribute_types(initiatives, base.policy.attributes), context)
     head_eval = head.evaluate(apply_attribute_types(initiatives, head.policy.attributes), context)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from budgetpolicy.errors import Location, PolicyLoadError, did_you_mean
 from budgetpolicy.model import Policy
+from budgetpolicy.policy.load import load_policy, load_policy_text
 
 
 def split_policy_ref(spec: str) -> tuple[str, str | None]:
@@ -108,10 +109,6 @@ def load_policy_ref(spec: str) -> Policy:
     """Load a policy from a plain file or from ``path@REV`` (recording the resolved commit)."""
     path, rev = split_policy_ref(spec)
     if rev is None:
-        from budgetpolicy.policy.load import load_policy
-
         return load_policy(path)
-    from budgetpolicy.policy.load import load_policy_text
-
     text, commit, _ = read_policy_revision(spec)
     return load_policy_text(text, f"{path}@{rev}", revision=commit)

@@ -20,7 +20,9 @@ from typing import Any, TextIO
 from budgetpolicy.audit import store
 from budgetpolicy.audit.chain import VerifyReport, check_chain, record_hash
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord, entry_for_decision
+from budgetpolicy.audit.export import export_records
 from budgetpolicy.audit.storage import SCHEMA_VERSION, SEGMENT_BITS, LedgerFile
+from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.errors import LedgerError, Location, PolicyLoadError
 
 __all__ = ["Ledger", "LedgerEntry", "LedgerRecord", "VerifyReport", "entry_for_decision", "SCHEMA_VERSION",
@@ -134,8 +136,6 @@ class Ledger:
                           period: str | None = None,
                           outcomes: dict[str, list[Any]] | None = None) -> list[int]:
         """Record every decision of an ``Evaluation`` with its initiative (and outcomes), atomically."""
-        from budgetpolicy.engine.collector import collector_paused
-
         by_id = {i.id: i for i in initiatives}
         with collector_paused():  # each decision's explanation is built here, on request
             entries = [entry_for_decision(d, by_id[d.initiative_id], (outcomes or {}).get(d.initiative_id),
@@ -163,8 +163,6 @@ class Ledger:
         return self.file.records(initiative_id, period, policy_version, kind)
 
     def export(self, fmt: str, out: TextIO, **filters: str | None) -> int:
-        from budgetpolicy.audit.export import export_records
-
         return export_records(self.iter_records(**filters), fmt, out)
 
     def verify(self, expect_head: str | None = None) -> VerifyReport:

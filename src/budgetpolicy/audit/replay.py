@@ -36,33 +36,21 @@ run. Replay never calls decision sinks: a replay is not a new decision.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from attrs import define, evolve, field, frozen
+from attrs import define, evolve, field
 
+from budgetpolicy.audit.batches import iter_batches
 from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, decision_change
-from budgetpolicy.audit.entry import LedgerRecord, decision_record
+from budgetpolicy.audit.entry import decision_record
 from budgetpolicy.audit.ledger import Ledger
-from budgetpolicy.errors import LedgerError, Location
-from budgetpolicy.model import Initiative, Policy
+from budgetpolicy.audit.replayrun import BatchRunner
+from budgetpolicy.errors import LedgerError, LedgerTamperedError, Location
+from budgetpolicy.model import Policy
 
 MODES = ("live", "hermetic")
-
-
-@frozen
-class Batch:
-    """The records of one recorded evaluation, in chain order, with each payload parsed once
-    (``payloads[i]`` is ``records[i]``'s; replay reads a payload several times)."""
-
-    kind: str
-    policy_sha256: str
-    evaluated_at: str
-    period: str | None
-    records: tuple[LedgerRecord, ...]
-    payloads: tuple[dict[str, Any], ...]
 
 
 @define
@@ -87,33 +75,6 @@ class ReplayReport:
         return self.replayed - len(self.changes)
 
 
-def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
-    """Group consecutive decision records into evaluations (see the module docstring)."""
-    current: list[tuple[LedgerRecord, dict[str, Any]]] = []
-    ids: set[str] = set()
-    key: tuple[str, str, str, str | None] = ("", "", "", None)
-    for record in records:
-        entry = record.entry
-        if entry.kind == "policy":
-            continue
-        payload = entry.data()
-        if not isinstance(payload, dict) or not isinstance(payload.get("decision"), dict):
-            continue
-        this = (entry.kind, entry.policy_sha256, entry.evaluated_at, entry.period)
-        if current and (this != key or entry.initiative_id in ids):
-            yield _batch(key, current)
-            current, ids = [], set()
-        key = this
-        current.append((record, payload))
-        ids.add(entry.initiative_id)
-    if current:
-        yield _batch(key, current)
-
-
-def _batch(key: tuple[str, str, str, str | None], members: list[tuple[LedgerRecord, dict[str, Any]]]) -> Batch:
-    return Batch(*key, tuple(r for r, _ in members), tuple(p for _, p in members))
-
-
 def open_ledger(path: str, *, verify: bool = True) -> Ledger:
     """Open a ledger for replay, refusing one that fails verification."""
     ledger = Ledger(path, create=False, readonly=True)
@@ -121,11 +82,10 @@ def open_ledger(path: str, *, verify: bool = True) -> Ledger:
         report = ledger.verify()
         if not report.ok:
             ledger.close()
-            error = LedgerError(f"ledger failed verification at record {report.first_bad}: {report.problem}; "
-                                f"replay refused", Location(file=path), code=report.code or "BP810",
-                                hint=f"run 'budgetpolicy ledger verify {path}' and restore the file from a copy")
-            error.exit_code = 1  # type: ignore[attr-defined]  # like 'ledger verify': tampered is a finding
-            raise error
+            raise LedgerTamperedError(
+                f"ledger failed verification at record {report.first_bad}: {report.problem}; replay refused",
+                Location(file=path), code=report.code or None,
+                hint=f"run 'budgetpolicy ledger verify {path}' and restore the file from a copy")
     return ledger
 
 
@@ -143,8 +103,6 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
     ``api.load_policy``) instead of each decision's own version.
     ``on_progress(done, total)`` is called after each batch.
     """
-    from budgetpolicy.audit.replayrun import BatchRunner
-
     if mode not in MODES:
         raise LedgerError(f"unknown replay mode '{mode}'", hint=f"use one of: {', '.join(MODES)}", code="BP840")
     with open_ledger(path, verify=verify) as ledger:
@@ -174,76 +132,3 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
         compiled = runner.target or next(iter(runner.compiled.values()), None)
         report.currency = compiled.policy.currency if compiled is not None else ""
     return report
-
-
-def rebuild_initiative(record: LedgerRecord, payload: dict[str, Any], attribute_types: Any) -> Initiative:
-    """The initiative exactly as the engine saw it, from the record's input snapshot (``payload``: parsed)."""
-    from budgetpolicy.errors import DataError
-    from budgetpolicy.data.load import apply_attribute_types, record_to_initiative
-
-    snapshot = payload.get("input")
-    where = Location(key=f"record {record.seq}", field="input")
-    if not isinstance(snapshot, dict):
-        raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}) has no input snapshot to replay",
-                          where, hint="only decisions recorded by 'evaluate --ledger' can be replayed",
-                          code="BP841")
-    try:
-        initiative = _from_snapshot(snapshot)
-        if initiative is None:  # not in the engine's own shape: take the validating path
-            initiative = record_to_initiative(snapshot)
-        (initiative,) = apply_attribute_types([initiative], attribute_types)
-    except DataError as exc:
-        raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}): the input snapshot does not load: "
-                          f"{exc.diagnostics[0].message}", where, code="BP841",
-                          hint="the record was written by an incompatible budgetpolicy") from exc
-    return initiative
-
-
-_DECIMAL_MAPS = ("forecast", "ratings")
-_TUPLES = ("priorities", "objectives", "evaluation_plan")
-
-
-def _from_snapshot(snapshot: dict[str, Any]) -> Initiative | None:
-    """Build the Initiative straight from a snapshot the engine wrote (every field, canonical values).
-
-    Schema validation costs three quarters of a replay and proves nothing here:
-    the chain proves the snapshot is the one recorded, and replay checks that the
-    rebuilt initiative hashes to the recorded ``input_sha256``.
-    """
-    from decimal import InvalidOperation
-
-    try:
-        values = dict(snapshot)
-        values["cost"] = Decimal(values["cost"])
-        values["probability"] = Decimal(values["probability"])
-        for name in _DECIMAL_MAPS:
-            values[name] = {k: Decimal(v) for k, v in values[name].items()}
-        for name in _TUPLES:
-            values[name] = tuple(values[name])
-        values["attributes"] = {k: tuple(v) if isinstance(v, list) else v for k, v in values["attributes"].items()}
-        return Initiative(**values)
-    except (KeyError, TypeError, AttributeError, InvalidOperation):
-        return None
-
-
-def context_for(batch: Batch) -> Any:
-    """The evaluation context the batch was recorded with."""
-    from budgetpolicy.engine.compile import EvaluationContext
-
-    first = batch.payloads[0]
-    as_of = (first.get("provenance") or {}).get("as_of")
-    factors: dict[str, Decimal] = {}
-    explain = False
-    for payload in batch.payloads:
-        decision = payload["decision"]
-        calibration = decision.get("calibration") or {}
-        if "group" in calibration and "factor" in calibration:
-            factors[str(calibration["group"])] = Decimal(calibration["factor"])
-        explain = explain or bool(decision.get("counterfactuals"))
-    try:
-        at = dt.datetime.fromisoformat(batch.evaluated_at)
-    except ValueError:
-        raise LedgerError(f"record {batch.records[0].seq}: evaluated_at '{batch.evaluated_at}' is not a timestamp",
-                          Location(key=f"record {batch.records[0].seq}"), code="BP841") from None
-    return EvaluationContext(evaluated_at=at, as_of=dt.date.fromisoformat(as_of) if as_of else None,
-                             calibration=factors, explain=explain)

@@ -1,7 +1,7 @@
 """Replay one batch: compile the right policy once, rebuild the inputs, evaluate, explain differences.
 
 Private helper of :mod:`budgetpolicy.audit.replay` (which documents batches
-and modes). Compiled policies are cached by sha256, so a ledger of many
+and modes); batches and their inputs are read by :mod:`budgetpolicy.audit.batches`. Compiled policies are cached by sha256, so a ledger of many
 evaluations under a few policy versions compiles each version once.
 """
 
@@ -13,11 +13,14 @@ from typing import Any
 
 from attrs import evolve
 
+from budgetpolicy.audit.batches import Batch, context_for, rebuild_initiative
 from budgetpolicy.audit.ledger import Ledger
+from budgetpolicy.engine.compile import CompiledPolicy, calibrate_initiative, compile_policy
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.model import Decision, Explanation, Initiative, Policy
 from budgetpolicy.plugins import build_registry
+from budgetpolicy.policy.load import load_policy_text
 from budgetpolicy.version import engine_version
 
 
@@ -36,25 +39,19 @@ class BatchRunner:
         self.recorded: dict[str, tuple[tuple[Initiative, ...], dict[str, tuple[Decimal, str]]]] = {}
         self.target = self._compile(target) if target is not None else None
 
-    def _compile(self, policy: Policy) -> Any:
-        from budgetpolicy.engine.compile import compile_policy
-
+    def _compile(self, policy: Policy) -> CompiledPolicy:
         return compile_policy(policy, self.registry)
 
     def recorded_policy(self, sha256: str) -> Any:
         if sha256 not in self.compiled:
-            from budgetpolicy.policy.load import load_policy_text
-
             stored = self.ledger.stored_policy(sha256)
             policy = load_policy_text(stored.text, f"{self.ledger.path}#policy-{sha256[:12]}")
             self.compiled[sha256] = self._compile(policy)
             self.labels[sha256] = f"{policy.id} {policy.version}"
         return self.compiled[sha256]
 
-    def run(self, batch: Any) -> tuple[list[Initiative], Evaluation,
-                                       Callable[[dict[str, Any], Decision], tuple[str, ...]]]:
-        from budgetpolicy.audit.replay import context_for, rebuild_initiative
-
+    def run(self, batch: Batch) -> tuple[list[Initiative], Evaluation,
+                                         Callable[[dict[str, Any], Decision], tuple[str, ...]]]:
         recorded = self.recorded_policy(batch.policy_sha256)
         compiled = self.target or recorded
         context = context_for(batch)
@@ -88,8 +85,6 @@ class BatchRunner:
 
     def _hermetic(self, compiled: Any, recorded: Any, batch: Any, initiatives: Sequence[Initiative],
                   context: Any) -> Any:
-        from budgetpolicy.engine.compile import _calibrate
-
         key = (compiled.policy.source.sha256 if compiled.policy.source else "", batch.policy_sha256)
         if key not in self.hermetic:
             same = {c.id: (c.scorer, c.params) for c in recorded.policy.scoring.criteria}
@@ -101,7 +96,7 @@ class BatchRunner:
             lines = {line["criterion"]: (Decimal(line["raw"]), line.get("detail", ""))
                      for line in payload["decision"].get("scores") or []}
             # Scorers see the calibrated initiative; counterfactuals call them with changed inputs.
-            calibrated, _ = _calibrate(compiled.policy, initiative, context.calibration)
+            calibrated, _ = calibrate_initiative(compiled.policy, initiative, context.calibration)
             self.recorded[initiative.id] = ((initiative, calibrated), lines)
         return self.hermetic[key]
 

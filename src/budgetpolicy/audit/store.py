@@ -23,6 +23,7 @@ from attrs import frozen
 
 from budgetpolicy.canonical import canonical_json
 from budgetpolicy.errors import LedgerError, Location, PolicyLoadError, did_you_mean
+from budgetpolicy.policy.load import parse_policy_data
 
 POLICIES_DDL = """
 CREATE TABLE IF NOT EXISTS policies (
@@ -54,10 +55,6 @@ def text_sha256(text: str) -> str:
 
 def canonical_policy_data(text: str) -> str:
     """The canonical JSON of a policy text's parsed data: its sha256 is the policy's content address."""
-    # Imported here: the loader (and jsonschema) is needed only to store or verify a policy,
-    # not by 'ledger show' or 'ledger export'.
-    from budgetpolicy.policy.load import parse_policy_data
-
     return canonical_json(parse_policy_data(text))
 
 

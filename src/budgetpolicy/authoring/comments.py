@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from attrs import define, field
 
-from budgetpolicy.policy.locate import KeyPath, PathPart, ValueScanner, _parse_key
+from budgetpolicy.policy.locate import KeyPath, PathPart, ValueScanner, parse_key
 
 
 @define
@@ -87,7 +87,7 @@ class _Scanner:
 
     def header(self, stripped: str) -> None:
         double = stripped.startswith("[[")
-        keys, rest = _parse_key(stripped, 2 if double else 1)
+        keys, rest = parse_key(stripped, 2 if double else 1)
         if keys is None:
             return
         if double:
@@ -99,7 +99,7 @@ class _Scanner:
         self.attach(self.table, ValueScanner().feed(rest))
 
     def key(self, stripped: str) -> None:
-        keys, rest = _parse_key(stripped, 0)
+        keys, rest = parse_key(stripped, 0)
         if keys is None or not rest.lstrip().startswith("="):
             return
         path = self.table + tuple(keys)

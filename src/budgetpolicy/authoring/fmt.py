@@ -43,8 +43,6 @@ _BARE = re.compile(r"[A-Za-z0-9_-]+")
 class FormatError(BudgetPolicyError):
     """The file cannot be formatted (malformed TOML) or formatting would lose something."""
 
-    exit_code = 2
-
 
 def format_text(text: str, path: str = "<string>") -> str:
     """The canonical form of a policy (or ``*_test.toml``) text."""

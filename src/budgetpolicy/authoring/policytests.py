@@ -15,15 +15,25 @@ effective date (midnight UTC) so results never depend on the clock.
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from attrs import frozen
+from jsonschema import Draft202012Validator
 
-from budgetpolicy.errors import BudgetPolicyError, Location, PolicyLoadError
-from budgetpolicy.model import Decision, FrozenMap, PolicyTest
+from budgetpolicy.data.load import record_to_initiative
+from budgetpolicy.engine.compile import CompiledPolicy, Evaluation, EvaluationContext, compile_policy
+from budgetpolicy.errors import BudgetPolicyError, Location, PolicyLoadError, UsageError
+from budgetpolicy.model import Decision, FrozenMap, Initiative, PolicyTest
+from budgetpolicy.plugins import build_registry
+from budgetpolicy.policy.build import expectations, freeze
+from budgetpolicy.policy.load import load_policy, parse_policy_data
+from budgetpolicy.policy.locate import PolicyLocations, TomlLocator, format_key_path
+from budgetpolicy.policy.schema import error_diagnostics, for_schema, policy_schema
+from budgetpolicy.registry import Registry
 
 TEST_SUFFIX = "_test.toml"
 _ALLOCATION_KEYS = ("allocation", "allocation_min", "allocation_max")
@@ -72,8 +82,6 @@ def discover(paths: Sequence[str]) -> list[Suite]:
 
     Raises UsageError for a path that does not exist or a test file without its policy.
     """
-    from budgetpolicy.errors import UsageError
-
     suites: dict[str, set[str]] = {}
     for raw in paths:
         path = Path(raw)
@@ -98,10 +106,11 @@ def discover(paths: Sequence[str]) -> list[Suite]:
                 if sibling.is_file():
                     entry.add(str(sibling))
     out = []
-    for policy, files in suites.items():
-        if policy not in files and _has_tests(Path(policy)):
-            files.add(policy)
-        out.append(Suite(policy, tuple(sorted(files, key=lambda f: (f != policy, f)))))
+    for policy_file, test_files in suites.items():
+        if policy_file not in test_files and _has_tests(Path(policy_file)):
+            test_files.add(policy_file)
+        ordered = sorted(test_files, key=lambda f: (f != policy_file, f))  # inline tests first
+        out.append(Suite(policy_file, tuple(ordered)))
     return sorted(out, key=lambda s: s.policy)
 
 
@@ -112,8 +121,6 @@ def _toml_files(root: Path) -> Iterable[Path]:
 
 
 def _has_tests(file: Path) -> bool:
-    import tomllib
-
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -128,13 +135,6 @@ def _has_tests(file: Path) -> bool:
 
 def load_test_file(path: str) -> tuple[PolicyTest, ...]:
     """The ``[[tests]]`` of a ``NAME_test.toml`` file, checked against the policy schema's ``tests``."""
-    from jsonschema import Draft202012Validator
-
-    from budgetpolicy.policy.build import _expect, freeze
-    from budgetpolicy.policy.schema import error_diagnostics, for_schema, policy_schema
-    from budgetpolicy.policy.locate import PolicyLocations, TomlLocator, format_key_path
-    from budgetpolicy.policy.load import parse_policy_data
-
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -151,7 +151,7 @@ def load_test_file(path: str) -> tuple[PolicyTest, ...]:
     if problems:
         raise PolicyLoadError(problems)
     return tuple(
-        PolicyTest(name=t["name"], initiative=freeze(t["initiative"]), expect=_expect(t["expect"]),
+        PolicyTest(name=t["name"], initiative=freeze(t["initiative"]), expect=expectations(t["expect"]),
                    location=Location(file=path, key=format_key_path(("tests", i)),
                                      line=locator.line_of(("tests", i))))
         for i, t in enumerate(data["tests"])
@@ -163,11 +163,11 @@ def load_test_file(path: str) -> tuple[PolicyTest, ...]:
 # ---------------------------------------------------------------------------
 
 
-def run_suite(suite: Suite, registry: Any = None) -> list[CaseResult]:
-    """Run every test of ``suite``; raises PolicyLoadError when the policy or a test file is invalid."""
-    from budgetpolicy.api import open_policy
-
-    compiled = open_policy(suite.policy, registry)
+def run_suite(suite: Suite, registry: Registry | None = None) -> list[CaseResult]:
+    """Run every test of ``suite``; raises PolicyLoadError when the policy or a test file is invalid.
+    Without a ``registry``, the built-ins and the installed plugins allowed here are loaded."""
+    # discover() names only files that exist, so the policy is a plain path (never path@REV).
+    compiled = compile_policy(load_policy(suite.policy), registry or build_registry())
     results: list[CaseResult] = []
     for file in suite.test_files:
         tests = compiled.policy.tests if file == suite.policy else load_test_file(file)
@@ -175,21 +175,19 @@ def run_suite(suite: Suite, registry: Any = None) -> list[CaseResult]:
     return results
 
 
-def run_tests(compiled: Any, tests: Sequence[PolicyTest], file: str) -> list[CaseResult]:
+def run_tests(compiled: CompiledPolicy, tests: Sequence[PolicyTest], file: str) -> list[CaseResult]:
     """Decide each test's initiative with ``compiled`` and compare with its expectations."""
-    from budgetpolicy.engine.compile import EvaluationContext
-
     policy = compiled.policy
     context = EvaluationContext(evaluated_at=dt.datetime.combine(policy.effective_date, dt.time(0),
                                                                  tzinfo=dt.timezone.utc))
-    initiatives: dict[str, Any] = {}
+    initiatives: dict[str, Initiative] = {}
     errors: dict[str, str] = {}
     for test in tests:
         try:
             initiatives[test.name] = test_initiative(test, policy.attributes)
         except BudgetPolicyError as exc:
             errors[test.name] = "; ".join(d.format() for d in exc.diagnostics) or str(exc)
-    funding_cycle: Any = None
+    funding_cycle: Evaluation | None = None
     results: list[CaseResult] = []
     for test in tests:
         if test.name in errors:
@@ -219,10 +217,8 @@ def needs_allocation(expect: Mapping[str, Any]) -> bool:
     return any(k in expect for k in _ALLOCATION_KEYS) or expect.get("outcome") == "deferred"
 
 
-def test_initiative(test: PolicyTest, attribute_types: Mapping[str, str] | None = None) -> Any:
+def test_initiative(test: PolicyTest, attribute_types: Mapping[str, str] | None = None) -> Initiative:
     """The test's initiative record as an Initiative; id and title default to the test name."""
-    from budgetpolicy.data.load import record_to_initiative
-
     record = thaw(test.initiative)
     record.setdefault("id", test.name)
     record.setdefault("title", test.name)

@@ -64,7 +64,8 @@ class Progress:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.audit.replay import replay
-    from budgetpolicy.commands._common import emit, registry_from_args
+    from budgetpolicy.commands._common import emit, registry_from_args, warn
+    from budgetpolicy.errors import LedgerTamperedError
 
     registry = registry_from_args(args)
     policy = api.load_policy(args.policy) if args.policy else None
@@ -72,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr) if show else None
     try:
         report = replay(args.ledger, policy=policy, mode=args.mode, registry=registry, on_progress=progress)
+    except LedgerTamperedError as exc:
+        warn(str(exc))
+        return 1  # like 'ledger verify': a tampered ledger is a finding, not a usage error
     finally:
         if progress is not None:
             progress.close()

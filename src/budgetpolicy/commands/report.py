@@ -12,6 +12,14 @@ give the same bytes.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from budgetpolicy.engine.compile import Evaluation
+    from budgetpolicy.model import Initiative
+    from budgetpolicy.registry import Registry
+    from budgetpolicy.review.quarterly import ReviewResult
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -31,14 +39,16 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.commands._common import emit, registry_from_args
     from budgetpolicy.errors import Location, UsageError
-    from budgetpolicy.report import build_portfolio
+    from budgetpolicy.report.facts import portfolio
 
     if args.period and not args.outcomes:
         raise UsageError("--period needs --outcomes", Location(key="--period"),
                          hint="pass the outcome readings with --outcomes FILE")
     at = api.parse_timestamp(args.evaluated_at, "--evaluated-at") if args.evaluated_at else None
-    _, facts = build_portfolio(args.policy, args.initiatives, outcomes_spec=args.outcomes, period=args.period,
-                               evaluated_at=at, registry=registry_from_args(args))
+    evaluation, initiatives, result = evaluate_and_review(
+        args.policy, args.initiatives, outcomes_spec=args.outcomes, period=args.period, evaluated_at=at,
+        registry=registry_from_args(args))
+    facts = portfolio(evaluation, initiatives, result)
     if args.format == "html":
         from budgetpolicy.report.html import render_html
 
@@ -48,3 +58,27 @@ def run(args: argparse.Namespace) -> int:
 
         emit(args, render_markdown(facts))
     return 0
+
+
+def evaluate_and_review(policy_spec: str, initiatives_spec: str, *, outcomes_spec: str | None = None,
+                        period: str | None = None, evaluated_at: dt.datetime | None = None,
+                        registry: Registry | None = None,
+                        ) -> tuple[Evaluation, tuple[Initiative, ...], ReviewResult | None]:
+    """What the report shows: the funding cycle of ``initiatives_spec`` under ``policy_spec`` at
+    ``evaluated_at`` (default: the policy's effective date) and, given ``outcomes_spec``, its quarterly
+    review up to ``period`` (default: the latest quarter read; no review when there is no reading)."""
+    from budgetpolicy import api
+    from budgetpolicy.plugins import build_registry
+
+    registry = registry or build_registry()
+    compiled = api.open_policy(policy_spec, registry)
+    initiatives = api.read_initiatives(initiatives_spec, registry, attribute_types=compiled.policy.attributes)
+    evaluation = api.evaluate(compiled, initiatives, evaluated_at=evaluated_at or api.plan_time(compiled.policy))
+    if not outcomes_spec:
+        return evaluation, initiatives, None
+    outcomes = api.read_outcomes(outcomes_spec, registry, initiative_ids=[i.id for i in initiatives])
+    if period is None:
+        period = max(o.period for o in outcomes) if outcomes else None
+    if period is None:
+        return evaluation, initiatives, None
+    return evaluation, initiatives, api.run_review(compiled, initiatives, outcomes, period, plan=evaluation)

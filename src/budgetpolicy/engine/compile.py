@@ -101,7 +101,7 @@ class CompiledPolicy:
 
     def decide(self, initiative: Initiative, context: EvaluationContext) -> Decision:
         """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
-        calibrated, calibration = _calibrate(self.policy, initiative, context.calibration)
+        calibrated, calibration = calibrate_initiative(self.policy, initiative, context.calibration)
         scored = score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
         approved = self.ruleset.run(self._env(calibrated, scored, transient=True), context.as_of)
         return Decision(initiative.id, approved.outcome, scored.total, scored.expected_value, approved.roles,
@@ -109,14 +109,14 @@ class CompiledPolicy:
 
     def scored(self, initiative: Initiative, context: EvaluationContext) -> Scored:
         """The scores :meth:`decide` gives ``initiative`` (total, expected value, each criterion's), alone."""
-        calibrated, _ = _calibrate(self.policy, initiative, context.calibration)
+        calibrated, _ = calibrate_initiative(self.policy, initiative, context.calibration)
         return score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
 
     def explain(self, initiative: Initiative, decision: Decision, context: EvaluationContext,
                 counterfactuals: tuple[str, ...] = ()) -> Explanation:
         """Why ``decision`` (this policy's decision for ``initiative`` in ``context``, final after any
         allocation) came out so: built again from the same inputs, exactly as deciding saw them."""
-        calibrated, _ = _calibrate(self.policy, initiative, context.calibration)
+        calibrated, _ = calibrate_initiative(self.policy, initiative, context.calibration)
         lines, scored = score_lines(self.criteria, calibrated, self.policy.scoring.precision)
         if scored.total != decision.score:
             raise PluginError(f"initiative '{initiative.id}' scores {scored.total} now but {decision.score} in its "
@@ -245,8 +245,10 @@ def _shared(priorities: tuple[str, ...]) -> tuple[str, ...]:
 _UNCALIBRATED = FrozenMap()  # immutable, so one instance serves every uncalibrated decision
 
 
-def _calibrate(policy: Policy, initiative: Initiative,
-               factors: Mapping[str, Decimal]) -> tuple[Initiative, FrozenMap]:
+def calibrate_initiative(policy: Policy, initiative: Initiative,
+                         factors: Mapping[str, Decimal]) -> tuple[Initiative, FrozenMap]:
+    """The initiative its scorers see (forecasts times its group's factor) and the calibration record.
+    Public because hermetic replay (:mod:`budgetpolicy.audit.replayrun`) must match scorer inputs exactly."""
     if not factors or policy.calibration is None:
         return initiative, _UNCALIBRATED
     group_by = policy.calibration.group_by

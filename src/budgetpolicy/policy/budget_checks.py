@@ -204,7 +204,8 @@ def _rules(policy: Policy, regions: list[Region | None], found: KeyPathDiagnosti
                           f"the earlier {earlier.effect} rule '{earlier.id}' (`{earlier.condition}`, {where}) {what}",
                           "reorder the rules, narrow the earlier one, or remove this one")
                 break
-            if earlier.effect == later.effect and earlier.role == later.role and earlier.effect != "approve":
+            # An earlier approve was reported (BP240) just above: ``earlier`` is a reject, require or flag here.
+            if earlier.effect == later.effect and earlier.role == later.role:
                 role = f" for role '{later.role}'" if later.role else ""
                 found.add("BP241", path,
                           f"rule '{later.id}' ({later.effect}{role}, `{later.condition}`) is nested inside the "
@@ -259,10 +260,9 @@ def _allocation(policy: Policy, regions: list[Region | None], found: KeyPathDiag
     if alloc is None:
         return
     caps = alloc.caps
-    for name, table, pick in (("department", caps.per_department, lambda b: b.department),
-                              ("kind", caps.per_kind, lambda b: b.kind)):
-        for key, cap in table.items():
-            floors = [(i, b) for i, b in enumerate(alloc.baselines) if pick(b) == key]
+    for name, table in (("department", caps.per_department), ("kind", caps.per_kind)):
+        for key, cap in table.items():  # ``name`` is also the Baseline field that names the group
+            floors = [(i, b) for i, b in enumerate(alloc.baselines) if getattr(b, name) == key]
             total = sum((b.amount for _, b in floors), Decimal(0))
             if floors and total > Decimal(cap):
                 ids = " + ".join(f"'{b.id}' {money(b.amount)}" for _, b in floors)

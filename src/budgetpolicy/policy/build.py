@@ -67,7 +67,7 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         for i, r in enumerate(data.get("approval", {}).get("rules", []))
     )
     tests = tuple(
-        PolicyTest(name=t["name"], initiative=freeze(t["initiative"]), expect=_expect(t["expect"]),
+        PolicyTest(name=t["name"], initiative=freeze(t["initiative"]), expect=expectations(t["expect"]),
                    location=places(("tests", i)))
         for i, t in enumerate(data.get("tests", []))
     )
@@ -175,7 +175,9 @@ def _sunset(c: Mapping[str, Any]) -> SunsetCriterion:
                            quarters=c.get("quarters", 1), reason=c.get("reason"))
 
 
-def _expect(e: Mapping[str, Any]) -> FrozenMap:
+def expectations(e: Mapping[str, Any]) -> FrozenMap:
+    """A policy test's ``expect`` table, numbers as Decimal: shared with ``NAME_test.toml`` files
+    (:mod:`budgetpolicy.authoring.policytests`), so both kinds of test compare the same way."""
     out: dict[str, Any] = {}
     for key, value in e.items():
         if key in _EXPECT_NUMBERS:

@@ -118,7 +118,7 @@ class TomlLocator:
             if not stripped or stripped.startswith("#"):
                 continue
             if stripped.startswith("[["):
-                keys, _ = _parse_key(stripped, 2)
+                keys, _ = parse_key(stripped, 2)
                 if keys is None:
                     continue
                 parent = self._resolve(keys[:-1]) + (keys[-1],)
@@ -128,13 +128,13 @@ class TomlLocator:
                 self._record(table, number)
                 continue
             if stripped.startswith("["):
-                keys, _ = _parse_key(stripped, 1)
+                keys, _ = parse_key(stripped, 1)
                 if keys is None:
                     continue
                 table = self._resolve(keys)
                 self._record(table, number)
                 continue
-            keys, rest = _parse_key(stripped, 0)
+            keys, rest = parse_key(stripped, 0)
             if keys is None or not rest.lstrip().startswith("="):
                 continue
             path = table
@@ -149,8 +149,11 @@ class TomlLocator:
                 pending = scanner
 
 
-def _parse_key(text: str, start: int) -> tuple[list[str] | None, str]:
-    """Parse a dotted key at ``text[start:]``; returns (keys, rest after the key/brackets)."""
+def parse_key(text: str, start: int) -> tuple[list[str] | None, str]:
+    """Parse a dotted key at ``text[start:]``; returns (keys, rest after the key/brackets).
+
+    Public because the formatter's comment scanner (:mod:`budgetpolicy.authoring.comments`) reads
+    keys exactly as the locator does."""
     keys: list[str] = []
     i = start
     n = len(text)

@@ -15,6 +15,12 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # matplotlib itself is imported when a chart is drawn: it is slow to load
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
 
 CHART_IDS = ("chart-by-priority", "chart-by-department", "chart-by-kind", "chart-ev-vs-cost",
              "chart-forecast-vs-realised", "chart-kpi-progress")
@@ -23,7 +29,7 @@ _OUTCOME_COLOURS = {"approved": "#16a34a", "pending_approval": "#d97706", "defer
                     "rejected": "#dc2626", "sunset": "#111827"}
 
 
-def _figure(width: float = 6.4, height: float = 3.6):
+def _figure(width: float = 6.4, height: float = 3.6) -> Figure:
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100)
@@ -31,7 +37,7 @@ def _figure(width: float = 6.4, height: float = 3.6):
     return fig
 
 
-def _svg(fig, chart_id: str, title: str) -> str:
+def _svg(fig: Figure, chart_id: str, title: str) -> str:
     import matplotlib
 
     with matplotlib.rc_context({"svg.hashsalt": f"budgetpolicy-{chart_id}", "svg.fonttype": "none",
@@ -45,14 +51,14 @@ def _svg(fig, chart_id: str, title: str) -> str:
     return text.replace("<svg ", f'<svg id="{chart_id}" class="chart" role="img" aria-label="{escaped}" ', 1)
 
 
-def _thousands(axis) -> None:
+def _thousands(axis: Axis) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     axis.set_major_locator(MaxNLocator(5))
     axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
 
 
-def _style(ax) -> None:
+def _style(ax: Axes) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.grid(axis="x", color="#e5e7eb", linewidth=0.8)

@@ -21,7 +21,10 @@ from typing import Any
 
 from attrs import frozen
 
+from budgetpolicy.engine.compile import Evaluation
 from budgetpolicy.model import Decision, Initiative, Policy
+from budgetpolicy.review.quarterly import ReviewResult
+from budgetpolicy.review.realise import Realisation
 
 ZERO = Decimal(0)
 FUNDED = ("approved", "pending_approval")
@@ -88,7 +91,8 @@ class Portfolio:
         return sum((b.decision.expected_value for b in self.funded if b.allocated > 0), ZERO)
 
 
-def portfolio(evaluation: Any, initiatives: Sequence[Initiative], review: Any = None) -> Portfolio:
+def portfolio(evaluation: Evaluation, initiatives: Sequence[Initiative],
+              review: ReviewResult | None = None) -> Portfolio:
     by_id = {i.id: i for i in initiatives}
     bets = tuple(Bet(by_id[d.initiative_id], d, e.narrative) for d, e in evaluation.explained())
     counts: dict[str, int] = {}
@@ -105,16 +109,16 @@ def portfolio(evaluation: Any, initiatives: Sequence[Initiative], review: Any = 
         policy=evaluation.policy, evaluated_at=evaluation.context.evaluated_at.isoformat(), bets=bets,
         summary=summary, requested=sum((i.cost for i in initiatives), ZERO),
         counts=tuple((k, counts[k]) for k in order if k in counts), quarters=quarters, kpi_progress=progress,
-        period=getattr(review, "period", None),
+        period=review.period if review is not None else None,
     )
 
 
-def _realisations(review: Any) -> list[Any]:
+def _realisations(review: ReviewResult) -> list[Realisation]:
     out = [r for quarter in review.history for r in quarter.realisations]
     return out + list(review.realisations)
 
 
-def quarter_lifts(review: Any) -> tuple[QuarterLift, ...]:
+def quarter_lifts(review: ReviewResult) -> tuple[QuarterLift, ...]:
     totals: dict[tuple[str, str], list[Decimal]] = {}
     for realisation in _realisations(review):
         for k in realisation.kpis:
@@ -126,7 +130,7 @@ def quarter_lifts(review: Any) -> tuple[QuarterLift, ...]:
     return tuple(QuarterLift(period, priority, f, r) for (period, priority), (f, r) in sorted(totals.items()))
 
 
-def kpi_progress(policy: Policy, review: Any) -> tuple[KpiProgress, ...]:
+def kpi_progress(policy: Policy, review: ReviewResult) -> tuple[KpiProgress, ...]:
     latest: dict[tuple[str, str], tuple[str, Decimal]] = {}  # (initiative, priority) -> (period, lift)
     for realisation in _realisations(review):
         for k in realisation.kpis:

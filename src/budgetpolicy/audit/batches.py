@@ -1,0 +1,129 @@
+"""Recorded evaluations read back from the ledger: batches of decision records, and their inputs.
+
+What replay (:mod:`budgetpolicy.audit.replay`, which documents batches and what
+the context is rebuilt from) and its batch runner (:mod:`budgetpolicy.audit.replayrun`)
+both read: ``iter_batches`` groups a ledger's decision records into the
+evaluations that wrote them, ``rebuild_initiative`` and ``context_for`` give
+back each initiative and the evaluation context exactly as the engine saw them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from attrs import frozen
+
+from budgetpolicy.audit.entry import LedgerRecord
+from budgetpolicy.data.load import apply_attribute_types, record_to_initiative
+from budgetpolicy.engine.compile import EvaluationContext
+from budgetpolicy.errors import DataError, LedgerError, Location
+from budgetpolicy.model import Initiative
+
+
+@frozen
+class Batch:
+    """The records of one recorded evaluation, in chain order, with each payload parsed once
+    (``payloads[i]`` is ``records[i]``'s; replay reads a payload several times)."""
+
+    kind: str
+    policy_sha256: str
+    evaluated_at: str
+    period: str | None
+    records: tuple[LedgerRecord, ...]
+    payloads: tuple[dict[str, Any], ...]
+
+
+def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
+    """Group consecutive decision records into evaluations (see :mod:`budgetpolicy.audit.replay`)."""
+    current: list[tuple[LedgerRecord, dict[str, Any]]] = []
+    ids: set[str] = set()
+    key: tuple[str, str, str, str | None] = ("", "", "", None)
+    for record in records:
+        entry = record.entry
+        if entry.kind == "policy":
+            continue
+        payload = entry.data()
+        if not isinstance(payload, dict) or not isinstance(payload.get("decision"), dict):
+            continue
+        this = (entry.kind, entry.policy_sha256, entry.evaluated_at, entry.period)
+        if current and (this != key or entry.initiative_id in ids):
+            yield _batch(key, current)
+            current, ids = [], set()
+        key = this
+        current.append((record, payload))
+        ids.add(entry.initiative_id)
+    if current:
+        yield _batch(key, current)
+
+
+def _batch(key: tuple[str, str, str, str | None], members: list[tuple[LedgerRecord, dict[str, Any]]]) -> Batch:
+    return Batch(*key, tuple(r for r, _ in members), tuple(p for _, p in members))
+
+
+def rebuild_initiative(record: LedgerRecord, payload: dict[str, Any], attribute_types: Any) -> Initiative:
+    """The initiative exactly as the engine saw it, from the record's input snapshot (``payload``: parsed)."""
+    snapshot = payload.get("input")
+    where = Location(key=f"record {record.seq}", field="input")
+    if not isinstance(snapshot, dict):
+        raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}) has no input snapshot to replay",
+                          where, hint="only decisions recorded by 'evaluate --ledger' can be replayed",
+                          code="BP841")
+    try:
+        initiative = _from_snapshot(snapshot)
+        if initiative is None:  # not in the engine's own shape: take the validating path
+            initiative = record_to_initiative(snapshot)
+        (initiative,) = apply_attribute_types([initiative], attribute_types)
+    except DataError as exc:
+        raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}): the input snapshot does not load: "
+                          f"{exc.diagnostics[0].message}", where, code="BP841",
+                          hint="the record was written by an incompatible budgetpolicy") from exc
+    return initiative
+
+
+_DECIMAL_MAPS = ("forecast", "ratings")
+_TUPLES = ("priorities", "objectives", "evaluation_plan")
+
+
+def _from_snapshot(snapshot: dict[str, Any]) -> Initiative | None:
+    """Build the Initiative straight from a snapshot the engine wrote (every field, canonical values).
+
+    Schema validation costs three quarters of a replay and proves nothing here:
+    the chain proves the snapshot is the one recorded, and replay checks that the
+    rebuilt initiative hashes to the recorded ``input_sha256``.
+    """
+    try:
+        values = dict(snapshot)
+        values["cost"] = Decimal(values["cost"])
+        values["probability"] = Decimal(values["probability"])
+        for name in _DECIMAL_MAPS:
+            values[name] = {k: Decimal(v) for k, v in values[name].items()}
+        for name in _TUPLES:
+            values[name] = tuple(values[name])
+        values["attributes"] = {k: tuple(v) if isinstance(v, list) else v for k, v in values["attributes"].items()}
+        return Initiative(**values)
+    except (KeyError, TypeError, AttributeError, InvalidOperation):
+        return None
+
+
+def context_for(batch: Batch) -> EvaluationContext:
+    """The evaluation context the batch was recorded with."""
+    first = batch.payloads[0]
+    as_of = (first.get("provenance") or {}).get("as_of")
+    factors: dict[str, Decimal] = {}
+    explain = False
+    for payload in batch.payloads:
+        decision = payload["decision"]
+        calibration = decision.get("calibration") or {}
+        if "group" in calibration and "factor" in calibration:
+            factors[str(calibration["group"])] = Decimal(calibration["factor"])
+        explain = explain or bool(decision.get("counterfactuals"))
+    try:
+        at = dt.datetime.fromisoformat(batch.evaluated_at)
+    except ValueError:
+        raise LedgerError(f"record {batch.records[0].seq}: evaluated_at '{batch.evaluated_at}' is not a timestamp",
+                          Location(key=f"record {batch.records[0].seq}"), code="BP841") from None
+    return EvaluationContext(evaluated_at=at, as_of=dt.date.fromisoformat(as_of) if as_of else None,
+                             calibration=factors, explain=explain)
