@@ -32,7 +32,8 @@ if TYPE_CHECKING:
                                   read_initiatives, read_outcomes, run_cycle, run_review)
     from budgetpolicy.audit.ledger import Ledger
     from budgetpolicy.audit.replay import replay
-    from budgetpolicy.engine.compile import CompiledPolicy, Evaluation, EvaluationContext
+    from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
+    from budgetpolicy.engine.evaluation import Evaluation
     from budgetpolicy.model import Decision, Explanation, Initiative, OutcomeReading, Policy
     from budgetpolicy.plugins import build_registry
     from budgetpolicy.registry import Registry
@@ -42,7 +43,8 @@ if TYPE_CHECKING:
 _LAZY = {
     **dict.fromkeys(("run_cycle", "load_policy", "check_policy", "compile_policy", "open_policy",
                      "read_initiatives", "read_outcomes", "evaluate", "run_review"), "budgetpolicy.api"),
-    **dict.fromkeys(("CompiledPolicy", "Evaluation", "EvaluationContext"), "budgetpolicy.engine.compile"),
+    **dict.fromkeys(("CompiledPolicy", "EvaluationContext"), "budgetpolicy.engine.compile"),
+    "Evaluation": "budgetpolicy.engine.evaluation",
     **dict.fromkeys(("Policy", "Initiative", "OutcomeReading", "Decision", "Explanation"), "budgetpolicy.model"),
     "ReviewResult": "budgetpolicy.review.quarterly",
     "Ledger": "budgetpolicy.audit.ledger",

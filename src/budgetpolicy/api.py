@@ -21,8 +21,9 @@ from typing import Any
 from budgetpolicy.audit.git import load_policy_ref
 from budgetpolicy.authoring.lint import lint_diagnostics
 from budgetpolicy.data.load import apply_attribute_types, load_initiatives, load_outcomes
-from budgetpolicy.engine.compile import CompiledPolicy, Evaluation, EvaluationContext
+from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.engine.compile import compile_policy as _compile
+from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location, PolicyLoadError, UsageError
 from budgetpolicy.model import Initiative, OutcomeReading, Policy
 from budgetpolicy.plugins import build_registry

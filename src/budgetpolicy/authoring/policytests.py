@@ -25,7 +25,8 @@ from attrs import frozen
 from jsonschema import Draft202012Validator
 
 from budgetpolicy.data.load import record_to_initiative
-from budgetpolicy.engine.compile import CompiledPolicy, Evaluation, EvaluationContext, compile_policy
+from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext, compile_policy
+from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.errors import BudgetPolicyError, Location, PolicyLoadError, UsageError
 from budgetpolicy.model import Decision, FrozenMap, Initiative, PolicyTest
 from budgetpolicy.plugins import build_registry

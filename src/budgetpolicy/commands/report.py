@@ -16,7 +16,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from budgetpolicy.engine.compile import Evaluation
+    from budgetpolicy.engine.evaluation import Evaluation
     from budgetpolicy.model import Initiative
     from budgetpolicy.registry import Registry
     from budgetpolicy.review.quarterly import ReviewResult

@@ -92,7 +92,7 @@ def review_table(policy: Any, result: Any) -> str:
     parts.append(table(("ID", "REALISATION", "KPIS"),
                        [(r.initiative_id, "-" if r.value is None else str(r.value), _kpis(r))
                         for r in result.realisations], max_width=80) if result.realisations else "no readings\n")
-    sections = [
+    sections: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
         ("Sunsets", ("ID", "CRITERION", "REASON", "NUMBERS"),
          [(s.initiative_id, s.criterion, s.reason, s.detail) for s in result.sunsets]),
         (f"Released ({cur})", ("ID", "CAUSE", "UNSPENT", "RELEASED", "WHY"),

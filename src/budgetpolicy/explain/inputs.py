@@ -85,11 +85,14 @@ def other_changes(initiative: Initiative, policy: Policy, names: set[str]) -> li
 
 def with_input(initiative: Initiative, path: str, value: Any) -> Initiative:
     head, _, key = path.partition(".")
+    changes: dict[str, Any]
     if head in ("headcount", "horizon"):
-        return evolve(initiative, **{head: int(value)})
-    if key and head in ("ratings", "forecast", "attributes"):
-        return evolve(initiative, **{head: {**getattr(initiative, head), key: value}})
-    return evolve(initiative, **{head: value})
+        changes = {head: int(value)}
+    elif key and head in ("ratings", "forecast", "attributes"):
+        changes = {head: {**getattr(initiative, head), key: value}}
+    else:
+        changes = {head: value}
+    return evolve(initiative, **changes)
 
 
 def label(path: str) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from attrs import frozen
 
-from budgetpolicy.engine.compile import Evaluation
+from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.model import Decision, Initiative, Policy
 from budgetpolicy.review.quarterly import ReviewResult
 from budgetpolicy.review.realise import Realisation
