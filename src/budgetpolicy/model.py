@@ -2,6 +2,10 @@
 
 Built only at the edges (the policy loader, the data sources, the ledger
 reader) and passed inward immutable. Money and scores are ``Decimal``.
+
+This module is over 400 lines because it is the one vocabulary every stage shares: the policy's
+values, the data's, and the decisions'. Kept together, a reader finds any value the pipeline passes
+in one place, and a field added here is visible beside everything that holds it.
 """
 
 from __future__ import annotations
@@ -90,6 +94,8 @@ def frozen_map(value: Mapping[str, Any] | None) -> FrozenMap:
 
 @frozen
 class KPI:
+    """How a priority is measured: a metric in a unit, which direction is better, baseline and target."""
+
     metric: str
     unit: str
     direction: Direction
@@ -104,6 +110,8 @@ class KPI:
 
 @frozen
 class Priority:
+    """A performance priority of the period: its KPI, its weight in expected value, its sponsor."""
+
     id: str
     name: str
     kpi: KPI
@@ -124,6 +132,8 @@ class Criterion:
 
 @frozen
 class Scoring:
+    """The rubric: criteria, how their weights combine, and the precision scores are rounded to."""
+
     criteria: tuple[Criterion, ...] = ()
     # "normalise": divide by the weight sum; "strict": weights must sum to 1 (validated).
     weights: Literal["normalise", "strict"] = "strict"
@@ -132,6 +142,8 @@ class Scoring:
 
 @frozen
 class Rule:
+    """One approval rule: a condition (expression text) and its effect, in force between two dates."""
+
     id: str
     condition: str
     effect: Effect
@@ -256,6 +268,9 @@ class PolicySource:
 
 @frozen
 class Policy:
+    """A checked policy: priorities, rubric, approval rules, allocation, calibration, reallocation and
+    sunset settings, policy tests, and where it came from (its source and content hash)."""
+
     id: str
     version: str
     effective_date: dt.date
@@ -288,6 +303,9 @@ class Policy:
 
 @frozen
 class Initiative:
+    """One development bet as read from the data: cost, linked priorities, forecast lift per KPI,
+    probability of success, horizon, rubric ratings, evaluation plan and custom attributes."""
+
     id: str
     title: str
     kind: str
@@ -314,6 +332,8 @@ class Initiative:
 
 @frozen
 class OutcomeReading:
+    """What was measured for one initiative in one quarter: KPI values, assessments, completion, spend."""
+
     initiative_id: str
     period: str
     kpis: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
@@ -333,6 +353,8 @@ class OutcomeReading:
 
 @frozen
 class ScoreLine:
+    """One rubric criterion's part of a score: its raw value in 0..1, weight and weighted value."""
+
     criterion: str
     scorer: str
     weight: Decimal
@@ -355,12 +377,16 @@ class RuleTrace:
 
 @frozen
 class Reason:
+    """Why a rule changed a decision: the rule id and its message (a filled reason template)."""
+
     code: str
     message: str
 
 
 @frozen
 class Funding:
+    """What allocation gave an initiative: amount, request, the step that decided it and why."""
+
     amount: Decimal
     requested: Decimal
     step: str
@@ -370,6 +396,9 @@ class Funding:
 
 @frozen
 class Provenance:
+    """What a decision was made under: the policy version and hash, the input hash, engine and plugin
+    versions, and the evaluation time (injected, so a replay is exact)."""
+
     policy_id: str
     policy_version: str
     policy_sha256: str
