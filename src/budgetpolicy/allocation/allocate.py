@@ -36,8 +36,9 @@ from attrs import field, frozen
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy, FrozenMap, Funding, frozen_map
 from budgetpolicy.allocation.checks import allocation_diagnostics
+from budgetpolicy.allocation.wording import explain
 from budgetpolicy.allocation.problem import (
-    CENT, LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, LIMIT_RESERVE, Problem, explain, int_column, prepare, zeros,
+    CENT, LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, LIMIT_RESERVE, Problem, int_column, prepare, zeros,
 )
 
 if TYPE_CHECKING:
