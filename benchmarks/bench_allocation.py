@@ -17,8 +17,9 @@ import time
 from decimal import Decimal
 
 from budgetpolicy.model import AllocationPolicy, Baseline, Caps, Reserve
-from budgetpolicy.allocation.allocate import Candidate, greedy_allocate
+from budgetpolicy.allocation.greedy import greedy_allocate
 from budgetpolicy.allocation.optimal import optimal_allocate
+from budgetpolicy.allocation.problem import Candidate
 
 DEPARTMENTS = ("Sales", "Engineering", "Support", "Finance", "Ops", "Marketing", "HR", "Legal")
 KINDS = ("training", "coaching", "workshop", "microlearning", "experiential", "mentoring",

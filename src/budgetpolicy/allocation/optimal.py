@@ -1,7 +1,7 @@
 """The ``optimal`` allocation strategy: maximise total value with HiGHS (``scipy.optimize.milp``).
 
 Same inputs, rules and result type as the greedy strategy in
-:mod:`budgetpolicy.allocation.allocate`. The problem is posed in whole units of
+:mod:`budgetpolicy.allocation.greedy`. The problem is posed in whole units of
 money (the policy's ``unit``), so the solver's integer answer converts back
 to Decimal exactly and the pool can never be exceeded:
 
@@ -38,6 +38,7 @@ from budgetpolicy.model import AllocationPolicy, FrozenMap
 from budgetpolicy.allocation.problem import (
     LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, Problem, prepare,
 )
+from budgetpolicy.allocation.result import build_result
 from budgetpolicy.formatting import money_compact
 
 # HiGHS settings: an exact optimum (gap 0) on the sizes policies have; the benchmark shows 10k is fine.
@@ -143,8 +144,6 @@ class _Model:
 
 def optimal_allocate(candidates: Sequence[Any], policy: AllocationPolicy, with_duals: bool = False) -> Any:
     """Maximise total value under the pool, baselines, reserve, caps and minimum viable rules."""
-    from budgetpolicy.allocation.allocate import build_result
-
     problem = prepare(candidates, policy)
     floors = _floors(problem)
     model = _Model(problem, floors)

@@ -61,6 +61,21 @@ def ceil_units(amount: Decimal, unit: Decimal) -> int:
 
 
 @frozen
+class Candidate:
+    """An initiative eligible for funding, as the allocator sees it."""
+
+    id: str
+    cost: Decimal  # requested amount
+    value: Decimal  # expected value (or score); partial funding scales it linearly
+    score: Decimal
+    kind: str
+    department: str
+    role: str | None = None
+    pilot: bool = False
+    priorities: tuple[str, ...] = ()
+
+
+@frozen
 class Item:
     """One candidate prepared for allocation: limits in units and its place in the ranking.
 

@@ -22,7 +22,7 @@ def register_allocators(register: Callable[..., None]) -> None:
 def greedy_allocate(candidates: Sequence[Any], policy: Any, **options: Any) -> Any:
     """The greedy strategy, imported on first use, so that building the registry (every command,
     ``validate`` included) does not import the allocator."""
-    from budgetpolicy.allocation.allocate import greedy_allocate as run
+    from budgetpolicy.allocation.greedy import greedy_allocate as run
 
     return run(candidates, policy, **options)
 
