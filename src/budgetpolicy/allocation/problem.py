@@ -145,7 +145,7 @@ class Problem:
     requested: IntColumn
     minimum: IntColumn
     reserve_ok: bytearray
-    match: array  # by rank position: index into ``match_sets``
+    match: IntColumn  # by rank position: index into ``match_sets`` (array("H"), or a list when wide)
     match_sets: tuple[tuple[int, ...], ...]  # distinct baseline index tuples
     context: Context  # the decimal context prepare() ran in: ratios and amounts use it again later
     wide: bool = False  # some column holds ints beyond 63 bits (lists, not arrays)

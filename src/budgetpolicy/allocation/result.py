@@ -291,8 +291,8 @@ def _summary(problem: Problem, out: Outcome, baseline_used: Sequence[int], relea
         reserve_amount=problem.amount(problem.reserve), reserve_used=problem.amount(sum(from_res)),
         reserve_released=problem.amount(released),
         baselines=FrozenMap({b.id: problem.amount(u) for b, u in zip(policy.baselines, baseline_used)}),
-        by_department=FrozenMap(sorted(dept.items())), by_kind=FrozenMap(sorted(kind.items())),
-        by_priority=FrozenMap(sorted(prio.items())),
+        by_department=FrozenMap(dict(sorted(dept.items()))), by_kind=FrozenMap(dict(sorted(kind.items()))),
+        by_priority=FrozenMap(dict(sorted(prio.items()))),
         funded_count=funded_count, unfunded_count=n - funded_count,
     )
 
