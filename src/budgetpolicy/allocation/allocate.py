@@ -17,20 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy
+from budgetpolicy.registry import Registry
 from budgetpolicy.allocation.greedy import greedy_allocate
+from budgetpolicy.allocation.optimal import optimal_allocate
 from budgetpolicy.allocation.problem import Candidate
 from budgetpolicy.allocation.result import AllocationResult, PerCandidate
 
-if TYPE_CHECKING:
-    from budgetpolicy.registry import Registry
-
 
 def allocate(candidates: Sequence[Candidate], policy: AllocationPolicy,
-             registry: "Registry | None" = None) -> AllocationResult:
+             registry: Registry | None = None) -> AllocationResult:
     """Allocate with the strategy the policy names; raises AllocationError.
 
     Without a ``registry`` only the built-in strategies (greedy, optimal) are known: plugin
@@ -44,15 +42,8 @@ def allocate(candidates: Sequence[Candidate], policy: AllocationPolicy,
     if registry is not None:
         strategy = registry.allocators[name].obj
     else:
-        strategy = greedy_allocate if name == "greedy" else _optimal()
+        strategy = greedy_allocate if name == "greedy" else optimal_allocate
     return _checked(strategy(candidates, policy), candidates, policy, name)
-
-
-def _optimal() -> Callable[[Sequence[Candidate], AllocationPolicy], AllocationResult]:
-    # Imported when a policy asks for it: the optimal strategy imports scipy, about a second.
-    from budgetpolicy.allocation.optimal import optimal_allocate
-
-    return optimal_allocate
 
 
 def _checked(result: object, candidates: Sequence[Candidate], policy: AllocationPolicy,

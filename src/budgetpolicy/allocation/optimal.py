@@ -21,17 +21,18 @@ baseline. ``with_duals=True`` also solves the LP relaxation and returns the
 marginal value of the pool, the caps, the reserve and the baselines.
 Floats exist only inside the solver; results are rounded to integers and
 re-checked exactly before they become Decimals.
+
+numpy and scipy are imported where the model is built and solved, not at the
+top: they take about a second to import, and this module is imported whenever
+the built-in strategies are registered (every command, ``validate`` included),
+while most runs never solve anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
-
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import coo_matrix
+from typing import TYPE_CHECKING, Any
 
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy, FrozenMap
@@ -40,6 +41,9 @@ from budgetpolicy.allocation.problem import (
 )
 from budgetpolicy.allocation.result import build_result
 from budgetpolicy.formatting import money_compact
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 # HiGHS settings: an exact optimum (gap 0) on the sizes policies have; the benchmark shows 10k is fine.
 SOLVER_OPTIONS: dict[str, Any] = {"mip_rel_gap": 0.0, "presolve": True}
@@ -65,6 +69,19 @@ class _Builder:
     def row(self, name: str, terms: list[tuple[int, float]], rhs: float) -> None:
         self.rows.append((name, terms, rhs))
 
+    def arrays(self) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], Any, NDArray[Any]]:
+        """``c``, the upper bounds, the integrality, ``A`` (sparse) and ``b``, as the solver takes them."""
+        import numpy as np  # heavy: see the module docstring
+        from scipy.sparse import coo_matrix
+
+        rows = self.rows
+        r_idx = [i for i, (_, terms, _) in enumerate(rows) for _ in terms]
+        c_idx = [col for _, terms, _ in rows for col, _ in terms]
+        vals = [v for _, terms, _ in rows for _, v in terms]
+        a = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), len(self.c))).tocsr()
+        return (np.array(self.c), np.array(self.upper), np.array([1] * len(self.c)), a,
+                np.array([rhs for _, _, rhs in rows]))
+
 
 class _Model:
     """The MILP in ``A v <= b`` form with a name per row, so rows can be relaxed and reported.
@@ -86,15 +103,8 @@ class _Model:
         self._add_credit(m)
         self._add_pool(m)
         self._add_caps(m)
-        self.c = np.array(m.c)
-        self.upper = np.array(m.upper)
-        self.integrality = np.array([1] * len(m.c))
         self.names = [name for name, _, _ in m.rows]
-        r_idx = [i for i, (_, terms, _) in enumerate(m.rows) for _ in terms]
-        c_idx = [col for _, terms, _ in m.rows for col, _ in terms]
-        vals = [v for _, terms, _ in m.rows for _, v in terms]
-        self.A = coo_matrix((vals, (r_idx, c_idx)), shape=(len(m.rows), len(m.c))).tocsr()
-        self.b = np.array([rhs for _, _, rhs in m.rows])
+        self.c, self.upper, self.integrality, self.A, self.b = m.arrays()
 
     def _top(self, it: Item) -> int:
         """The most units an item may take: its target, or its whole request when the cap is relaxed."""
@@ -180,6 +190,9 @@ class _Model:
                     m.row(f"{label}:{name}", members, float(cap))
 
     def solve(self) -> Any:
+        import numpy as np  # heavy: see the module docstring
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         if self.c.size == 0:
             return None
         return milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
@@ -331,6 +344,8 @@ def _describe(problem: Problem, group: str) -> tuple[str, str]:
 
 def _duals(problem: Problem, floors: dict[int, int]) -> FrozenMap:
     """Marginal total value per extra currency unit of each limit, from the LP relaxation (approximate)."""
+    from scipy.optimize import linprog  # heavy: see the module docstring
+
     model = _Model(problem, floors)
     if model.c.size == 0:
         return FrozenMap()
