@@ -24,7 +24,7 @@ from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocat
 from budgetpolicy.registry import Registry
 
 # Directions of the tie-break keys: bigger score/value first, cheaper first, ids ascending.
-# (Defined with the checks, which import nothing of the allocator; the ranking in problem.py reads them.)
+# (problem.py ranks by each of them, naming them itself: a key added here needs its direction there.)
 TIE_BREAK_KEYS: tuple[str, ...] = ("score", "value", "expected_value", "cost", "id")
 
 ZERO, ONE = Decimal(0), Decimal(1)

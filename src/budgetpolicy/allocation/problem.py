@@ -29,7 +29,6 @@ from attrs import frozen
 
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy
-from budgetpolicy.allocation.checks import TIE_BREAK_KEYS
 
 CENT = Decimal("0.01")
 
