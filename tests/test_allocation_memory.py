@@ -18,8 +18,10 @@ import pytest
 
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import AllocationPolicy, Baseline, Caps, FrozenMap, Funding, Reserve
-from budgetpolicy.allocation.problem import prepare, rank_key
-from budgetpolicy.allocation.allocate import AllocationResult, Candidate, allocate, greedy_allocate
+from budgetpolicy.allocation.problem import Candidate, prepare, rank_key
+from budgetpolicy.allocation.result import AllocationResult
+from budgetpolicy.allocation.allocate import allocate
+from budgetpolicy.allocation.greedy import greedy_allocate
 from budgetpolicy.allocation.optimal import optimal_allocate
 
 

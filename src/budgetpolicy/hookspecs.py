@@ -109,7 +109,7 @@ def register_allocators(register: Callable[..., None]) -> None:
     Called once per plugin when the registry is built. ``register`` is the
     callback: call ``register(name, allocate, description="")`` once per
     strategy and return nothing. ``allocate(candidates, allocation_policy) ->
-    AllocationResult`` (see ``budgetpolicy.allocation.allocate``) must never
+    AllocationResult`` (see ``budgetpolicy.allocation.result``) must never
     exceed the pool; the core checks its result. Not firstresult: every
     plugin's strategies are collected.
     """

@@ -6,7 +6,8 @@ from decimal import Decimal as D
 from typing import Any
 
 from budgetpolicy.model import AllocationPolicy
-from budgetpolicy.allocation.allocate import AllocationResult, Candidate
+from budgetpolicy.allocation.problem import Candidate
+from budgetpolicy.allocation.result import AllocationResult
 
 
 def cand(id: str, cost: Any, value: Any, *, score: Any = "0.5", kind: str = "training", department: str = "Sales",

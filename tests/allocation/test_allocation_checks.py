@@ -10,7 +10,7 @@ import pytest
 
 from budgetpolicy.errors import PolicyLoadError
 from budgetpolicy.model import Baseline, Caps, Reserve
-from budgetpolicy.allocation.allocate import allocation_diagnostics
+from budgetpolicy.allocation.checks import allocation_diagnostics
 from budgetpolicy.engine.compile import compile_policy
 from budgetpolicy.policy.load import load_policy, load_policy_text
 from budgetpolicy.plugins import build_registry

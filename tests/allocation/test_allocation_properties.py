@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from alloc_helpers import total_value
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import AllocationPolicy, Baseline, Caps, Reserve
-from budgetpolicy.allocation.problem import prepare
-from budgetpolicy.allocation.allocate import Candidate, greedy_allocate
+from budgetpolicy.allocation.problem import Candidate, prepare
+from budgetpolicy.allocation.greedy import greedy_allocate
 from budgetpolicy.allocation.optimal import optimal_allocate
 
 DEPTS = ("Sales", "Eng", "Ops")

@@ -10,7 +10,8 @@ from alloc_helpers import amounts, cand, pol, texts
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import Baseline, Caps, Reserve
 from budgetpolicy.allocation.problem import request_units
-from budgetpolicy.allocation.allocate import allocate, greedy_allocate
+from budgetpolicy.allocation.allocate import allocate
+from budgetpolicy.allocation.greedy import greedy_allocate
 
 THREE = [cand("a", 100, 10), cand("b", 100, 5), cand("c", 100, 1)]
 

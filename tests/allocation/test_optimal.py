@@ -9,7 +9,7 @@ import pytest
 from alloc_helpers import amounts, cand, pol, texts, total_value
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import Baseline, Caps, Reserve
-from budgetpolicy.allocation.allocate import greedy_allocate
+from budgetpolicy.allocation.greedy import greedy_allocate
 from budgetpolicy.allocation.optimal import optimal_allocate
 
 # a has the best value per cost (7/60 = 0.1167 > 5.5/50 = 0.11) but is all-or-nothing:

@@ -14,7 +14,8 @@ import pytest
 
 from budgetpolicy.api import evaluate, open_policy, read_initiatives
 from budgetpolicy.model import AllocationPolicy
-from budgetpolicy.allocation.allocate import Candidate, allocate
+from budgetpolicy.allocation.allocate import allocate
+from budgetpolicy.allocation.problem import Candidate
 from budgetpolicy.engine.compile import EvaluationContext
 from budgetpolicy.explain.counterfactual import approval_counterfactuals, funding_counterfactuals
 

@@ -2,7 +2,13 @@
 
 Takes allocation candidates (one per approved or pending initiative, with cost and value) and the
 policy's ``[allocation]``; gives an ``AllocationResult``: a ``Funding`` per candidate that never exceeds
-the pool, to the cent. ``problem`` converts money to whole units and ranks; ``allocate`` runs the
-greedy strategy and checks every result; ``optimal`` solves the same problem with HiGHS; ``checks``
-validates ``[allocation]`` settings (BP6xx) against the registered strategies.
+the pool, to the cent. The modules, in the order a run uses them:
+
+* ``allocate``: the stage entry; runs the strategy the policy names and checks its result;
+* ``problem``: the ``Candidate`` value; money converted to whole units, the ranking, the limits;
+* ``greedy``: the greedy strategy (the default);
+* ``optimal``: the same problem solved for the most total value with HiGHS;
+* ``result``: ``AllocationResult``, ``AllocationSummary`` and their assembly from what a strategy gave;
+* ``wording``: the plain-English explanation of each funding;
+* ``checks``: the ``[allocation]`` settings checked (BP6xx) against the registered strategies.
 """

@@ -1,100 +1,34 @@
-"""The allocation stage: split the fixed pool among approved initiatives.
+"""The allocation stage's entry: run the strategy the policy names and check its result.
 
 Runs after approval (:mod:`budgetpolicy.engine.compile` builds one
-:class:`Candidate` per approved or pending initiative) and before the
-narrative. :func:`allocate` picks the strategy named by ``[allocation]
-strategy`` from the plugin registry (built-ins: ``greedy`` here, ``optimal``
-in :mod:`budgetpolicy.allocation.optimal`), runs it and checks that the result
-never exceeds the pool. Every candidate gets a :class:`~budgetpolicy.model.Funding`
-(amount 0 when unfunded) with the step that funded it and a plain-English
-explanation; :class:`AllocationSummary` gives the totals. Rules and wording:
+:class:`~budgetpolicy.allocation.problem.Candidate` per approved or pending
+initiative) and before the narrative. :func:`allocate` picks the strategy named
+by ``[allocation] strategy`` from the plugin registry (built-ins: ``greedy`` in
+:mod:`budgetpolicy.allocation.greedy`, ``optimal`` in
+:mod:`budgetpolicy.allocation.optimal`), runs it and checks that the result
+funds every candidate and never exceeds the pool, whoever wrote the strategy.
+The result (:mod:`budgetpolicy.allocation.result`) gives every candidate a
+:class:`~budgetpolicy.model.Funding` (amount 0 when unfunded) with the step that
+funded it and a plain-English explanation, and the totals. Rules and wording:
 ``docs/allocation.md``.
-
-Memory: a streamed portfolio can hold 500,000 candidates, so the allocator
-keeps per candidate only a few integers in arrays (the problem's columns in
-:mod:`budgetpolicy.allocation.problem`, the :class:`Outcome`), about
-100 bytes, and the result's ``fundings`` and ``sources`` are read-only
-mappings (:class:`PerCandidate`) that build each Funding, explanation
-included, when it is asked for: equal to what an eager dict would hold.
-
-Greedy order: the reserve is set aside; baselines are funded first from the
-rest, to matching candidates by rank; then the reserve funds its kinds by
-rank; unused reserve is released (if the policy says so); then every
-candidate, in rank order, takes what the pool, its caps and its minimum
-viable amount allow. Amounts are whole multiples of the unit throughout.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable, ItemsView, Iterator, Mapping, Sequence, ValuesView
-from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING, Any
-
-from attrs import field, frozen
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 from budgetpolicy.errors import AllocationError, Location
-from budgetpolicy.model import AllocationPolicy, FrozenMap, Funding, frozen_map
-from budgetpolicy.allocation.checks import allocation_diagnostics
-from budgetpolicy.allocation.problem import (
-    CENT, LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, LIMIT_RESERVE, Problem, explain, int_column, prepare, zeros,
-)
-
-if TYPE_CHECKING:
-    from budgetpolicy.registry import Registry
-
-__all__ = ["Candidate", "AllocationResult", "AllocationSummary", "allocate", "greedy_allocate",
-           "allocation_diagnostics", "build_result", "finish", "Outcome", "PerCandidate"]
-
-UNLINKED = "(no priority)"
-# Limits re-exported for strategies living in other modules.
-LIMITS = (LIMIT_POOL, LIMIT_RESERVE, LIMIT_DEPARTMENT, LIMIT_KIND)
-
-
-@frozen
-class Candidate:
-    """An initiative eligible for funding, as the allocator sees it."""
-
-    id: str
-    cost: Decimal  # requested amount
-    value: Decimal  # expected value (or score); partial funding scales it linearly
-    score: Decimal
-    kind: str
-    department: str
-    role: str | None = None
-    pilot: bool = False
-    priorities: tuple[str, ...] = ()
-
-
-@frozen
-class AllocationSummary:
-    pool: Decimal
-    allocated: Decimal
-    leftover: Decimal  # pool - allocated, including the cents rounding left behind
-    reserve_amount: Decimal
-    reserve_used: Decimal
-    reserve_released: Decimal
-    baselines: FrozenMap  # baseline id -> amount credited to it
-    by_department: FrozenMap
-    by_kind: FrozenMap
-    by_priority: FrozenMap
-    funded_count: int
-    unfunded_count: int
-
-
-@frozen
-class AllocationResult:
-    fundings: FrozenMap  # candidate id -> Funding, for every candidate (built-in strategies: a PerCandidate)
-    summary: AllocationSummary
-    strategy: str
-    # candidate id -> {"baseline:<id>" | "reserve" | "rank": amount}: where each amount came from.
-    sources: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
-    # Optional LP-relaxation marginal values (optimal strategy, with_duals=True).
-    duals: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+from budgetpolicy.model import AllocationPolicy
+from budgetpolicy.registry import Registry
+from budgetpolicy.allocation.greedy import greedy_allocate
+from budgetpolicy.allocation.optimal import optimal_allocate
+from budgetpolicy.allocation.problem import Candidate
+from budgetpolicy.allocation.result import AllocationResult, PerCandidate
 
 
 def allocate(candidates: Sequence[Candidate], policy: AllocationPolicy,
-             registry: "Registry | None" = None) -> AllocationResult:
+             registry: Registry | None = None) -> AllocationResult:
     """Allocate with the strategy the policy names; raises AllocationError.
 
     Without a ``registry`` only the built-in strategies (greedy, optimal) are known: plugin
@@ -104,22 +38,17 @@ def allocate(candidates: Sequence[Candidate], policy: AllocationPolicy,
     if name not in known:
         raise AllocationError(f"unknown allocation strategy '{name}'", Location(key="allocation.strategy"),
                               hint=f"registered strategies: {', '.join(known) or 'none'}", code="BP605")
+    strategy: Callable[[Sequence[Candidate], AllocationPolicy], object]
     if registry is not None:
-        fn: Any = registry.allocators[name].obj
+        strategy = registry.allocators[name].obj
     else:
-        fn = greedy_allocate if name == "greedy" else _optimal()
-    result = fn(candidates, policy)
-    _check_result(result, candidates, policy, name)
-    return result
+        strategy = greedy_allocate if name == "greedy" else optimal_allocate
+    return _checked(strategy(candidates, policy), candidates, policy, name)
 
 
-def _optimal() -> Any:
-    from budgetpolicy.allocation.optimal import optimal_allocate
-
-    return optimal_allocate
-
-
-def _check_result(result: Any, candidates: Sequence[Candidate], policy: AllocationPolicy, name: str) -> None:
+def _checked(result: object, candidates: Sequence[Candidate], policy: AllocationPolicy,
+             name: str) -> AllocationResult:
+    """``result`` once it has passed the contract every strategy's result passes; raises BP624."""
     # A plugin strategy is trusted with nothing: the pool and completeness are checked here.
     if not isinstance(result, AllocationResult):
         raise AllocationError(f"strategy '{name}' returned {type(result).__name__}, not an AllocationResult",
@@ -139,352 +68,4 @@ def _check_result(result: Any, candidates: Sequence[Candidate], policy: Allocati
                               Location(key="allocation.strategy"),
                               hint="a strategy funds every candidate (0 when unfunded) and never exceeds the pool",
                               code="BP624")
-
-
-# -- greedy -------------------------------------------------------------------
-
-
-class _State:
-    """Units given so far, per department, kind and source; per candidate in an :class:`Outcome`."""
-
-    def __init__(self, problem: Problem) -> None:
-        self.p = problem
-        self.out = Outcome(len(problem), problem.wide)
-        self.funded = self.out.funded  # by rank position
-        self.dept: dict[str, int] = {}
-        self.kind: dict[str, int] = {}
-        self.general = problem.pool - problem.reserve
-        self.reserve = problem.reserve
-
-    def room(self, pos: int, c: Candidate, money_left: int, money_limit: str) -> tuple[int, str]:
-        """Most units the candidate at ``pos`` may still take, and which limit sets it."""
-        room, limit = money_left, money_limit
-        want = self.p.target[pos] - self.funded[pos]
-        if want <= room:
-            room, limit = want, ""
-        dept_cap = self.p.per_department.get(c.department)
-        if dept_cap is not None and dept_cap - self.dept.get(c.department, 0) < room:
-            room, limit = dept_cap - self.dept.get(c.department, 0), LIMIT_DEPARTMENT
-        kind_cap = self.p.per_kind.get(c.kind)
-        if kind_cap is not None and kind_cap - self.kind.get(c.kind, 0) < room:
-            room, limit = kind_cap - self.kind.get(c.kind, 0), LIMIT_KIND
-        return max(room, 0), limit
-
-    def give(self, pos: int, c: Candidate, units: int) -> None:
-        self.funded[pos] += units
-        self.dept[c.department] = self.dept.get(c.department, 0) + units
-        self.kind[c.kind] = self.kind.get(c.kind, 0) + units
-
-    def need(self, pos: int) -> int:
-        # Once a candidate holds its minimum, any further unit is a valid top-up.
-        return self.p.minimum[pos] if self.funded[pos] == 0 else 1
-
-
-def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -> AllocationResult:
-    """Baselines, then reserve, then everyone by value per cost (see the module docstring)."""
-    problem = prepare(candidates, policy)
-    s = _State(problem)
-    out, funded, target = s.out, s.funded, problem.target
-    ranked = range(len(problem))
-    baseline_used = [0] * len(policy.baselines)
-    for b, floor in enumerate(problem.baseline_floors):
-        remaining = floor
-        for pos in ranked:
-            if remaining <= 0:
-                break
-            if funded[pos] > 0 or target[pos] == 0 or b not in problem.baselines_of(pos):
-                continue
-            c = problem.candidate(pos)
-            room, _ = s.room(pos, c, s.general, LIMIT_POOL)
-            need = s.need(pos)
-            if room < need:
-                continue
-            # Fill the floor; an all-or-nothing or minimum-viable overshoot comes from the general pool.
-            grant = min(max(min(target[pos], remaining), need), room)
-            credit = min(grant, remaining)
-            s.give(pos, c, grant)
-            s.general -= grant
-            out.from_base[pos], out.base_of[pos] = credit, b
-            remaining -= credit
-        baseline_used[b] = floor - remaining
-    reserve_ok = problem.reserve_ok
-    for pos in ranked:
-        if not reserve_ok[pos] or s.reserve == 0:
-            continue
-        c = problem.candidate(pos)
-        room, _ = s.room(pos, c, s.reserve, LIMIT_RESERVE)
-        if room == 0 or room < s.need(pos):
-            continue
-        s.give(pos, c, room)
-        s.reserve -= room
-        out.from_res[pos] += room
-    released = 0
-    if policy.reserve is not None and policy.reserve.release_unused:
-        released, s.general, s.reserve = s.reserve, s.general + s.reserve, 0
-    codes = {limit: out.code(limit) for limit in LIMITS + ("",)}
-    for pos in ranked:
-        if funded[pos] >= target[pos]:
-            continue
-        c = problem.candidate(pos)
-        room, limit = s.room(pos, c, s.general, LIMIT_POOL)
-        out.limit[pos], out.room[pos] = codes[limit], room
-        if room < s.need(pos):
-            continue
-        s.give(pos, c, room)
-        s.general -= room
-    return finish(problem, out, baseline_used, released, "greedy")
-
-
-# -- results ----------------------------------------------------------------
-
-
-class Outcome:
-    """What each candidate got, in units, as columns indexed by rank position.
-
-    ``funded``, ``from_base`` (units credited to a baseline), ``base_of`` (that baseline's
-    index, -1 for none), ``from_res`` (units from the reserve), ``limit`` (a code into
-    ``limits``: the limit that stopped it, None when it was never stopped) and ``room`` (the
-    units it could still have taken then). A few bytes per candidate instead of a dict entry,
-    a tuple and a handful of ints: the result keeps these and builds each Funding on demand.
-    """
-
-    __slots__ = ("funded", "from_base", "base_of", "from_res", "limit", "room", "limits")
-
-    def __init__(self, n: int, wide: bool = False) -> None:
-        self.funded = zeros(n, wide)
-        self.from_base = zeros(n, wide)
-        self.base_of = array("q", [-1]) * n
-        self.from_res = zeros(n, wide)
-        self.limit = array("H", bytes(2 * n))  # 0: None
-        self.room = zeros(n, wide)
-        self.limits: list[str | None] = [None]
-
-    def code(self, limit: str | None) -> int:
-        """The code of ``limit`` in ``limits`` (added on first use)."""
-        try:
-            return self.limits.index(limit)
-        except ValueError:
-            self.limits.append(limit)
-            return len(self.limits) - 1
-
-    @classmethod
-    def from_units(cls, problem: Problem, units: Mapping[str, tuple[Any, ...]]) -> "Outcome":
-        """From ``units[id] = (funded, from_baseline, baseline_index, from_reserve, limit, room)``."""
-        out = cls(0)
-        cols: list[list[Any]] = [[], [], [], [], []]
-        for pos in range(len(problem)):
-            funded, from_base, base_index, from_res, limit, room = units[problem.candidate(pos).id]
-            for col, value in zip(cols, (funded, from_base, -1 if base_index is None else base_index,
-                                         from_res, room)):
-                col.append(value)
-            out.limit.append(out.code(limit))
-        out.funded, out.from_base, out.base_of, out.from_res, out.room = (int_column(c) for c in cols)
-        return out
-
-    def step(self, problem: Problem, pos: int) -> str:
-        if self.from_base[pos]:
-            return f"baseline:{problem.policy.baselines[self.base_of[pos]].id}"
-        if self.from_res[pos]:
-            return "reserve"
-        return "rank" if self.funded[pos] or problem.target[pos] == 0 else "unfunded"
-
-
-class _Explained:
-    """Builds the Funding and the sources of one candidate (by rank position) on demand."""
-
-    __slots__ = ("problem", "out", "strategy")
-
-    def __init__(self, problem: Problem, out: Outcome, strategy: str) -> None:
-        self.problem, self.out, self.strategy = problem, out, strategy
-
-    def funding(self, pos: int) -> Funding:
-        problem, out = self.problem, self.out
-        with localcontext(problem.context):  # the context the allocation ran in, whatever the caller's now
-            funded, step = out.funded[pos], out.step(problem, pos)
-            text = explain(problem, problem.item(pos), funded, step, out.limits[out.limit[pos]], out.room[pos],
-                           optimal=self.strategy == "optimal")
-            return Funding(amount=problem.amount(funded), requested=problem.candidate(pos).cost, step=step,
-                           rank=pos + 1, explanation=text)
-
-    def sources(self, pos: int) -> FrozenMap:
-        problem, out = self.problem, self.out
-        funded, from_base, from_res = out.funded[pos], out.from_base[pos], out.from_res[pos]
-        split = {}
-        with localcontext(problem.context):
-            if from_base:
-                split[out.step(problem, pos)] = problem.amount(from_base)
-            if from_res:
-                split["reserve"] = problem.amount(from_res)
-            if funded - from_base - from_res:
-                split["rank"] = problem.amount(funded - from_base - from_res)
-        return FrozenMap(split)
-
-
-class PerCandidate(FrozenMap):
-    """A read-only mapping candidate id -> value, each value built when asked for.
-
-    ``AllocationResult.fundings`` and ``.sources`` of the built-in strategies: keys in the
-    caller's candidate order, values equal (``==``) to the eagerly built ones, lookups by id in
-    O(log n) on the problem's id index. Nothing per candidate is kept but the compact columns
-    of the :class:`~budgetpolicy.allocation.problem.Problem` and the :class:`Outcome`,
-    so a result for 500,000 candidates costs tens of MB, not hundreds. Each access builds a new
-    (equal) object. Pickling and copying give a plain FrozenMap.
-    """
-
-    __slots__ = ("_problem", "_out", "_make")
-
-    def __init__(self, problem: Problem, out: Outcome, make: Callable[[int], Any]) -> None:
-        self._problem, self._out, self._make, self._hash = problem, out, make, None
-
-    def _pos(self, key: Any) -> int:
-        index = self._problem.index_of(key)
-        return -1 if index < 0 else self._problem.position[index]
-
-    def __getitem__(self, key: str) -> Any:
-        pos = self._pos(key)
-        if pos < 0:
-            raise KeyError(key)
-        return self._make(pos)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        pos = self._pos(key)
-        return default if pos < 0 else self._make(pos)
-
-    def __contains__(self, key: object) -> bool:
-        return self._pos(key) >= 0
-
-    def __iter__(self) -> Iterator[str]:
-        return (c.id for c in self._problem.candidates)
-
-    def __len__(self) -> int:
-        return len(self._problem.candidates)
-
-    def iter_values(self) -> Iterator[Any]:
-        make, position = self._make, self._problem.position
-        return (make(position[index]) for index in range(len(position)))
-
-    def iter_items(self) -> Iterator[tuple[str, Any]]:
-        make, position = self._make, self._problem.position
-        return ((c.id, make(position[index])) for index, c in enumerate(self._problem.candidates))
-
-    def values(self) -> ValuesView[Any]:
-        return _Values(self)
-
-    def items(self) -> ItemsView[str, Any]:
-        return _Items(self)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.iter_items())
-
-    @property
-    def _data(self) -> dict[str, Any]:  # type: ignore[override]  # for any FrozenMap method not overridden
-        return self.as_dict()
-
-    def covers(self, candidates: Sequence[Any]) -> bool:
-        """True when built over these very candidates, in this order (so each has a value)."""
-        mine = self._problem.candidates
-        return len(mine) == len(candidates) and all(a is b for a, b in zip(mine, candidates))
-
-    def total(self) -> Decimal:
-        """The sum of the funded amounts (read from the outcome, no value built)."""
-        return self._problem.amount(sum(self._out.funded))
-
-    def has_negative(self) -> bool:
-        return any(units < 0 for units in self._out.funded)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Mapping):
-            return self.as_dict() == dict(other.items())
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        if self._hash is None:
-            self._hash = hash(FrozenMap(self.as_dict()))
-        return self._hash
-
-    def __repr__(self) -> str:
-        return f"FrozenMap({self.as_dict()!r})"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (FrozenMap, (self.as_dict(),))
-
-
-class _Values(ValuesView):  # type: ignore[type-arg]
-    _mapping: PerCandidate
-
-    def __iter__(self) -> Iterator[Any]:
-        return self._mapping.iter_values()
-
-
-class _Items(ItemsView):  # type: ignore[type-arg]
-    _mapping: PerCandidate
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
-        return self._mapping.iter_items()
-
-
-def build_result(problem: Problem, candidates: Sequence[Candidate], units: Mapping[str, tuple[Any, ...]],
-                 baseline_used: Sequence[int], released: int, strategy: str,
-                 duals: FrozenMap | None = None) -> AllocationResult:
-    """Fundings, sources and the summary from per-candidate units.
-
-    ``units[id] = (funded, from_baseline, baseline_index, from_reserve, limit, room)``, all in units,
-    for every candidate ``problem`` was prepared with (``candidates``). Fundings are listed in the
-    caller's candidate order.
-    """
-    return finish(problem, Outcome.from_units(problem, units), baseline_used, released, strategy, duals)
-
-
-def finish(problem: Problem, out: Outcome, baseline_used: Sequence[int], released: int, strategy: str,
-           duals: FrozenMap | None = None) -> AllocationResult:
-    """The result over ``out``: fundings and sources built on demand, the summary now."""
-    explained = _Explained(problem, out, strategy)
-    with localcontext(problem.context):
-        summary = _summary(problem, out, baseline_used, released)
-    return AllocationResult(PerCandidate(problem, out, explained.funding), summary, strategy,
-                            PerCandidate(problem, out, explained.sources), duals or FrozenMap())
-
-
-def _summary(problem: Problem, out: Outcome, baseline_used: Sequence[int], released: int) -> AllocationSummary:
-    policy, funded, n = problem.policy, out.funded, len(problem)
-    cands, order = problem.candidates, problem.order
-    dept: dict[str, Decimal] = {}
-    kind: dict[str, Decimal] = {}
-    prio: dict[str, Decimal] = {}
-    quantum = CENT if problem.unit % CENT == 0 else problem.unit
-    allocated = Decimal(0)
-    # Totals over the funded candidates, in the caller's order (as the amounts would be added up one by one).
-    for index in sorted(order[pos] for pos in range(n) if funded[pos]):
-        c = cands[index]
-        amount = problem.amount(funded[problem.position[index]])
-        allocated += amount
-        dept[c.department] = dept.get(c.department, Decimal(0)) + amount
-        kind[c.kind] = kind.get(c.kind, Decimal(0)) + amount
-        for name, share in _split(amount, tuple(c.priorities) or (UNLINKED,), quantum):
-            prio[name] = prio.get(name, Decimal(0)) + share
-    if any(not f for f in funded):
-        allocated += problem.amount(0)  # adding zeros changes nothing but the exponent (0 vs 0.00)
-    from_base, from_res, target = out.from_base, out.from_res, problem.target
-    funded_count = sum(1 for pos in range(n) if funded[pos] or from_base[pos] or from_res[pos] or target[pos] == 0)
-    return AllocationSummary(
-        pool=policy.pool, allocated=allocated, leftover=policy.pool - allocated,
-        reserve_amount=problem.amount(problem.reserve), reserve_used=problem.amount(sum(from_res)),
-        reserve_released=problem.amount(released),
-        baselines=FrozenMap({b.id: problem.amount(u) for b, u in zip(policy.baselines, baseline_used)}),
-        by_department=FrozenMap(sorted(dept.items())), by_kind=FrozenMap(sorted(kind.items())),
-        by_priority=FrozenMap(sorted(prio.items())),
-        funded_count=funded_count, unfunded_count=n - funded_count,
-    )
-
-
-def _split(amount: Decimal, names: tuple[str, ...], quantum: Decimal) -> list[tuple[str, Decimal]]:
-    """Equal shares in whole quanta (cents); the remainder goes to the first name so totals add up."""
-    units = int(amount / quantum)
-    each, rest = divmod(units, len(names))
-    out = [(name, each * quantum) for name in names]
-    out[0] = (names[0], (each + rest) * quantum)
-    # An amount finer than the quantum (possible only with an odd unit) stays whole on the first name.
-    extra = amount - units * quantum
-    if extra:
-        out[0] = (names[0], out[0][1] + extra)
-    return out
+    return result

@@ -17,23 +17,20 @@ negative cap; BP611 (warning) baseline that names no role, department or kind.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from budgetpolicy.errors import Diagnostic, Diagnostics, did_you_mean
 from budgetpolicy.model import AllocationPolicy, Policy
 from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations
-
-if TYPE_CHECKING:
-    from budgetpolicy.registry import Registry
+from budgetpolicy.registry import Registry
 
 # Directions of the tie-break keys: bigger score/value first, cheaper first, ids ascending.
-# (Defined here, not beside the allocator, so that `validate` checks policies without importing it.)
+# (problem.py ranks by each of them, naming them itself: a key added here needs its direction there.)
 TIE_BREAK_KEYS: tuple[str, ...] = ("score", "value", "expected_value", "cost", "id")
 
 ZERO, ONE = Decimal(0), Decimal(1)
 
 
-def allocation_diagnostics(policy: Policy, registry: "Registry | None" = None) -> list[Diagnostic]:
+def allocation_diagnostics(policy: Policy, registry: Registry | None = None) -> list[Diagnostic]:
     """Every problem of ``policy.allocation`` (empty when there is no such section)."""
     a = policy.allocation
     if a is None:

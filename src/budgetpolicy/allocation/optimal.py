@@ -1,7 +1,7 @@
 """The ``optimal`` allocation strategy: maximise total value with HiGHS (``scipy.optimize.milp``).
 
 Same inputs, rules and result type as the greedy strategy in
-:mod:`budgetpolicy.allocation.allocate`. The problem is posed in whole units of
+:mod:`budgetpolicy.allocation.greedy`. The problem is posed in whole units of
 money (the policy's ``unit``), so the solver's integer answer converts back
 to Decimal exactly and the pool can never be exceeded:
 
@@ -21,120 +21,178 @@ baseline. ``with_duals=True`` also solves the LP relaxation and returns the
 marginal value of the pool, the caps, the reserve and the baselines.
 Floats exist only inside the solver; results are rounded to integers and
 re-checked exactly before they become Decimals.
+
+numpy and scipy are imported where the model is built and solved, not at the
+top: they take about a second to import, and this module is imported whenever
+the built-in strategies are registered (every command, ``validate`` included),
+while most runs never solve anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
-
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import coo_matrix
+from typing import TYPE_CHECKING, Any
 
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy, FrozenMap
 from budgetpolicy.allocation.problem import (
-    LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, Problem, prepare,
+    LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, Item, Problem, prepare,
 )
+from budgetpolicy.allocation.result import build_result
 from budgetpolicy.formatting import money_compact
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 # HiGHS settings: an exact optimum (gap 0) on the sizes policies have; the benchmark shows 10k is fine.
 SOLVER_OPTIONS: dict[str, Any] = {"mip_rel_gap": 0.0, "presolve": True}
 
 
-class _Model:
-    """The MILP in ``A v <= b`` form with a name per row, so rows can be relaxed and reported."""
+# One row of ``A v <= b``: its name, its (column, coefficient) terms and its right-hand side.
+Row = tuple[str, list[tuple[int, float]], float]
 
-    def __init__(self, problem: Problem, floors: dict[int, int], relax: str | None = None) -> None:
-        self.problem = problem
-        items = [it for it in problem.ranked if it.target > 0]
-        self.items = items
-        p = problem.policy
-        per_init_relaxed = relax == "per_initiative"
-        minimum_relaxed = relax == "minimum"
-        n = len(items)
-        cols_c: list[float] = []
-        upper: list[float] = []
-        integral: list[int] = []
-        # x columns
-        scale = max((float(it.value / it.cost) for it in items), default=1.0) or 1.0
-        for it in items:
-            cols_c.append(-float(it.value / it.cost) / scale)
-            upper.append(float(it.requested if per_init_relaxed else it.target))
-            integral.append(1)
-        self.scale = scale
-        rows: list[tuple[str, list[tuple[int, float]], float]] = []
-        # z columns where a minimum above one unit matters
-        self.z: dict[int, int] = {}
-        for k, it in enumerate(items):
-            top = it.requested if per_init_relaxed else it.target
-            low = min(it.minimum, top) if p.partial else top
-            if low > 1 and not minimum_relaxed:
-                col = len(cols_c)
-                self.z[k] = col
-                cols_c.append(0.0)
-                upper.append(1.0)
-                integral.append(1)
-                rows.append(("minimum", [(col, float(low)), (k, -1.0)], 0.0))
-                rows.append(("minimum", [(k, 1.0), (col, -float(top))], 0.0))
-        # y columns for the baselines being enforced
-        self.y: list[tuple[int, int, int]] = []  # (item k, baseline b, column)
-        credit: dict[int, list[tuple[int, float]]] = {}
-        for b, floor in floors.items():
-            terms = []
-            for k, it in enumerate(items):
-                if b in it.baselines:
-                    col = len(cols_c)
-                    self.y.append((k, b, col))
-                    cols_c.append(0.0)
-                    upper.append(float(upper[k]))
-                    integral.append(1)
-                    terms.append((col, -1.0))
-                    credit.setdefault(k, []).append((col, 1.0))
-            rows.append((f"baseline:{b}", terms, -float(floor)))
-        # r columns: reserve money, only for reserve kinds
-        self.r: dict[int, int] = {}
-        if problem.reserve > 0:
-            for k, it in enumerate(items):
-                if it.reserve_ok:
-                    col = len(cols_c)
-                    self.r[k] = col
-                    cols_c.append(0.0)
-                    upper.append(float(upper[k]))
-                    integral.append(1)
-                    credit.setdefault(k, []).append((col, 1.0))
-        for k, terms in credit.items():
-            rows.append(("credit", [*terms, (k, -1.0)], 0.0))
-        xs = [(k, 1.0) for k in range(n)]
-        if relax != "pool":
-            rows.append(("pool", xs, float(problem.pool)))
-        if self.r:
-            rows.append(("reserve", [(c, 1.0) for c in self.r.values()], float(problem.reserve)))
-        held = problem.reserve > 0 and p.reserve is not None and not p.reserve.release_unused
-        if held and relax not in ("pool", "reserve"):
-            rows.append(("general", [*xs, *((c, -1.0) for c in self.r.values())],
-                         float(problem.pool - problem.reserve)))
-        for label, caps, attr in (("department", problem.per_department, "department"),
-                                  ("kind", problem.per_kind, "kind")):
-            for name, cap in caps.items():
-                if relax == f"{label}:{name}":
-                    continue
-                members = [(k, 1.0) for k, it in enumerate(items) if getattr(it, attr) == name]
-                if members:
-                    rows.append((f"{label}:{name}", members, float(cap)))
-        self.c = np.array(cols_c)
-        self.upper = np.array(upper)
-        self.integrality = np.array(integral)
-        self.names = [name for name, _, _ in rows]
+
+class _Builder:
+    """Columns (objective coefficient and upper bound; all integral) and named rows, added in turn."""
+
+    def __init__(self) -> None:
+        self.c: list[float] = []
+        self.upper: list[float] = []
+        self.rows: list[Row] = []
+
+    def column(self, cost: float, upper: float) -> int:
+        self.c.append(cost)
+        self.upper.append(upper)
+        return len(self.c) - 1
+
+    def row(self, name: str, terms: list[tuple[int, float]], rhs: float) -> None:
+        self.rows.append((name, terms, rhs))
+
+    def arrays(self) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], Any, NDArray[Any]]:
+        """``c``, the upper bounds, the integrality, ``A`` (sparse) and ``b``, as the solver takes them."""
+        import numpy as np  # heavy: see the module docstring
+        from scipy.sparse import coo_matrix
+
+        rows = self.rows
         r_idx = [i for i, (_, terms, _) in enumerate(rows) for _ in terms]
         c_idx = [col for _, terms, _ in rows for col, _ in terms]
         vals = [v for _, terms, _ in rows for _, v in terms]
-        self.A = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), len(cols_c))).tocsr()
-        self.b = np.array([rhs for _, _, rhs in rows])
+        a = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), len(self.c))).tocsr()
+        return (np.array(self.c), np.array(self.upper), np.array([1] * len(self.c)), a,
+                np.array([rhs for _, _, rhs in rows]))
+
+
+class _Model:
+    """The MILP in ``A v <= b`` form with a name per row, so rows can be relaxed and reported.
+
+    Columns, in order: ``x`` per item, then ``z``, ``y`` and ``r`` (see the module docstring);
+    rows: minimum, baseline, credit, pool, reserve, general, department and kind caps. ``relax``
+    names one limit to leave out, so that :func:`_infeasible` can find the one that blocks a floor.
+    """
+
+    def __init__(self, problem: Problem, floors: dict[int, int], relax: str | None = None) -> None:
+        self.problem = problem
+        self.items = [it for it in problem.ranked if it.target > 0]
+        self.relax = relax
+        m = _Builder()
+        self.scale = self._add_x(m)
+        self.z = self._add_minimum(m)
+        self.y = self._add_baselines(m, floors)
+        self.r = self._add_reserve(m)
+        self._add_credit(m)
+        self._add_pool(m)
+        self._add_caps(m)
+        self.names = [name for name, _, _ in m.rows]
+        self.c, self.upper, self.integrality, self.A, self.b = m.arrays()
+
+    def _top(self, it: Item) -> int:
+        """The most units an item may take: its target, or its whole request when the cap is relaxed."""
+        return it.requested if self.relax == "per_initiative" else it.target
+
+    def _add_x(self, m: _Builder) -> float:
+        """``x_k`` per item, worth value per cost; returns the scale that makes the best ratio 1."""
+        # The solver minimises, and works best with coefficients near 1; _duals scales back.
+        scale = max((float(it.value / it.cost) for it in self.items), default=1.0) or 1.0
+        for it in self.items:
+            m.column(-float(it.value / it.cost) / scale, float(self._top(it)))
+        return scale
+
+    def _add_minimum(self, m: _Builder) -> dict[int, int]:
+        """``z_k`` (item -> column) where a minimum above one unit matters: ``low z <= x <= top z``."""
+        z: dict[int, int] = {}
+        if self.relax == "minimum":
+            return z
+        partial = self.problem.policy.partial
+        for k, it in enumerate(self.items):
+            top = self._top(it)
+            low = min(it.minimum, top) if partial else top
+            if low > 1:
+                z[k] = col = m.column(0.0, 1.0)
+                m.row("minimum", [(col, float(low)), (k, -1.0)], 0.0)
+                m.row("minimum", [(k, 1.0), (col, -float(top))], 0.0)
+        return z
+
+    def _add_baselines(self, m: _Builder, floors: dict[int, int]) -> list[tuple[int, int, int]]:
+        """``y_kb`` (item, baseline, column) for each floor enforced, and ``sum_k y_kb >= floor_b``."""
+        y: list[tuple[int, int, int]] = []
+        for b, floor in floors.items():
+            terms = []
+            for k, it in enumerate(self.items):
+                if b in it.baselines:
+                    col = m.column(0.0, m.upper[k])
+                    y.append((k, b, col))
+                    terms.append((col, -1.0))
+            m.row(f"baseline:{b}", terms, -float(floor))  # a floor, negated to fit A v <= b
+        return y
+
+    def _add_reserve(self, m: _Builder) -> dict[int, int]:
+        """``r_k`` (item -> column): reserve units, for the items of the reserve's kinds."""
+        r: dict[int, int] = {}
+        if self.problem.reserve > 0:
+            for k, it in enumerate(self.items):
+                if it.reserve_ok:
+                    r[k] = m.column(0.0, m.upper[k])
+        return r
+
+    def _add_credit(self, m: _Builder) -> None:
+        """``sum_b y_kb + r_k <= x_k``: only units an item got can be credited to a baseline or the reserve."""
+        credit: dict[int, list[tuple[int, float]]] = {}
+        for k, _, col in self.y:
+            credit.setdefault(k, []).append((col, 1.0))
+        for k, col in self.r.items():
+            credit.setdefault(k, []).append((col, 1.0))
+        for k, terms in credit.items():
+            m.row("credit", [*terms, (k, -1.0)], 0.0)
+
+    def _add_pool(self, m: _Builder) -> None:
+        """The pool, the reserve, and the pool less the reserve while the reserve is held back."""
+        problem, relax = self.problem, self.relax
+        xs = [(k, 1.0) for k in range(len(self.items))]
+        if relax != "pool":
+            m.row("pool", xs, float(problem.pool))
+        if self.r:
+            m.row("reserve", [(c, 1.0) for c in self.r.values()], float(problem.reserve))
+        p = problem.policy
+        held = problem.reserve > 0 and p.reserve is not None and not p.reserve.release_unused
+        if held and relax not in ("pool", "reserve"):
+            m.row("general", [*xs, *((c, -1.0) for c in self.r.values())], float(problem.pool - problem.reserve))
+
+    def _add_caps(self, m: _Builder) -> None:
+        """One row per department cap and per kind cap that has members."""
+        for label, caps, attr in (("department", self.problem.per_department, "department"),
+                                  ("kind", self.problem.per_kind, "kind")):
+            for name, cap in caps.items():
+                if self.relax == f"{label}:{name}":
+                    continue
+                members = [(k, 1.0) for k, it in enumerate(self.items) if getattr(it, attr) == name]
+                if members:
+                    m.row(f"{label}:{name}", members, float(cap))
 
     def solve(self) -> Any:
+        import numpy as np  # heavy: see the module docstring
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         if self.c.size == 0:
             return None
         return milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
@@ -143,8 +201,6 @@ class _Model:
 
 def optimal_allocate(candidates: Sequence[Any], policy: AllocationPolicy, with_duals: bool = False) -> Any:
     """Maximise total value under the pool, baselines, reserve, caps and minimum viable rules."""
-    from budgetpolicy.allocation.allocate import build_result
-
     problem = prepare(candidates, policy)
     floors = _floors(problem)
     model = _Model(problem, floors)
@@ -288,6 +344,8 @@ def _describe(problem: Problem, group: str) -> tuple[str, str]:
 
 def _duals(problem: Problem, floors: dict[int, int]) -> FrozenMap:
     """Marginal total value per extra currency unit of each limit, from the LP relaxation (approximate)."""
+    from scipy.optimize import linprog  # heavy: see the module docstring
+
     model = _Model(problem, floors)
     if model.c.size == 0:
         return FrozenMap()

@@ -1,12 +1,13 @@
-"""Shared groundwork of every allocation strategy: money as integer units, ranking, limits, wording.
+"""Shared groundwork of every allocation strategy: money as integer units, ranking, limits.
 
 The allocation stage (:mod:`budgetpolicy.allocation.allocate`) converts the pool,
 every request, cap, baseline and the reserve to whole multiples of the
 policy's ``unit`` once, here, so that strategies add and compare plain
 integers: a sum of integer units times the unit is exact, which is what makes
 "never over the pool, to the cent" a property rather than a hope. The same
-ranking (value per cost, then the tie-break) and the same wording of
-explanations serve the greedy and the optimal strategy.
+ranking (value per cost, then the tie-break) and the same limits (the
+``LIMIT_*`` names of what stopped a candidate) serve the greedy and the
+optimal strategy; :mod:`budgetpolicy.allocation.wording` words them.
 
 Per-candidate data is kept in columns (``array`` of machine ints, a few bytes
 per candidate) indexed by rank position, not in an object per candidate:
@@ -27,11 +28,13 @@ from typing import Any
 from attrs import frozen
 
 from budgetpolicy.errors import AllocationError, Location
-from budgetpolicy.formatting import money_compact, ratio_text
 from budgetpolicy.model import AllocationPolicy
-from budgetpolicy.allocation.checks import TIE_BREAK_KEYS
 
 CENT = Decimal("0.01")
+
+# Why an initiative got less than its request: the limit that stopped it.
+LIMIT_POOL, LIMIT_RESERVE, LIMIT_DEPARTMENT, LIMIT_KIND = "pool", "reserve", "department", "kind"
+LIMITS = (LIMIT_POOL, LIMIT_RESERVE, LIMIT_DEPARTMENT, LIMIT_KIND)
 
 
 def floor_units(amount: Decimal, unit: Decimal) -> int:
@@ -54,6 +57,21 @@ def ceil_units(amount: Decimal, unit: Decimal) -> int:
     with localcontext() as ctx:
         ctx.prec = 60
         return int((amount / unit).to_integral_value(rounding=ROUND_CEILING))
+
+
+@frozen
+class Candidate:
+    """An initiative eligible for funding, as the allocator sees it."""
+
+    id: str
+    cost: Decimal  # requested amount
+    value: Decimal  # expected value (or score); partial funding scales it linearly
+    score: Decimal
+    kind: str
+    department: str
+    role: str | None = None
+    pilot: bool = False
+    priorities: tuple[str, ...] = ()
 
 
 @frozen
@@ -126,7 +144,7 @@ class Problem:
     requested: IntColumn
     minimum: IntColumn
     reserve_ok: bytearray
-    match: array  # by rank position: index into ``match_sets``
+    match: IntColumn  # by rank position: index into ``match_sets`` (array("H"), or a list when wide)
     match_sets: tuple[tuple[int, ...], ...]  # distinct baseline index tuples
     context: Context  # the decimal context prepare() ran in: ratios and amounts use it again later
     wide: bool = False  # some column holds ints beyond 63 bits (lists, not arrays)
@@ -331,64 +349,3 @@ def _matches(baseline: Any, candidate: Any) -> bool:
     return ((baseline.role is None or baseline.role == candidate.role)
             and (baseline.department is None or baseline.department == candidate.department)
             and (baseline.kind is None or baseline.kind == candidate.kind))
-
-
-# -- explanations -------------------------------------------------------------
-
-# Why an initiative got less than its request: the limit that stopped it.
-LIMIT_POOL, LIMIT_RESERVE, LIMIT_DEPARTMENT, LIMIT_KIND = "pool", "reserve", "department", "kind"
-
-
-def limit_text(problem: Problem, item: Item, limit: str) -> str:
-    caps = problem.policy.caps
-    if limit == LIMIT_DEPARTMENT:
-        return f"department cap {item.department} ({money_compact(caps.per_department[item.department])})"
-    if limit == LIMIT_KIND:
-        return f"kind cap {item.kind} ({money_compact(caps.per_kind[item.kind])})"
-    return "the reserve" if limit == LIMIT_RESERVE else "the pool"
-
-
-def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | None, room: int,
-            optimal: bool = False) -> str:
-    """The plain-English reason for one initiative's funding (see docs/allocation.md)."""
-    label = f"{problem.value_label} {ratio_text(item.ratio)}"
-    by_rank = f"rank {item.rank} ({label})"
-    amount, requested = money_compact(problem.amount(funded)), money_compact(item.cost)
-    if item.target == 0:
-        if item.cost == 0:
-            return f"funded by {by_rank}: nothing requested"
-        return f"funded by {by_rank}: the request {requested} rounds to 0 at unit {money_compact(problem.unit)}"
-    if funded == 0:
-        if optimal:
-            return f"unfunded: not in the optimal selection at {label} (rank {item.rank})"
-        if limit in (LIMIT_DEPARTMENT, LIMIT_KIND):
-            text = f"unfunded: {limit_text(problem, item, limit)} reached"
-            if room > 0:
-                text += f" ({money_compact(problem.amount(room))} left, {_short_of(problem, item)})"
-            return text
-        if room > 0:
-            return f"unfunded: only {money_compact(problem.amount(room))} left in the pool, {_short_of(problem, item)}"
-        return f"unfunded: ranked below the cut-off at {label}"
-    if step.startswith("baseline:"):
-        head = f"funded in baseline {step.split(':', 1)[1]}"
-    elif step == "reserve":
-        head = "funded from the reserve"
-    else:
-        head = f"funded by the optimiser at {label} (rank {item.rank})" if optimal else f"funded by {by_rank}"
-    if funded >= item.requested:
-        return head
-    if funded >= item.target:  # the per-initiative cap is what held it back
-        cap = problem.policy.caps.per_initiative
-        return f"capped by per-initiative cap ({money_compact(cap or Decimal(0))}): {amount} of {requested}; {head}"
-    if limit in (LIMIT_DEPARTMENT, LIMIT_KIND):
-        return f"capped by {limit_text(problem, item, limit)}: {amount} of {requested}; {head}"
-    if optimal:
-        return f"partially funded ({amount} of {requested}) in the optimal split of the pool; {head}"
-    why = f"{limit_text(problem, item, limit or LIMIT_POOL)} ran out"
-    return f"partially funded ({amount} of {requested}) because {why}; {head}"
-
-
-def _short_of(problem: Problem, item: Item) -> str:
-    if not problem.policy.partial:
-        return f"all-or-nothing needs {money_compact(problem.amount(item.target))} (partial funding is off)"
-    return f"below minimum viable funding {money_compact(problem.amount(item.minimum))}"

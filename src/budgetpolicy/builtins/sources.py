@@ -27,6 +27,7 @@ from typing import Any
 
 from budgetpolicy.hookspecs import hookimpl
 from budgetpolicy.errors import DataError, Location, did_you_mean
+from budgetpolicy.data.load import check_columns
 
 Pairs = Iterator[tuple[Location, Any]]
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -107,8 +108,6 @@ def csv_source(target: str, kind: str) -> Pairs:
     header_line, cells = header
     columns = [c.strip() for c in cells]
     try:
-        from budgetpolicy.data.load import check_columns  # not imported to build the registry
-
         check_columns(columns, kind, Location(file=target, line=header_line))
     except DataError:
         handle.close()
@@ -229,8 +228,6 @@ def sqlite_source(target: str, kind: str) -> Pairs:
     except sqlite3.DatabaseError as exc:
         raise DataError(f"cannot read SQLite database: {exc}", Location(file=path),
                         hint="is it an SQLite 3 database?", code="BP403") from None
-    from budgetpolicy.data.load import check_columns
-
     check_columns(columns, kind, Location(file=path, key=table))
     return _sqlite_records(path, table, columns, rows)
 

@@ -214,7 +214,7 @@ def allocation_settings(policy: Policy, context: EvaluationContext) -> Allocatio
 def allocation_candidates(initiatives: Sequence[Initiative], decisions: Sequence[Decision],
                           settings: AllocationPolicy) -> list[Any]:
     """One allocation Candidate per approved or pending (or, after allocation, deferred) initiative."""
-    from budgetpolicy.allocation.allocate import Candidate
+    from budgetpolicy.allocation.problem import Candidate
 
     eligible = ("approved", "pending_approval", "deferred")
     # Categories are interned: a streamed portfolio keeps a Candidate per eligible initiative, and each
