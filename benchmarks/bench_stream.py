@@ -37,13 +37,14 @@ from bench_evaluate import EVALUATED_AT, POLICY, write_csv  # noqa: E402
 def stream(path: str) -> dict:
     from budgetpolicy.api import open_policy
     from budgetpolicy.allocation.allocate import allocate
-    from budgetpolicy.engine.compile import EvaluationContext, allocation_candidates, allocation_settings
+    from budgetpolicy.allocation.candidates import allocation_candidates, allocation_settings
+    from budgetpolicy.engine.compile import EvaluationContext
     from budgetpolicy.data.load import iter_initiatives
 
     started = time.perf_counter()
     compiled = open_policy(str(POLICY))
     context = EvaluationContext(evaluated_at=EVALUATED_AT, explain=False)
-    settings = allocation_settings(compiled.policy, context)
+    settings = allocation_settings(compiled.policy, context.pool_delta)
     assert settings is not None
     outcomes: Counter[str] = Counter()
     candidates = []

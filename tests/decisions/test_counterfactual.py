@@ -177,6 +177,6 @@ def test_bundled_pool_threshold_matches_a_re_run(acme):
 
 
 def _acme_candidates(initiatives, decisions, settings):
-    from budgetpolicy.engine.compile import allocation_candidates
+    from budgetpolicy.allocation.candidates import allocation_candidates
 
     return allocation_candidates(initiatives, decisions, settings)

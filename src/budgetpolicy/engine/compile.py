@@ -12,15 +12,17 @@ decision's explanation (``CompiledPolicy.explain``) when asked for it.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from attrs import evolve, field, frozen
 
-from budgetpolicy.engine.collector import collector_paused
+from budgetpolicy.allocation.allocate import allocate
+from budgetpolicy.allocation.candidates import allocation_candidates, allocation_settings
+from budgetpolicy.allocation.checks import allocation_diagnostics
 from budgetpolicy.canonical import sha256_hex
+from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, PluginError, PolicyLoadError
 from budgetpolicy.explain.counterfactual import explain_outcomes
 from budgetpolicy.expr import FunctionSpec, function_specs
@@ -64,8 +66,6 @@ def compile_policy(policy: Policy, registry: Registry) -> "CompiledPolicy":
     rules = compile_rules(policy.approval.rules, symbols, registry_functions(registry), compiled)
     found.extend(compiled)
     if policy.allocation is not None:
-        from budgetpolicy.allocation.checks import allocation_diagnostics
-
         found.extend(allocation_diagnostics(policy, registry))
     if found.has_errors:
         raise PolicyLoadError([d if d.location.file else evolve(d, location=d.location.evolve(file=file))
@@ -179,16 +179,14 @@ class CompiledPolicy:
         ``decisions`` (final, allocated) of ``initiatives``: what ``Evaluation.counterfactuals`` holds."""
         if all(d.outcome == "approved" for d in decisions):
             return {}
-        settings = allocation_settings(self.policy, context)
+        settings = allocation_settings(self.policy, context.pool_delta)
         candidates = allocation_candidates(initiatives, decisions, settings) if settings is not None else None
         with collector_paused():
             return explain_outcomes(self, initiatives, decisions, context, candidates, settings)
 
     def _allocate(self, initiatives: Sequence[Initiative], decisions: list[Decision],
                   context: EvaluationContext) -> tuple[list[Decision], Any]:
-        from budgetpolicy.allocation.allocate import allocate
-
-        settings = allocation_settings(self.policy, context)
+        settings = allocation_settings(self.policy, context.pool_delta)
         assert settings is not None
         candidates = allocation_candidates(initiatives, decisions, settings)
         result = allocate(candidates, settings, self.registry)
@@ -201,45 +199,6 @@ class CompiledPolicy:
             outcome = "deferred" if funding.step == "unfunded" else d.outcome
             out.append(evolve(d, funding=funding, outcome=outcome))
         return out, result
-
-
-def allocation_settings(policy: Policy, context: EvaluationContext) -> AllocationPolicy | None:
-    """The policy's allocation settings with the context's what-if pool change applied."""
-    settings = policy.allocation
-    if settings is not None and context.pool_delta:
-        settings = evolve(settings, pool=settings.pool + context.pool_delta)
-    return settings
-
-
-def allocation_candidates(initiatives: Sequence[Initiative], decisions: Sequence[Decision],
-                          settings: AllocationPolicy) -> list[Any]:
-    """One allocation Candidate per approved or pending (or, after allocation, deferred) initiative."""
-    from budgetpolicy.allocation.problem import Candidate
-
-    eligible = ("approved", "pending_approval", "deferred")
-    # Categories are interned: a streamed portfolio keeps a Candidate per eligible initiative, and each
-    # row read from a file would otherwise bring its own copy of "Engineering" or "training".
-    intern = sys.intern
-    return [
-        Candidate(id=i.id, cost=i.cost, value=d.expected_value if settings.value == "expected_value" else d.score,
-                  score=d.score, kind=intern(i.kind), department=intern(i.department),
-                  role=None if i.role is None else intern(i.role), pilot=i.pilot,
-                  priorities=_shared(i.priorities))
-        for i, d in zip(initiatives, decisions) if d.outcome in eligible
-    ]
-
-
-_PRIORITY_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-
-def _shared(priorities: tuple[str, ...]) -> tuple[str, ...]:
-    """One shared tuple per distinct priority list (a handful per policy; bounded so it cannot grow)."""
-    shared = _PRIORITY_TUPLES.get(priorities)
-    if shared is None:
-        shared = tuple(sys.intern(p) for p in priorities)
-        if len(_PRIORITY_TUPLES) < 4096:
-            _PRIORITY_TUPLES[shared] = shared
-    return shared
 
 
 _UNCALIBRATED = FrozenMap()  # immutable, so one instance serves every uncalibrated decision

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import define, field, setters
 
+from budgetpolicy.allocation.result import AllocationResult
 from budgetpolicy.model import Decision, Explanation, Initiative, Policy
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class Evaluation:
     policy: Policy
     context: EvaluationContext
     decisions: tuple[Decision, ...]
-    allocation: Any = None  # allocation.allocate.AllocationResult when the policy allocates
+    allocation: AllocationResult | None = None  # None when the policy has no [allocation]
     # What explanations are built from: the policy that decided, and the initiatives in decision order.
     compiled: CompiledPolicy | None = field(default=None, eq=False, repr=False)
     initiatives: tuple[Initiative, ...] = field(default=(), eq=False, repr=False)

@@ -30,8 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import evolve, frozen
 
-from budgetpolicy.model import AllocationPolicy, Decision, Explanation, Initiative, Policy
+# The stage module, not its function: probes call ``allocation_stage.allocate`` at run time, so a test
+# can count them by patching the module (tests/decisions/test_funding_budget.py).
+from budgetpolicy.allocation import allocate as allocation_stage
 from budgetpolicy.formatting import value_text
+from budgetpolicy.model import AllocationPolicy, Decision, Explanation, Initiative, Policy
 from budgetpolicy.explain._search import derived_values, flips, seen_values
 
 if TYPE_CHECKING:
@@ -125,19 +128,19 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
     probe: the value on ``value_quantum`` (the scoring precision), the pool on
     the allocation unit. Each answer is exact on its grid: it funds the
     candidate and one step less does not."""
-    from budgetpolicy.allocation.allocate import allocate
-
     target = next(c for c in candidates if c.id == target_id)
     word = "expected value" if settings.value == "expected_value" else "score"
     value_ceiling, pool_room = _funding_grids(target, candidates, settings, value_quantum)
 
     def funded_with_value(value: Decimal) -> bool:
         changed = [evolve(c, value=value) if c.id == target_id else c for c in candidates]
-        return allocate(changed, settings, registry).fundings[target_id].amount > 0
+        amount: Decimal = allocation_stage.allocate(changed, settings, registry).fundings[target_id].amount
+        return amount > 0
 
     def funded_with_pool(extra: Decimal) -> bool:
-        return allocate(candidates, evolve(settings, pool=settings.pool + extra), registry
-                        ).fundings[target_id].amount > 0
+        wider = evolve(settings, pool=settings.pool + extra)
+        amount: Decimal = allocation_stage.allocate(candidates, wider, registry).fundings[target_id].amount
+        return amount > 0
 
     out: list[Counterfactual] = []
     clauses: list[str] = []

@@ -21,8 +21,11 @@ from typing import Any
 
 from attrs import evolve, frozen
 
-from budgetpolicy.model import Initiative
+from budgetpolicy.allocation.candidates import allocation_candidates, allocation_settings
+from budgetpolicy.allocation.optimal import optimal_allocate
+from budgetpolicy.data.load import apply_attribute_types
 from budgetpolicy.formatting import value_text
+from budgetpolicy.model import Initiative
 
 ZERO = Decimal(0)
 
@@ -51,8 +54,6 @@ class WhatIf:
 
 def what_if_pool(compiled: Any, initiatives: Sequence[Initiative], base: Any, delta: Decimal) -> WhatIf:
     """Evaluate again with the pool changed by ``delta`` and compare with the ``base`` evaluation."""
-    from budgetpolicy.data.load import apply_attribute_types
-
     context = evolve(base.context, pool_delta=base.context.pool_delta + delta, explain=False)
     # Text sources keep custom attributes as text; the same conversion api.evaluate applies (idempotent).
     typed = apply_attribute_types(initiatives, compiled.policy.attributes)
@@ -66,18 +67,17 @@ def what_if_pool(compiled: Any, initiatives: Sequence[Initiative], base: Any, de
 
 def _solver_duals(compiled: Any, initiatives: Sequence[Initiative], evaluation: Any, context: Any) -> Mapping[str, Any]:
     """Dual values of the optimal allocation at the what-if pool (empty for other strategies)."""
-    from budgetpolicy.engine.compile import allocation_candidates, allocation_settings
-
-    settings = allocation_settings(compiled.policy, context)
+    settings = allocation_settings(compiled.policy, context.pool_delta)
     if settings is None or settings.strategy != "optimal":
         return {}
+    duals: Mapping[str, Any]
     if evaluation.allocation is not None and evaluation.allocation.duals:
-        return evaluation.allocation.duals
-    from budgetpolicy.allocation.optimal import optimal_allocate
-
+        duals = evaluation.allocation.duals
+        return duals
     candidates = allocation_candidates(initiatives, evaluation.decisions, settings)
     try:
-        return optimal_allocate(candidates, settings, with_duals=True).duals
+        duals = optimal_allocate(candidates, settings, with_duals=True).duals
+        return duals
     except NotImplementedError:  # the solver strategy is not there yet: no marginal values to report
         return {}
 

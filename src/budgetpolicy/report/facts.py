@@ -21,6 +21,7 @@ from typing import Any
 
 from attrs import frozen
 
+from budgetpolicy.allocation.result import AllocationSummary
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.model import Decision, Initiative, Policy
 from budgetpolicy.review.quarterly import ReviewResult
@@ -67,7 +68,7 @@ class Portfolio:
     policy: Policy
     evaluated_at: str
     bets: tuple[Bet, ...]
-    summary: Any  # allocation.allocate.AllocationSummary, or None when the policy does not allocate
+    summary: AllocationSummary | None  # None when the policy does not allocate
     requested: Decimal
     counts: tuple[tuple[str, int], ...]
     quarters: tuple[QuarterLift, ...] = ()
