@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from attrs import field, frozen
 
-from budgetpolicy.errors import Diagnostic, Location, PluginError
+from budgetpolicy.errors import Diagnostic, Location, PluginError, did_you_mean
 from budgetpolicy.model import Criterion, Initiative, Policy, ScoreLine
 from budgetpolicy.registry import Registry
 
@@ -64,8 +64,6 @@ def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagno
         key = f"scoring.criteria[{index}].scorer"
         entry = registry.scorers.get(criterion.scorer)
         if entry is None:
-            from budgetpolicy.errors import did_you_mean
-
             hint = did_you_mean(criterion.scorer, registry.scorers)
             available = ", ".join(sorted(registry.scorers))
             diagnostics.append(Diagnostic(
