@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from attrs import define, field
 
-from budgetpolicy.policy.locate import KeyPath, PathPart, ValueScanner, parse_key
+from budgetpolicy.policy.locate import KeyPath, PathPart, Tables, ValueScanner, parse_key
 
 
 @define
@@ -57,7 +57,7 @@ class _Scanner:
     """The state of one pass over a TOML text, line by line."""
 
     found: Comments = field(factory=Comments)
-    counts: dict[KeyPath, int] = field(factory=dict)  # array-of-tables path -> tables seen so far
+    tables: Tables = field(factory=Tables)
     table: KeyPath = ()  # the table the following keys belong to
     buffer: list[str] = field(factory=list)  # full-line comments waiting for the next key
     pending: ValueScanner | None = None  # a multi-line value still open
@@ -90,12 +90,7 @@ class _Scanner:
         keys, rest = parse_key(stripped, 2 if double else 1)
         if keys is None:
             return
-        if double:
-            parent = self.resolve(keys[:-1]) + (keys[-1],)
-            self.counts[parent] = self.counts.get(parent, 0) + 1
-            self.table = parent + (self.counts[parent] - 1,)
-        else:
-            self.table = self.resolve(keys)
+        self.table = self.tables.open_array_table(keys)[1] if double else self.tables.resolve(keys)
         self.attach(self.table, ValueScanner().feed(rest))
 
     def key(self, stripped: str) -> None:
@@ -107,16 +102,6 @@ class _Scanner:
         self.attach(path, value.feed(rest.lstrip()[1:]))
         if not value.done:
             self.pending, self.pending_path = value, path
-
-    def resolve(self, keys: list[str]) -> KeyPath:
-        """The key path of a header's dotted keys, with the index of the latest table of each array."""
-        resolved: list[PathPart] = []
-        for key in keys:
-            resolved.append(key)
-            count = self.counts.get(tuple(resolved))
-            if count:
-                resolved.append(count - 1)
-        return tuple(resolved)
 
     def attach(self, path: KeyPath, trailing: str | None) -> None:
         found = self.found

@@ -67,12 +67,36 @@ class PolicyLocations:
         return Location(file=self.file, key=format_key_path(path) or None, line=self.line(path))
 
 
+class Tables:
+    """Which table a TOML header opens, as a key path with array-of-tables indexes: ``[[a]]`` twice, then
+    ``[a.b]``, opens ``("a", 1, "b")``. Shared by the key locator and ``fmt``'s comment scanner."""
+
+    def __init__(self) -> None:
+        self.counts: dict[KeyPath, int] = {}  # array-of-tables path -> tables seen so far
+
+    def resolve(self, keys: Sequence[str]) -> KeyPath:
+        """Insert the current index after every prefix that is an array of tables."""
+        resolved: list[PathPart] = []
+        for key in keys:
+            resolved.append(key)
+            count = self.counts.get(tuple(resolved))
+            if count:
+                resolved.append(count - 1)
+        return tuple(resolved)
+
+    def open_array_table(self, keys: Sequence[str]) -> tuple[KeyPath, KeyPath]:
+        """A ``[[keys]]`` header: the array's path and the new table's (the array's path and its index)."""
+        parent = self.resolve(keys[:-1]) + (keys[-1],)
+        self.counts[parent] = self.counts.get(parent, 0) + 1
+        return parent, parent + (self.counts[parent] - 1,)
+
+
 class TomlLocator:
     """Lines of table headers and keys in one TOML text."""
 
     def __init__(self, text: str) -> None:
         self.lines: dict[KeyPath, int] = {}
-        self._array_counts: dict[KeyPath, int] = {}
+        self._tables = Tables()
         self._scan(text)
 
     def line_of(self, path: Sequence[PathPart]) -> int:
@@ -89,16 +113,6 @@ class TomlLocator:
         return self.lines.get(tuple(path))
 
     # -- scanning ---------------------------------------------------------
-
-    def _resolve(self, keys: Sequence[str]) -> KeyPath:
-        """Insert the current index after every prefix that is an array of tables."""
-        resolved: list[PathPart] = []
-        for key in keys:
-            resolved.append(key)
-            count = self._array_counts.get(tuple(resolved))
-            if count:
-                resolved.append(count - 1)
-        return tuple(resolved)
 
     def _record(self, path: KeyPath, line: int) -> None:
         self.lines.setdefault(path, line)
@@ -121,17 +135,15 @@ class TomlLocator:
                 keys, _ = parse_key(stripped, 2)
                 if keys is None:
                     continue
-                parent = self._resolve(keys[:-1]) + (keys[-1],)
-                self._array_counts[parent] = self._array_counts.get(parent, 0) + 1
+                parent, table = self._tables.open_array_table(keys)
                 self._record(parent, number)
-                table = parent + (self._array_counts[parent] - 1,)
                 self._record(table, number)
                 continue
             if stripped.startswith("["):
                 keys, _ = parse_key(stripped, 1)
                 if keys is None:
                     continue
-                table = self._resolve(keys)
+                table = self._tables.resolve(keys)
                 self._record(table, number)
                 continue
             keys, rest = parse_key(stripped, 0)
