@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from attrs import define, field
 
-from budgetpolicy.policy.locate import KeyPath, PathPart, Tables, ValueScanner, parse_key
+from budgetpolicy.policy.locate import KeyPath, Tables, ValueScanner, parse_key
 
 
 @define

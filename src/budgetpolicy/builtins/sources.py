@@ -13,7 +13,6 @@ records (numbers parsed straight to Decimal, never float). Formats:
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import sqlite3

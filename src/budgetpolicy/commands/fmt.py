@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import sys
-from pathlib import Path
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -26,7 +26,7 @@ from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, PluginError, PolicyLoadError
 from budgetpolicy.explain.counterfactual import explain_outcomes
 from budgetpolicy.expr import FunctionSpec, function_specs
-from budgetpolicy.model import (AllocationPolicy, Decision, Explanation, FrozenMap, Funding, Initiative, Policy,
+from budgetpolicy.model import (Decision, Explanation, FrozenMap, Funding, Initiative, Policy,
                                Provenance, frozen_map)
 from budgetpolicy.engine.approve import CompiledRule, RuleSet, compile_rules
 from budgetpolicy.engine.evaluation import Evaluation
