@@ -4,6 +4,8 @@ Takes allocation candidates (one per approved or pending initiative, with cost a
 policy's ``[allocation]``; gives an ``AllocationResult``: a ``Funding`` per candidate that never exceeds
 the pool, to the cent. The modules, in the order a run uses them:
 
+* ``candidates``: one ``Candidate`` per approved or pending decision, and the settings with a what-if
+  pool change applied (the engine and the explanation stage both build the problem here);
 * ``allocate``: the stage entry; runs the strategy the policy names and checks its result;
 * ``problem``: the ``Candidate`` value; money converted to whole units, the ranking, the limits;
 * ``greedy``: the greedy strategy (the default);
