@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]' $(foreach p,$(wildcard plugins/*/pyproject.toml),-e $(dir $(p)))
+	# Bytecode as a regular install has it (an editable install compiles nothing, and some machines set
+	# PYTHONDONTWRITEBYTECODE): every command then starts without compiling the package from source.
+	$(BIN)/python -m compileall -q src/budgetpolicy
 	touch $(STAMP)
 
 demo: $(STAMP)
