@@ -12,7 +12,7 @@ import pytest
 from budgetpolicy.api import evaluate, open_policy
 from budgetpolicy.errors import PolicyLoadError
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "explain"
 ROOT = HERE.parents[1]
 POLICY = str(HERE / "fixtures" / "counterfactual.toml")
 DATA = str(HERE / "fixtures" / "counterfactual.initiatives.csv")
