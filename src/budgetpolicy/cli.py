@@ -50,7 +50,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
         from budgetpolicy.version import engine_version
 
-        parser.exit(0, f"budgetpolicy {engine_version()}\n")
+        print(f"budgetpolicy {engine_version()}")  # on stdout, as --version is for scripts and `| head`
+        parser.exit(0)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:

@@ -65,6 +65,12 @@ def _load_entry_points(pm: pluggy.PluginManager, enable: set[str], blocked: set[
         raise PluginError(f"plugin '{name}' is not installed", Location(key=f"-p {name}"),
                           hint=did_you_mean(name, found) or
                           f"installed: {', '.join(sorted(found)) or 'none'}; pip install it first", code="BP501")
+    builtin = {part for module in DEFAULT_PLUGINS for part in (module, module.rsplit(".", 1)[-1])}
+    for name in sorted(blocked - set(found) - builtin):  # a misspelt -p no:NAME would block nothing
+        raise PluginError(f"cannot block plugin '{name}': no built-in or installed plugin has that name",
+                          Location(key=f"-p no:{name}"),
+                          hint=did_you_mean(name, [*found, *builtin]) or
+                          f"installed: {', '.join(sorted(found)) or 'none'}", code="BP501")
     pinned = os.environ.get(PINNED_ENV)
     allowed = set(found) if pinned is None else {n.strip() for n in pinned.split(",")} | enable
     # One entry point at a time (pluggy's own loader records each distribution), so a plugin that

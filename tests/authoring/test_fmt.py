@@ -112,17 +112,23 @@ def test_check_and_write_through_the_cli(cli, tmp_path):
     assert path.read_text() == MESSY  # --check writes nothing
     code, out, _ = cli("fmt", "--check", "--diff", str(path))
     assert code == 1 and "+[[approval.rules]]" in out
+    code, out, err = cli("fmt", "--diff", str(path))  # as ruff and black: --diff shows, never writes
+    assert code == 1 and "+[[approval.rules]]" in out and "would reformat" not in out
+    assert "1 file(s) would be reformatted" in err
+    assert path.read_text() == MESSY
     code, out, _ = cli("fmt", str(tmp_path))  # a directory: policies found by their [[priorities]]
     assert code == 0 and out == f"reformatted {path}\n"
     assert path.read_text() == EXPECTED
     code, out, _ = cli("fmt", "--check", str(tmp_path))
-    assert (code, out) == (0, "")
+    assert (code, out) == (0, "1 file(s) already formatted\n")
+    code, out, _ = cli("fmt", "--diff", str(path))
+    assert (code, out) == (0, "1 file(s) already formatted\n")
 
 
 def test_directories_skip_data_files_but_bad_toml_is_reported(cli, tmp_path):
     (tmp_path / "initiatives.toml").write_text('[[initiatives]]\nid = "A"\n')
     code, out, _ = cli("fmt", "--check", str(tmp_path))
-    assert (code, out) == (0, "")
+    assert (code, out) == (0, "0 file(s) already formatted\n")
     (tmp_path / "broken.toml").write_text("id = \n")
     code, _, err = cli("fmt", "--check", str(tmp_path))
     assert code == 2 and "broken.toml" in err and "BP104" in err

@@ -3,9 +3,10 @@
 PATHS are policy files, NAME_test.toml files or directories (default: the
 current directory, searched recursively for TOML files that are policies
 (have [[priorities]]) or policy tests (NAME_test.toml)). Comments are kept and
-the #:schema line stays first. --check changes nothing: it lists the files
-that would change and exits 1 if any would; --diff also shows the changes.
-Exit 2 when a file is not valid TOML.
+the #:schema line stays first. --check and --diff change nothing (as in ruff
+and black): --check lists the files that would change, --diff prints the
+changes as a unified diff; both exit 1 if any file would change and say how
+many files are already formatted otherwise. Exit 2 when a file is not valid TOML.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                         help="policy files, NAME_test.toml files or directories (default: .)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
-    parser.add_argument("--diff", action="store_true", help="print a unified diff of the changes")
+    parser.add_argument("--diff", action="store_true",
+                        help="write nothing; print a unified diff of the changes; exit 1 if a file would change")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
 
     changed: list[str] = []
     broken = False
-    for path in policy_files(args.paths):
+    dry_run = args.check or args.diff
+    files = policy_files(args.paths)
+    for path in files:
         text = path.read_text(encoding="utf-8")
         try:
             formatted = format_text(text, str(path))
@@ -46,15 +50,17 @@ def run(args: argparse.Namespace) -> int:
                                                        f"{path} (original)", f"{path} (formatted)"))
         if args.check:
             print(f"would reformat {path}")
-        else:
+        elif not dry_run:
             write_atomic(path, formatted)
             print(f"reformatted {path}")
     if broken:
         return 2
-    if args.check and changed:
+    if dry_run and changed:
         print(f"{len(changed)} file(s) would be reformatted (run: budgetpolicy fmt {' '.join(changed)})",
               file=sys.stderr)
         return 1
+    if dry_run:
+        print(f"{len(files)} file(s) already formatted")
     return 0
 
 

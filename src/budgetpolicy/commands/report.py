@@ -28,8 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin")
     parser.add_argument("--outcomes", "-O", metavar="SOURCE", help="outcome readings, for the outcome sections")
     parser.add_argument("--period", metavar="YYYY-Qn", help="review outcomes up to this quarter (default: latest)")
-    parser.add_argument("--format", "-f", choices=("markdown", "html"), default="markdown",
-                        help="markdown (default) or html (one self-contained file with charts)")
+    parser.add_argument("--format", "-f", choices=("markdown", "html"), default=None,
+                        help="markdown or html (one self-contained file with charts); default: html when "
+                             "--output ends in .html or .htm, else markdown")
     parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
     parser.add_argument("--evaluated-at", metavar="TIMESTAMP",
                         help="evaluation time recorded in the report (default: the policy's effective date)")
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         args.policy, args.initiatives, outcomes_spec=args.outcomes, period=args.period, evaluated_at=at,
         registry=registry_from_args(args))
     facts = portfolio(evaluation, initiatives, result)
-    if args.format == "html":
+    if _format(args) == "html":
         from budgetpolicy.report.html import render_html
 
         emit(args, render_html(facts))
@@ -82,3 +83,10 @@ def evaluate_and_review(policy_spec: str, initiatives_spec: str, *, outcomes_spe
     if period is None:
         return evaluation, initiatives, None
     return evaluation, initiatives, api.run_review(compiled, initiatives, outcomes, period, plan=evaluation)
+
+
+def _format(args: argparse.Namespace) -> str:
+    """The format asked for, else the one ``--output``'s suffix names (``-o report.html`` writes HTML)."""
+    if args.format:
+        return str(args.format)
+    return "html" if str(args.output or "").lower().endswith((".html", ".htm")) else "markdown"
