@@ -139,7 +139,7 @@ def test_comparisons() -> None:
 @pytest.mark.parametrize("source, env, column, fragment", [
     ("cost / (headcount - 12)", {}, 6, "division by zero"),
     ("cost % 0", {}, 6, "division by zero"),
-    ("0 ** (0 - 1)", {}, 3, "division by zero"),
+    ("0 ** (headcount - 13)", {}, 3, "division by zero"),
     ("budget + 1", {"budget": None}, 8, "cannot apply '+' to null and number"),
     ("priorities[5]", {}, 11, "index 5 is out of range for a list of 2 items"),
     ("forecast.quality > 0", {}, 10, "'quality' is missing"),
@@ -159,6 +159,26 @@ def test_runtime_errors_have_code_and_column(source: str, env: dict, column: int
     assert fragment in diag.message
     assert diag.location.column == column and diag.location.line == 40
     assert diag.location.key == "approval.rules[3].condition"
+
+
+@pytest.mark.parametrize("source, column, code, fragment", [
+    ("0 ** (0 - 1) == 1", 3, "BP350", "division by zero"),
+    ("9 ** 9 ** 9 > 1", 3, "BP305", "the exponent must be a whole number"),
+    ("cost > 1 / 0", 10, "BP350", "division by zero"),
+])
+def test_a_constant_that_cannot_be_computed_is_a_compile_error(source: str, column: int, code: str,
+                                                              fragment: str) -> None:
+    # Computed once when the policy compiles (validate), not met later by evaluate.
+    with pytest.raises(ExpressionError) as info:
+        compile_(source)
+    (diag,) = info.value.diagnostics
+    assert (diag.code, diag.location.column, diag.location.line) == (code, column, 40)
+    assert fragment in diag.message
+
+
+def test_constant_subexpressions_are_computed_once() -> None:
+    compiled = compile_("cost > 2 ** 10 * 10")
+    assert compiled({"cost": Decimal(10241)}) is True and compiled({"cost": Decimal(10240)}) is False
 
 
 def test_missing_symbol_at_runtime() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from budgetpolicy.errors import ExpressionError
@@ -54,7 +56,11 @@ def test_exponent_limit() -> None:
 
 
 def test_huge_results_are_errors_not_hangs() -> None:
-    compiled = compile_("(10 ** 64) ** 64 ** 64 ** 64")
+    # A constant expression is computed when the policy compiles, so `validate` refuses it too.
     with pytest.raises(ExpressionError) as info:
-        compiled({})
+        compile_("(10 ** 64) ** 64 ** 64 ** 64")
+    assert info.value.diagnostics[0].code == "BP305"
+    compiled = compile_("(headcount ** 64) ** (headcount * 6) ** 64")  # not constant: met when evaluated
+    with pytest.raises(ExpressionError) as info:
+        compiled({"headcount": Decimal(10)})
     assert info.value.diagnostics[0].code == "BP305"

@@ -19,7 +19,7 @@ from budgetpolicy.expr import _diag
 from budgetpolicy.expr._operators import Fn, OperatorCompiler
 from budgetpolicy.expr._runtime import CONTEXT, BadValue, coercer, contains, fast_classes, guard, type_name
 from budgetpolicy.expr.ast import (Attribute, BoolOp, Call, Conditional, In, Index, ListLit, Literal, Name, Node,
-                                   Not, Span, Unary)
+                                   Not, Span, Unary, children)
 from budgetpolicy.expr.checker import CheckResult
 from budgetpolicy.expr.functions import FunctionSpec
 from budgetpolicy.expr.types import NUMBER, Type, accepts
@@ -38,6 +38,7 @@ class _Compiler(OperatorCompiler):
         self.checked = checked
         self.functions = functions
         self.where = where
+        self._constants: dict[int, bool] = {}
 
     def type_of(self, node: Node) -> Type:
         return self.checked.types[id(node)]
@@ -53,7 +54,22 @@ class _Compiler(OperatorCompiler):
 
     def compile(self, node: Node) -> Fn:
         fn: Fn = getattr(self, "c_" + type(node).__name__)(node)
+        if not isinstance(node, Literal) and self._constant(node):
+            # No name and no call below: the value is the same for every initiative, so it is computed
+            # now, once. An error in it (9 ** 9 ** 9, 1 / 0) is then a compile error, which `validate`
+            # reports exactly as `evaluate` would meet it.
+            value = fn({})
+            return lambda env: value
         return fn
+
+    def _constant(self, node: Node) -> bool:
+        """Whether ``node`` reads nothing from the initiative and calls no function (plugins' may not be
+        pure in time); memoised, since ``compile`` asks at every level of the tree."""
+        known = self._constants.get(id(node))
+        if known is None:
+            known = not isinstance(node, (Name, Call)) and all(self._constant(c) for c in children(node))
+            self._constants[id(node)] = known
+        return known
 
     # -- leaves and access ----------------------------------------------------
 
