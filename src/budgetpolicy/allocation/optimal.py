@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy, FrozenMap
+from budgetpolicy.allocation.quiet import solver_output_silenced
 from budgetpolicy.allocation.problem import (
     LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, Item, Problem, prepare,
 )
@@ -195,8 +196,9 @@ class _Model:
 
         if self.c.size == 0:
             return None
-        return milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
-                    constraints=LinearConstraint(self.A, -np.inf, self.b), options=dict(SOLVER_OPTIONS))
+        with solver_output_silenced():
+            return milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
+                        constraints=LinearConstraint(self.A, -np.inf, self.b), options=dict(SOLVER_OPTIONS))
 
 
 def optimal_allocate(candidates: Sequence[Any], policy: AllocationPolicy, with_duals: bool = False) -> Any:
@@ -349,8 +351,9 @@ def _duals(problem: Problem, floors: dict[int, int]) -> FrozenMap:
     model = _Model(problem, floors)
     if model.c.size == 0:
         return FrozenMap()
-    res = linprog(model.c, A_ub=model.A, b_ub=model.b, bounds=list(zip([0] * model.c.size, model.upper)),
-                  method="highs")
+    with solver_output_silenced():
+        res = linprog(model.c, A_ub=model.A, b_ub=model.b, bounds=list(zip([0] * model.c.size, model.upper)),
+                      method="highs")
     if res.status != 0:
         return FrozenMap()
     out: dict[str, Decimal] = {}
