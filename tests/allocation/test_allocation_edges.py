@@ -1,0 +1,51 @@
+"""Allocation edges that mutation testing found unpinned (issue #18, item 7)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alloc_helpers import amounts, cand, pol
+from budgetpolicy.allocation.greedy import greedy_allocate
+from budgetpolicy.allocation.result import _split
+from budgetpolicy.model import Caps
+
+
+def test_the_first_candidate_of_a_kind_gets_its_whole_kind_cap():
+    # The cap binds on the very first workshop: it gets all 10,000 of it, not a unit less.
+    candidates = [cand("W1", 15000, "0.9", kind="workshop"), cand("W2", 5000, "0.1", kind="workshop"),
+                  cand("T1", 5000, "0.1", kind="training")]
+    result = greedy_allocate(candidates, pol(100000, caps=Caps(per_kind={"workshop": D(10000)})))
+    assert amounts(result) == {"W1": D(10000), "W2": D(0), "T1": D(5000)}
+    assert result.summary.by_kind["workshop"] == D(10000)
+
+
+def test_the_first_candidate_of_a_department_gets_its_whole_department_cap():
+    candidates = [cand("S1", 15000, "0.9", department="Sales"), cand("E1", 5000, "0.1", department="Eng")]
+    result = greedy_allocate(candidates, pol(100000, caps=Caps(per_department={"Sales": D(12000)})))
+    assert amounts(result) == {"S1": D(12000), "E1": D(5000)}
+
+
+def test_per_priority_totals_with_amounts_finer_than_a_cent():
+    # An odd unit (0.001) makes every amount a multiple of it; shares are split in that quantum.
+    candidates = [cand("A", "10.001", "0.9", priorities=("p1", "p2")),
+                  cand("B", "0.003", "0.8", priorities=("p1", "p2", "p3"))]
+    result = greedy_allocate(candidates, pol("100", unit="0.001"))
+    assert amounts(result) == {"A": D("10.001"), "B": D("0.003")}
+    assert dict(result.summary.by_priority) == {"p1": D("5.002"), "p2": D("5.001"), "p3": D("0.001")}
+    assert sum(result.summary.by_priority.values()) == result.summary.allocated
+
+
+@given(units=st.integers(min_value=0, max_value=10**9), names=st.integers(min_value=1, max_value=7),
+       quantum=st.sampled_from([D("0.01"), D("0.001"), D("1"), D("0.05")]),
+       extra=st.sampled_from([D(0), D("0.0001"), D("0.00001")]))
+def test_priority_shares_add_up_exactly_and_differ_by_at_most_a_quantum(units, names, quantum, extra):
+    amount = units * quantum + extra
+    shares = _split(amount, tuple(f"p{i}" for i in range(names)), quantum)
+    values = [share for _, share in shares]
+    assert sum(values) == amount
+    rest = values[1:] or [values[0] - extra]
+    assert all(v == rest[0] for v in rest)
+    assert 0 <= values[0] - extra - rest[0] < quantum * names
