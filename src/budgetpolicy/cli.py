@@ -25,7 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("budgetpolicy.commands.evaluate", "run a funding cycle: score, approve, allocate"),
     "review": ("budgetpolicy.commands.review", "run a quarterly review: calibrate, reallocate, sunset"),
     "explain": ("budgetpolicy.commands.explain", "explain one initiative's decision: every score and rule"),
-    "ledger": ("budgetpolicy.commands.ledger", "verify, export or show the hash-chained decision ledger; positions"),
+    "ledger": ("budgetpolicy.commands.ledger", "verify, export or show the hash-chained decision ledger; positions of its plan"),
     "approve": ("budgetpolicy.commands.approve", "sign off a pending decision of the ledger's plan, for a role"),
     "refuse": ("budgetpolicy.commands.refuse", "refuse a pending decision of the ledger's plan: its money returns"),
     "replay": ("budgetpolicy.commands.replay", "re-evaluate recorded decisions: reproduce exactly, or under another policy"),

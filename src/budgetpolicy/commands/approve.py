@@ -20,10 +20,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def add_signing_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("ledger", metavar="LEDGER", help="the ledger holding the plan (evaluate --ledger)")
-    parser.add_argument("initiative", metavar="ID", help="the initiative signed")
-    parser.add_argument("--role", required=True, metavar="ROLE", help="the role signing, e.g. vp or finance")
-    parser.add_argument("--by", required=True, metavar="NAME", help="who signs: a holder of ROLE in [roles]")
-    parser.add_argument("--at", metavar="TIMESTAMP", help="when it was signed (ISO 8601; default: now, UTC)")
+    parser.add_argument("initiative", metavar="ID", help="the initiative, a pending decision of the plan")
+    parser.add_argument("--role", required=True, metavar="ROLE", help="the role it is done for, e.g. vp or finance")
+    parser.add_argument("--by", required=True, metavar="NAME", help="who: a holder of ROLE in the plan's [roles]")
+    parser.add_argument("--at", metavar="TIMESTAMP", help="when (ISO 8601; default: now, UTC)")
 
 
 def run(args: argparse.Namespace) -> int:
