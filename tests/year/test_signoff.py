@@ -206,3 +206,17 @@ def test_concurrent_signoffs_for_one_role_record_exactly_one(ledger):
     assert sorted(o for o in outcomes if isinstance(o, str)) == ["BP855"] * 3
     with Ledger(ledger, create=False, readonly=True) as opened:
         assert len(list(opened.iter_records(kind="signoff"))) == 1 and opened.verify().ok
+
+
+def test_a_refused_signoff_does_not_upgrade_a_version_1_ledger(ledger):
+    import sqlite3
+
+    conn = sqlite3.connect(ledger, isolation_level=None)  # the version-1 layout: a plain initiative index
+    conn.execute("DROP INDEX records_by_segment_initiative")
+    conn.execute("CREATE INDEX records_by_initiative ON records (initiative_id)")
+    conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    _refused(ledger, lambda: bp.approve(ledger, "INI-003", role="vp", by="e1042", at=AT), "BP852")
+    with Ledger(ledger, create=False, readonly=True) as opened:
+        assert opened.file.meta("schema_version") == "1"
+    assert bp.approve(ledger, "INI-011", role="vp", by="e1042", at=AT).position.state == "funded"

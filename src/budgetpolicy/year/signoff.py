@@ -11,7 +11,9 @@ role has not signed or refused it already.
 
 The plan and its events are read, checked and the record appended inside one write transaction
 (:meth:`budgetpolicy.audit.ledger.Ledger.append_checked`), so two people signing for the same role at
-the same moment cannot both pass the check: the second waits for the lock, then sees the first.
+the same moment cannot both pass the check: the second waits for the lock, then sees the first. The
+same checks run read-only first, so refused input leaves the file untouched even where opening it for
+writing would change it (a version-1 ledger is upgraded on its first writable open).
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def record_event(ledger_path: str | os.PathLike[str], kind: str, initiative_id: 
     ``text`` its reason) of ``initiative_id`` in the ledger's latest plan."""
     _check_arguments(kind, role, by, text)
     at = at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
+    # Refused input never opens the file for writing (which upgrades a version-1 ledger): checked
+    # read-only first, then again under the write lock, where it counts.
+    with Ledger(ledger_path, create=False, readonly=True) as reader:
+        check_event(read_year(reader), reader.path, initiative_id, role, by, at)
     read: list[BudgetYear] = []  # what the transaction saw (its last attempt, should a busy file retry it)
     with Ledger(ledger_path, create=False) as ledger:
         def entries() -> list[LedgerEntry]:
