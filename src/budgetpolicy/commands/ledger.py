@@ -50,7 +50,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--initiative", metavar="ID", help="only this initiative's records")
     parser.add_argument("--period", metavar="P", help="only records of this period (e.g. 2026-Q2)")
     parser.add_argument("--policy-version", metavar="V", help="only records made under this policy version")
-    parser.add_argument("--kind", metavar="K", help="only this kind: decision, review, policy")
+    parser.add_argument("--kind", metavar="K", help="only this kind: decision, review, policy, signoff, refusal")
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:

@@ -23,8 +23,8 @@ import os
 
 from attrs import frozen
 
-from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.audit.entry import LedgerEntry
+from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import Location, UsageError, YearError, did_you_mean
 from budgetpolicy.year.events import REFUSAL, SIGNOFF, BudgetYear, PlannedDecision, SignOff, event_entry, read_year
 from budgetpolicy.year.positions import InitiativePosition, initiative_position
