@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from decimal import Decimal
 
 import pytest
-from year_helpers import AT, PLAN_SEQ, PLANNED_AT, sha256
+from year_helpers import AT, INITIATIVES, PLAN_SEQ, PLANNED_AT, POLICY, sha256
 
 import budgetpolicy as bp
 from budgetpolicy.audit.ledger import Ledger, LedgerEntry
+from budgetpolicy.audit.record import record_evaluation
 from budgetpolicy.errors import LedgerError, UsageError, YearError
 
 
@@ -150,9 +152,6 @@ def test_empty_arguments_are_usage_errors(ledger, call):
 def test_a_policy_without_roles_cannot_be_signed(ledger, tmp_path):
     # The plan's policy comes from the ledger's store: a plan recorded under a policy without [roles]
     # cannot be signed, whatever the policy file on disk says today.
-    from budgetpolicy.audit.record import record_evaluation
-    from year_helpers import INITIATIVES, POLICY
-
     text = open(POLICY, encoding="utf-8").read()
     start, end = text.index("[roles]"), text.index("[allocation]\n")
     bare = tmp_path / "bare.toml"
@@ -165,9 +164,6 @@ def test_a_policy_without_roles_cannot_be_signed(ledger, tmp_path):
 
 
 def test_signoffs_name_the_latest_plan_only(ledger):
-    from budgetpolicy.audit.record import record_evaluation
-    from year_helpers import INITIATIVES, POLICY
-
     bp.approve(ledger, "INI-011", role="vp", by="e1042", at=AT)
     evaluation = bp.run_cycle(POLICY, INITIATIVES, evaluated_at=AT + dt.timedelta(days=30))
     record_evaluation(ledger, evaluation, evaluation.initiatives)  # a new plan: records 47-90
@@ -209,8 +205,6 @@ def test_concurrent_signoffs_for_one_role_record_exactly_one(ledger):
 
 
 def test_a_refused_signoff_does_not_upgrade_a_version_1_ledger(ledger):
-    import sqlite3
-
     conn = sqlite3.connect(ledger, isolation_level=None)  # the version-1 layout: a plain initiative index
     conn.execute("DROP INDEX records_by_segment_initiative")
     conn.execute("CREATE INDEX records_by_initiative ON records (initiative_id)")
