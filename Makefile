@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 EXAMPLE_POLICY      := policies/acme-2026.toml
 EXAMPLE_INITIATIVES := policies/acme-2026.initiatives.csv
 EXAMPLE_OUTCOMES    := policies/acme-2026.outcomes.csv
+DEMO_LEDGER         := out/ledger.db
 
 .PHONY: demo test bench browser clean
 
@@ -23,6 +24,16 @@ demo: $(STAMP)
 	$(BIN)/budgetpolicy evaluate --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES)
 	$(BIN)/budgetpolicy review --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES) \
 	  --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q3
+	# The budget year: the plan recorded in a fresh ledger, INI-009 signed by both roles it requires
+	# (vp, then finance: its money moves from earmarked to allocated), and where the money stands.
+	mkdir -p out
+	rm -f $(DEMO_LEDGER) $(DEMO_LEDGER)-wal $(DEMO_LEDGER)-shm
+	$(BIN)/budgetpolicy evaluate --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES) \
+	  --evaluated-at 2026-01-15T09:00:00+00:00 --ledger $(DEMO_LEDGER) --format csv --output out/plan.csv
+	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-009 --role vp --by e1042 --at 2026-01-20T10:00:00+00:00
+	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-009 --role finance --by e2210 --at 2026-01-21T08:30:00+00:00 \
+	  --note "fits the Q1 sales plan"
+	$(BIN)/budgetpolicy ledger positions $(DEMO_LEDGER)
 
 # Headless Chromium checks the HTML report; installed from Debian's packages when missing.
 browser:

@@ -10,7 +10,8 @@ The public API, for notebooks and scripts (every name in ``__all__`` has a docst
 
 Step by step: :func:`load_policy` / :func:`check_policy` / :func:`compile_policy` (or :func:`open_policy`),
 :func:`read_initiatives`, :func:`evaluate`, :func:`read_outcomes`, :func:`run_review`; the ledger is
-:class:`Ledger`, and :func:`replay` re-runs what it recorded. Plugins implement hooks marked with
+:class:`Ledger`, and :func:`replay` re-runs what it recorded; :func:`approve` and :func:`refuse` record sign-offs
+of the ledger's plan, and :func:`positions` says where its money stands. Plugins implement hooks marked with
 :data:`hookimpl`. Every failure is a :class:`BudgetPolicyError` subclass carrying located diagnostics.
 
 Every ``import budgetpolicy.<module>`` runs this file first, the command line's included, so the API
@@ -24,12 +25,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from budgetpolicy.errors import (AllocationError, BudgetPolicyError, DataError, Diagnostic, ExpressionError,
-                                 LedgerError, Location, PluginError, PolicyLoadError, ReviewError, UsageError)
+                                 LedgerError, Location, PluginError, PolicyLoadError, ReviewError, UsageError,
+                                 YearError)
 from budgetpolicy.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from budgetpolicy.api import (check_policy, compile_policy, evaluate, load_policy, open_policy,
-                                  read_initiatives, read_outcomes, run_cycle, run_review)
+    from budgetpolicy.api import (approve, check_policy, compile_policy, evaluate, load_policy, open_policy,
+                                  positions, read_initiatives, read_outcomes, refuse, run_cycle, run_review)
     from budgetpolicy.audit.ledger import Ledger
     from budgetpolicy.audit.replay import replay
     from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
@@ -38,11 +40,14 @@ if TYPE_CHECKING:
     from budgetpolicy.plugins import build_registry
     from budgetpolicy.registry import Registry
     from budgetpolicy.review.quarterly import ReviewResult
+    from budgetpolicy.year.positions import Positions
+    from budgetpolicy.year.signoff import SignOffResult
 
 # Public name -> the module that defines it (imported on first use, see the module docstring).
 _LAZY = {
     **dict.fromkeys(("run_cycle", "load_policy", "check_policy", "compile_policy", "open_policy",
-                     "read_initiatives", "read_outcomes", "evaluate", "run_review"), "budgetpolicy.api"),
+                     "read_initiatives", "read_outcomes", "evaluate", "run_review", "approve", "refuse",
+                     "positions"), "budgetpolicy.api"),
     **dict.fromkeys(("CompiledPolicy", "EvaluationContext"), "budgetpolicy.engine.compile"),
     "Evaluation": "budgetpolicy.engine.evaluation",
     **dict.fromkeys(("Policy", "Initiative", "OutcomeReading", "Decision", "Explanation"), "budgetpolicy.model"),
@@ -50,6 +55,8 @@ _LAZY = {
     "Ledger": "budgetpolicy.audit.ledger",
     "replay": "budgetpolicy.audit.replay",
     "Registry": "budgetpolicy.registry",
+    "Positions": "budgetpolicy.year.positions",
+    "SignOffResult": "budgetpolicy.year.signoff",
     "build_registry": "budgetpolicy.plugins",
 }
 
@@ -62,11 +69,13 @@ __all__ = [
     "Explanation", "ReviewResult",
     # audit
     "Ledger", "replay",
+    # the budget year: sign-offs and positions, recorded in the ledger
+    "approve", "refuse", "positions", "Positions", "SignOffResult",
     # plugins
     "hookimpl", "Registry", "build_registry",
     # errors
     "BudgetPolicyError", "UsageError", "PolicyLoadError", "ExpressionError", "DataError", "PluginError",
-    "AllocationError", "ReviewError", "LedgerError", "Diagnostic", "Location",
+    "AllocationError", "ReviewError", "LedgerError", "YearError", "Diagnostic", "Location",
 ]
 
 

@@ -13,12 +13,14 @@ and the command line turns them into messages and exit codes.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from budgetpolicy.audit.git import load_policy_ref
+from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.authoring.lint import lint_diagnostics
 from budgetpolicy.data.load import apply_attribute_types, load_initiatives, load_outcomes
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
@@ -33,6 +35,10 @@ from budgetpolicy.policy.load import load_policy as _load_policy_file
 from budgetpolicy.registry import Registry
 from budgetpolicy.review.quarterly import ReviewResult
 from budgetpolicy.review.quarterly import review as _review
+from budgetpolicy.year.events import REFUSAL, SIGNOFF, read_year
+from budgetpolicy.year.positions import Positions
+from budgetpolicy.year.positions import positions as _positions
+from budgetpolicy.year.signoff import SignOffResult, record_event
 
 
 def run_cycle(policy_spec: str, initiatives_spec: str, *, registry: Registry | None = None,
@@ -162,6 +168,46 @@ def run_review(compiled: CompiledPolicy, initiatives: Sequence[Initiative], outc
     if plan is None:
         plan = evaluate(compiled, initiatives, evaluated_at=plan_time(compiled.policy))
     return _review(compiled.policy, initiatives, plan.decisions, outcomes, period)
+
+
+def approve(ledger: str | os.PathLike[str], initiative_id: str, *, role: str, by: str, note: str | None = None,
+            at: dt.datetime | None = None) -> SignOffResult:
+    """Record that ``by``, holding ``role``, signs off ``initiative_id`` in the ledger's latest plan.
+
+    The decision must be pending approval and require ``role``; ``by`` must hold it in the plan's policy
+    ``[roles]`` (read from the ledger); the role must not have signed, nor anyone refused, already. Any
+    failure raises :class:`~budgetpolicy.errors.YearError` (BP85x) and writes nothing. ``at`` is the time
+    of signing (default: now, UTC). Returns the event recorded (with its seq) and the initiative's position
+    after it: once every required role has signed, its money moves from earmarked to allocated.
+    """
+    return record_event(ledger, SIGNOFF, initiative_id, role=role, by=by, at=_now(at), text=note)
+
+
+def refuse(ledger: str | os.PathLike[str], initiative_id: str, *, role: str, by: str, reason: str,
+           at: dt.datetime | None = None) -> SignOffResult:
+    """Record that ``by``, holding ``role``, refuses ``initiative_id`` in the ledger's latest plan, for ``reason``.
+
+    The same checks as :func:`approve`; a refusal is final for the plan, and the initiative's money is
+    returned to the pool.
+    """
+    return record_event(ledger, REFUSAL, initiative_id, role=role, by=by, at=_now(at), text=reason)
+
+
+def positions(ledger: str | os.PathLike[str]) -> Positions:
+    """Where the money of the ledger's latest plan stands, derived from the recorded events alone.
+
+    Per initiative: state, allocated (spendable), earmarked (awaiting sign-off), returned (refused), the
+    roles signed and awaited; per pool: allocated + earmarked + returned + leftover == pool. Raises
+    :class:`~budgetpolicy.errors.YearError` (BP850) when the ledger holds no plan.
+    """
+    with Ledger(ledger, create=False, readonly=True) as opened:
+        return _positions(read_year(opened))
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    if at is None:
+        return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
 
 
 def parse_timestamp(text: str, option: str) -> dt.datetime:

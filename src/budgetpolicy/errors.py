@@ -160,6 +160,14 @@ class LedgerTamperedError(LedgerError):
     default_code = "BP810"
 
 
+class YearError(LedgerError):
+    """The budget year refuses an event (a sign-off or refusal with no plan to sign, for an unknown or
+    settled initiative, a role the decision does not need or the signer does not hold, a second
+    sign-off), or the events recorded in a ledger do not add up. Nothing is written (BP85x)."""
+
+    default_code = "BP850"
+
+
 def _at(location: Location) -> Location:
     return location
 

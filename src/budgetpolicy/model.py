@@ -268,8 +268,9 @@ class PolicySource:
 
 @frozen
 class Policy:
-    """A checked policy: priorities, rubric, approval rules, allocation, calibration, reallocation and
-    sunset settings, policy tests, and where it came from (its source and content hash)."""
+    """A checked policy: priorities, rubric, approval rules and who holds each approver role, allocation,
+    calibration, reallocation and sunset settings, policy tests, and where it came from (its source and
+    content hash)."""
 
     id: str
     version: str
@@ -278,6 +279,8 @@ class Policy:
     priorities: tuple[Priority, ...]
     scoring: Scoring
     approval: Approval
+    # Role name -> the holders who may sign off for it (a tuple of ids or names), from ``[roles]``.
+    roles: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
     metadata: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
     effective_until: dt.date | None = None
     plugins: tuple[str, ...] = ()

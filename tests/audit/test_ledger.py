@@ -197,3 +197,38 @@ def test_entry_payload_is_canonical_json_and_refuses_floats():
     prov = Provenance("acme", "1", "c" * 64, "d" * 64, "0.1.0")
     with pytest.raises(LedgerError, match="BP805.*cannot be recorded"):
         entry_for_decision(Decision("I", "approved", Decimal(0), Decimal(0), provenance=prov), {"cost": 0.5})
+
+
+def test_append_checked_reads_and_appends_in_one_transaction(ledger_path):
+    seen = []
+
+    def entries():
+        with Ledger(ledger_path, create=False, timeout=0.05) as other:  # the lock is held: nobody else writes
+            with pytest.raises(LedgerError) as busy:
+                other.append([make_entry(99)])
+            assert busy.value.diagnostics[0].code == "BP804"
+        seen.append(len(list(ledger.iter_records(kind="decision"))))
+        return [make_entry(11)]
+
+    with Ledger(ledger_path) as ledger:
+        assert ledger.append_checked(entries) == [12]
+        assert seen == [10] and ledger.verify().ok
+
+
+def test_append_checked_that_raises_leaves_the_file_byte_identical(ledger_path):
+    before = hashlib.sha256(ledger_path.read_bytes()).hexdigest()
+
+    def refuse():
+        raise LedgerError("no", code="BP850")
+
+    with Ledger(ledger_path, create=False) as ledger:
+        with pytest.raises(LedgerError):
+            ledger.append_checked(refuse)
+        assert ledger.append_checked(lambda: []) == []
+    assert hashlib.sha256(ledger_path.read_bytes()).hexdigest() == before
+
+
+def test_records_newest_first_and_from_a_seq(ledger_path):
+    with Ledger(ledger_path, create=False, readonly=True) as ledger:
+        assert [r.seq for r in ledger.iter_newest_first()] == list(range(11, 0, -1))
+        assert [r.seq for r in ledger.iter_records_from(9)] == [9, 10, 11]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 from budgetpolicy.audit import store
@@ -76,6 +76,18 @@ class Ledger:
         if not batch:
             return []
         return self.file.write(lambda conn: _chain(conn, batch))
+
+    def append_checked(self, entries_for: Callable[[], Iterable[LedgerEntry]]) -> list[int]:
+        """Append what ``entries_for()`` returns, read and written in one write transaction.
+
+        ``entries_for`` runs under the write lock and reads the ledger through this object (its reads
+        see every committed record, and no other writer can append until it returns), so a check it
+        makes still holds when its entries are chained. Raising leaves the file as it was.
+        """
+        def body(conn: sqlite3.Connection) -> list[int]:
+            batch = _encoded(entries_for())
+            return _chain(conn, batch) if batch else []
+        return self.file.write(body)
 
     def head(self) -> tuple[int, str]:
         """(record count, last hash) as recorded by the last committed append."""
@@ -161,6 +173,14 @@ class Ledger:
                      policy_version: str | None = None, kind: str | None = None) -> Iterator[LedgerRecord]:
         """Records in chain order, streamed from a cursor (constant memory); payloads as stored."""
         return self.file.records(initiative_id, period, policy_version, kind)
+
+    def iter_records_from(self, first: int) -> Iterator[LedgerRecord]:
+        """The records from seq ``first`` on, in chain order, streamed (what happened after a plan)."""
+        return self.file.records(first=first)
+
+    def iter_newest_first(self) -> Iterator[LedgerRecord]:
+        """Records from the head back to the first, streamed (the latest plan is near the head)."""
+        return self.file.newest_first()
 
     def export(self, fmt: str, out: TextIO, **filters: str | None) -> int:
         return export_records(self.iter_records(**filters), fmt, out)

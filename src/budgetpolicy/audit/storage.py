@@ -199,14 +199,20 @@ class LedgerFile:
         return int(self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
 
     def records(self, initiative_id: str | None = None, period: str | None = None,
-                policy_version: str | None = None, kind: str | None = None) -> Iterator[LedgerRecord]:
-        """Records in chain order, filtered, streamed from a cursor (constant memory)."""
-        clauses, params = [], []
+                policy_version: str | None = None, kind: str | None = None,
+                first: int | None = None) -> Iterator[LedgerRecord]:
+        """Records in chain order, filtered, streamed from a cursor (constant memory); with ``first``,
+        only records from that seq on."""
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, value in (("initiative_id", initiative_id), ("period", period),
                               ("policy_version", policy_version), ("kind", kind)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 params.append(value)
+        if first is not None:
+            clauses.append("seq >= ?")
+            params.append(first)
         if initiative_id is not None and self.segmented:
             rows = self._initiative_rows(clauses, params)
         else:
@@ -224,6 +230,11 @@ class LedgerFile:
         sql = f"{_SELECT} WHERE (seq >> {SEGMENT_BITS}) = ? AND {' AND '.join(clauses)} ORDER BY seq"
         for segment in range(((last or 0) >> SEGMENT_BITS) + 1):
             yield from self.conn.execute(sql, [segment, *params])
+
+    def newest_first(self) -> Iterator[LedgerRecord]:
+        """Records in reverse chain order, streamed: the latest of something is found by reading back
+        from the head (the seq key), not the ledger from its start."""
+        yield from map(_record, self.conn.execute(_SELECT + " ORDER BY seq DESC"))
 
     def window(self, first: int, last: int) -> list[LedgerRecord]:
         """The records with first <= seq <= last."""

@@ -1,8 +1,10 @@
-"""Inspect a decision ledger: ``verify`` the hash chain, ``export`` records, ``show`` them.
+"""Inspect a decision ledger: ``verify`` the hash chain, ``export`` records, ``show`` them, and the
+``positions`` of its latest plan.
 
   budgetpolicy ledger verify FILE [--expect-head HASH] [--format table|json]
   budgetpolicy ledger export FILE --format jsonl|csv [-o OUT] [filters]
   budgetpolicy ledger show FILE [filters] [--format table|json]
+  budgetpolicy ledger positions FILE [--format table|json|csv] [-o OUT]
 
 Filters: --initiative ID, --period P, --policy-version V, --kind K.
 ``verify`` exits 0 when the chain is intact and 1 when it was tampered with,
@@ -15,7 +17,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from budgetpolicy.commands._common import emit
+from budgetpolicy.commands._common import add_format_options, emit
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -39,12 +41,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     show.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
     _add_filters(show)
 
+    positions = sub.add_parser("positions", help="where the money of the latest plan stands, after its sign-offs")
+    positions.add_argument("file", metavar="FILE")
+    add_format_options(positions)
+
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--initiative", metavar="ID", help="only this initiative's records")
     parser.add_argument("--period", metavar="P", help="only records of this period (e.g. 2026-Q2)")
     parser.add_argument("--policy-version", metavar="V", help="only records made under this policy version")
-    parser.add_argument("--kind", metavar="K", help="only this kind: decision, review, policy")
+    parser.add_argument("--kind", metavar="K", help="only this kind: decision, review, policy, signoff, refusal")
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
@@ -55,6 +61,8 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.audit.ledger import Ledger
 
+    if args.ledger_command == "positions":
+        return _positions(args)
     with Ledger(args.file, create=False, readonly=True) as ledger:
         if args.ledger_command == "verify":
             return _verify(ledger, args)
@@ -135,4 +143,13 @@ def _show(ledger: Any, args: argparse.Namespace) -> int:
                      for line in (header, *lines)) + "\n"
     text += f"{len(lines)} record{'s' if len(lines) != 1 else ''}\n"
     emit(args, text)
+    return 0
+
+
+def _positions(args: argparse.Namespace) -> int:
+    from budgetpolicy import api
+    from budgetpolicy.year.render import positions_csv, positions_json, positions_table
+
+    render = {"json": positions_json, "csv": positions_csv}.get(args.format, positions_table)
+    emit(args, render(api.positions(args.file)))
     return 0

@@ -83,6 +83,7 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         priorities=tuple(_priority(p) for p in data["priorities"]),
         scoring=_scoring(data["scoring"]),
         approval=Approval(rules=rules),
+        roles=FrozenMap({role: tuple(holders) for role, holders in data.get("roles", {}).items()}),
         allocation=_allocation(data["allocation"]) if "allocation" in data else None,
         calibration=_calibration(data["calibration"]) if "calibration" in data else None,
         reallocation=_reallocation(data["reallocation"]) if "reallocation" in data else None,

@@ -18,7 +18,8 @@ factors; BP212 shrinkage outside 0..1; BP213 reallocation values; BP214
 realisation_below without threshold; BP215 unknown expected outcome; BP216
 expected reason names no rule; BP217 expected minimum above maximum; BP218
 (warning) expected approver role no rule requires; BP219 (warning) sunset
-threshold ignored by its kind.
+threshold ignored by its kind; BP220 (warning) a role a rule requires that
+``[roles]`` does not list (only when the policy has a ``[roles]`` table).
 
 Priority weights not summing to 1 is a warning, not an error: the policy is
 still well defined (a sponsor may deliberately leave weight unassigned), but
@@ -48,6 +49,7 @@ def semantic_diagnostics(policy: Policy) -> list[Diagnostic]:
     _priorities(policy, found)
     _criteria(policy, found)
     _dates_and_rules(policy, found)
+    _role_holders(policy, found)
     _review_sections(policy, found)
     _tests(policy, found)
     return found.in_source_order()
@@ -135,6 +137,21 @@ def _dates_and_rules(policy: Policy, found: KeyPathDiagnostics) -> None:
             found.add("BP210", path + ("effective_until",),
                       f"{rule.effective_until} is before effective_from {rule.effective_from}",
                       "swap the dates")
+
+
+def _role_holders(policy: Policy, found: KeyPathDiagnostics) -> None:
+    # A policy without [roles] keeps its sign-offs elsewhere: warning on every require rule would fail
+    # `validate --strict` for policies that never use `budgetpolicy approve`. With the table, a required
+    # role nobody holds can never be signed, so its decisions could never be funded.
+    if not policy.roles:
+        return
+    for i, rule in enumerate(policy.approval.rules):
+        if rule.effect == "require" and rule.role and rule.role not in policy.roles:
+            found.add("BP220", ("approval", "rules", i, "role"),
+                      f"rule '{rule.id}' requires role '{rule.role}', which [roles] does not list",
+                      did_you_mean(rule.role, policy.roles) or
+                      f'add {rule.role} = ["..."] to [roles], naming who may sign off for it',
+                      severity="warning")
 
 
 def _review_sections(policy: Policy, found: KeyPathDiagnostics) -> None:

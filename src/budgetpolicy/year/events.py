@@ -1,0 +1,188 @@
+"""The budget year's events as recorded in the ledger: the plan, and each sign-off or refusal of it.
+
+The **plan** is the latest batch of ``decision`` records: the records one ``evaluate --ledger`` run
+appended together (consecutive, one policy sha256, one ``evaluated_at``, each initiative once; the
+same rule replay uses to find an evaluation, :mod:`budgetpolicy.audit.batches`). It is named by the
+seq of its first record. It is found by reading back from the head, so a long ledger is not read from
+its start.
+
+A **sign-off** (kind ``signoff``) or **refusal** (kind ``refusal``) is one record about one initiative:
+``period`` null, the plan's policy id, version and sha256, ``evaluated_at`` the time of signing, and
+the payload ``{"plan": <first seq>, "role": ..., "by": ..., "note": ...}`` (a refusal holds
+``"reason"`` instead of ``"note"``). Only events that name the plan count towards its positions.
+
+Reading needs no snapshot: records are only ever appended, so events appended while the plan is read
+are simply read too, as if the read had started later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from attrs import frozen
+
+from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord
+from budgetpolicy.audit.ledger import Ledger
+from budgetpolicy.errors import Location, PolicyLoadError, YearError
+from budgetpolicy.model import Policy
+from budgetpolicy.policy.load import load_policy_text
+
+SIGNOFF, REFUSAL = "signoff", "refusal"
+EVENT_KINDS = (SIGNOFF, REFUSAL)
+
+
+@frozen
+class PlannedDecision:
+    """What the plan settled for one initiative: the outcome, the roles that must sign, the funding."""
+
+    initiative_id: str
+    outcome: str
+    required_approvers: tuple[str, ...]
+    funding: Decimal  # 0 when the plan gives it nothing
+    seq: int
+
+
+@frozen
+class Plan:
+    """The funding plan: one recorded evaluation, named by the seq of its first record."""
+
+    seq: int
+    policy_id: str
+    policy_version: str
+    policy_sha256: str
+    evaluated_at: str
+    decisions: tuple[PlannedDecision, ...]
+
+    def decision(self, initiative_id: str) -> PlannedDecision | None:
+        return next((d for d in self.decisions if d.initiative_id == initiative_id), None)
+
+    @property
+    def where(self) -> str:
+        return f"plan at record {self.seq}"
+
+
+@frozen
+class SignOff:
+    """One recorded sign-off (``kind == "signoff"``) or refusal (``"refusal"``) of a plan's decision."""
+
+    seq: int
+    kind: str
+    initiative_id: str
+    plan: int
+    role: str
+    by: str
+    at: str
+    note: str | None = None
+    reason: str | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.kind == REFUSAL
+
+
+@frozen
+class BudgetYear:
+    """What a ledger holds about the year so far: the plan, its policy, and the events that name it."""
+
+    plan: Plan
+    policy: Policy
+    events: tuple[SignOff, ...]
+    path: str | None = None  # the ledger it was read from, for messages
+
+
+def read_year(ledger: Ledger) -> BudgetYear:
+    """The latest plan of ``ledger`` with its policy (from the ledger's store) and its events; BP850
+    when the ledger holds no plan."""
+    plan = latest_plan(ledger)
+    if plan is None:
+        raise YearError("the ledger holds no funding plan (no decision records)", Location(file=ledger.path),
+                        hint="record one first: budgetpolicy evaluate --policy POLICY --initiatives SOURCE "
+                             f"--ledger {ledger.path}", code="BP850")
+    return BudgetYear(plan, plan_policy(ledger, plan), tuple(plan_events(ledger, plan)), ledger.path)
+
+
+def latest_plan(ledger: Ledger) -> Plan | None:
+    """The latest batch of decision records, or None when the ledger has none."""
+    members: list[LedgerRecord] = []
+    key: tuple[str, str, str | None] | None = None
+    ids: set[str] = set()
+    for record in ledger.iter_newest_first():
+        entry = record.entry
+        if entry.kind != "decision":
+            if members:
+                break
+            continue
+        this = (entry.policy_sha256, entry.evaluated_at, entry.period)
+        if members and (this != key or entry.initiative_id in ids):
+            break
+        key = this
+        members.append(record)
+        ids.add(entry.initiative_id)
+    if not members:
+        return None
+    members.reverse()
+    first = members[0].entry
+    return Plan(members[0].seq, first.policy_id, first.policy_version, first.policy_sha256, first.evaluated_at,
+                tuple(_planned(record, ledger.path) for record in members))
+
+
+def _planned(record: LedgerRecord, path: str) -> PlannedDecision:
+    decision = record.entry.data().get("decision")
+    try:
+        funding = decision.get("funding") or {}
+        amount = Decimal(funding.get("amount", "0"))
+        return PlannedDecision(record.entry.initiative_id, str(decision["outcome"]),
+                               tuple(str(r) for r in decision.get("required_approvers", ())), amount, record.seq)
+    except (AttributeError, KeyError, TypeError, InvalidOperation):
+        raise _bad_record(record, path, "is a decision without a readable outcome, approvers or funding") from None
+
+
+def plan_policy(ledger: Ledger, plan: Plan) -> Policy:
+    """The plan's policy, loaded from the text the ledger stores for its sha256 (BP806 when missing)."""
+    stored = ledger.stored_policy(plan.policy_sha256)
+    try:
+        return load_policy_text(stored.text, f"{ledger.path} (policy {plan.policy_sha256[:12]})")
+    except PolicyLoadError as exc:
+        raise YearError(f"the policy of the {plan.where} ({plan.policy_id} {plan.policy_version}) no longer "
+                        f"loads: {exc.diagnostics[0].message}", Location(file=ledger.path, key=plan.where),
+                        hint="read it with an older budgetpolicy, or record a new plan", code="BP858") from exc
+
+
+def plan_events(ledger: Ledger, plan: Plan) -> Iterator[SignOff]:
+    """The sign-offs and refusals recorded after the plan that name it, in chain order."""
+    for record in ledger.iter_records_from(plan.seq):
+        if record.entry.kind in EVENT_KINDS:
+            event = _event(record, ledger.path)
+            if event.plan == plan.seq:
+                yield event
+
+
+def _event(record: LedgerRecord, path: str) -> SignOff:
+    entry = record.entry
+    data = entry.data()
+    text_key = "reason" if entry.kind == REFUSAL else "note"
+    values: dict[str, Any] = data if isinstance(data, dict) else {}
+    plan, role, by, text = (values.get(k) for k in ("plan", "role", "by", text_key))
+    if not (isinstance(plan, int) and isinstance(role, str) and isinstance(by, str)
+            and (text is None or isinstance(text, str))):
+        raise _bad_record(record, path, f"is a {entry.kind} without a plan seq, role and signer")
+    return SignOff(record.seq, entry.kind, entry.initiative_id, plan, role, by, entry.evaluated_at,
+                   **{text_key: text})
+
+
+def _bad_record(record: LedgerRecord, path: str, problem: str) -> YearError:
+    return YearError(f"record {record.seq} ({record.entry.initiative_id}) {problem}",
+                     Location(file=path, key=f"record {record.seq}"), code="BP858",
+                     hint="the record was not written by budgetpolicy; check the ledger with 'budgetpolicy "
+                          "ledger verify'")
+
+
+def event_entry(plan: Plan, kind: str, initiative_id: str, role: str, by: str, at: dt.datetime,
+                text: str | None) -> LedgerEntry:
+    """The ledger entry of a sign-off (``text``: its note) or refusal (``text``: its reason)."""
+    text_key = "reason" if kind == REFUSAL else "note"
+    return LedgerEntry.of(kind, initiative_id, None, plan.policy_id, plan.policy_version, plan.policy_sha256,
+                          at.isoformat(), {"plan": plan.seq, "role": role, "by": by, text_key: text})

@@ -1,0 +1,156 @@
+"""Sign-offs and refusals: the checks a sign-off must pass, and its record appended in the same transaction.
+
+A sign-off is accepted only when all of these hold, checked in this order (each failure is one
+:class:`~budgetpolicy.errors.YearError` naming the ledger, the plan and the fix, and nothing is written):
+
+BP850 the ledger holds a plan; BP851 the initiative is in it (did-you-mean from the plan's ids); BP857
+the time of signing is not before the plan was made; BP852 its decision is ``pending_approval``; BP853
+the role is one the decision requires; BP854 the signer holds the role in the plan's policy ``[roles]``
+(the policy text the ledger stores, never a file); BP856 nobody has refused the initiative; BP855 the
+role has not signed or refused it already.
+
+The plan and its events are read, checked and the record appended inside one write transaction
+(:meth:`budgetpolicy.audit.ledger.Ledger.append_checked`), so two people signing for the same role at
+the same moment cannot both pass the check: the second waits for the lock, then sees the first. The
+same checks run read-only first, so refused input leaves the file untouched even where opening it for
+writing would change it (a version-1 ledger is upgraded on its first writable open).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from attrs import frozen
+
+from budgetpolicy.audit.entry import LedgerEntry
+from budgetpolicy.audit.ledger import Ledger
+from budgetpolicy.errors import Location, UsageError, YearError, did_you_mean
+from budgetpolicy.year.events import REFUSAL, SIGNOFF, BudgetYear, PlannedDecision, SignOff, event_entry, read_year
+from budgetpolicy.year.positions import InitiativePosition, initiative_position
+
+
+@frozen
+class SignOffResult:
+    """What a sign-off or refusal recorded (``event``, with its seq) and the initiative's position after it."""
+
+    event: SignOff
+    position: InitiativePosition
+    currency: str
+
+
+def record_event(ledger_path: str | os.PathLike[str], kind: str, initiative_id: str, *, role: str, by: str,
+                 at: dt.datetime, text: str | None = None) -> SignOffResult:
+    """Check and append one sign-off (``kind`` ``"signoff"``, ``text`` its note) or refusal (``"refusal"``,
+    ``text`` its reason) of ``initiative_id`` in the ledger's latest plan."""
+    _check_arguments(kind, role, by, text)
+    at = at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
+    # Refused input never opens the file for writing (which upgrades a version-1 ledger): checked
+    # read-only first, then again under the write lock, where it counts.
+    with Ledger(ledger_path, create=False, readonly=True) as reader:
+        check_event(read_year(reader), reader.path, initiative_id, role, by, at)
+    read: list[BudgetYear] = []  # what the transaction saw (its last attempt, should a busy file retry it)
+    with Ledger(ledger_path, create=False) as ledger:
+        def entries() -> list[LedgerEntry]:
+            year = read_year(ledger)
+            decision = check_event(year, ledger.path, initiative_id, role, by, at)
+            read[:] = [year]
+            return [event_entry(year.plan, kind, decision.initiative_id, role, by, at, text)]
+        (seq,) = ledger.append_checked(entries)
+    (year,) = read
+    event = SignOff(seq, kind, initiative_id, year.plan.seq, role, by, at.isoformat(),
+                    **{"reason" if kind == REFUSAL else "note": text})
+    events = [e for e in (*year.events, event) if e.initiative_id == initiative_id]
+    decision = year.plan.decision(initiative_id)
+    assert decision is not None  # checked before the append
+    return SignOffResult(event, initiative_position(decision, events), year.policy.currency)
+
+
+def _check_arguments(kind: str, role: str, by: str, text: str | None) -> None:
+    if kind not in (SIGNOFF, REFUSAL):
+        raise UsageError(f"unknown event kind '{kind}'", hint=f"use '{SIGNOFF}' or '{REFUSAL}'")
+    for option, value in (("--role", role), ("--by", by)):
+        if not value.strip():
+            raise UsageError(f"{option} must not be empty", Location(key=option),
+                             hint="--role names the role signing, --by the person holding it")
+    if kind == REFUSAL and not (text or "").strip():
+        raise UsageError("a refusal needs a reason", Location(key="--reason"),
+                         hint="say why in --reason, e.g. --reason \"no budget line for travel this year\"")
+
+
+def check_event(year: BudgetYear, path: str, initiative_id: str, role: str, by: str,
+                at: dt.datetime) -> PlannedDecision:
+    """The planned decision the event is about, once every check in the module docstring has passed."""
+    plan = year.plan
+    where = Location(file=path, key=plan.where)
+    decision = plan.decision(initiative_id)
+    if decision is None:
+        ids = [d.initiative_id for d in plan.decisions]
+        raise YearError(f"no initiative '{initiative_id}' in the plan", where, code="BP851",
+                        hint=did_you_mean(initiative_id, ids) or
+                        f"the plan decides {len(ids)} initiative(s); list them with 'budgetpolicy ledger "
+                        f"positions {path}'")
+    planned_at = _timestamp(plan.evaluated_at)
+    if planned_at is not None and at < planned_at:
+        raise YearError(f"{initiative_id}: the time of signing {at.isoformat()} is before the plan was made "
+                        f"({plan.evaluated_at})", where, code="BP857",
+                        hint="give the time it was signed with --at, after the plan")
+    if decision.outcome != "pending_approval":
+        raise YearError(f"{initiative_id} is {decision.outcome} in the plan, not pending approval: it takes no "
+                        f"sign-off", where, code="BP852",
+                        hint=f"only pending_approval decisions take sign-offs; 'budgetpolicy ledger positions "
+                             f"{path}' lists them (state earmarked or unfunded)")
+    required = decision.required_approvers
+    if role not in required:
+        raise YearError(f"{initiative_id} does not require a '{role}' sign-off (it requires: "
+                        f"{', '.join(required) or 'none'})", where, code="BP853",
+                        hint=did_you_mean(role, required) or f"sign for one of: {', '.join(required)}")
+    _check_holder(year, where, role, by)
+    _check_not_settled(year, where, initiative_id, role)
+    return decision
+
+
+def _check_holder(year: BudgetYear, where: Location, role: str, by: str) -> None:
+    policy = year.policy
+    label = f"policy {policy.id} {policy.version}"
+    holders = policy.roles.get(role)
+    if holders is None:
+        raise YearError(f"'{by}' cannot sign for role '{role}': {label} lists no holders for it in [roles]",
+                        where, code="BP854",
+                        hint=f'add {role} = ["..."] to the policy\'s [roles] and record a new plan with '
+                             f"'budgetpolicy evaluate --ledger'")
+    if by not in holders:
+        raise YearError(f"'{by}' does not hold role '{role}' in {label}", where, code="BP854",
+                        # No did-you-mean: a close id is another person, not a typo to correct to.
+                        hint=f"the holders of {role} in [roles]: {', '.join(holders)}")
+
+
+def _check_not_settled(year: BudgetYear, where: Location, initiative_id: str, role: str) -> None:
+    events = [e for e in year.events if e.initiative_id == initiative_id]
+    refusal = next((e for e in events if e.refused), None)
+    if refusal is not None:
+        raise YearError(f"{initiative_id} was refused by {refusal.role} ({refusal.by}) at record {refusal.seq}: "
+                        "it takes no further sign-off or refusal", where, code="BP856",
+                        hint="a refusal is final for this plan; to decide it again, record a new plan with "
+                             "'budgetpolicy evaluate --ledger'")
+    earlier = next((e for e in events if e.role == role), None)
+    if earlier is not None:
+        raise YearError(f"{initiative_id} already has the {role} sign-off (record {earlier.seq}, by {earlier.by} "
+                        f"at {earlier.at})", where, code="BP855",
+                        hint=f"each required role signs once; {initiative_id} awaits "
+                             f"{_awaiting(year, initiative_id) or 'no other role'}")
+
+
+def _awaiting(year: BudgetYear, initiative_id: str) -> str:
+    decision = year.plan.decision(initiative_id)
+    assert decision is not None
+    events = [e for e in year.events if e.initiative_id == initiative_id]
+    return ", ".join(initiative_position(decision, events).awaiting)
+
+
+def _timestamp(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
