@@ -3,7 +3,8 @@
 One converter, :func:`to_jsonable`, turns model values into plain JSON data:
 Decimals become strings (exact, never floats), dates and times ISO 8601,
 attrs objects and mappings dicts, tuples lists, sets sorted lists; floats are
-refused. The encodings of that data all sort keys and never ASCII-escape:
+refused. A field marked ``model.ADDED_LATER`` is left out while it is empty or
+None, so values hashed and recorded before the field existed keep their hash. The encodings of that data all sort keys and never ASCII-escape:
 
 * :func:`canonical_bytes` (compact, UTF-8): what is hashed (:func:`sha256_hex`,
   input and policy content hashes) and stored as a ledger payload;
@@ -53,6 +54,9 @@ def decimal_text(value: Decimal) -> str:
 # so that a large output does not ask attrs about every object's class again.
 _LEAVES = frozenset({str, int, bool, type(None)})
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
+# Fields added to a value after values of its class were hashed and recorded (``model.ADDED_LATER``):
+# left out while empty or None, so those values keep their hash and their recorded payloads replay.
+_ADDED_LATER: dict[type, tuple[str, ...]] = {}
 
 
 def to_jsonable(value: Any) -> Any:
@@ -73,14 +77,28 @@ def to_jsonable(value: Any) -> Any:
     try:
         names = _FIELDS[kind]
     except KeyError:
-        names = _FIELDS[kind] = tuple(f.name for f in attrs.fields(kind) if f.eq) if attrs.has(kind) else None
+        names = _FIELDS[kind] = _fields_of(kind)
     if names is not None:
         out = {}
         for name in names:
             v = getattr(value, name)
             out[name] = v if type(v) in _LEAVES else to_jsonable(v)
+        if kind in _ADDED_LATER:
+            for name in _ADDED_LATER[kind]:
+                if out[name] is None or out[name] == {} or out[name] == []:
+                    del out[name]
         return out
     return _other_jsonable(value)
+
+
+def _fields_of(kind: type) -> tuple[str, ...] | None:
+    if not attrs.has(kind):
+        return None
+    fields = [f for f in attrs.fields(kind) if f.eq]
+    later = tuple(f.name for f in fields if f.metadata.get("omit_when_empty"))
+    if later:
+        _ADDED_LATER[kind] = later
+    return tuple(f.name for f in fields)
 
 
 def _other_jsonable(value: Any) -> Any:

@@ -87,6 +87,16 @@ def frozen_map(value: Mapping[str, Any] | None) -> FrozenMap:
     return value if value.__class__ is FrozenMap or isinstance(value, FrozenMap) else FrozenMap(value)
 
 
+def milestone_map(value: Mapping[str, Mapping[str, Any]] | None) -> FrozenMap:
+    """Quarter -> (priority id -> lift), frozen at both levels."""
+    return FrozenMap({period: frozen_map(lifts) for period, lifts in (value or {}).items()})
+
+
+# Metadata of a field added after values were hashed and recorded: canonical JSON (hashes, ledger
+# payloads) leaves it out while it is empty or None, so the values written before it existed keep their hash.
+ADDED_LATER: Mapping[str, Any] = {"omit_when_empty": True}
+
+
 # ---------------------------------------------------------------------------
 # Policy
 # ---------------------------------------------------------------------------
@@ -247,6 +257,14 @@ class SunsetPolicy:
 
 
 @frozen
+class MilestonePolicy:
+    """``[milestones]``: the lift due by each quarter of a horizon, where an initiative declares none."""
+
+    ramp: Literal["linear", "back-loaded", "none"] = "linear"
+    completed_at: Decimal = Decimal("1")  # a finished bet's latest realisation at or above it: completed
+
+
+@frozen
 class PolicyTest:
     """An expected decision kept beside the policy (``[[tests]]`` or ``*_test.toml``)."""
 
@@ -289,6 +307,7 @@ class Policy:
     calibration: CalibrationPolicy | None = None
     reallocation: ReallocationPolicy | None = None
     sunset: SunsetPolicy | None = None
+    milestones: MilestonePolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     tests: tuple[PolicyTest, ...] = ()
     source: PolicySource | None = None
 
@@ -330,6 +349,8 @@ class Initiative:
     ratings: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
     attributes: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
     start: str | None = None
+    # Quarter -> priority id -> lift due by the end of that quarter (review/milestones.py).
+    milestones: FrozenMap = field(factory=FrozenMap, converter=milestone_map, metadata=ADDED_LATER)
     location: Location = field(factory=Location, eq=False)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 POLICY = str(ROOT / "policies" / "acme-2026.toml")
 INITIATIVES = str(ROOT / "policies" / "acme-2026.initiatives.csv")
 OUTCOMES = str(ROOT / "policies" / "acme-2026.outcomes.csv")
-GOLDEN = ROOT / "tests" / "golden" / "house"
 AT = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
 
 
@@ -35,7 +36,10 @@ def test_run_review_gives_what_budgetpolicy_review_prints():
     outcomes = bp.read_outcomes(OUTCOMES, compiled.registry, initiative_ids=[i.id for i in initiatives])
     result = bp.run_review(compiled, initiatives, outcomes, "2026-Q3")
     assert isinstance(result, bp.ReviewResult)
-    assert review_json(compiled.policy, result) == (GOLDEN / "review.json").read_text(encoding="utf-8")
+    printed = subprocess.run([sys.executable, "-m", "budgetpolicy", "review", "-P", POLICY, "-i", INITIATIVES,
+                              "-O", OUTCOMES, "--period", "2026-Q3", "-f", "json"],
+                             capture_output=True, text=True, cwd=ROOT, timeout=120, check=True).stdout
+    assert review_json(compiled.policy, result) == printed
 
 
 def test_check_policy_reports_without_raising(tmp_path):

@@ -26,14 +26,14 @@ def test_evaluate_then_review_into_one_ledger(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "review record(s)" in result.stderr
     assert run("ledger", "verify", ledger).returncode == 0
-    shown = json.loads(run("ledger", "show", ledger, "--initiative", "INI-006", "--format", "json").stdout)
+    shown = json.loads(run("ledger", "show", ledger, "--initiative", "INI-002", "--format", "json").stdout)
     kinds = [r["kind"] for r in shown]
     assert kinds == ["decision", "review"]
     review = shown[1]
     assert review["period"] == "2026-Q3" and review["evaluated_at"] == "2026-10-01T09:00:00+00:00"
-    (sunset,) = review["payload"]["review"]["sunsets"]
-    assert sunset["criterion"] == "persistently-low"
-    assert [o["period"] for o in review["payload"]["outcomes"]] == ["2026-Q2", "2026-Q3"]
+    (completion,) = review["payload"]["review"]["completions"]
+    assert (completion["status"], completion["criterion"]) == ("completed_below_target", "horizon-over")
+    assert [o["period"] for o in review["payload"]["outcomes"]] == ["2026-Q1", "2026-Q2", "2026-Q3"]
     # The review records do not disturb replay of the decisions.
     replay = run("replay", "--ledger", ledger)
     assert replay.returncode == 0, replay.stdout + replay.stderr

@@ -1,4 +1,9 @@
-"""Builders for review tests: small policies, initiatives, plans and readings from model objects."""
+"""Builders for review tests: small policies, initiatives, plans and readings from model objects.
+
+``policy()`` compares readings with the whole-horizon forecast (``[milestones] ramp = "none"``) unless a
+test passes ``milestones``: the release, redistribution, sunset and calibration tests pin hand-computed
+numbers of that comparison, and test_milestones.py covers the ramps and declared milestones.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ from decimal import Decimal as D
 
 from budgetpolicy.errors import Location
 from budgetpolicy.model import (
-    KPI, AllocationPolicy, Approval, CalibrationPolicy, Caps, Decision, Funding, Initiative, OutcomeReading,
-    Policy, Priority, ReallocationPolicy, Scoring, SunsetCriterion, SunsetPolicy,
+    KPI, AllocationPolicy, Approval, CalibrationPolicy, Caps, Decision, Funding, Initiative, MilestonePolicy,
+    OutcomeReading, Policy, Priority, ReallocationPolicy, Scoring, SunsetCriterion, SunsetPolicy,
 )
+
+WHOLE_HORIZON = MilestonePolicy(ramp="none")
 
 PRIORITIES = (
     Priority("win-rate", "Win rate", KPI("win_rate", "%", "higher", D("22"), D("27")), D("0.5")),
@@ -19,11 +26,11 @@ PRIORITIES = (
 
 def policy(*, calibration: CalibrationPolicy | None = None, reallocation: ReallocationPolicy | None = None,
            sunset: tuple[SunsetCriterion, ...] | None = None, allocation: AllocationPolicy | None = None,
-           priorities=PRIORITIES) -> Policy:
+           priorities=PRIORITIES, milestones: MilestonePolicy | None = WHOLE_HORIZON) -> Policy:
     return Policy(id="t", version="1", effective_date=dt.date(2026, 1, 1), currency="USD",
                   priorities=priorities, scoring=Scoring(), approval=Approval(),
                   allocation=allocation, calibration=calibration, reallocation=reallocation,
-                  sunset=SunsetPolicy(sunset) if sunset is not None else None)
+                  sunset=SunsetPolicy(sunset) if sunset is not None else None, milestones=milestones)
 
 
 def alloc(**kw) -> AllocationPolicy:
@@ -32,10 +39,11 @@ def alloc(**kw) -> AllocationPolicy:
 
 
 def initiative(iid: str, *, department: str = "Sales", cost: str = "10000", forecast=None, horizon: int = 4,
-               start: str | None = "2026-Q1", kind: str = "training", ratings=None) -> Initiative:
+               start: str | None = "2026-Q1", kind: str = "training", ratings=None, milestones=None) -> Initiative:
     return Initiative(id=iid, title=iid, kind=kind, department=department, cost=D(cost),
                       forecast={k: D(v) for k, v in (forecast or {"win-rate": "2"}).items()},
                       horizon=horizon, start=start, ratings=ratings or {},
+                      milestones={q: {k: D(v) for k, v in m.items()} for q, m in (milestones or {}).items()},
                       location=Location(file="initiatives.csv", row=int("".join(c for c in iid if c.isdigit()) or 0)))
 
 

@@ -85,7 +85,8 @@ def test_finished_initiative_releases_its_unspent_funds():
     result = run(outcomes=outcomes, plan=PLAN[:1] + [decision("B2", None, outcome="rejected")])
     (release,) = result.releases
     assert (release.cause, release.amount) == ("finished", D("3000.00"))
-    assert {p.initiative_id: p.status for p in result.positions}["A1"] == "finished"
+    assert release.reason == "completed: its unspent funds are released"
+    assert {p.initiative_id: p.status for p in result.positions}["A1"] == "completed"  # 2/2: at the target
     assert result.summary.returned_to_pool == D("3000.00")  # nobody waiting: C3, D4 not in the plan
 
 

@@ -1,7 +1,8 @@
-"""From a plan to three quarterly reviews, every number hand-computed.
+"""From a plan to three quarterly reviews, every number hand-computed (docs/review.md, "Worked example").
 
 Plan: S1 10000, S2 8000 (Sales, win-rate); E1 12000 (horizon 2), E2 6000 (Engineering, time to competence);
 W1 (Sales, 4000, EV/cost 0.00002) and W2 (Engineering, 9000, EV/cost 0.00001) wait unfunded; R1 rejected.
+Readings are compared with the whole-horizon forecast (``[milestones] ramp = "none"``, the helpers' default).
 """
 
 from __future__ import annotations
@@ -78,12 +79,14 @@ def test_q1_releases_the_laggard_funds_the_next_ranked_and_scales_the_proven(rev
     assert q1.history == ()
 
 
-def test_q2_sunsets_two_and_funds_the_waiting_one(reviews):
+def test_q2_sunsets_one_completes_one_below_target_and_funds_the_waiting_one(reviews):
     q2 = reviews["2026-Q2"]
-    assert [(s.initiative_id, s.criterion) for s in q2.sunsets] == [("E1", "horizon-over"),
-                                                                  ("S1", "persistently-low")]
+    assert [(s.initiative_id, s.criterion) for s in q2.sunsets] == [("S1", "persistently-low")]
+    # E1's two-quarter horizon ends at 0.6: completed below the target 1, not sunset
+    assert [(c.initiative_id, c.status, c.cause, c.latest, c.criterion) for c in q2.completions] == [
+        ("E1", "completed_below_target", "horizon", D("0.6000"), "horizon-over")]
     assert [(r.initiative_id, r.cause, r.amount) for r in q2.releases] == [
-        ("E1", "sunset", D("5000.00")), ("W1", "below_threshold", D("3000.00"))]
+        ("E1", "finished", D("5000.00")), ("W1", "below_threshold", D("3000.00"))]
     assert [(m.initiative_id, m.kind, m.amount) for m in q2.reallocations] == [("W2", "next_ranked", D("8000"))]
     assert [(s.initiative_id, s.headroom, s.granted) for s in q2.scale_ups] == [("S2", D("1000.0"), D("0"))]
     assert money(q2) == (D("8000.00"), D("8000"), D("0.00"))
@@ -93,11 +96,13 @@ def test_q2_sunsets_two_and_funds_the_waiting_one(reviews):
     assert [q.period for q in q2.history] == ["2026-Q1"]
 
 
-def test_q3_finishes_sunsets_and_returns_money_nobody_can_use(reviews):
+def test_q3_completes_sunsets_and_returns_money_nobody_can_use(reviews):
     q3 = reviews["2026-Q3"]
     assert [(s.initiative_id, s.criterion) for s in q3.sunsets] == [("E2", "unmeasured"),
                                                                   ("W1", "persistently-low")]
     assert q3.sunsets[0].numbers["last_measured"] == "2026-Q1"
+    assert [(c.initiative_id, c.status, c.cause, c.latest) for c in q3.completions] == [
+        ("S2", "completed", "finished", D("2.0000"))]
     assert [(r.initiative_id, r.cause, r.amount) for r in q3.releases] == [
         ("E2", "sunset", D("5000.00")), ("S2", "finished", D("2000.00"))]
     assert q3.reallocations == ()
@@ -113,9 +118,9 @@ def test_q3_finishes_sunsets_and_returns_money_nobody_can_use(reviews):
 def test_q3_positions_and_money_conserved_overall(reviews):
     q3 = reviews["2026-Q3"]
     assert [(p.initiative_id, p.status, p.planned, p.allocation) for p in q3.positions] == [
-        ("E1", "sunset", D("12000"), D("7000.00")), ("E2", "sunset", D("6000"), D("1000.00")),
+        ("E1", "completed_below_target", D("12000"), D("7000.00")), ("E2", "sunset", D("6000"), D("1000.00")),
         ("R1", "ineligible", D("0"), D("0")), ("S1", "sunset", D("10000"), D("3000.00")),
-        ("S2", "finished", D("8000"), D("9000.00")), ("W1", "sunset", D("0"), D("1000.00")),
+        ("S2", "completed", D("8000"), D("9000.00")), ("W1", "sunset", D("0"), D("1000.00")),
         ("W2", "active", D("0"), D("8000"))]
     planned = sum(p.planned for p in q3.positions)
     assert planned - q3.totals.returned_to_pool == sum(p.allocation for p in q3.positions) == D("29000")

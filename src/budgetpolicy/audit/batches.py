@@ -100,6 +100,9 @@ def _from_snapshot(snapshot: dict[str, Any]) -> Initiative | None:
         values["probability"] = Decimal(values["probability"])
         for name in _DECIMAL_MAPS:
             values[name] = {k: Decimal(v) for k, v in values[name].items()}
+        if "milestones" in values:  # left out of snapshots while empty (model.ADDED_LATER)
+            values["milestones"] = {q: {k: Decimal(v) for k, v in lifts.items()}
+                                    for q, lifts in values["milestones"].items()}
         for name in _TUPLES:
             values[name] = tuple(values[name])
         values["attributes"] = {k: tuple(v) if isinstance(v, list) else v for k, v in values["attributes"].items()}

@@ -30,7 +30,7 @@ def record_evaluation(ledger_path: str | os.PathLike[str], evaluation: Any, init
     return len(seqs)
 
 
-_REVIEW_PARTS = ("realisations", "forecasts", "sunsets", "releases", "reallocations", "scale_ups")
+_REVIEW_PARTS = ("realisations", "forecasts", "completions", "sunsets", "releases", "reallocations", "scale_ups")
 
 
 def record_review(ledger_path: str | os.PathLike[str], policy: Any, result: Any, outcomes: Iterable[Any],
@@ -38,8 +38,8 @@ def record_review(ledger_path: str | os.PathLike[str], policy: Any, result: Any,
     """Append one ``review`` record per initiative the review touched, with the readings it used.
 
     The payload holds every item of the review that names the initiative
-    (realisation, calibrated forecast, sunset, release, reallocation,
-    scale-up) and the outcome readings up to the period, so an auditor can
+    (realisation, calibrated forecast, completion, sunset, release,
+    reallocation, scale-up) and the outcome readings up to the period, so an auditor can
     see what the review saw. Returns the number of records appended.
     """
     touched: dict[str, dict[str, list[Any]]] = {}

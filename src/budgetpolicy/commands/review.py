@@ -3,9 +3,9 @@
 The plan is the funding cycle of --initiatives under --policy (as `evaluate`
 computes it); --outcomes holds readings per initiative and quarter. Every
 quarter from the first reading up to --period is reviewed in order; the output
-shows --period (calibration factors and calibrated forecasts, realisations,
-sunsets, releases, reallocations, scale-up recommendations, money moved) and
-one line per earlier quarter. See docs/review.md for every formula.
+shows --period (calibration factors and calibrated forecasts, realisations
+against the lift due by then, completions, sunsets, releases, reallocations,
+scale-up recommendations, money moved) and one line per earlier quarter. See docs/review.md for every formula.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from budgetpolicy.formatting import money_cents
+from budgetpolicy.formatting import money_cents, trimmed_number
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -88,11 +88,16 @@ def review_table(policy: Any, result: Any) -> str:
             parts.append(table(("ID", "GROUP", "FACTOR", "RAW", "CALIBRATED"),
                                [(f.initiative_id, f.group, f.factor, _kv(f.raw), _kv(f.calibrated))
                                 for f in result.forecasts]))
-    parts.append(f"\nRealisation in {result.period}\n")
-    parts.append(table(("ID", "REALISATION", "KPIS"),
+    m = policy.milestones
+    parts.append(f"\nRealisation in {result.period} (realised / lift due by then; ramp "
+                 f"{m.ramp if m is not None else 'linear'} where no milestone is declared)\n")
+    parts.append(table(("ID", "REALISATION", "KPIS: REALISED/DUE = RATIO (DUE BY)"),
                        [(r.initiative_id, "-" if r.value is None else str(r.value), _kpis(r))
-                        for r in result.realisations], max_width=80) if result.realisations else "no readings\n")
+                        for r in result.realisations], max_width=120) if result.realisations else "no readings\n")
     sections: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
+        ("Completions", ("ID", "STATUS", "CAUSE", "LATEST", "TARGET", "REASON"),
+         [(c.initiative_id, c.status, c.cause, "-" if c.latest is None else str(c.latest), str(c.target), c.reason)
+          for c in result.completions]),
         ("Sunsets", ("ID", "CRITERION", "REASON", "NUMBERS"),
          [(s.initiative_id, s.criterion, s.reason, s.detail) for s in result.sunsets]),
         (f"Released ({cur})", ("ID", "CAUSE", "UNSPENT", "RELEASED", "WHY"),
@@ -114,7 +119,8 @@ def review_table(policy: Any, result: Any) -> str:
     parts.append(f"all quarters: released {money_cents(t.released, cur)} = "
                  f"redistributed {money_cents(t.redistributed)} + returned to the pool {money_cents(t.returned_to_pool)}\n")
     for q in result.history:
-        parts.append(f"earlier {q.period}: {len(q.sunsets)} sunset(s), {len(q.releases)} release(s), "
+        parts.append(f"earlier {q.period}: {len(q.completions)} completion(s), {len(q.sunsets)} sunset(s), "
+                     f"{len(q.releases)} release(s), "
                      f"{len(q.reallocations)} reallocation(s); released {money_cents(q.summary.released)}, "
                      f"returned {money_cents(q.summary.returned_to_pool)}\n")
     return "".join(parts)
@@ -128,7 +134,7 @@ def _kpis(realisation: Any) -> str:
     out = []
     for k in realisation.kpis:
         if k.ratio is not None:
-            out.append(f"{k.priority} {k.realised}/{k.forecast} = {k.ratio}")
+            out.append(f"{k.priority} {k.realised}/{trimmed_number(k.expected, 4)} = {k.ratio} ({k.due})")
         elif k.realised is not None or k.note != "not measured":
             out.append(f"{k.priority}: {k.note}")
     return "; ".join(out) or "-"

@@ -88,7 +88,7 @@ def record_to_initiative(record: Mapping[str, Any], location: Location = Locatio
         sponsor=data.get("sponsor"), mentor=data.get("mentor"), pilot=data.get("pilot", False),
         ratings=data.get("ratings", {}),
         attributes={k: tuple(v) if isinstance(v, list) else v for k, v in data.get("attributes", {}).items()},
-        start=data.get("start"), location=location)
+        start=data.get("start"), milestones=data.get("milestones", {}), location=location)
 
 
 def record_to_outcome(record: Mapping[str, Any], location: Location = Location()) -> OutcomeReading:
@@ -124,6 +124,7 @@ def initiative_to_record(i: Initiative) -> dict[str, Any]:
         "delivery": i.delivery, "evaluation_plan": list(i.evaluation_plan), "sponsor": i.sponsor,
         "mentor": i.mentor, "pilot": i.pilot, "ratings": {k: _dec(v) for k, v in i.ratings.items()},
         "attributes": {k: _attribute(v) for k, v in i.attributes.items()}, "start": i.start,
+        "milestones": {q: {k: _dec(v) for k, v in lifts.items()} for q, lifts in i.milestones.items()},
     }
 
 

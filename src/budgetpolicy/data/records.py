@@ -35,6 +35,7 @@ INITIATIVE_FIELDS: dict[str, str] = {
     "forecast": "map", "probability": "decimal", "horizon": "int", "objectives": "list",
     "delivery": "text", "evaluation_plan": "list", "sponsor": "text", "mentor": "text",
     "pilot": "bool", "ratings": "map", "attributes": "attributes", "start": "text",
+    "milestones": "milestones",
 }
 OUTCOME_FIELDS: dict[str, str] = {
     "initiative_id": "text", "period": "text", "kpis": "map", "pre_assessment": "decimal",
@@ -44,7 +45,8 @@ OUTCOME_FIELDS: dict[str, str] = {
 # Flat column prefixes (CSV/SQL) -> the map field they fill; plural spellings are accepted too.
 PREFIXES: dict[str, dict[str, str]] = {
     "initiatives": {"forecast": "forecast", "rating": "ratings", "ratings": "ratings",
-                    "attr": "attributes", "attributes": "attributes"},
+                    "attr": "attributes", "attributes": "attributes",
+                    "milestone": "milestones", "milestones": "milestones"},
     "outcomes": {"kpi": "kpis", "kpis": "kpis"},
 }
 FIELDS = {"initiatives": INITIATIVE_FIELDS, "outcomes": OUTCOME_FIELDS}
@@ -87,6 +89,8 @@ def unknown_key_hint(key: str, kind: str) -> str:
     if close:
         return f"did you mean '{close[0]}.{rest}'?"
     maps = ", ".join(f"{p}.NAME" for p in dict.fromkeys(PREFIXES[kind]) if p in ("forecast", "rating", "attr", "kpi"))
+    if kind == "initiatives":
+        maps += ", milestone.YYYY-Qn.PRIORITY"
     return did_you_mean(key, known) or f"known fields: {', '.join(known)}; map columns: {maps}"
 
 
@@ -119,6 +123,8 @@ def normalise(record: Mapping[str, Any], kind: str,
             problems.add("BP412", key, f"'{key}' is given twice", "keep one of the two spellings")
         target[map_key] = value
         names[(name, map_key)] = key
+        if name == "milestones":  # milestone.<quarter>.<priority>: a bad quarter is placed at its first column
+            names.setdefault((name, map_key.partition(".")[0]), key)
     for name, value in list(out.items()):
         if isinstance(value, Mapping):
             out[name] = {k: v for k, v in value.items() if v is not None}
@@ -278,10 +284,46 @@ def coerce(record: dict[str, Any], kind: str, names: dict[tuple[str, str], str],
                 out[name] = to_bool(value)
             elif how == "list":
                 out[name] = to_list(value)
+            elif how == "milestones":
+                out[name] = coerce_milestones(value, names, problems)
             else:
                 out[name] = coerce_map(name, value, how, names, problems, attribute_types or {})
         except _Bad as bad:
             problems.add(bad.code, name, bad.message, bad.hint)
+    return out
+
+
+def coerce_milestones(value: Any, names: dict[tuple[str, str], str],
+                      problems: RowDiagnostics) -> dict[str, dict[str, Decimal]]:
+    """Quarter -> priority -> Decimal, from the nested form (JSON/TOML) and the flat columns
+    ``milestone.<quarter>.<priority>`` (CSV/SQL) alike. Quarters and priority ids are checked by the
+    schema step, and priority ids against the policy by the review (which has the policy)."""
+    if not isinstance(value, Mapping):
+        raise _Bad("BP413", f"expected a map, got {describe(value)}",
+                   "give milestones as a table of quarter = { priority = lift }")
+    out: dict[str, dict[str, Decimal]] = {}
+    for key, item in value.items():
+        if isinstance(item, Mapping):
+            entries = [(key, p, v, names.get(("milestones", f"{key}.{p}"), f"milestones.{key}.{p}"))
+                       for p, v in item.items()]
+        else:
+            period, _, priority = key.partition(".")
+            entries = [(period, priority, item, names.get(("milestones", key), f"milestones.{key}"))]
+        for period, priority, lift, shown in entries:
+            if lift is None:
+                continue
+            if not priority:
+                problems.add("BP412", shown, f"'{shown}' names no priority",
+                             f"write milestone.{period}.<priority-id>, e.g. milestone.2026-Q2.win-rate")
+                continue
+            if priority in out.get(period, {}):
+                problems.add("BP412", shown, f"the milestone {period} of '{priority}' is given twice",
+                             "keep one of the two spellings")
+                continue
+            try:
+                out.setdefault(period, {})[priority] = to_decimal(lift)
+            except _Bad as bad:
+                problems.add(bad.code, shown, bad.message, bad.hint)
     return out
 
 

@@ -90,6 +90,9 @@ def schema_problems(record: Mapping[str, Any], kind: str, names: ColumnNames, pr
 def _field_name(path: SchemaPath, names: ColumnNames) -> str | None:
     if not path:
         return None
+    if len(path) >= 3 and isinstance(path[1], str) and isinstance(path[2], str):
+        # A map of maps (milestones): the flat column holds both keys, milestone.<quarter>.<priority>.
+        return names.get((str(path[0]), f"{path[1]}.{path[2]}"), f"{path[0]}.{path[1]}.{path[2]}")
     if len(path) >= 2 and isinstance(path[1], str):
         return names.get((str(path[0]), path[1]), f"{path[0]}.{path[1]}")
     return str(path[0])

@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from budgetpolicy.model import (
-    KPI, AllocationPolicy, Approval, Baseline, CalibrationPolicy, Caps, Criterion, FrozenMap, Policy,
-    PolicySource, PolicyTest, Priority, ReallocationPolicy, Reserve, Rule, Scoring, SunsetCriterion,
+    KPI, AllocationPolicy, Approval, Baseline, CalibrationPolicy, Caps, Criterion, FrozenMap, MilestonePolicy,
+    Policy, PolicySource, PolicyTest, Priority, ReallocationPolicy, Reserve, Rule, Scoring, SunsetCriterion,
     SunsetPolicy,
 )
 from budgetpolicy.policy.locate import PolicyLocations
@@ -89,6 +89,7 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         reallocation=_reallocation(data["reallocation"]) if "reallocation" in data else None,
         sunset=SunsetPolicy(criteria=tuple(_sunset(c) for c in data["sunset"].get("criteria", [])))
         if "sunset" in data else None,
+        milestones=_milestones(data["milestones"]) if "milestones" in data else None,
         tests=tests,
         source=source,
     )
@@ -169,6 +170,11 @@ def _reallocation(r: Mapping[str, Any]) -> ReallocationPolicy:
         scale_max_share=dec(r.get("scale_max_share", d.scale_max_share)),
         reason=r.get("reason"),
     )
+
+
+def _milestones(m: Mapping[str, Any]) -> MilestonePolicy:
+    d = MilestonePolicy()
+    return MilestonePolicy(ramp=m.get("ramp", d.ramp), completed_at=dec(m.get("completed_at", d.completed_at)))
 
 
 def _sunset(c: Mapping[str, Any]) -> SunsetCriterion:

@@ -6,8 +6,10 @@ evaluation itself (decisions, allocation summary) so both formats state the
 same numbers the engine decided. Pure: no I/O, no clock.
 
 With a quarterly review (outcomes up to a period), ``quarters`` holds the
-forecast and realised lift per priority per quarter (sums over the
-initiatives read that quarter, from :mod:`budgetpolicy.review.realise`) and
+forecast, due (by that quarter: milestones or the ramp, see
+:mod:`budgetpolicy.review.milestones`) and realised lift per priority per
+quarter (sums over the initiatives read that quarter, from
+:mod:`budgetpolicy.review.realise`) and
 ``kpi_progress`` estimates each KPI's position: the baseline moved by the
 realised lifts of each initiative's latest reading, as a share of the gap to
 the target.
@@ -50,6 +52,7 @@ class QuarterLift:
     priority: str
     forecast: Decimal
     realised: Decimal
+    due: Decimal = ZERO  # the lift due by the quarter, summed over the same readings
 
 
 @frozen
@@ -125,10 +128,11 @@ def quarter_lifts(review: ReviewResult) -> tuple[QuarterLift, ...]:
         for k in realisation.kpis:
             if k.forecast is None or k.realised is None:
                 continue
-            entry = totals.setdefault((realisation.period, k.priority), [ZERO, ZERO])
+            entry = totals.setdefault((realisation.period, k.priority), [ZERO, ZERO, ZERO])
             entry[0] += k.forecast
             entry[1] += k.realised
-    return tuple(QuarterLift(period, priority, f, r) for (period, priority), (f, r) in sorted(totals.items()))
+            entry[2] += k.expected if k.expected is not None else ZERO
+    return tuple(QuarterLift(period, priority, f, r, d) for (period, priority), (f, r, d) in sorted(totals.items()))
 
 
 def kpi_progress(policy: Policy, review: ReviewResult) -> tuple[KpiProgress, ...]:

@@ -158,10 +158,12 @@ def _lift(p: Portfolio, priority_id: str, value: Any) -> str:
 
 
 def _outcomes(p: Portfolio) -> list[str]:
-    out = [f"## Outcomes to {p.period}", "", "### Forecast vs realised lift per quarter", ""]
-    out += _table(("Quarter", "Priority", "Forecast lift", "Realised lift"),
-                  ((q.period, q.priority, trimmed_number(q.forecast), trimmed_number(q.realised)) for q in p.quarters),
-                  right=(2, 3))
+    out = [f"## Outcomes to {p.period}", "", "### Forecast vs realised lift per quarter", "",
+           "Due by then: the lift the milestones (or the ramp) expected by that quarter.", ""]
+    out += _table(("Quarter", "Priority", "Forecast lift", "Due by then", "Realised lift"),
+                  ((q.period, q.priority, trimmed_number(q.forecast), trimmed_number(q.due, 4),
+                    trimmed_number(q.realised)) for q in p.quarters),
+                  right=(2, 3, 4))
     out += ["### KPI progress toward targets", "",
             "Baseline moved by the realised lift of each initiative's latest reading.", ""]
     out += _table(("Priority", "Baseline", "Now (estimated)", "Target", "Share of gap closed"),

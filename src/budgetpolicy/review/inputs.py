@@ -9,7 +9,11 @@ The review trusts nothing it is given. Codes:
 - BP706 spend to date goes down from one quarter to the next (readings out of order);
 - BP707 a reading for a quarter before the initiative's ``start``;
 - BP708 a raw KPI value whose priority has no baseline to measure it against;
-- BP709 the plan has a decision for an unknown initiative, or two for one.
+- BP709 the plan has a decision for an unknown initiative, or two for one;
+- BP710 a milestone for a priority the policy does not declare (did-you-mean), or one the
+  initiative forecasts no lift for; BP711 a milestone before the initiative's ``start``;
+  BP712 a milestone lift that is not a decimal >= 0 (the data stage catches it in files; this
+  guards initiatives built in Python). A milestone's quarter that is not ``YYYY-Qn`` is BP701.
 
 (BP705, no reading at or before the review period, is raised by the review itself.)
 Readings may come in any order: they are keyed by (initiative, quarter).
@@ -41,6 +45,8 @@ def check_inputs(policy: Policy, initiatives: Sequence[Initiative], plan: Sequen
     problems = Diagnostics()
     by_id = {i.id: i for i in initiatives}
     starts = _starts(initiatives, problems)
+    for initiative in initiatives:
+        _milestones(initiative, policy, starts.get(initiative.id), problems)
     decisions = _decisions(plan, by_id, problems)
     readings: dict[tuple[str, int], OutcomeReading] = {}
     lifts: dict[tuple[str, int], dict[str, Decimal]] = {}
@@ -91,6 +97,29 @@ def _starts(initiatives: Sequence[Initiative], problems: Diagnostics[Location]) 
                          f"start {initiative.start!r} of '{initiative.id}' is not a quarter",
                          "write YYYY-Qn, e.g. 2026-Q1")
     return starts
+
+
+def _milestones(initiative: Initiative, policy: Policy, start: int | None, problems: Diagnostics[Location]) -> None:
+    """Each declared milestone names a quarter, a priority of the policy the initiative forecasts, a lift."""
+    declared = [p.id for p in policy.priorities]
+    for period, lifts in initiative.milestones.items():
+        for priority, lift in lifts.items():
+            where = initiative.location.evolve(field=f"milestone.{period}.{priority}")
+            if not is_period(period):
+                problems.add("BP701", where, f"milestone quarter {period!r} of '{initiative.id}' is not a quarter",
+                             "write milestone.YYYY-Qn.<priority-id>, e.g. milestone.2026-Q2.win-rate")
+            elif priority not in declared:
+                problems.add("BP710", where, f"milestone for unknown priority '{priority}'",
+                             did_you_mean(priority, declared) or f"priorities: {', '.join(declared)}")
+            elif priority not in initiative.forecast:
+                problems.add("BP710", where, f"milestone for '{priority}', which '{initiative.id}' forecasts no lift for",
+                             f"add forecast.{priority}, or drop the milestone")
+            elif not isinstance(lift, (Decimal, int)) or isinstance(lift, bool) or lift < 0:
+                problems.add("BP712", where, f"milestone lift {lift!r} is not a decimal >= 0",
+                             "give the lift due by the quarter, in the KPI's unit")
+            elif start is not None and parse_period(period) < start:
+                problems.add("BP711", where, f"milestone {period} of '{initiative.id}' is before its start "
+                             f"{period_name(start)}", "fix the quarter or the initiative's start")
 
 
 def _decisions(plan: Sequence[Decision], by_id: Mapping[str, Initiative],

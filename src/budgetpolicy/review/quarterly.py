@@ -10,21 +10,25 @@ with nothing allocated, and otherwise ineligible. The review then walks every
 quarter from the first one with a reading up to ``period`` (readings after
 ``period`` are ignored), and in each quarter q:
 
-1. updates spend to date and computes realisations (``review.realise``);
+1. updates spend to date and computes realisations (``review.realise``)
+   against the lift due by q (``review.milestones``: declared milestones or
+   the policy's ``[milestones]`` ramp, scaled by the funded share);
 2. computes calibration factors over the lookback window ending at q
    (``review.calibrate``; skipped without ``[calibration]``);
-3. marks finished initiatives (a reading with ``finished = true``) and checks
-   the ``[sunset]`` criteria for every other funded, started initiative
-   (``review.sunset``). Sunsets come before releases so that a sunset
-   initiative's unspent money is released in the same quarter;
+3. completes the funded bets that are over (a reading with ``finished =
+   true``, or the horizon passed): ``completed`` or ``completed_below_target``
+   (``review.complete``), and checks the ``[sunset]`` criteria for every
+   other funded, started bet still in flight (``review.sunset``). Both come
+   before releases so that an ended bet's unspent money is released in the
+   same quarter;
 4. releases money and redistributes it, the rest returning to the pool
    (``review.reallocate``; without ``[reallocation]`` only sunsets release,
    and everything released returns to the pool).
 
-The result presents quarter ``period`` (realisations, calibrations, releases,
-reallocations, sunsets, scale-up recommendations, money summary), the
-calibrated forecasts the factors imply for the next cycle, every initiative's
-position, and the history of the earlier quarters.
+The result presents quarter ``period`` (realisations, calibrations,
+completions, sunsets, releases, reallocations, scale-up recommendations,
+money summary), the calibrated forecasts the factors imply for the next
+cycle, every initiative's position, and the history of the earlier quarters.
 
 Bad input raises :class:`ReviewError` (BP7xx) with every problem at once;
 see :mod:`budgetpolicy.review.inputs`.
@@ -44,6 +48,8 @@ from budgetpolicy.review.periods import parse_period, period_name
 from budgetpolicy.review.inputs import CheckedInputs, check_inputs
 from budgetpolicy.review.calibrate import GroupCalibration, NormalisedRating, calibrate, group_of, \
     normalise_ratings
+from budgetpolicy.review.complete import Completion, check_completion
+from budgetpolicy.review.milestones import due_lifts
 from budgetpolicy.review.reallocate import Position, Reallocation, Release, ScaleUp, redistribute, \
     release_funds
 from budgetpolicy.review.realise import Realisation, realise
@@ -71,6 +77,7 @@ class QuarterReview:
     reallocations: tuple[Reallocation, ...]
     scale_ups: tuple[ScaleUp, ...]
     summary: MoneySummary
+    completions: tuple[Completion, ...] = ()
 
 
 @frozen
@@ -78,7 +85,7 @@ class Holding:
     """Where one initiative stands after the review."""
 
     initiative_id: str
-    status: str  # active | unfunded | ineligible | finished | sunset
+    status: str  # active | unfunded | ineligible | completed | completed_below_target | sunset
     planned: Decimal
     allocation: Decimal
     spent: Decimal
@@ -115,6 +122,7 @@ class ReviewResult:
     totals: MoneySummary  # every quarter reviewed, ``period`` included
     positions: tuple[Holding, ...]
     history: tuple[QuarterReview, ...]  # the quarters before ``period``, oldest first
+    completions: tuple[Completion, ...] = ()
 
     @property
     def factors(self) -> dict[str, Decimal]:
@@ -153,49 +161,73 @@ def review(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Dec
         positions=tuple(Holding(p.initiative.id, p.status, _plan_amount(checked.decisions.get(p.initiative.id)),
                                 p.allocation, p.spent, p.released, p.received)
                         for p in sorted(book.values(), key=lambda p: p.initiative.id)),
-        history=tuple(reviews[:-1]),
+        history=tuple(reviews[:-1]), completions=last.completions,
     )
 
 
 def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Position], checked: CheckedInputs,
              measured: dict[str, dict[int, Realisation]], every: list[Realisation], q: int) -> QuarterReview:
     name = period_name(q)
-    realisations: dict[str, Realisation] = {}
-    finished: set[str] = set()
-    for iid in sorted(i for (i, quarter) in checked.readings if quarter == q):
-        reading = checked.readings[(iid, q)]
-        realisation = realise(by_id[iid], reading, checked.lifts[(iid, q)])
-        realisations[iid] = realisation
-        measured[iid][q] = realisation
-        every.append(realisation)
-        pos = book[iid]
-        if reading.spend_to_date is not None:
-            pos.spent = reading.spend_to_date
-        if reading.finished and pos.status == "active":
-            finished.add(iid)
+    realisations, finished = _realise(policy, by_id, book, checked, measured, q)
+    every.extend(realisations[i] for i in sorted(realisations))
     calibrations = calibrate(every, by_id, policy.calibration, name) if policy.calibration is not None else ()
-    sunsets: list[Sunset] = []
-    criteria = policy.sunset.criteria if policy.sunset is not None else ()
-    for iid in sorted(book):
-        pos = book[iid]
-        if pos.status != "active" or iid in finished or pos.start > q or not criteria:
-            continue
-        sunset = check_sunset(iid, criteria, q, pos.start, pos.initiative.horizon, measured[iid])
-        if sunset is not None:
-            sunsets.append(sunset)
+    completions, sunsets = _ends(policy, book, measured, finished, q)
     sunset_ids = {s.initiative_id for s in sunsets}
-    for iid in sunset_ids:
-        book[iid].status = "sunset"
-    for iid in finished:
-        book[iid].status = "finished"
+    for s in sunsets:
+        book[s.initiative_id].status = "sunset"
+    for c in completions:
+        book[c.initiative_id].status = c.status
     positions = [book[i] for i in sorted(book)]
-    releases = release_funds(positions, realisations, sunset_ids, finished, policy.reallocation, name)
+    releases = release_funds(positions, realisations, sunset_ids, {c.initiative_id: c.status for c in completions},
+                             policy.reallocation, name)
     released = sum((r.amount for r in releases), ZERO)
     moves, scale_ups, returned = redistribute(released, positions, realisations, policy.reallocation,
                                               policy.allocation, q, name)
     summary = MoneySummary(released, released - returned, returned)
     return QuarterReview(name, tuple(realisations[i] for i in sorted(realisations)), calibrations,
-                         tuple(sunsets), tuple(releases), tuple(moves), tuple(scale_ups), summary)
+                         tuple(sunsets), tuple(releases), tuple(moves), tuple(scale_ups), summary, tuple(completions))
+
+
+def _realise(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Position], checked: CheckedInputs,
+             measured: dict[str, dict[int, Realisation]], q: int) -> tuple[dict[str, Realisation], set[str]]:
+    """Quarter q's realisations, each against the lift due by q; updates spend; the bets that report finished."""
+    realisations: dict[str, Realisation] = {}
+    finished: set[str] = set()
+    for iid in sorted(i for (i, quarter) in checked.readings if quarter == q):
+        reading = checked.readings[(iid, q)]
+        pos = book[iid]
+        due = due_lifts(by_id[iid], q, pos.start, _plan_amount(checked.decisions.get(iid)), policy.milestones,
+                        finished=reading.finished and pos.status == "active")
+        realisation = realise(by_id[iid], reading, checked.lifts[(iid, q)], due)
+        realisations[iid] = realisation
+        measured[iid][q] = realisation
+        if reading.spend_to_date is not None:
+            pos.spent = reading.spend_to_date
+        if reading.finished and pos.status == "active":
+            finished.add(iid)
+    return realisations, finished
+
+
+def _ends(policy: Policy, book: dict[str, Position], measured: dict[str, dict[int, Realisation]],
+          finished: set[str], q: int) -> tuple[list[Completion], list[Sunset]]:
+    """The running bets that end in quarter q: completed (finished, or horizon passed), else sunset."""
+    completions: list[Completion] = []
+    sunsets: list[Sunset] = []
+    criteria = policy.sunset.criteria if policy.sunset is not None else ()
+    for iid in sorted(book):
+        pos = book[iid]
+        if pos.status != "active" or (pos.start > q and iid not in finished):
+            continue
+        completion = check_completion(iid, q, pos.start, pos.initiative.horizon, measured[iid], iid in finished,
+                                      policy.milestones, criteria)
+        if completion is not None:
+            completions.append(completion)
+            continue
+        sunset = check_sunset(iid, criteria, q, pos.start, pos.initiative.horizon, measured[iid]) \
+            if criteria else None
+        if sunset is not None:
+            sunsets.append(sunset)
+    return completions, sunsets
 
 
 def _plan_amount(decision: Decision | None) -> Decimal:

@@ -16,14 +16,19 @@ Definitions (docs/review.md has worked examples):
   baseline: ``value - baseline`` for higher-is-better, ``baseline - value``
   for lower-is-better. Any other key is an error (BP704); giving both forms
   for one priority in one reading is an error too.
-- Realisation of KPI k: ``r_k = realised_k / forecast_k``. A zero forecast
-  makes ``r_k`` undefined: it is reported with a note and left out of every
-  mean (never a division error). A KPI read without a forecast is reported
-  with a note and left out too.
+- Realisation of KPI k: ``r_k = realised_k / expected_k``, where expected_k
+  is the lift *due by the reading's quarter* (``review.milestones``: a
+  declared milestone, or the forecast times the policy's ramp, times the
+  funded share). With ``[milestones] ramp = "none"`` and full funding it is
+  the forecast itself. A zero forecast makes ``r_k`` undefined, and so does a
+  zero or not-yet-due expectation: reported with a note and left out of
+  every mean (never a division error). A KPI read without a forecast is
+  reported with a note and left out too.
 - Initiative realisation: the forecast-weighted mean over the KPIs that have
   both a forecast and a reading, ``sum(|f_k| * r_k) / sum(|f_k|)``, which for
-  positive forecasts is ``sum(realised) / sum(forecast)``. ``None`` when no
-  KPI qualifies (the quarter still counts as measured when a reading exists).
+  positive forecasts and a whole-horizon comparison is
+  ``sum(realised) / sum(forecast)``. ``None`` when no KPI qualifies (the
+  quarter still counts as measured when a reading exists).
 - Ratios are rounded half-even to 4 decimal places once, at the end; the
   weighted sums are kept exact so calibration can pool them across quarters.
 """
@@ -37,6 +42,7 @@ from attrs import frozen
 
 from budgetpolicy.errors import Diagnostic, did_you_mean
 from budgetpolicy.model import Initiative, OutcomeReading, Policy
+from budgetpolicy.review.milestones import Due
 
 RATIO = Decimal("0.0001")
 ZERO = Decimal(0)
@@ -53,6 +59,8 @@ class KpiRealisation:
     realised: Decimal | None
     ratio: Decimal | None
     note: str = ""
+    expected: Decimal | None = None  # the lift due by the quarter, which ``ratio`` compares with
+    due: str = ""  # where ``expected`` comes from: "milestone 2026-Q2", "linear 1/3", "forecast", ...
 
 
 @frozen
@@ -106,21 +114,29 @@ def kpi_lifts(reading: OutcomeReading, policy: Policy) -> tuple[dict[str, Decima
     return lifts, problems
 
 
-def realise(initiative: Initiative, reading: OutcomeReading, lifts: Mapping[str, Decimal]) -> Realisation:
-    """Realisation of one reading, given its lifts from :func:`kpi_lifts`."""
+def realise(initiative: Initiative, reading: OutcomeReading, lifts: Mapping[str, Decimal],
+            due: Mapping[str, Due] | None = None) -> Realisation:
+    """Realisation of one reading, given its lifts from :func:`kpi_lifts` and the lift due by its
+    quarter per priority (``review.milestones.due_lifts``; without it, the whole forecast is due)."""
     lines: list[KpiRealisation] = []
     weighted = weight = ZERO
     for priority_id, raw_forecast in initiative.forecast.items():
         forecast = raw_forecast if isinstance(raw_forecast, Decimal) else Decimal(str(raw_forecast))
+        owed = due.get(priority_id) if due is not None else None
+        expected, basis = (owed.expected, owed.basis) if owed is not None else (forecast, "forecast")
         realised = lifts.get(priority_id)
         if realised is None:
-            lines.append(KpiRealisation(priority_id, forecast, None, None, "not measured"))
+            lines.append(KpiRealisation(priority_id, forecast, None, None, "not measured", expected, basis))
         elif forecast == 0:
             lines.append(KpiRealisation(priority_id, forecast, realised, None,
-                                        "zero forecast: realisation undefined"))
+                                        "zero forecast: realisation undefined", expected, basis))
+        elif not expected:
+            lines.append(KpiRealisation(priority_id, forecast, realised, None,
+                                        "nothing due yet: realisation undefined", expected, basis))
         else:
-            exact = realised / forecast
-            lines.append(KpiRealisation(priority_id, forecast, realised, exact.quantize(RATIO, ROUND_HALF_EVEN)))
+            exact = realised / expected
+            lines.append(KpiRealisation(priority_id, forecast, realised, exact.quantize(RATIO, ROUND_HALF_EVEN),
+                                        "", expected, basis))
             weighted += abs(forecast) * exact
             weight += abs(forecast)
     for priority_id in sorted(set(lifts) - set(initiative.forecast)):

@@ -8,7 +8,9 @@ Release (all amounts rounded *down* to the cent, so a release never exceeds
 what is there; unspent = max(allocation - spend_to_date, 0)):
 
 - ``sunset``: all of an initiative sunset this quarter's unspent allocation.
-- ``finished``: all unspent when a reading says ``finished`` and
+- ``finished``: all unspent of a bet completed this quarter (it reported
+  ``finished``, or its horizon passed: ``completed`` or
+  ``completed_below_target``, see ``review.complete``) when
   ``release_finished_unspent`` is true.
 - ``below_threshold``: ``release_share`` x unspent for a running initiative
   whose realisation this quarter is below ``release_below`` (strictly).
@@ -53,7 +55,7 @@ class Position:
     """One initiative's money during a review (mutable, private to one review run)."""
 
     initiative: Initiative
-    status: str  # active | unfunded | ineligible | finished | sunset
+    status: str  # active | unfunded | ineligible | completed | completed_below_target | sunset
     planned: Decimal
     allocation: Decimal
     start: int
@@ -117,16 +119,17 @@ class ScaleUp:
 
 
 def release_funds(book: Sequence[Position], realisations: Mapping[str, Realisation], sunset: set[str],
-                  finished: set[str], settings: ReallocationPolicy | None, period: str) -> list[Release]:
-    """Release money from this quarter's sunsets, finished and under-performing initiatives."""
+                  completed: Mapping[str, str], settings: ReallocationPolicy | None, period: str) -> list[Release]:
+    """Release money from this quarter's sunsets, completions (id -> status) and under-performing initiatives."""
     out: list[Release] = []
     for pos in sorted(book, key=lambda p: p.initiative.id):
         iid = pos.initiative.id
         realisation = realisations[iid].value if iid in realisations else None
         if iid in sunset:
             cause, share, why = "sunset", Decimal(1), "sunset this quarter: all unspent funds are released"
-        elif iid in finished and settings is not None and settings.release_finished_unspent:
-            cause, share, why = "finished", Decimal(1), "finished: its unspent funds are released"
+        elif iid in completed and settings is not None and settings.release_finished_unspent:
+            cause, share = "finished", Decimal(1)
+            why = f"{completed[iid].replace('_', ' ')}: its unspent funds are released"
         elif (pos.status == "active" and settings is not None and realisation is not None
               and realisation < settings.release_below):
             cause, share = "below_threshold", settings.release_share

@@ -11,17 +11,18 @@ released (a sunset initiative's unspent funds are released the same quarter).
   streak; that is what ``no_measurement`` is for.
 - ``no_measurement`` (quarters N): none of the last N quarters (all on or
   after the start) has a reading for the initiative.
-- ``horizon_passed``: the horizon ends in quarter ``start + horizon - 1``;
-  from the review of that quarter on, an initiative whose latest realisation
-  is below 1 (its forecast lift not reached) or that was never measured is
-  sunset. It takes no threshold (the validator warns, BP219).
+- ``horizon_passed``: never holds for a bet in flight. A bet whose horizon
+  has passed is *completed* (``review.complete``: ``completed`` or
+  ``completed_below_target``), not sunset; the criterion's id and reason are
+  recorded with the bets that complete below target at their horizon. It
+  takes no threshold (the validator warns, BP219).
 
 Each sunset carries the criterion id, its kind, ``numbers`` (the values that
 triggered it), ``detail`` (a built-in sentence with those numbers) and
 ``reason``: the criterion's ``reason`` with ``{name}`` placeholders replaced
 by the numbers (``{threshold}``, ``{quarters}``, ``{periods}``,
-``{realisations}``, ``{latest}``, ``{last_measured}``, ``{horizon}``,
-``{start}``, ``{end}``, ``{target}``, ``{initiative}``, ``{period}``);
+``{realisations}``, ``{latest}``, ``{last_measured}``, ``{initiative}``,
+``{period}``);
 unknown placeholders are left as written. Only plain names are substituted
 (no attribute access or format specs): reason templates are untrusted text.
 """
@@ -45,8 +46,6 @@ DEFAULT_DETAIL = {
     "realisation_below": "realisation {realisations} in {periods}: below {threshold} for {quarters} "
                          "consecutive quarters",
     "no_measurement": "no outcome reading in {periods} ({quarters} quarters); last reading {last_measured}",
-    "horizon_passed": "horizon of {horizon} quarters ({start}..{end}) is over and the latest realisation "
-                      "{latest} is below the target {target}",
 }
 
 
@@ -105,15 +104,4 @@ def _numbers(criterion: SunsetCriterion, quarter: int, start: int, horizon: int,
         earlier = [q for q in measured if q < window[0]]
         last = period_name(max(earlier)) if earlier else "never"
         return {"quarters": n, "periods": periods, "last_measured": last}
-    if criterion.kind == "horizon_passed":
-        end = start + horizon - 1
-        if quarter < end:
-            return None
-        target = ONE  # the target is the forecast lift itself
-        values = [measured[q].value for q in sorted(measured) if measured[q].value is not None]
-        latest = values[-1] if values else None
-        if latest is not None and latest >= target:
-            return None
-        return {"horizon": horizon, "start": period_name(start), "end": period_name(end), "target": target,
-                "latest": latest if latest is not None else "none (never measured)"}
-    return None
+    return None  # horizon_passed: a bet past its horizon is completed (review.complete), never sunset
