@@ -41,13 +41,14 @@ committed state, as of the first read in the block: ``verify`` reads the head an
 and policy copy, and a concurrent append must not look like tampering.
 
 **Policy copies.** A copy is written only in the batch that appends its ``policy`` record (its
-``registered_seq``), never alone, and at most once per sha256. :meth:`EventStore.policy` finds a
+``registered_seq``), never alone, and at most once per sha256 (a batch with a second copy is refused,
+LedgerError BP804, nothing written). :meth:`EventStore.policy` finds a
 copy by its exact sha256; :meth:`EventStore.policies` lists them in the order they were stored.
 
 **Errors.** Every failure of the store itself is a :class:`~budgetpolicy.errors.LedgerError`: BP801 the
 ledger does not exist (opened without ``create``), BP802 it is not a ledger or cannot be read, BP803 its
 schema is newer than this budgetpolicy, BP804 it cannot be written (busy past the timeout, opened
-read-only, a batch that does not continue the head), BP808 a checkpoint beyond the head. Writing
+read-only, a batch that does not continue the head, a full disk), BP808 a checkpoint beyond the head. Writing
 through a store opened read-only changes nothing.
 """
 
