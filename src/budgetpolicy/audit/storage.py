@@ -111,7 +111,7 @@ class SqliteEventStore:
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False,
                  durable: bool = True, timeout: float = 60.0) -> None:
-        self.path = str(path)
+        self.path = self.name = str(path)
         self.timeout = timeout
         self.readonly = readonly
         if not (create and not readonly) and not Path(self.path).is_file():
@@ -120,8 +120,7 @@ class SqliteEventStore:
                               code="BP801")
         try:
             if readonly:
-                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-                self.conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+                self.conn = _connect_readonly(self.path, timeout)
             else:
                 self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             if create and not readonly:
@@ -130,10 +129,6 @@ class SqliteEventStore:
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"'{self.path}' is not a readable ledger: {exc}", Location(file=self.path),
                               hint="is this the right file? a ledger is a SQLite database", code="BP802") from exc
-
-    @property
-    def name(self) -> str:
-        return self.path
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -289,16 +284,12 @@ class SqliteEventStore:
     def checkpoint(self, size: int) -> Checkpoint:
         with self.snapshot(), self._reading():
             head = _head(self.conn)
-            if size == head.size:
-                return head
-            row = None
-            if 0 < size < head.size:
+            row = (GENESIS,) if size == 0 else None
+            if 0 < size <= head.size:
                 row = self.conn.execute("SELECT hash FROM records WHERE seq = ?", (size,)).fetchone()
-            elif size == 0:
-                row = (GENESIS,)
         if row is None:
-            raise LedgerError(f"no checkpoint at record {size}: the ledger '{self.path}' holds records 1 to "
-                              f"{head.size}" + (f" but not record {size}" if 0 < size < head.size else ""),
+            why = "that record is missing" if 0 < size <= head.size else f"the ledger holds records 1 to {head.size}"
+            raise LedgerError(f"no checkpoint at record {size} in '{self.path}': {why}",
                               Location(file=self.path), code="BP808",
                               hint=f"give a size from 0 to {head.size}; 'budgetpolicy ledger verify' checks the file")
         return Checkpoint(size, row[0])
@@ -347,15 +338,38 @@ class SqliteEventStore:
         return None if row is None else StoredPolicy(*row)
 
     def policies(self, policy_id: str | None = None, version: str | None = None) -> Iterator[StoredPolicy]:
-        sql, params = _SELECT_POLICY + " WHERE 1=1", []
-        if policy_id is not None:
-            sql += " AND policy_id = ?"
-            params.append(policy_id)
-        if version is not None:
-            sql += " AND version = ?"
-            params.append(version)
+        filters = [(column, value) for column, value in (("policy_id", policy_id), ("version", version))
+                   if value is not None]
+        where = " AND ".join(f"{column} = ?" for column, _ in filters) or "1=1"
         with self._reading():
-            yield from (StoredPolicy(*row) for row in self.conn.execute(sql + " ORDER BY registered_seq", params))
+            for row in self.conn.execute(f"{_SELECT_POLICY} WHERE {where} ORDER BY registered_seq",
+                                         [value for _, value in filters]):
+                yield StoredPolicy(*row)
+
+
+def _connect_readonly(path: str, timeout: float) -> sqlite3.Connection:
+    """A read-only connection, also to a file on read-only media (an archived copy, a read-only mount).
+
+    A reader of a WAL file needs its ``-shm`` index, which SQLite creates beside the file; on a
+    read-only filesystem it cannot, and a ledger closed cleanly has none, so the open fails. There
+    nobody can write the file, and with no ``-wal`` every committed record is in it: SQLite may read
+    it as immutable (no locks, no index). A ``-wal`` left there is refused, never ignored.
+    """
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        if not os.statvfs(path).f_flag & os.ST_RDONLY:
+            raise
+        conn.close()
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise LedgerError(f"'{path}' is on a read-only filesystem with a write-ahead log beside it "
+                          f"({wal.name}) that SQLite cannot read there", Location(file=path), code="BP802",
+                          hint="copy the file and its -wal to a writable directory and read the copy")
+    return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
 
 
 def _head(conn: sqlite3.Connection) -> Checkpoint:
