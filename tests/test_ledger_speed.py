@@ -197,13 +197,13 @@ def test_unencodable_payload_is_refused_before_anything_is_written(tmp_path, exa
 
 def test_writer_keeps_full_sync_and_checkpoints_every_64_mb(tmp_path):
     with Ledger(tmp_path / "l.db") as ledger:
-        conn = ledger.file.conn
+        conn = ledger.storage.conn
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: the documented default
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] * 8192 == 64 * 2**20
         ledger.append([LedgerEntry.of("note", "INI-1", None, "acme", "1", "a" * 64, "t", {"n": 1})])
     with Ledger(tmp_path / "l.db", durable=False) as relaxed:
-        assert relaxed.file.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert relaxed.storage.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert not (tmp_path / "l.db-wal").exists()  # closing the last connection checkpointed it
     with Ledger(tmp_path / "l.db", create=False, readonly=True) as reader:
         assert reader.verify().ok and len(reader) == 1

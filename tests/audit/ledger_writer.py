@@ -6,6 +6,10 @@ Appends BATCHES batches of BATCH_SIZE records; after each append returns it
 writes the batch id to SIDE_FILE, so the parent knows which batches were
 reported committed. Prints "ready" once the ledger is open. With GO_FILE it
 waits for that file to exist before writing (a start barrier for concurrency).
+With LEDGER_WRITER_STORE set to a kind in store_kinds.STORES, LEDGER is that
+store's address and the ledger is opened over it (the EventStore contract tests);
+LEDGER_WRITER_PAUSE (seconds) is a pause after each batch, so that writers take
+turns rather than one holding the lock until it is done.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ import sys
 import time
 from decimal import Decimal
 
+from store_kinds import STORES
+
 from budgetpolicy.audit.ledger import Ledger, LedgerEntry
 
 
 def main() -> None:
     path, side, writer, size, batches = sys.argv[1:6]
     go = sys.argv[6] if len(sys.argv) > 6 else None
-    ledger = Ledger(path)
+    kind = os.environ.get("LEDGER_WRITER_STORE")
+    pause = float(os.environ.get("LEDGER_WRITER_PAUSE", "0"))
+    ledger = Ledger(STORES[kind].open(path)) if kind else Ledger(path)
     print("ready", flush=True)
     while go and not os.path.exists(go):
         time.sleep(0.001)
@@ -35,6 +43,7 @@ def main() -> None:
                             "note": "x" * 200})
             for j in range(int(size))])
         os.write(fd, f"{batch}\n".encode())
+        time.sleep(pause)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def index_names(path) -> set[str]:
 def plans(ledger: Ledger, **filters: str) -> tuple[list[int], list[str]]:
     """The seqs a filtered read returns, and the plan of every SELECT it ran by initiative."""
     statements: list[str] = []
-    conn = ledger.file.conn
+    conn = ledger.storage.conn
     conn.set_trace_callback(statements.append)  # the statements with their values bound
     try:
         seqs = [record.seq for record in ledger.iter_records(**filters)]
@@ -94,11 +94,11 @@ def test_version_1_ledger_is_read_as_is_and_upgraded_when_opened_for_writing(led
         assert seqs == history == [5]
         assert any("USING COVERING INDEX records_by_initiative" in d or "USING INDEX records_by_initiative " in d
                    for d in details), details
-        assert old.file.meta("schema_version") == "1"
+        assert old.storage.meta("schema_version") == "1"
     assert index_names(ledger_path) == {"records_by_initiative"}
 
     with Ledger(ledger_path, create=False) as upgraded:
-        assert upgraded.file.meta("schema_version") == str(SCHEMA_VERSION) == "2"
+        assert upgraded.storage.meta("schema_version") == str(SCHEMA_VERSION) == "2"
         assert upgraded.head() == head  # records and hashes untouched
         assert upgraded.verify().ok
         upgraded.append([make_entry(4)])
@@ -117,5 +117,5 @@ def test_upgrade_twice_is_harmless(ledger_path):
     conn.close()
     assert index_names(ledger_path) == {"records_by_segment_initiative"}
     with Ledger(ledger_path, create=False, readonly=True) as ledger:
-        assert ledger.file.meta("schema_version") == "2"
+        assert ledger.storage.meta("schema_version") == "2"
         assert [r.seq for r in ledger.iter_records(initiative_id="INI-004")] == [5]

@@ -212,5 +212,5 @@ def test_a_refused_signoff_does_not_upgrade_a_version_1_ledger(ledger):
     conn.close()
     _refused(ledger, lambda: bp.approve(ledger, "INI-003", role="vp", by="e1042", at=AT), "BP852")
     with Ledger(ledger, create=False, readonly=True) as opened:
-        assert opened.file.meta("schema_version") == "1"
+        assert opened.storage.meta("schema_version") == "1"
     assert bp.approve(ledger, "INI-011", role="vp", by="e1042", at=AT).position.state == "funded"

@@ -1,35 +1,42 @@
-"""The decision ledger: an append-only, hash-chained SQLite file (the audit stage's storage).
+"""The decision ledger: an append-only, hash-chained record of decisions (the audit stage's API).
 
 Every decision the engine makes can be appended here with its exact inputs
-and provenance; every policy version used is stored once inside the same file
-(:mod:`budgetpolicy.audit.store`). The chain rule lives in
-:mod:`budgetpolicy.audit.chain`, the SQLite file (schema, transactions, why a
-crash or a concurrent writer cannot break the chain) in
-:mod:`budgetpolicy.audit.storage`, and what a record holds in
-:mod:`budgetpolicy.audit.entry`. Entries carry their payload already encoded,
-so an append holds the write lock only to hash and insert.
+and provenance; every policy version used is stored once inside the same
+ledger (:mod:`budgetpolicy.audit.store`). The chain rule lives in
+:mod:`budgetpolicy.audit.chain` and what a record holds in
+:mod:`budgetpolicy.audit.entry`. Where records are kept is an
+:class:`~budgetpolicy.audit.eventstore.EventStore` (the contract: ordering,
+atomic batches, concurrency); ``Ledger(path)`` opens the default, a SQLite file
+(:mod:`budgetpolicy.audit.storage`), and ``Ledger(store)`` any other. This
+module chains and checks; it never talks to the storage but through that seam.
+Entries carry their payload already encoded, so an append holds the write lock
+only to hash and insert.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
+
+from attrs import frozen
 
 from budgetpolicy.audit import store
 from budgetpolicy.audit.chain import VerifyReport, check_chain, record_hash
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord, entry_for_decision
+from budgetpolicy.audit.eventstore import Batch, Checkpoint, EventStore
 from budgetpolicy.audit.export import export_records
-from budgetpolicy.audit.storage import SCHEMA_VERSION, SEGMENT_BITS, LedgerFile
+from budgetpolicy.audit.storage import SCHEMA_VERSION, SEGMENT_BITS, SqliteEventStore
 from budgetpolicy.engine.collector import collector_paused
-from budgetpolicy.errors import LedgerError, Location, PolicyLoadError
+from budgetpolicy.errors import LedgerError, Location, PolicyLoadError, did_you_mean
 
-__all__ = ["Ledger", "LedgerEntry", "LedgerRecord", "VerifyReport", "entry_for_decision", "SCHEMA_VERSION",
-           "SEGMENT_BITS"]
+__all__ = ["Ledger", "LedgerEntry", "LedgerRecord", "VerifyReport", "Checkpoint", "EventStore",
+           "entry_for_decision", "SCHEMA_VERSION", "SEGMENT_BITS"]
+
+_Encoded = list[tuple[LedgerEntry, bytes]]
 
 
-def _encoded(entries: Iterable[LedgerEntry]) -> list[tuple[LedgerEntry, bytes]]:
+def _encoded(entries: Iterable[LedgerEntry]) -> _Encoded:
     """Each entry with its payload's UTF-8, encoded before any lock is taken: the chain hashes these
     bytes, and text that has no UTF-8 form (a lone surrogate) is refused before anything is written."""
     try:
@@ -39,28 +46,52 @@ def _encoded(entries: Iterable[LedgerEntry]) -> list[tuple[LedgerEntry, bytes]]:
                           hint="the input holds a lone surrogate code point; fix its encoding") from exc
 
 
-def _chain(conn: sqlite3.Connection, batch: list[tuple[LedgerEntry, bytes]]) -> list[int]:
-    """Link ``batch`` after the head and insert it; runs inside the write transaction."""
-    count, prev = LedgerFile.head(conn)
+def _link(head: Checkpoint, batch: _Encoded) -> list[LedgerRecord]:
+    """``batch`` chained after ``head``; runs inside the write transaction, which gives the head."""
+    prev = head.head_hash
     records = []
-    for seq, (entry, payload) in enumerate(batch, count + 1):
+    for seq, (entry, payload) in enumerate(batch, head.size + 1):
         digest = record_hash(prev, seq, entry, payload)
         records.append(LedgerRecord(seq, entry, prev, digest))
         prev = digest
-    LedgerFile.insert(conn, records)
-    return [r.seq for r in records]
+    return records
+
+
+@frozen
+class _PolicyCopy:
+    """A policy version to store, checked against its content address before any lock is taken."""
+
+    text: str
+    sha256: str
+    policy_id: str
+    version: str
+    data: str
+    registered_at: str
+
+    def stored(self, seq: int) -> store.StoredPolicy:
+        return store.StoredPolicy(self.sha256, self.policy_id, self.version, self.text,
+                                  store.text_sha256(self.text), self.data, seq)
+
+    def registration(self) -> LedgerEntry:
+        return LedgerEntry.of("policy", "", None, self.policy_id, self.version, self.sha256, self.registered_at,
+                              store.registration_payload(self.text, self.sha256, self.policy_id, self.version,
+                                                         self.data))
 
 
 class Ledger:
-    """An open ledger file. ``Ledger(path)`` creates it; ``Ledger(path, create=False)`` must find it."""
+    """An open ledger. ``Ledger(path)`` opens (and creates) a SQLite ledger file, ``Ledger(path,
+    create=False)`` must find it; ``Ledger(store)`` uses any :class:`EventStore` (the options are the
+    SQLite file's and do not apply)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False,
-                 durable: bool = True, timeout: float = 60.0) -> None:
-        self.file = LedgerFile(path, create=create, readonly=readonly, durable=durable, timeout=timeout)
-        self.path = self.file.path
+    def __init__(self, source: str | os.PathLike[str] | EventStore, *, create: bool = True,
+                 readonly: bool = False, durable: bool = True, timeout: float = 60.0) -> None:
+        if isinstance(source, (str, os.PathLike)):
+            source = SqliteEventStore(source, create=create, readonly=readonly, durable=durable, timeout=timeout)
+        self.storage: EventStore = source
+        self.path = source.name
 
     def close(self) -> None:
-        self.file.close()
+        self.storage.close()
 
     def __enter__(self) -> "Ledger":
         return self
@@ -75,23 +106,26 @@ class Ledger:
         batch = _encoded(entries)
         if not batch:
             return []
-        return self.file.write(lambda conn: _chain(conn, batch))
+        return self.storage.append(lambda head: Batch(_link(head, batch)))
 
     def append_checked(self, entries_for: Callable[[], Iterable[LedgerEntry]]) -> list[int]:
         """Append what ``entries_for()`` returns, read and written in one write transaction.
 
         ``entries_for`` runs under the write lock and reads the ledger through this object (its reads
         see every committed record, and no other writer can append until it returns), so a check it
-        makes still holds when its entries are chained. Raising leaves the file as it was.
+        makes still holds when its entries are chained. Raising leaves the ledger as it was. It may run
+        more than once (a busy ledger retries the whole transaction).
         """
-        def body(conn: sqlite3.Connection) -> list[int]:
-            batch = _encoded(entries_for())
-            return _chain(conn, batch) if batch else []
-        return self.file.write(body)
+        return self.storage.append(lambda head: Batch(_link(head, _encoded(entries_for()))))
 
     def head(self) -> tuple[int, str]:
         """(record count, last hash) as recorded by the last committed append."""
-        return LedgerFile.head(self.file.conn)
+        head = self.storage.head()
+        return head.size, head.head_hash
+
+    def checkpoint(self, size: int | None = None) -> Checkpoint:
+        """The ledger after record ``size`` (default: the head): its size and that record's hash."""
+        return self.storage.head() if size is None else self.storage.checkpoint(size)
 
     def put_policy(self, text: str, sha256: str, policy_id: str, version: str, *,
                    registered_at: str = "") -> bool:
@@ -100,9 +134,8 @@ class Ledger:
         ``sha256`` must be the content address the loader gives ``text``
         (``Policy.source.sha256``); a mismatch is refused rather than stored.
         """
-        data = self._policy_data(text, sha256)
-        return self.file.write(lambda conn: self._put_policy_locked(conn, text, sha256, policy_id, version,
-                                                                    data, registered_at))
+        copy = _PolicyCopy(text, sha256, policy_id, version, self._policy_data(text, sha256), registered_at)
+        return bool(self.storage.append(lambda head: self._with_policy(head, copy, [])))
 
     def _policy_data(self, text: str, sha256: str) -> str:
         try:
@@ -117,32 +150,28 @@ class Ledger:
                               hint="pass Policy.source.sha256 from the loader with Policy.source.text")
         return data
 
-    @staticmethod
-    def _put_policy_locked(conn: sqlite3.Connection, text: str, sha256: str, policy_id: str,
-                           version: str, data: str, registered_at: str) -> bool:
-        if store.has_policy(conn, sha256):
-            return False
-        entry = LedgerEntry.of("policy", "", None, policy_id, version, sha256, registered_at,
-                               store.registration_payload(text, sha256, policy_id, version, data))
-        (seq,) = _chain(conn, _encoded([entry]))
-        store.insert_policy(conn, text, sha256, policy_id, version, data, seq)
-        return True
+    def _with_policy(self, head: Checkpoint, copy: _PolicyCopy, batch: _Encoded) -> Batch:
+        """``batch`` chained after ``head``, preceded by the policy's registration unless it is stored
+        already (read inside the write transaction, so two writers cannot both store it)."""
+        if self.storage.policy(copy.sha256) is not None:
+            return Batch(_link(head, batch))
+        records = _link(head, [*_encoded([copy.registration()]), *batch])
+        return Batch(records, (copy.stored(records[0].seq),))
 
     def record(self, policy: Any, entries: Iterable[LedgerEntry]) -> list[int]:
-        """Store ``policy`` (a loaded Policy with ``source``) and append ``entries``, atomically."""
+        """Store ``policy`` (a loaded Policy with ``source``) and append ``entries``, atomically.
+
+        Returns the seqs of ``entries`` (not of the policy's registration, when it was new)."""
         source = policy.source
         if source is None:
             raise LedgerError(f"policy '{policy.id}' has no source text to store", code="BP805",
                               hint="load it with budgetpolicy.policy.load")
         batch = _encoded(entries)
         registered_at = batch[0][0].evaluated_at if batch else ""
-        data = self._policy_data(source.text, source.sha256)
-
-        def body(conn: sqlite3.Connection) -> list[int]:
-            self._put_policy_locked(conn, source.text, source.sha256, policy.id, policy.version,
-                                    data, registered_at)
-            return _chain(conn, batch) if batch else []
-        return self.file.write(body)
+        copy = _PolicyCopy(source.text, source.sha256, policy.id, policy.version,
+                           self._policy_data(source.text, source.sha256), registered_at)
+        seqs = self.storage.append(lambda head: self._with_policy(head, copy, batch))
+        return seqs[len(seqs) - len(batch):]
 
     def record_evaluation(self, evaluation: Any, initiatives: Iterable[Any], *, kind: str = "decision",
                           period: str | None = None,
@@ -156,46 +185,58 @@ class Ledger:
 
     def get_policy(self, sha256: str) -> str:
         """The exact text of a stored policy version."""
-        return store.get_policy(self.file.conn, sha256, self.path).text
+        return self.stored_policy(sha256).text
 
     def stored_policy(self, sha256: str) -> store.StoredPolicy:
-        return store.get_policy(self.file.conn, sha256, self.path)
+        """The stored policy with this sha256 (a unique prefix of at least 8 hex digits also works)."""
+        found = self.storage.policy(sha256)
+        if found is None and len(sha256) >= 8:
+            matches = [p for p in self.storage.policies() if p.sha256.startswith(sha256)]
+            found = matches[0] if len(matches) == 1 else None
+        if found is not None:
+            return found
+        known = sorted(p.sha256 for p in self.storage.policies())
+        hint = did_you_mean(sha256, known) or (
+            f"the ledger stores {len(known)} policy version(s); list them with "
+            f"'budgetpolicy ledger show {self.path or 'FILE'} --kind policy'")
+        raise LedgerError(f"no policy with sha256 '{sha256}' is stored in the ledger",
+                          Location(file=self.path or None), hint=hint, code="BP806")
 
     def find_policies(self, policy_id: str | None = None, version: str | None = None) -> list[store.StoredPolicy]:
-        return store.find_policies(self.file.conn, policy_id, version)
+        """Stored policies by id and/or version, in the order they were first stored."""
+        return list(self.storage.policies(policy_id, version))
 
     # -- reading -----------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return self.file.count()
+        """The number of records, as the head records it."""
+        return self.storage.head().size
 
     def iter_records(self, initiative_id: str | None = None, period: str | None = None,
                      policy_version: str | None = None, kind: str | None = None) -> Iterator[LedgerRecord]:
         """Records in chain order, streamed from a cursor (constant memory); payloads as stored."""
-        return self.file.records(initiative_id, period, policy_version, kind)
+        return self.storage.read(initiative_id=initiative_id, period=period, policy_version=policy_version,
+                                 kind=kind)
 
     def iter_records_from(self, first: int) -> Iterator[LedgerRecord]:
         """The records from seq ``first`` on, in chain order, streamed (what happened after a plan)."""
-        return self.file.records(first=first)
+        return self.storage.read(first)
 
     def iter_newest_first(self) -> Iterator[LedgerRecord]:
         """Records from the head back to the first, streamed (the latest plan is near the head)."""
-        return self.file.newest_first()
+        return self.storage.read(newest_first=True)
 
     def export(self, fmt: str, out: TextIO, **filters: str | None) -> int:
         return export_records(self.iter_records(**filters), fmt, out)
 
     def verify(self, expect_head: str | None = None) -> VerifyReport:
         """Recompute the chain, check the head and the policy store; stops at the first fault."""
-        conn = self.file.conn
-        conn.execute("BEGIN")  # one snapshot: concurrent appends must not look like tampering
-        try:
-            return self._verify(conn, expect_head)
-        finally:
-            conn.execute("COMMIT")
+        with self.storage.snapshot():  # one committed state: concurrent appends must not look like tampering
+            return self._verify(expect_head)
 
-    def _verify(self, conn: sqlite3.Connection, expect_head: str | None) -> VerifyReport:
-        count, head_hash = LedgerFile.head(conn)
+    def _verify(self, expect_head: str | None) -> VerifyReport:
+        storage = self.storage
+        head = storage.head()
         registered: dict[str, tuple[int, dict[str, Any]]] = {}
         referenced: set[str] = set()
 
@@ -206,10 +247,11 @@ class Ledger:
             else:
                 referenced.add(entry.policy_sha256)
 
-        seen, last, fault = check_chain(self.file.records(), count, head_hash, self.file.window, on_record)
+        seen, last, fault = check_chain(storage.read(), head.size, head.head_hash,
+                                        lambda first, last: list(storage.read(first, last)), on_record)
         if fault is not None:
             return VerifyReport(False, seen, fault.seq, fault.problem, fault.code, last)
-        policies, policy_fault = store.check_policies(conn, registered)
+        policies, policy_fault = store.check_policies(storage.policies(), registered)
         if policy_fault is not None:
             seq, code, problem = policy_fault
             return VerifyReport(False, seen, seq, problem, code, last, policies)

@@ -1,14 +1,17 @@
-"""The ledger's SQLite file: schema and upgrades, write transactions, and record queries.
+"""The ledger's SQLite file, the default :class:`~budgetpolicy.audit.eventstore.EventStore`.
 
-:class:`budgetpolicy.audit.ledger.Ledger` is the API; this module is what it
-stands on. Why a ledger survives crashes and concurrent writers:
+Schema and upgrades, write transactions, queries, policy copies: the only module of budgetpolicy that
+talks to SQLite (an import-linter contract keeps it so). :class:`budgetpolicy.audit.ledger.Ledger` is
+the API; :mod:`budgetpolicy.audit.eventstore` is the contract this class meets. How it meets it:
 
-* one ``BEGIN IMMEDIATE`` transaction per batch (:meth:`LedgerFile.write`): the
+* one ``BEGIN IMMEDIATE`` transaction per batch (:meth:`SqliteEventStore.append`): the
   write lock is taken before the head (count + last hash) is read, so two
   writers can never chain onto the same record, and SQLite's WAL makes the
   batch all-or-nothing even under SIGKILL (no partial record, ever);
 * a busy database is retried with jittered backoff until ``timeout`` runs
   out, so waiting writers lose nothing;
+* in WAL mode a reader sees only committed transactions, and one statement (a streamed read) or
+  one deferred transaction (:meth:`SqliteEventStore.snapshot`) sees one committed state;
 * triggers refuse UPDATE and DELETE, so an accident cannot rewrite history
   (a deliberate edit still can, and ``verify`` finds it).
 """
@@ -20,12 +23,14 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from budgetpolicy.audit import store
 from budgetpolicy.audit.chain import GENESIS
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord
+from budgetpolicy.audit.eventstore import Batch, Checkpoint
+from budgetpolicy.audit.store import StoredPolicy
 from budgetpolicy.errors import LedgerError, Location
 
 SCHEMA_VERSION = 2
@@ -39,10 +44,23 @@ T = TypeVar("T")
 # on its own leaf pages, so a batch re-deciding 1,000 known initiatives rewrote ~1,000 index pages
 # (8 MB of WAL per commit): at a million records appends ran at 18,000 records/s (28,900 unindexed).
 # Within the current segment those entries share a few hundred pages; a lookup pays one index
-# search per segment instead (16 per million records; see LedgerFile._initiative_rows).
+# search per segment instead (16 per million records; see SqliteEventStore._initiative_rows).
 _INITIATIVE_INDEX = ("CREATE INDEX IF NOT EXISTS records_by_segment_initiative "
                      f"ON records (seq >> {SEGMENT_BITS}, initiative_id)")
 _V1_INDEX = "records_by_initiative"  # schema version 1: ON records (initiative_id)
+
+# The policy copies (the DDL text as schema version 1 wrote it: it is stored in every file).
+_POLICIES = """
+CREATE TABLE IF NOT EXISTS policies (
+    sha256 TEXT PRIMARY KEY,
+    policy_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    text TEXT NOT NULL,
+    text_sha256 TEXT NOT NULL,
+    data TEXT,
+    registered_seq INTEGER NOT NULL
+) WITHOUT ROWID
+"""
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
@@ -52,7 +70,7 @@ _SCHEMA = (
         evaluated_at TEXT NOT NULL, payload TEXT NOT NULL, prev_hash TEXT NOT NULL,
         hash TEXT NOT NULL)""",
     _INITIATIVE_INDEX,
-    store.POLICIES_DDL,
+    _POLICIES,
     *(f"CREATE TRIGGER IF NOT EXISTS {table}_append_only_{op.lower()} BEFORE {op} ON {table} "
       f"BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
       for table in ("records", "policies") for op in ("UPDATE", "DELETE")),
@@ -63,6 +81,10 @@ _COLUMNS = ("seq", "kind", "initiative_id", "period", "policy_id", "policy_versi
             "evaluated_at", "payload", "prev_hash", "hash")
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM records"
 _INSERT = f"INSERT INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_POLICY_COLUMNS = ("sha256", "policy_id", "version", "text", "text_sha256", "data", "registered_seq")
+_SELECT_POLICY = f"SELECT {', '.join(_POLICY_COLUMNS)} FROM policies"
+_INSERT_POLICY = (f"INSERT INTO policies ({', '.join(_POLICY_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(_POLICY_COLUMNS))})")
 
 
 def _record(row: Sequence[Any]) -> LedgerRecord:
@@ -79,21 +101,26 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-class LedgerFile:
-    """An open ledger file with its schema checked (and upgraded when opened for writing)."""
+class SqliteEventStore:
+    """A ledger file, opened with its schema checked (and upgraded when opened for writing).
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool, readonly: bool, durable: bool,
-                 timeout: float) -> None:
-        self.path = str(path)
+    ``create`` makes the file when it is missing; ``readonly`` never writes it (appends raise BP804);
+    ``durable`` syncs every commit (``synchronous=FULL``), else only against process crashes;
+    ``timeout`` is how long a writer waits for the lock.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False,
+                 durable: bool = True, timeout: float = 60.0) -> None:
+        self.path = self.name = str(path)
         self.timeout = timeout
+        self.readonly = readonly
         if not (create and not readonly) and not Path(self.path).is_file():
             raise LedgerError(f"ledger file '{self.path}' does not exist", Location(file=self.path),
                               hint="check the path, or create a ledger with 'budgetpolicy evaluate --ledger FILE'",
                               code="BP801")
         try:
             if readonly:
-                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
-                self.conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+                self.conn = _connect_readonly(self.path, timeout)
             else:
                 self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             if create and not readonly:
@@ -110,7 +137,7 @@ class LedgerFile:
         # Decision payloads are 2-5 KB: 8 KB pages keep a record on one page (no overflow chain).
         # Only takes effect while the file is still empty.
         conn.execute("PRAGMA page_size=8192")
-        self.retry(lambda: conn.execute("PRAGMA journal_mode=WAL"))
+        self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL"))
         # FULL syncs the WAL at every commit: a committed batch survives power loss too.
         conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
         # Copy the WAL into the file every 64 MB rather than SQLite's default 8 MB: a checkpoint
@@ -128,7 +155,7 @@ class LedgerFile:
             if not create:
                 raise LedgerError(f"'{self.path}' is a SQLite file but not a budgetpolicy ledger",
                                   Location(file=self.path), hint="check the path", code="BP802")
-            self.write(_create_schema)
+            self._write(_create_schema)
         version = self.meta("schema_version")
         if version is None or not version.isdigit():
             raise LedgerError(f"'{self.path}' has no valid schema_version", Location(file=self.path),
@@ -138,7 +165,7 @@ class LedgerFile:
                               f"supports ({SCHEMA_VERSION})", Location(file=self.path),
                               hint="upgrade budgetpolicy to read this ledger", code="BP803")
         if int(version) < SCHEMA_VERSION and writable:
-            self.write(upgrade)
+            self._write(upgrade)
             version = self.meta("schema_version") or version
         # A version-1 file opened read-only keeps its plain initiative index, and is queried by it.
         return int(version) >= 2
@@ -151,20 +178,66 @@ class LedgerFile:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def retry(self, action: Callable[[], T]) -> T:
+    def append(self, build: Callable[[Checkpoint], Batch]) -> list[int]:
+        """Write ``build(head)`` in one BEGIN IMMEDIATE transaction (the contract's atomic append)."""
+        def body(conn: sqlite3.Connection) -> list[int]:
+            head = _head(conn)
+            batch = build(head)
+            records = batch.records
+            if not records:
+                return []
+            self._check_continues(head, batch)
+            conn.executemany(_INSERT, [(r.seq, *r.entry.header(), r.entry.payload, r.prev_hash, r.hash)
+                                       for r in records])
+            if batch.policies:
+                conn.executemany(_INSERT_POLICY, [(p.sha256, p.policy_id, p.version, p.text, p.text_sha256,
+                                                   p.data, p.registered_seq) for p in batch.policies])
+            last = records[-1]
+            conn.executemany("UPDATE meta SET value = ? WHERE key = ?",
+                             [(str(last.seq), "head_count"), (last.hash, "head_hash")])
+            return [r.seq for r in records]
+        try:
+            return self._write(body)
+        except sqlite3.DatabaseError as exc:  # not a lock (those are retried): a damaged file, a full disk
+            raise LedgerError(f"cannot write ledger '{self.path}': {exc}", Location(file=self.path),
+                              hint=self._write_hint(False), code="BP804") from exc
+
+    def _check_continues(self, head: Checkpoint, batch: Batch) -> None:
+        seq, prev = head.size, head.head_hash
+        for record in batch.records:
+            seq += 1
+            if record.seq != seq or record.prev_hash != prev:
+                raise LedgerError(f"cannot write ledger '{self.path}': the batch does not continue its head "
+                                  f"(record {record.seq} after record {seq - 1})", Location(file=self.path),
+                                  hint="chain a batch onto the head its build is given", code="BP804")
+            prev = record.hash
+        first = head.size + 1
+        if any(not first <= p.registered_seq <= seq for p in batch.policies):
+            raise LedgerError(f"cannot write ledger '{self.path}': a policy copy is not registered by its batch",
+                              Location(file=self.path), hint="store a copy with its policy record", code="BP804")
+
+    def _retry(self, action: Callable[[], T]) -> T:
         """Run ``action``, retrying while another process holds the lock (until ``timeout``)."""
         deadline, delay = time.monotonic() + self.timeout, 0.001
         while True:
             try:
                 return action()
             except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
+                busy = _is_busy(exc)
+                if not busy or time.monotonic() > deadline:
                     raise LedgerError(f"cannot write ledger '{self.path}': {exc}", Location(file=self.path),
-                                      hint="another process may hold it for too long; retry", code="BP804") from exc
+                                      hint=self._write_hint(busy), code="BP804") from exc
                 time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: writers must not retry in lockstep
                 delay = min(delay * 2, 0.05)
 
-    def write(self, body: Callable[[sqlite3.Connection], T]) -> T:
+    def _write_hint(self, busy: bool) -> str:
+        if busy:
+            return "another process may hold it for too long; retry"
+        if self.readonly:
+            return "it was opened read-only; open it for writing (readonly=False) to append"
+        return "the disk may be full or read-only, or the file damaged; check it with 'budgetpolicy ledger verify'"
+
+    def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``body`` inside one BEGIN IMMEDIATE transaction, retried as a whole when busy."""
         def attempt() -> T:
             conn = self.conn
@@ -177,69 +250,132 @@ class LedgerFile:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        return self.retry(attempt)
-
-    @staticmethod
-    def head(conn: sqlite3.Connection) -> tuple[int, str]:
-        """(record count, last hash) as recorded by the last committed append."""
-        values = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('head_count', 'head_hash')"))
-        return int(values.get("head_count", "0")), values.get("head_hash", GENESIS)
-
-    @staticmethod
-    def insert(conn: sqlite3.Connection, records: Sequence[LedgerRecord]) -> None:
-        """Insert chained records after the head and move the head to the last one (inside :meth:`write`)."""
-        conn.executemany(_INSERT, [(r.seq, *r.entry.header(), r.entry.payload, r.prev_hash, r.hash)
-                                   for r in records])
-        conn.executemany("UPDATE meta SET value = ? WHERE key = ?",
-                         [(str(records[-1].seq), "head_count"), (records[-1].hash, "head_hash")])
+        return self._retry(attempt)
 
     # -- reading -----------------------------------------------------------------------------
 
-    def count(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise LedgerError(f"cannot read ledger '{self.path}': {exc}", Location(file=self.path),
+                              hint="the file may be damaged; check it with 'budgetpolicy ledger verify'",
+                              code="BP802") from exc
 
-    def records(self, initiative_id: str | None = None, period: str | None = None,
-                policy_version: str | None = None, kind: str | None = None,
-                first: int | None = None) -> Iterator[LedgerRecord]:
-        """Records in chain order, filtered, streamed from a cursor (constant memory); with ``first``,
-        only records from that seq on."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, value in (("initiative_id", initiative_id), ("period", period),
-                              ("policy_version", policy_version), ("kind", kind)):
-            if value is not None:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if first is not None:
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One deferred transaction: its first read fixes the committed state every later read sees."""
+        if self.conn.in_transaction:  # inside an append's build: its write transaction is the snapshot
+            yield
+            return
+        with self._reading():
+            self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
+    def head(self) -> Checkpoint:
+        with self._reading():
+            return _head(self.conn)
+
+    def checkpoint(self, size: int) -> Checkpoint:
+        with self.snapshot(), self._reading():
+            head = _head(self.conn)
+            row = (GENESIS,) if size == 0 else None
+            if 0 < size <= head.size:
+                row = self.conn.execute("SELECT hash FROM records WHERE seq = ?", (size,)).fetchone()
+        if row is None:
+            why = "that record is missing" if 0 < size <= head.size else f"the ledger holds records 1 to {head.size}"
+            raise LedgerError(f"no checkpoint at record {size} in '{self.path}': {why}",
+                              Location(file=self.path), code="BP808",
+                              hint=f"give a size from 0 to {head.size}; 'budgetpolicy ledger verify' checks the file")
+        return Checkpoint(size, row[0])
+
+    def read(self, first: int = 1, last: int | None = None, *, initiative_id: str | None = None,
+             period: str | None = None, policy_version: str | None = None, kind: str | None = None,
+             newest_first: bool = False) -> Iterator[LedgerRecord]:
+        """Records in chain order (or from the head back), filtered, streamed from a cursor."""
+        filters = [(column, value) for column, value in (("initiative_id", initiative_id), ("period", period),
+                   ("policy_version", policy_version), ("kind", kind)) if value is not None]
+        clauses = [f"{column} = ?" for column, _ in filters]
+        params: list[Any] = [value for _, value in filters]
+        if first > 1:
             clauses.append("seq >= ?")
             params.append(first)
-        if initiative_id is not None and self.segmented:
-            rows = self._initiative_rows(clauses, params)
-        else:
-            rows = self.conn.execute(_SELECT + (" WHERE " + " AND ".join(clauses) if clauses else "")
-                                     + " ORDER BY seq", params)
-        yield from map(_record, rows)
+        if last is not None:
+            clauses.append("seq <= ?")
+            params.append(last)
+        order = " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
+        with self._reading():
+            if initiative_id is not None and self.segmented:
+                rows: Iterator[Sequence[Any]] = self._initiative_rows(clauses, params, order, first, last)
+            else:
+                rows = self.conn.execute(_SELECT + (" WHERE " + " AND ".join(clauses) if clauses else "")
+                                         + order, params)
+            yield from map(_record, rows)
 
-    def _initiative_rows(self, clauses: list[str], params: list[Any]) -> Iterator[tuple[Any, ...]]:
-        """One initiative's rows, one index search per segment, segments in order (so seq order).
+    def _initiative_rows(self, clauses: list[str], params: list[Any], order: str, first: int,
+                         last: int | None) -> Iterator[Sequence[Any]]:
+        """One initiative's rows, one index search per segment, segments in ``order`` (so seq order).
 
-        Only the last segment can still be growing, and it is read last: while others append,
-        the rows returned are still a prefix of the initiative's history, never one with a gap.
+        Only the last segment can still be growing. Read last (in chain order) the rows returned are
+        still a prefix of the initiative's history, never one with a gap; read first (from the head
+        back) they are every row up to the moment it was read.
         """
-        (last,) = self.conn.execute("SELECT max(seq) FROM records").fetchone()
-        sql = f"{_SELECT} WHERE (seq >> {SEGMENT_BITS}) = ? AND {' AND '.join(clauses)} ORDER BY seq"
-        for segment in range(((last or 0) >> SEGMENT_BITS) + 1):
+        (top,) = self.conn.execute("SELECT max(seq) FROM records").fetchone()
+        top = (top or 0) if last is None else min(top or 0, last)
+        segments = range(max(first, 0) >> SEGMENT_BITS, (max(top, 0) >> SEGMENT_BITS) + 1)
+        sql = f"{_SELECT} WHERE (seq >> {SEGMENT_BITS}) = ? AND {' AND '.join(clauses)}{order}"
+        for segment in (reversed(segments) if order.endswith("DESC") else segments):
             yield from self.conn.execute(sql, [segment, *params])
 
-    def newest_first(self) -> Iterator[LedgerRecord]:
-        """Records in reverse chain order, streamed: the latest of something is found by reading back
-        from the head (the seq key), not the ledger from its start."""
-        yield from map(_record, self.conn.execute(_SELECT + " ORDER BY seq DESC"))
+    def policy(self, sha256: str) -> StoredPolicy | None:
+        with self._reading():
+            row = self.conn.execute(_SELECT_POLICY + " WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else StoredPolicy(*row)
 
-    def window(self, first: int, last: int) -> list[LedgerRecord]:
-        """The records with first <= seq <= last."""
-        return [_record(row) for row in
-                self.conn.execute(_SELECT + " WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last))]
+    def policies(self, policy_id: str | None = None, version: str | None = None) -> Iterator[StoredPolicy]:
+        filters = [(column, value) for column, value in (("policy_id", policy_id), ("version", version))
+                   if value is not None]
+        where = " AND ".join(f"{column} = ?" for column, _ in filters) or "1=1"
+        with self._reading():
+            for row in self.conn.execute(f"{_SELECT_POLICY} WHERE {where} ORDER BY registered_seq",
+                                         [value for _, value in filters]):
+                yield StoredPolicy(*row)
+
+
+def _connect_readonly(path: str, timeout: float) -> sqlite3.Connection:
+    """A read-only connection, also to a file on read-only media (an archived copy, a read-only mount).
+
+    A reader of a WAL file needs its ``-shm`` index, which SQLite creates beside the file; on a
+    read-only filesystem it cannot, and a ledger closed cleanly has none, so the open fails. There
+    nobody can write the file, and with no ``-wal`` every committed record is in it: SQLite may read
+    it as immutable (no locks, no index). A ``-wal`` left there is refused, never ignored.
+    """
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        if not os.statvfs(path).f_flag & os.ST_RDONLY:
+            raise
+        conn.close()
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise LedgerError(f"'{path}' is on a read-only filesystem with a write-ahead log beside it "
+                          f"({wal.name}) that SQLite cannot read there", Location(file=path), code="BP802",
+                          hint="copy the file and its -wal to a writable directory and read the copy")
+    return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
+
+
+def _head(conn: sqlite3.Connection) -> Checkpoint:
+    """The head as the last committed append recorded it (count + last hash, kept in ``meta``)."""
+    values = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('head_count', 'head_hash')"))
+    return Checkpoint(int(values.get("head_count", "0")), values.get("head_hash", GENESIS))
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:

@@ -1,4 +1,4 @@
-"""The content-addressed policy store inside the ledger file.
+"""The content-addressed policy store inside the ledger: what a policy copy is, and how the copies are checked.
 
 Every policy version a decision was made under is kept once, keyed by the
 sha256 of its canonical content (what ``Provenance.policy_sha256`` records),
@@ -8,38 +8,29 @@ of the text (and of the canonical data), which is what lets ``verify`` notice a
 policy text edited in place: the store alone could be rewritten consistently,
 the chain could not without breaking every later link.
 
-These functions take an open connection; :class:`budgetpolicy.audit.ledger.Ledger`
-owns transactions and calls them inside one.
+The copies are kept by the ledger's event store (:mod:`budgetpolicy.audit.eventstore`), written in
+the same transaction as their ``policy`` record; this module holds what does not depend on where.
 """
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from attrs import frozen
 
 from budgetpolicy.canonical import canonical_json
-from budgetpolicy.errors import LedgerError, Location, PolicyLoadError, did_you_mean
+from budgetpolicy.errors import PolicyLoadError
 from budgetpolicy.policy.load import parse_policy_data
-
-POLICIES_DDL = """
-CREATE TABLE IF NOT EXISTS policies (
-    sha256 TEXT PRIMARY KEY,
-    policy_id TEXT NOT NULL,
-    version TEXT NOT NULL,
-    text TEXT NOT NULL,
-    text_sha256 TEXT NOT NULL,
-    data TEXT,
-    registered_seq INTEGER NOT NULL
-) WITHOUT ROWID
-"""
 
 
 @frozen
 class StoredPolicy:
+    """One stored policy version: its content address, id and version, the exact text, the sha256 of the
+    text, the canonical data (None for copies stored before it was kept) and the seq of its ``policy``
+    record."""
+
     sha256: str
     policy_id: str
     version: str
@@ -76,62 +67,15 @@ def registration_payload(text: str, sha256: str, policy_id: str, version: str,
     }
 
 
-def has_policy(conn: sqlite3.Connection, sha256: str) -> bool:
-    return conn.execute("SELECT 1 FROM policies WHERE sha256 = ?", (sha256,)).fetchone() is not None
-
-
-def insert_policy(conn: sqlite3.Connection, text: str, sha256: str, policy_id: str, version: str,
-                  data: str | None, registered_seq: int) -> None:
-    conn.execute(
-        "INSERT INTO policies (sha256, policy_id, version, text, text_sha256, data, registered_seq) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (sha256, policy_id, version, text, text_sha256(text), data, registered_seq))
-
-
-def get_policy(conn: sqlite3.Connection, sha256: str, ledger_path: str = "") -> StoredPolicy:
-    """The stored policy with this sha256 (a unique prefix of at least 8 hex digits also works)."""
-    row = conn.execute("SELECT * FROM policies WHERE sha256 = ?", (sha256,)).fetchone()
-    if row is None and len(sha256) >= 8:
-        rows = conn.execute("SELECT * FROM policies WHERE sha256 >= ? AND sha256 < ? LIMIT 2",
-                            (sha256, sha256 + "g")).fetchall()
-        row = rows[0] if len(rows) == 1 else None
-    if row is None:
-        known = [r[0] for r in conn.execute("SELECT sha256 FROM policies ORDER BY sha256")]
-        hint = did_you_mean(sha256, known) or (
-            f"the ledger stores {len(known)} policy version(s); list them with "
-            f"'budgetpolicy ledger show {ledger_path or 'FILE'} --kind policy'")
-        raise LedgerError(f"no policy with sha256 '{sha256}' is stored in the ledger",
-                          Location(file=ledger_path or None), hint=hint, code="BP806")
-    return StoredPolicy(*row)
-
-
-def find_policies(conn: sqlite3.Connection, policy_id: str | None = None,
-                  version: str | None = None) -> list[StoredPolicy]:
-    """Stored policies by id and/or version, in the order they were first stored."""
-    sql, params = "SELECT * FROM policies WHERE 1=1", []
-    if policy_id is not None:
-        sql += " AND policy_id = ?"
-        params.append(policy_id)
-    if version is not None:
-        sql += " AND version = ?"
-        params.append(version)
-    return [StoredPolicy(*r) for r in conn.execute(sql + " ORDER BY registered_seq", params)]
-
-
-def iter_policies(conn: sqlite3.Connection) -> Iterator[StoredPolicy]:
-    for row in conn.execute("SELECT * FROM policies ORDER BY registered_seq"):
-        yield StoredPolicy(*row)
-
-
-def check_policies(conn: sqlite3.Connection,
+def check_policies(stored: Iterable[StoredPolicy],
                    registered: dict[str, tuple[int, dict[str, Any]]]) -> tuple[int, tuple[int | None, str, str] | None]:
-    """Compare the store with the registrations found in the chain.
+    """Compare the stored policy copies with the registrations found in the chain.
 
     ``registered`` maps sha256 -> (seq of its ``policy`` record, that record's
     payload). Returns (policies checked, first fault as (seq, code, problem) or None).
     """
     count, seen = 0, set()
-    for p in iter_policies(conn):
+    for p in stored:
         count += 1
         seen.add(p.sha256)
         label = f"policy {p.policy_id} {p.version} (sha256 {p.sha256[:12]})"
