@@ -33,7 +33,15 @@ demo: $(STAMP)
 	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-009 --role vp --by e1042 --at 2026-01-20T10:00:00+00:00
 	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-009 --role finance --by e2210 --at 2026-01-21T08:30:00+00:00 \
 	  --note "fits the Q1 sales plan"
-	$(BIN)/budgetpolicy ledger positions $(DEMO_LEDGER)
+	# The quarterly reviews read the record: the plan and earlier quarters from the ledger, each quarter's
+	# readings from the outcomes file, recorded in order; then where the money stands after Q3.
+	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q1 \
+	  --evaluated-at 2026-04-02T09:00:00+00:00 >/dev/null
+	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q2 \
+	  --evaluated-at 2026-07-02T09:00:00+00:00 >/dev/null
+	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q3 \
+	  --evaluated-at 2026-10-02T09:00:00+00:00 >/dev/null
+	$(BIN)/budgetpolicy ledger positions $(DEMO_LEDGER) --period 2026-Q3
 
 # Headless Chromium checks the HTML report; installed from Debian's packages when missing.
 browser:

@@ -31,7 +31,8 @@ from budgetpolicy.hookspecs import hookimpl
 
 if TYPE_CHECKING:
     from budgetpolicy.api import (approve, check_policy, compile_policy, evaluate, load_policy, open_policy,
-                                  positions, read_initiatives, read_outcomes, refuse, run_cycle, run_review)
+                                  positions, read_initiatives, read_outcomes, refuse, review_year, run_cycle,
+                                  run_review)
     from budgetpolicy.audit.ledger import Ledger
     from budgetpolicy.audit.replay import replay
     from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
@@ -41,13 +42,14 @@ if TYPE_CHECKING:
     from budgetpolicy.registry import Registry
     from budgetpolicy.review.quarterly import ReviewResult
     from budgetpolicy.year.positions import Positions
+    from budgetpolicy.year.quarters import YearReview
     from budgetpolicy.year.signoff import SignOffResult
 
 # Public name -> the module that defines it (imported on first use, see the module docstring).
 _LAZY = {
     **dict.fromkeys(("run_cycle", "load_policy", "check_policy", "compile_policy", "open_policy",
                      "read_initiatives", "read_outcomes", "evaluate", "run_review", "approve", "refuse",
-                     "positions"), "budgetpolicy.api"),
+                     "positions", "review_year"), "budgetpolicy.api"),
     **dict.fromkeys(("CompiledPolicy", "EvaluationContext"), "budgetpolicy.engine.compile"),
     "Evaluation": "budgetpolicy.engine.evaluation",
     **dict.fromkeys(("Policy", "Initiative", "OutcomeReading", "Decision", "Explanation"), "budgetpolicy.model"),
@@ -57,6 +59,7 @@ _LAZY = {
     "Registry": "budgetpolicy.registry",
     "Positions": "budgetpolicy.year.positions",
     "SignOffResult": "budgetpolicy.year.signoff",
+    "YearReview": "budgetpolicy.year.quarters",
     "build_registry": "budgetpolicy.plugins",
 }
 
@@ -70,7 +73,7 @@ __all__ = [
     # audit
     "Ledger", "replay",
     # the budget year: sign-offs and positions, recorded in the ledger
-    "approve", "refuse", "positions", "Positions", "SignOffResult",
+    "approve", "refuse", "positions", "Positions", "SignOffResult", "review_year", "YearReview",
     # plugins
     "hookimpl", "Registry", "build_registry",
     # errors

@@ -35,9 +35,10 @@ from budgetpolicy.policy.load import load_policy as _load_policy_file
 from budgetpolicy.registry import Registry
 from budgetpolicy.review.quarterly import ReviewResult
 from budgetpolicy.review.quarterly import review as _review
-from budgetpolicy.year.events import REFUSAL, SIGNOFF, read_year
+from budgetpolicy.year.events import REFUSAL, SIGNOFF, latest_plan, read_year
 from budgetpolicy.year.positions import Positions
 from budgetpolicy.year.positions import positions as _positions
+from budgetpolicy.year.quarters import YearReview, review_quarter
 from budgetpolicy.year.signoff import SignOffResult, record_event
 
 
@@ -170,6 +171,34 @@ def run_review(compiled: CompiledPolicy, initiatives: Sequence[Initiative], outc
     return _review(compiled.policy, initiatives, plan.decisions, outcomes, period)
 
 
+def ledger_has_plan(ledger: str | os.PathLike[str]) -> bool:
+    """Whether ``ledger`` exists and holds a funding plan (then a review works from the ledger)."""
+    if not Path(ledger).exists():
+        return False
+    with Ledger(ledger, create=False, readonly=True) as opened:
+        return latest_plan(opened) is not None
+
+
+def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[OutcomeReading], period: str, *,
+                registry: Registry | None = None, policy: str | None = None, dry_run: bool = False,
+                at: dt.datetime | None = None) -> YearReview:
+    """The quarterly review of ``period`` of the ledger's plan, recorded in the ledger (unless ``dry_run``).
+
+    The policy, the initiatives and the plan's decisions come from the ledger, and so do the readings of
+    the quarters recorded before; ``outcomes`` (a data-source spec or readings) gives ``period``'s. A
+    quarter already recorded is returned from its record. ``policy``, when given, must be the plan's
+    (BP861). Quarters are recorded in order (BP860 names the missing one). ``at`` is the time recorded
+    (default: now, UTC). Raises :class:`~budgetpolicy.errors.YearError` and writes nothing when refused.
+    """
+    given = load_policy(policy).source if policy is not None else None
+    sha = given.sha256 if given is not None else None
+    if isinstance(outcomes, str):
+        with Ledger(ledger, create=False, readonly=True) as opened:
+            ids = [d.initiative_id for d in read_year(opened).plan.decisions]
+        outcomes = read_outcomes(outcomes, registry or build_registry(), initiative_ids=ids)
+    return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha)
+
+
 def approve(ledger: str | os.PathLike[str], initiative_id: str, *, role: str, by: str, note: str | None = None,
             at: dt.datetime | None = None) -> SignOffResult:
     """Record that ``by``, holding ``role``, signs off ``initiative_id`` in the ledger's latest plan.
@@ -193,15 +222,16 @@ def refuse(ledger: str | os.PathLike[str], initiative_id: str, *, role: str, by:
     return record_event(ledger, REFUSAL, initiative_id, role=role, by=by, at=_now(at), text=reason)
 
 
-def positions(ledger: str | os.PathLike[str]) -> Positions:
+def positions(ledger: str | os.PathLike[str], period: str | None = None) -> Positions:
     """Where the money of the ledger's latest plan stands, derived from the recorded events alone.
 
     Per initiative: state, allocated (spendable), earmarked (awaiting sign-off), returned (refused), the
     roles signed and awaited; per pool: allocated + earmarked + returned + leftover == pool. Raises
-    :class:`~budgetpolicy.errors.YearError` (BP850) when the ledger holds no plan.
+    :class:`~budgetpolicy.errors.YearError` (BP850) when the ledger holds no plan. With ``period``, the
+    positions after that reviewed quarter (spent, released and received from the quarters recorded up to it).
     """
     with Ledger(ledger, create=False, readonly=True) as opened:
-        return _positions(read_year(opened))
+        return _positions(read_year(opened), period)
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:

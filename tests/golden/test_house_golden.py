@@ -51,7 +51,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (out / "review.txt").write_text(_run("review", *REVIEW, cwd=out))
     _run("report", *REVIEW, "-o", "report.md", cwd=out)
     _run("evaluate", *PLAN, "--ledger", "l.db", cwd=out)
-    _run("review", *REVIEW, "--ledger", "l.db", cwd=out)
+    # With the plan in the ledger, the review works from it, one quarter at a time, in order.
+    for quarter, at in (("2026-Q1", "2026-04-01"), ("2026-Q2", "2026-07-01"), ("2026-Q3", "2026-10-01")):
+        _run("review", "--ledger", "l.db", "-O", OUTCOMES, "--period", quarter, "--evaluated-at", f"{at}T09:00:00+00:00",
+             cwd=out)
     _run("ledger", "export", "l.db", "-f", "jsonl", "-o", "ledger.jsonl", cwd=out)
     return out
 

@@ -20,7 +20,7 @@ from budgetpolicy.audit.entry import LedgerRecord
 from budgetpolicy.data.load import apply_attribute_types, record_to_initiative
 from budgetpolicy.engine.compile import EvaluationContext
 from budgetpolicy.errors import DataError, LedgerError, Location
-from budgetpolicy.model import Initiative
+from budgetpolicy.model import Decision, Funding, Initiative, Provenance, Reason
 
 
 @frozen
@@ -81,6 +81,31 @@ def rebuild_initiative(record: LedgerRecord, payload: dict[str, Any], attribute_
                           f"{exc.diagnostics[0].message}", where, code="BP841",
                           hint="the record was written by an incompatible budgetpolicy") from exc
     return initiative
+
+
+def rebuild_decision(record: LedgerRecord, payload: dict[str, Any]) -> Decision:
+    """The settled facts of a recorded decision (``payload["decision"]``) as the ``Decision`` value a review
+    reads: outcome, score, expected value, approvers, flags, reasons, funding, provenance, calibration."""
+    found = payload.get("decision")
+    data: dict[str, Any] = found if isinstance(found, dict) else {}
+    try:
+        funding, prov = data.get("funding"), data.get("provenance")
+        return Decision(
+            initiative_id=str(data["initiative_id"]), outcome=str(data["outcome"]), score=Decimal(data["score"]),
+            expected_value=Decimal(data["expected_value"]),
+            required_approvers=tuple(str(r) for r in data.get("required_approvers", ())),
+            flags=tuple(str(f) for f in data.get("flags", ())),
+            reasons=tuple(Reason(str(r["code"]), str(r["message"])) for r in data.get("reasons", ())),
+            funding=None if funding is None else Funding(
+                Decimal(funding["amount"]), Decimal(funding["requested"]), str(funding["step"]), funding.get("rank"),
+                str(funding.get("explanation", ""))),
+            provenance=None if prov is None else Provenance(
+                **{**prov, "plugins": tuple(tuple(p) for p in prov.get("plugins", ()))}),
+            calibration=data.get("calibration") or {})
+    except (KeyError, TypeError, AttributeError, InvalidOperation):
+        raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}) holds no readable decision",
+                          Location(key=f"record {record.seq}", field="decision"), code="BP841",
+                          hint="the record was written by an incompatible budgetpolicy") from None
 
 
 _DECIMAL_MAPS = ("forecast", "ratings")

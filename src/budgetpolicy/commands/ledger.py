@@ -4,7 +4,7 @@
   budgetpolicy ledger verify FILE [--expect-head HASH] [--format table|json]
   budgetpolicy ledger export FILE --format jsonl|csv [-o OUT] [filters]
   budgetpolicy ledger show FILE [filters] [--format table|json]
-  budgetpolicy ledger positions FILE [--format table|json|csv] [-o OUT]
+  budgetpolicy ledger positions FILE [--period YYYY-Qn] [--format table|json|csv] [-o OUT]
 
 Filters: --initiative ID, --period P, --policy-version V, --kind K.
 ``verify`` exits 0 when the chain is intact and 1 when it was tampered with,
@@ -43,6 +43,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     positions = sub.add_parser("positions", help="where the money of the latest plan stands, after its sign-offs")
     positions.add_argument("file", metavar="FILE")
+    positions.add_argument("--period", metavar="YYYY-Qn",
+                           help="the positions after this recorded quarter (default: after the last one)")
     add_format_options(positions)
 
 
@@ -50,7 +52,7 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--initiative", metavar="ID", help="only this initiative's records")
     parser.add_argument("--period", metavar="P", help="only records of this period (e.g. 2026-Q2)")
     parser.add_argument("--policy-version", metavar="V", help="only records made under this policy version")
-    parser.add_argument("--kind", metavar="K", help="only this kind: decision, review, policy, signoff, refusal")
+    parser.add_argument("--kind", metavar="K", help="only this kind: decision, review, policy, signoff, refusal, reading, quarter")
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
@@ -151,5 +153,5 @@ def _positions(args: argparse.Namespace) -> int:
     from budgetpolicy.year.render import positions_csv, positions_json, positions_table
 
     render = {"json": positions_json, "csv": positions_csv}.get(args.format, positions_table)
-    emit(args, render(api.positions(args.file)))
+    emit(args, render(api.positions(args.file, args.period)))
     return 0

@@ -6,6 +6,11 @@ quarter from the first reading up to --period is reviewed in order; the output
 shows --period (calibration factors and calibrated forecasts, realisations
 against the lift due by then, completions, sunsets, releases, reallocations,
 scale-up recommendations, money moved) and one line per earlier quarter. See docs/review.md for every formula.
+
+With --ledger holding a funding plan, the review works from the ledger (docs/budget-year.md): the plan,
+its policy and initiatives, and every earlier quarter's readings come from the record, --outcomes gives
+--period's readings, and the quarter is recorded in order (--dry-run: computed, not recorded). A quarter
+already recorded is shown from its record.
 """
 
 from __future__ import annotations
@@ -20,16 +25,20 @@ from budgetpolicy.formatting import money_cents, trimmed_number
 def configure(parser: argparse.ArgumentParser) -> None:
     from budgetpolicy.commands._common import add_format_options
 
-    parser.add_argument("--policy", "-P", required=True, metavar="POLICY", help="policy file or path@REV")
-    parser.add_argument("--initiatives", "-i", required=True, metavar="SOURCE",
-                        help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin")
+    parser.add_argument("--policy", "-P", metavar="POLICY",
+                        help="policy file or path@REV (with a ledger plan: optional, must be the plan's)")
+    parser.add_argument("--initiatives", "-i", metavar="SOURCE",
+                        help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin "
+                             "(ignored with a ledger plan: the plan's recorded inputs are used)")
     parser.add_argument("--outcomes", "-O", required=True, metavar="SOURCE",
                         help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
     add_format_options(parser, ("table", "json"))
     parser.add_argument("--ledger", metavar="FILE",
-                        help="append the review (one record per initiative it touched) to this ledger")
+                        help="with a plan in it: review the plan and record the quarter; without one: append "
+                             "the review (one record per initiative it touched)")
     parser.add_argument("--evaluated-at", metavar="TIMESTAMP", help="review time recorded in the ledger")
+    parser.add_argument("--dry-run", action="store_true", help="compute and print, record nothing")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,6 +47,14 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy.data.load import load_outcomes
     from budgetpolicy.review.quarterly import review
 
+    if args.ledger and api.ledger_has_plan(args.ledger):
+        return _from_ledger(args)
+    if not args.policy or not args.initiatives:
+        from budgetpolicy.errors import Location, UsageError
+
+        raise UsageError("review needs --policy and --initiatives (or --ledger with a recorded plan)",
+                         Location(key="--policy" if not args.policy else "--initiatives"),
+                         hint="record the plan with 'budgetpolicy evaluate --ledger FILE', or give both files")
     registry = registry_from_args(args)
     compiled = api.open_policy(args.policy, registry)
     policy = compiled.policy
@@ -49,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     plan = api.evaluate(compiled, initiatives, evaluated_at=at).decisions
     result = review(policy, initiatives, plan, outcomes, args.period)
     emit(args, review_json(policy, result) if args.format == "json" else review_table(policy, result))
-    if args.ledger:
+    if args.ledger and not args.dry_run:
         import sys
 
         from budgetpolicy.audit.record import record_review
@@ -58,6 +75,38 @@ def run(args: argparse.Namespace) -> int:
                  else dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
         count = record_review(args.ledger, policy, result, outcomes, stamp.isoformat())
         print(f"ledger: appended {count} review record(s) to {args.ledger}", file=sys.stderr)
+    return 0
+
+
+def _from_ledger(args: argparse.Namespace) -> int:
+    import sys
+
+    from budgetpolicy import api
+    from budgetpolicy.commands._common import emit, registry_from_args, warn
+    from budgetpolicy.year.render import recorded_quarter_json, recorded_quarter_table
+
+    if args.initiatives:
+        warn(f"note: --initiatives {args.initiatives} is ignored: the plan and its initiatives come from "
+             f"{args.ledger}")
+    at = api.parse_timestamp(args.evaluated_at, "--evaluated-at") if args.evaluated_at else None
+    done = api.review_year(args.ledger, args.outcomes, args.period, registry=registry_from_args(args),
+                           policy=args.policy, dry_run=args.dry_run, at=at)
+    for note in done.notes:
+        warn(f"note: {note}")
+    policy, recorded = done.year.policy, done.recorded
+    if done.result is None:
+        assert recorded is not None
+        emit(args, recorded_quarter_json(recorded) if args.format == "json"
+             else recorded_quarter_table(recorded, policy.currency))
+        print(f"ledger: {done.period} is recorded (record {recorded.seq}, at {recorded.at}): shown from its record, "
+              "nothing recomputed or written", file=sys.stderr)
+        return 0
+    emit(args, review_json(policy, done.result) if args.format == "json" else review_table(policy, done.result))
+    if recorded is None:
+        print(f"dry run: {done.period} computed from {args.ledger}, nothing recorded", file=sys.stderr)
+    else:
+        print(f"ledger: recorded {done.period} ({done.readings} reading(s), quarter at record {recorded.seq}) in "
+              f"{args.ledger}", file=sys.stderr)
     return 0
 
 

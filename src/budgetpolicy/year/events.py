@@ -11,6 +11,13 @@ A **sign-off** (kind ``signoff``) or **refusal** (kind ``refusal``) is one recor
 the payload ``{"plan": <first seq>, "role": ..., "by": ..., "note": ...}`` (a refusal holds
 ``"reason"`` instead of ``"note"``). Only events that name the plan count towards its positions.
 
+A **reading** (kind ``reading``) is one accepted outcome reading of one initiative and quarter, recorded
+by ``review --ledger`` with the quarter it belongs to: ``period`` the quarter, ``evaluated_at`` the time
+of the review, the payload ``{"plan": <first seq>, "reading": <the reading as outcome_to_record gives
+it>}``. A **quarter** (kind ``quarter``, ``initiative_id`` empty) is one reviewed quarter: the payload
+``{"plan": <first seq>, "period": ..., "review": <that quarter's moves>}`` (realisations, calibrations,
+completions, sunsets, releases, reallocations, scale-ups and the money summary, as canonical JSON).
+
 Reading needs no snapshot: records are only ever appended, so events appended while the plan is read
 are simply read too, as if the read had started later.
 """
@@ -18,7 +25,6 @@ are simply read too, as if the read had started later.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -32,6 +38,7 @@ from budgetpolicy.policy.load import load_policy_text
 
 SIGNOFF, REFUSAL = "signoff", "refusal"
 EVENT_KINDS = (SIGNOFF, REFUSAL)
+READING, QUARTER = "reading", "quarter"
 
 
 @frozen
@@ -84,6 +91,28 @@ class SignOff:
 
 
 @frozen
+class RecordedReading:
+    """One outcome reading recorded with a reviewed quarter; ``record`` as ``outcome_to_record`` gave it."""
+
+    seq: int
+    initiative_id: str
+    period: str
+    plan: int
+    record: dict[str, Any]
+
+
+@frozen
+class RecordedQuarter:
+    """One reviewed quarter as recorded: its moves (``review``: canonical JSON of the quarter's review)."""
+
+    seq: int
+    period: str
+    plan: int
+    at: str
+    review: dict[str, Any]
+
+
+@frozen
 class BudgetYear:
     """What a ledger holds about the year so far: the plan, its policy, and the events that name it."""
 
@@ -91,6 +120,8 @@ class BudgetYear:
     policy: Policy
     events: tuple[SignOff, ...]
     path: str | None = None  # the ledger it was read from, for messages
+    readings: tuple[RecordedReading, ...] = ()
+    quarters: tuple[RecordedQuarter, ...] = ()  # in chain order, which is quarter order
 
 
 def read_year(ledger: Ledger) -> BudgetYear:
@@ -101,7 +132,24 @@ def read_year(ledger: Ledger) -> BudgetYear:
         raise YearError("the ledger holds no funding plan (no decision records)", Location(file=ledger.path),
                         hint="record one first: budgetpolicy evaluate --policy POLICY --initiatives SOURCE "
                              f"--ledger {ledger.path}", code="BP850")
-    return BudgetYear(plan, plan_policy(ledger, plan), tuple(plan_events(ledger, plan)), ledger.path)
+    events: list[SignOff] = []
+    readings: list[RecordedReading] = []
+    quarters: list[RecordedQuarter] = []
+    for record in ledger.iter_records_from(plan.seq):
+        kind = record.entry.kind
+        if kind in EVENT_KINDS:
+            event = _event(record, ledger.path)
+            if event.plan == plan.seq:
+                events.append(event)
+        elif kind == READING:
+            reading = _reading(record, ledger.path)
+            if reading.plan == plan.seq:
+                readings.append(reading)
+        elif kind == QUARTER:
+            quarter = _quarter(record, ledger.path)
+            if quarter.plan == plan.seq:
+                quarters.append(quarter)
+    return BudgetYear(plan, plan_policy(ledger, plan), tuple(events), ledger.path, tuple(readings), tuple(quarters))
 
 
 def latest_plan(ledger: Ledger) -> Plan | None:
@@ -151,15 +199,6 @@ def plan_policy(ledger: Ledger, plan: Plan) -> Policy:
                         hint="read it with an older budgetpolicy, or record a new plan", code="BP858") from exc
 
 
-def plan_events(ledger: Ledger, plan: Plan) -> Iterator[SignOff]:
-    """The sign-offs and refusals recorded after the plan that name it, in chain order."""
-    for record in ledger.iter_records_from(plan.seq):
-        if record.entry.kind in EVENT_KINDS:
-            event = _event(record, ledger.path)
-            if event.plan == plan.seq:
-                yield event
-
-
 def _event(record: LedgerRecord, path: str) -> SignOff:
     entry = record.entry
     data = entry.data()
@@ -171,6 +210,27 @@ def _event(record: LedgerRecord, path: str) -> SignOff:
         raise _bad_record(record, path, f"is a {entry.kind} without a plan seq, role and signer")
     return SignOff(record.seq, entry.kind, entry.initiative_id, plan, role, by, entry.evaluated_at,
                    **{text_key: text})
+
+
+def _reading(record: LedgerRecord, path: str) -> RecordedReading:
+    entry = record.entry
+    data = entry.data()
+    values: dict[str, Any] = data if isinstance(data, dict) else {}
+    plan, reading = values.get("plan"), values.get("reading")
+    if not (isinstance(plan, int) and isinstance(reading, dict) and isinstance(entry.period, str)
+            and reading.get("initiative_id") == entry.initiative_id and reading.get("period") == entry.period):
+        raise _bad_record(record, path, "is a reading without a plan seq and a reading of its initiative and period")
+    return RecordedReading(record.seq, entry.initiative_id, entry.period, plan, reading)
+
+
+def _quarter(record: LedgerRecord, path: str) -> RecordedQuarter:
+    entry = record.entry
+    data = entry.data()
+    values: dict[str, Any] = data if isinstance(data, dict) else {}
+    plan, period, moves = values.get("plan"), values.get("period"), values.get("review")
+    if not (isinstance(plan, int) and isinstance(period, str) and period == entry.period and isinstance(moves, dict)):
+        raise _bad_record(record, path, "is a quarter without a plan seq, its period and its review")
+    return RecordedQuarter(record.seq, period, plan, entry.evaluated_at, moves)
 
 
 def _bad_record(record: LedgerRecord, path: str, problem: str) -> YearError:
@@ -186,3 +246,15 @@ def event_entry(plan: Plan, kind: str, initiative_id: str, role: str, by: str, a
     text_key = "reason" if kind == REFUSAL else "note"
     return LedgerEntry.of(kind, initiative_id, None, plan.policy_id, plan.policy_version, plan.policy_sha256,
                           at.isoformat(), {"plan": plan.seq, "role": role, "by": by, text_key: text})
+
+
+def reading_entry(plan: Plan, record: dict[str, Any], at: str) -> LedgerEntry:
+    """The ledger entry of one accepted reading (``record``: as ``outcome_to_record`` gives it)."""
+    return LedgerEntry.of(READING, record["initiative_id"], record["period"], plan.policy_id, plan.policy_version,
+                          plan.policy_sha256, at, {"plan": plan.seq, "reading": record})
+
+
+def quarter_entry(plan: Plan, period: str, moves: dict[str, Any], at: str) -> LedgerEntry:
+    """The ledger entry of one reviewed quarter (``moves``: canonical JSON of its review)."""
+    return LedgerEntry.of(QUARTER, "", period, plan.policy_id, plan.policy_version, plan.policy_sha256, at,
+                          {"plan": plan.seq, "period": period, "review": moves})

@@ -16,9 +16,20 @@ rejected   rejected in the plan (or any other outcome without money)        (not
 
 The pool is the plan's policy's ``[allocation] pool`` (without one, what the plan funds); what the plan
 does not fund is ``leftover``. Sign-offs and refusals only move money between allocated, earmarked and
-returned, so ``allocated + earmarked + returned + leftover == pool`` holds to the cent after any
-sequence of events; :func:`positions` asserts it. Spent, released and received come from readings and
-reviews, a later part of the year: they are 0 for now, but part of the values already.
+returned.
+
+The recorded quarterly reviews (up to a period, or all of them) move money too: ``spent`` is the latest
+recorded spend to date, ``released`` the sum of the quarters' releases from the initiative, ``received``
+the sum of their reallocations (next-ranked and scale-up) to it. An initiative holds
+``planned - released + received``, in the column its state says (funded: allocated, earmarked:
+earmarked, refused: returned; a bet the plan left unfunded that a review funds becomes ``funded``).
+What a quarter released and gave no bet went back to the pool: ``leftover = pool - planned +
+returned_to_pool`` (the sum of the quarters' summaries). Every quarter's summary has ``released =
+redistributed + returned_to_pool`` and ``redistributed`` is what the bets received, so
+
+    allocated + earmarked + returned + leftover == pool
+
+holds to the cent after any sequence of events; :func:`positions` asserts both.
 """
 
 from __future__ import annotations
@@ -29,7 +40,8 @@ from decimal import Decimal
 from attrs import evolve, frozen
 
 from budgetpolicy.errors import Location, YearError
-from budgetpolicy.year.events import BudgetYear, PlannedDecision, SignOff
+from budgetpolicy.review.periods import parse_period
+from budgetpolicy.year.events import BudgetYear, PlannedDecision, RecordedQuarter, SignOff
 
 ZERO = Decimal(0)
 STATES = ("funded", "earmarked", "refused", "unfunded", "deferred", "rejected")
@@ -83,13 +95,15 @@ class Positions:
     refusals: int
     initiatives: tuple[InitiativePosition, ...]
     pool: PoolPosition
+    reviewed: tuple[str, ...] = ()  # the recorded quarters these positions take, oldest first
 
     def initiative(self, initiative_id: str) -> InitiativePosition:
         return next(p for p in self.initiatives if p.initiative_id == initiative_id)
 
 
-def positions(year: BudgetYear) -> Positions:
-    """The positions of ``year.plan`` after ``year.events``, in the plan's currency and pool."""
+def positions(year: BudgetYear, period: str | None = None) -> Positions:
+    """The positions of ``year.plan`` after ``year.events`` and the quarters recorded up to ``period`` (all of
+    them when None), in the plan's currency and pool."""
     plan, policy = year.plan, year.policy
     by_initiative: dict[str, list[SignOff]] = {d.initiative_id: [] for d in plan.decisions}
     for event in year.events:
@@ -99,19 +113,80 @@ def positions(year: BudgetYear) -> Positions:
                             code="BP858",
                             hint="the record was not written by budgetpolicy approve or refuse")
         by_initiative[event.initiative_id].append(event)
-    rows = tuple(initiative_position(d, by_initiative[d.initiative_id]) for d in plan.decisions)
+    quarters = _quarters(year, period)
+    moved = _moves(year, quarters)
+    rows = tuple(_reviewed(initiative_position(d, by_initiative[d.initiative_id]), *moved.get(d.initiative_id, ()))
+                 for d in plan.decisions)
     planned = sum((d.funding for d in plan.decisions), ZERO)
     pool = policy.allocation.pool if policy.allocation is not None else planned
     if planned > pool:
         raise YearError(f"the {plan.where} funds {planned:,}, more than its policy's pool of {pool:,}",
                         Location(file=year.path, key=plan.where), code="BP859",
                         hint="the plan was not recorded by 'evaluate --ledger' under this policy")
-    totals = {name: sum((getattr(r, name) for r in rows), ZERO) for name in ("allocated", "earmarked", "returned")}
-    result = PoolPosition(policy.currency, pool, leftover=pool - planned, **totals)
-    # Events move money between allocated, earmarked and returned; none is created or lost.
+    names = ("allocated", "earmarked", "returned", "spent", "released", "received")
+    totals = {name: sum((getattr(r, name) for r in rows), ZERO) for name in names}
+    back = sum((_amount(q.review["summary"]["returned_to_pool"]) for q in quarters), ZERO)
+    result = PoolPosition(policy.currency, pool, leftover=pool - planned + back, **totals)
+    # Events move money between allocated, earmarked and returned, reviews between bets and back to the
+    # pool; none is created or lost.
+    assert result.released == result.received + back, result
     assert result.allocated + result.earmarked + result.returned + result.leftover == result.pool, result
     return Positions(plan.seq, plan.policy_id, plan.policy_version, plan.policy_sha256, plan.evaluated_at,
-                     sum(not e.refused for e in year.events), sum(e.refused for e in year.events), rows, result)
+                     sum(not e.refused for e in year.events), sum(e.refused for e in year.events), rows, result,
+                     tuple(q.period for q in quarters))
+
+
+def _quarters(year: BudgetYear, period: str | None) -> tuple[RecordedQuarter, ...]:
+    if period is None:
+        return year.quarters
+    last = parse_period(period, Location(key="--period"))
+    if not any(q.period == period for q in year.quarters):
+        recorded = ", ".join(q.period for q in year.quarters) or "none yet"
+        raise YearError(f"{period} is not a recorded quarter of the {year.plan.where}",
+                        Location(file=year.path, key=year.plan.where), code="BP863",
+                        hint=f"recorded quarters: {recorded}; record one with 'budgetpolicy review --ledger'")
+    return tuple(q for q in year.quarters if parse_period(q.period) <= last)
+
+
+def _moves(year: BudgetYear, quarters: tuple[RecordedQuarter, ...]) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """Per initiative: (spent: the latest recorded spend to date, released, received) over ``quarters``."""
+    taken = {q.period for q in quarters}
+    spent: dict[str, Decimal] = {}
+    for reading in sorted(year.readings, key=lambda r: parse_period(r.period)):
+        amount = reading.record.get("spend_to_date")
+        if reading.period in taken and amount is not None:
+            spent[reading.initiative_id] = _amount(amount)
+    released: dict[str, Decimal] = {}
+    received: dict[str, Decimal] = {}
+    for quarter in quarters:
+        for part, into in (("releases", released), ("reallocations", received)):
+            for move in quarter.review.get(part) or ():
+                iid = move["initiative_id"]
+                into[iid] = into.get(iid, ZERO) + _amount(move["amount"])
+    return {iid: (spent.get(iid, ZERO), released.get(iid, ZERO), received.get(iid, ZERO))
+            for iid in spent.keys() | released.keys() | received.keys()}
+
+
+def _amount(text: str) -> Decimal:
+    """A recorded amount; whole amounts without the review's cents, like the plan's (``27000.00`` -> ``27000``)."""
+    value = Decimal(text)
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
+def _reviewed(position: InitiativePosition, spent: Decimal = ZERO, released: Decimal = ZERO,
+              received: Decimal = ZERO) -> InitiativePosition:
+    """The position after the reviews: it holds ``planned - released + received`` in its state's column."""
+    if not (spent or released or received):
+        return position
+    holds = position.planned - released + received
+    moved = evolve(position, spent=spent, released=released, received=received)
+    if position.state == "earmarked":
+        return evolve(moved, earmarked=holds)
+    if position.state == "refused":
+        return evolve(moved, returned=holds)
+    if position.state == "funded" or holds > 0:
+        return evolve(moved, state="funded", allocated=holds)
+    return moved
 
 
 def initiative_position(decision: PlannedDecision, events: Iterable[SignOff]) -> InitiativePosition:

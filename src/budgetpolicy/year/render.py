@@ -8,10 +8,12 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 from budgetpolicy.canonical import pretty_json
-from budgetpolicy.formatting import money
+from budgetpolicy.formatting import money, money_cents
 from budgetpolicy.output import table
+from budgetpolicy.year.events import RecordedQuarter
 from budgetpolicy.year.positions import STATES, Positions
 from budgetpolicy.year.signoff import SignOffResult
 
@@ -24,7 +26,7 @@ def positions_table(positions: Positions) -> str:
     pool = positions.pool
     title = (f"Positions of the plan at record {positions.plan} ({positions.policy_id} {positions.policy_version}, "
              f"planned {positions.evaluated_at}) after {_count(positions.signoffs, 'sign-off')} and "
-             f"{_count(positions.refusals, 'refusal')}; amounts in {pool.currency}\n\n")
+             f"{_count(positions.refusals, 'refusal')}{_reviewed(positions)}; amounts in {pool.currency}\n\n")
     headers = ("ID", "STATE", *(a.upper() for a in AMOUNTS), "SIGNED", "AWAITING")
     rows = [[p.initiative_id, p.state, *(money(getattr(p, a)) for a in AMOUNTS),
              ";".join(p.signed) or "-", ";".join(p.awaiting) or "-"] for p in positions.initiatives]
@@ -36,8 +38,18 @@ def positions_table(positions: Positions) -> str:
 
 def pool_line(positions: Positions) -> str:
     pool = positions.pool
-    return (f"pool {money(pool.pool, pool.currency)}: allocated {money(pool.allocated)}, earmarked "
+    line = (f"pool {money(pool.pool, pool.currency)}: allocated {money(pool.allocated)}, earmarked "
             f"{money(pool.earmarked)}, returned {money(pool.returned)}, leftover {money(pool.leftover)}")
+    if not positions.reviewed:
+        return line
+    return line + f"; spent {money(pool.spent)}, released {money(pool.released)} / received {money(pool.received)}"
+
+
+def _reviewed(positions: Positions) -> str:
+    quarters = positions.reviewed
+    if not quarters:
+        return ""
+    return f", reviewed {quarters[0]}..{quarters[-1]}" if len(quarters) > 1 else f", reviewed {quarters[0]}"
 
 
 def positions_json(positions: Positions) -> str:
@@ -78,3 +90,42 @@ def _count(n: int, noun: str) -> str:
 
 def _exact(value: Decimal) -> str:
     return format(value, "f")
+
+
+# A recorded quarter's sections: title, the review field, and per column the key of each item.
+_SECTIONS = (
+    ("Realisations", "realisations", ("initiative_id", "value")),
+    ("Completions", "completions", ("initiative_id", "status", "cause", "latest", "target", "reason")),
+    ("Sunsets", "sunsets", ("initiative_id", "criterion", "reason", "detail")),
+    ("Released", "releases", ("initiative_id", "cause", "unspent", "amount", "reason")),
+    ("Reallocated", "reallocations", ("initiative_id", "kind", "amount", "allocation_before", "allocation_after",
+                                      "reason")),
+    ("Scale-up recommendations", "scale_ups", ("initiative_id", "realisation", "allocation", "headroom", "granted")),
+)
+
+
+def recorded_quarter_table(quarter: RecordedQuarter, currency: str) -> str:
+    """A recorded quarter as its record holds it: its moves and money summary, read, never recomputed."""
+    review = quarter.review
+    parts = [f"Quarterly review {quarter.period} of the plan at record {quarter.plan}, as recorded at record "
+             f"{quarter.seq} ({quarter.at})\n"]
+    for title, name, keys in _SECTIONS:
+        items: list[dict[str, Any]] = review.get(name) or []
+        parts.append(f"\n{title}\n")
+        parts.append(table([k.upper() for k in keys], [[_cell(item.get(k)) for k in keys] for item in items],
+                           max_width=120) if items else "none\n")
+    summary = review.get("summary") or {}
+    parts.append(f"\n{quarter.period}: released {money_cents(Decimal(summary.get('released', '0')), currency)} = "
+                 f"redistributed {money_cents(Decimal(summary.get('redistributed', '0')))} + returned to the pool "
+                 f"{money_cents(Decimal(summary.get('returned_to_pool', '0')))}\n")
+    return "".join(parts)
+
+
+def recorded_quarter_json(quarter: RecordedQuarter) -> str:
+    """The quarter's record as canonical JSON: the record's seq, time, plan and period, and its review."""
+    return pretty_json({"record": quarter.seq, "recorded_at": quarter.at, "plan": quarter.plan,
+                        "period": quarter.period, "review": quarter.review})
+
+
+def _cell(value: Any) -> str:
+    return "-" if value is None else str(value)

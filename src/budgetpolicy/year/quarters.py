@@ -1,0 +1,189 @@
+"""The quarterly review of the budget year, worked from the ledger and recorded in it.
+
+When the ledger holds a plan, a review of quarter P takes everything but P's readings from the ledger:
+the policy is the plan's stored policy, the initiatives are rebuilt from the plan's recorded inputs, the
+plan's decisions come from its records, and the readings of earlier quarters are the recorded ``reading``
+events (never the file). The readings given for P are added, and the existing review engine
+(:func:`budgetpolicy.review.quarterly.review`) walks every quarter up to P. It is deterministic, so the
+earlier quarters come out as recorded; that is checked against their ``quarter`` records (BP862).
+
+Quarters are recorded in order: P must be the first quarter of the year with readings, or the quarter
+right after the last recorded one (BP860 names the missing quarter). A quarter already recorded is
+shown from its record, never recomputed. Recording appends P's readings and its ``quarter`` record in
+one :meth:`~budgetpolicy.audit.ledger.Ledger.append_checked` transaction, whose check repeats the order
+rule under the write lock; every check runs read-only first, so refused input leaves the file untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from attrs import frozen
+
+from budgetpolicy.audit.batches import rebuild_decision, rebuild_initiative
+from budgetpolicy.audit.entry import LedgerEntry
+from budgetpolicy.audit.ledger import Ledger
+from budgetpolicy.canonical import canonical_json
+from budgetpolicy.data.load import outcome_to_record, record_to_outcome
+from budgetpolicy.errors import Location, YearError
+from budgetpolicy.model import Decision, Initiative, OutcomeReading
+from budgetpolicy.review.periods import is_period, parse_period, period_name
+from budgetpolicy.review.quarterly import QuarterReview, ReviewResult, review
+from budgetpolicy.year.events import BudgetYear, RecordedQuarter, quarter_entry, read_year, reading_entry
+
+
+@frozen
+class YearReview:
+    """A review of ``period`` from the ledger: computed (``result``) or shown from its record (``result``
+    None); ``recorded`` is the quarter's record (None on a dry run); ``notes`` say what was ignored."""
+
+    period: str
+    year: BudgetYear
+    result: ReviewResult | None
+    recorded: RecordedQuarter | None
+    readings: int  # the readings recorded with the quarter
+    notes: tuple[str, ...] = ()
+
+    @property
+    def shown_from_record(self) -> bool:
+        return self.result is None
+
+
+def plan_inputs(ledger: Ledger, year: BudgetYear) -> tuple[tuple[Initiative, ...], tuple[Decision, ...]]:
+    """The plan's initiatives (rebuilt from their recorded inputs) and its decisions (from their records)."""
+    wanted = {d.seq for d in year.plan.decisions}
+    initiatives: list[Initiative] = []
+    decisions: list[Decision] = []
+    for record in ledger.iter_records_from(year.plan.seq):
+        if record.seq in wanted:
+            payload = record.entry.data()
+            initiatives.append(rebuild_initiative(record, payload, year.policy.attributes))
+            decisions.append(rebuild_decision(record, payload))
+        if record.seq >= max(wanted):
+            break
+    return tuple(initiatives), tuple(decisions)
+
+
+def review_quarter(ledger_path: str | os.PathLike[str], outcomes: Sequence[OutcomeReading], period: str, *,
+                   at: str, dry_run: bool = False, policy_sha256: str | None = None) -> YearReview:
+    """Review ``period`` of the ledger's plan with ``outcomes`` (the file's readings), and record it unless
+    ``dry_run``; a quarter already recorded is returned from its record. See the module docstring."""
+    with Ledger(ledger_path, create=False, readonly=True) as reader:
+        year = read_year(reader)
+        _check_policy(year, policy_sha256)
+        shown = _recorded(year, period)
+        if shown is not None:
+            return YearReview(period, year, None, shown, 0)
+        initiatives, decisions = plan_inputs(reader, year)
+    readings, notes = _readings(year, outcomes)
+    target = parse_period(period, Location(key="--period"))
+    _check_order(year, target, readings)
+    result = review(year.policy, initiatives, decisions, readings, period)
+    _check_history(year, result)
+    moves = _jsonable(_quarter_of(result))
+    records = [outcome_to_record(r) for r in readings if r.period == period]
+    if dry_run:
+        return YearReview(period, year, result, None, 0, notes)
+    seen = tuple(q.seq for q in year.quarters)
+    with Ledger(ledger_path, create=False) as ledger:
+        def entries() -> list[LedgerEntry]:
+            now = read_year(ledger)
+            if now.plan.seq != year.plan.seq or tuple(q.seq for q in now.quarters) != seen:
+                _check_order(now, target, readings)  # names what was recorded meanwhile
+                raise YearError(f"the ledger changed while {period} was reviewed", Location(file=now.path),
+                                code="BP860", hint="run the review again")
+            _check_order(now, target, readings)
+            return [*(reading_entry(now.plan, r, at) for r in records), quarter_entry(now.plan, period, moves, at)]
+        seqs = ledger.append_checked(entries)
+    recorded = RecordedQuarter(seqs[-1], period, year.plan.seq, at, moves)
+    return YearReview(period, year, result, recorded, len(records), notes)
+
+
+def _check_policy(year: BudgetYear, policy_sha256: str | None) -> None:
+    plan = year.plan
+    if policy_sha256 is not None and policy_sha256 != plan.policy_sha256:
+        raise YearError(f"a ledger written under another policy: the {plan.where} was made under {plan.policy_id} "
+                        f"{plan.policy_version} (sha256 {plan.policy_sha256[:12]}), --policy has sha256 "
+                        f"{policy_sha256[:12]}", Location(file=year.path, key=plan.where), code="BP861",
+                        hint="leave out --policy (the review uses the plan's own policy, stored in the ledger), "
+                             "or give the policy file the plan was made under")
+
+
+def _recorded(year: BudgetYear, period: str) -> RecordedQuarter | None:
+    return next((q for q in year.quarters if q.period == period), None)
+
+
+def _readings(year: BudgetYear, outcomes: Sequence[OutcomeReading]) -> tuple[list[OutcomeReading], tuple[str, ...]]:
+    """The recorded readings of the recorded quarters, and the file's readings of later quarters; a file
+    reading for a recorded quarter is ignored (with a note when it differs from the record)."""
+    recorded_quarters = {q.period for q in year.quarters}
+    kept = {(r.initiative_id, r.period): r for r in year.readings if r.period in recorded_quarters}
+    readings = [record_to_outcome(r.record, Location(file=year.path, key=f"record {r.seq}"))
+                for r in kept.values()]
+    notes: list[str] = []
+    for reading in outcomes:
+        if reading.period not in recorded_quarters:
+            readings.append(reading)
+            continue
+        earlier = kept.get((reading.initiative_id, reading.period))
+        if earlier is None or earlier.record != outcome_to_record(reading):
+            what = "is not in the record" if earlier is None else f"differs from record {earlier.seq}"
+            notes.append(f"{reading.location}: the reading of {reading.initiative_id} for {reading.period} {what}; "
+                         f"ignored ({reading.period} is recorded: the record wins)")
+    return readings, tuple(notes)
+
+
+def _check_order(year: BudgetYear, target: int, readings: Sequence[OutcomeReading]) -> int | None:
+    """The quarter that must be reviewed next (BP860 when ``target`` is another); None without readings."""
+    if year.quarters:
+        expected: int | None = parse_period(year.quarters[-1].period) + 1
+    else:
+        quarters = [parse_period(r.period) for r in readings if is_period(r.period)]
+        expected = min(quarters) if quarters else None
+    if expected is None or target == expected:
+        return expected
+    name = period_name(target)
+    where = Location(file=year.path, key=year.plan.where)
+    if target > expected:
+        missing = period_name(expected)
+        raise YearError(f"{name} cannot be reviewed yet: {missing} is not recorded (quarters are reviewed in order)",
+                        where,
+                        code="BP860", hint=f"review {missing} first: budgetpolicy review --ledger {year.path} "
+                                           f"--period {missing} --outcomes ...")
+    if not year.quarters:
+        return expected  # before the first reading: the review says so (BP705)
+    first = year.quarters[0].period
+    raise YearError(f"{name} is before {first}, the first quarter recorded in the {year.plan.where}", where,
+                    code="BP860", hint=f"the year's reviews run from {first}; the next is {period_name(expected)}")
+
+
+def _check_history(year: BudgetYear, result: ReviewResult) -> None:
+    """The earlier quarters, recomputed, must be exactly the recorded ones (the engine is deterministic)."""
+    recorded = {q.period: q for q in year.quarters}
+    got = [q.period for q in result.history]
+    if got != list(recorded):
+        raise _diverged(year, f"the review walked {', '.join(got) or 'no earlier quarter'} before "
+                              f"{result.period}, but the ledger records {', '.join(recorded) or 'none'}")
+    for quarter in result.history:
+        if _jsonable(quarter) != recorded[quarter.period].review:
+            raise _diverged(year, f"{quarter.period} recomputed from the recorded readings differs from its "
+                                  f"record {recorded[quarter.period].seq}")
+
+
+def _diverged(year: BudgetYear, problem: str) -> YearError:
+    return YearError(problem, Location(file=year.path, key=year.plan.where), code="BP862",
+                     hint="the recorded quarters no longer reproduce: this budgetpolicy reviews differently from "
+                          "the one that recorded them; use that version, or report a bug")
+
+
+def _quarter_of(result: ReviewResult) -> QuarterReview:
+    return QuarterReview(result.period, result.realisations, result.calibrations, result.sunsets, result.releases,
+                         result.reallocations, result.scale_ups, result.summary, result.completions)
+
+
+def _jsonable(quarter: QuarterReview) -> Any:
+    """The quarter as its record holds it (canonical JSON read back: exact strings for amounts)."""
+    return json.loads(canonical_json(quarter))
