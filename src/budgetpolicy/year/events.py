@@ -50,6 +50,8 @@ class PlannedDecision:
     required_approvers: tuple[str, ...]
     funding: Decimal  # 0 when the plan gives it nothing
     seq: int
+    department: str = ""  # from the recorded input: burn rates per department
+    start: str | None = None  # the initiative's start quarter, from the recorded input
 
 
 @frozen
@@ -178,12 +180,17 @@ def latest_plan(ledger: Ledger) -> Plan | None:
 
 
 def _planned(record: LedgerRecord, path: str) -> PlannedDecision:
-    decision = record.entry.data().get("decision")
+    payload = record.entry.data()
+    decision = payload.get("decision")
+    snapshot = payload.get("input")
+    given: dict[str, Any] = snapshot if isinstance(snapshot, dict) else {}
+    start = given.get("start")
     try:
         funding = decision.get("funding") or {}
         amount = Decimal(funding.get("amount", "0"))
         return PlannedDecision(record.entry.initiative_id, str(decision["outcome"]),
-                               tuple(str(r) for r in decision.get("required_approvers", ())), amount, record.seq)
+                               tuple(str(r) for r in decision.get("required_approvers", ())), amount, record.seq,
+                               str(given.get("department") or ""), start if isinstance(start, str) else None)
     except (AttributeError, KeyError, TypeError, InvalidOperation):
         raise _bad_record(record, path, "is a decision without a readable outcome, approvers or funding") from None
 
