@@ -265,6 +265,14 @@ class MilestonePolicy:
 
 
 @frozen
+class SpendPolicy:
+    """``[spend]``: how ``review --ledger`` reconciles each reading's spend with the initiative's position."""
+
+    tolerance: Decimal = Decimal(0)  # share of the allocation that may be spent beyond it
+    on_mismatch: Literal["error", "flag"] = "error"  # refuse the review, or record the reading with flags
+
+
+@frozen
 class PolicyTest:
     """An expected decision kept beside the policy (``[[tests]]`` or ``*_test.toml``)."""
 
@@ -308,6 +316,7 @@ class Policy:
     reallocation: ReallocationPolicy | None = None
     sunset: SunsetPolicy | None = None
     milestones: MilestonePolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
+    spend: SpendPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     tests: tuple[PolicyTest, ...] = ()
     source: PolicySource | None = None
 

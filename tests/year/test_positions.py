@@ -130,9 +130,9 @@ def test_the_table_is_aligned_with_a_pool_line(ledger):
                         "after 1 sign-off and 0 refusals; amounts in USD")
     header, rule, *rows = lines[2:2 + 2 + 44]
     assert header.split() == ["ID", "STATE", "PLANNED", "ALLOCATED", "EARMARKED", "RETURNED", "SPENT", "RELEASED",
-                              "RECEIVED", "SIGNED", "AWAITING"]
+                              "RECEIVED", "BURN", "SIGNED", "AWAITING", "FLAGS"]
     row = next(r for r in rows if r.startswith("INI-009"))
-    assert row.split() == ["INI-009", "earmarked", "52,000", "0", "52,000", "0", "0", "0", "0", "vp", "finance"]
+    assert row.split() == ["INI-009", "earmarked", "52,000", "0", "52,000", "0", "0", "0", "0", "-", "vp", "finance", "-"]
     # Amounts are right-aligned under their headings.
     assert row.index("52,000") + len("52,000") == header.index("PLANNED") + len("PLANNED")
     assert lines[-2] == "44 initiatives: 23 funded, 5 earmarked, 7 deferred, 9 rejected"
@@ -150,6 +150,6 @@ def test_json_is_canonical_and_csv_has_a_row_per_initiative(plan_file):
     assert data["initiatives"][8]["awaiting"] == ["vp", "finance"]
     rows = positions_csv(result).splitlines()
     assert rows[0] == ("initiative_id,outcome,state,planned,allocated,earmarked,returned,spent,released,received,"
-                       "required,signed,awaiting,refused_by")
-    assert rows[9] == "INI-009,pending_approval,earmarked,52000,0,52000,0,0,0,0,vp;finance,,vp;finance,"
+                       "burn,required,signed,awaiting,refused_by,flags")
+    assert rows[9] == "INI-009,pending_approval,earmarked,52000,0,52000,0,0,0,0,,vp;finance,,vp;finance,,"
     assert len(rows) == 45

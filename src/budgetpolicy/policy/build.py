@@ -16,8 +16,8 @@ from typing import Any
 
 from budgetpolicy.model import (
     KPI, AllocationPolicy, Approval, Baseline, CalibrationPolicy, Caps, Criterion, FrozenMap, MilestonePolicy,
-    Policy, PolicySource, PolicyTest, Priority, ReallocationPolicy, Reserve, Rule, Scoring, SunsetCriterion,
-    SunsetPolicy,
+    Policy, PolicySource, PolicyTest, Priority, ReallocationPolicy, Reserve, Rule, Scoring, SpendPolicy,
+    SunsetCriterion, SunsetPolicy,
 )
 from budgetpolicy.policy.locate import PolicyLocations
 
@@ -90,6 +90,7 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         sunset=SunsetPolicy(criteria=tuple(_sunset(c) for c in data["sunset"].get("criteria", [])))
         if "sunset" in data else None,
         milestones=_milestones(data["milestones"]) if "milestones" in data else None,
+        spend=_spend(data["spend"]) if "spend" in data else None,
         tests=tests,
         source=source,
     )
@@ -175,6 +176,11 @@ def _reallocation(r: Mapping[str, Any]) -> ReallocationPolicy:
 def _milestones(m: Mapping[str, Any]) -> MilestonePolicy:
     d = MilestonePolicy()
     return MilestonePolicy(ramp=m.get("ramp", d.ramp), completed_at=dec(m.get("completed_at", d.completed_at)))
+
+
+def _spend(s: Mapping[str, Any]) -> SpendPolicy:
+    d = SpendPolicy()
+    return SpendPolicy(tolerance=dec(s.get("tolerance", d.tolerance)), on_mismatch=s.get("on_mismatch", d.on_mismatch))
 
 
 def _sunset(c: Mapping[str, Any]) -> SunsetCriterion:

@@ -14,7 +14,8 @@ the payload ``{"plan": <first seq>, "role": ..., "by": ..., "note": ...}`` (a re
 A **reading** (kind ``reading``) is one accepted outcome reading of one initiative and quarter, recorded
 by ``review --ledger`` with the quarter it belongs to: ``period`` the quarter, ``evaluated_at`` the time
 of the review, the payload ``{"plan": <first seq>, "reading": <the reading as outcome_to_record gives
-it>}``. A **quarter** (kind ``quarter``, ``initiative_id`` empty) is one reviewed quarter: the payload
+it>, "flags": [{"code", "message"}, ...]}`` (flags only when its spend did not reconcile and the policy's
+``[spend] on_mismatch`` is ``"flag"``, :mod:`budgetpolicy.year.spend`). A **quarter** (kind ``quarter``, ``initiative_id`` empty) is one reviewed quarter: the payload
 ``{"plan": <first seq>, "period": ..., "review": <that quarter's moves>}`` (realisations, calibrations,
 completions, sunsets, releases, reallocations, scale-ups and the money summary, as canonical JSON).
 
@@ -50,6 +51,8 @@ class PlannedDecision:
     required_approvers: tuple[str, ...]
     funding: Decimal  # 0 when the plan gives it nothing
     seq: int
+    department: str = ""  # from the recorded input: burn rates per department
+    start: str | None = None  # the initiative's start quarter, from the recorded input
 
 
 @frozen
@@ -99,6 +102,7 @@ class RecordedReading:
     period: str
     plan: int
     record: dict[str, Any]
+    flags: tuple[dict[str, str], ...] = ()  # spend that did not reconcile, under [spend] on_mismatch = "flag"
 
 
 @frozen
@@ -178,12 +182,17 @@ def latest_plan(ledger: Ledger) -> Plan | None:
 
 
 def _planned(record: LedgerRecord, path: str) -> PlannedDecision:
-    decision = record.entry.data().get("decision")
+    payload = record.entry.data()
+    decision = payload.get("decision")
+    snapshot = payload.get("input")
+    given: dict[str, Any] = snapshot if isinstance(snapshot, dict) else {}
+    start = given.get("start")
     try:
         funding = decision.get("funding") or {}
         amount = Decimal(funding.get("amount", "0"))
         return PlannedDecision(record.entry.initiative_id, str(decision["outcome"]),
-                               tuple(str(r) for r in decision.get("required_approvers", ())), amount, record.seq)
+                               tuple(str(r) for r in decision.get("required_approvers", ())), amount, record.seq,
+                               str(given.get("department") or ""), start if isinstance(start, str) else None)
     except (AttributeError, KeyError, TypeError, InvalidOperation):
         raise _bad_record(record, path, "is a decision without a readable outcome, approvers or funding") from None
 
@@ -216,11 +225,14 @@ def _reading(record: LedgerRecord, path: str) -> RecordedReading:
     entry = record.entry
     data = entry.data()
     values: dict[str, Any] = data if isinstance(data, dict) else {}
-    plan, reading = values.get("plan"), values.get("reading")
+    plan, reading, flags = values.get("plan"), values.get("reading"), values.get("flags", [])
     if not (isinstance(plan, int) and isinstance(reading, dict) and isinstance(entry.period, str)
             and reading.get("initiative_id") == entry.initiative_id and reading.get("period") == entry.period):
         raise _bad_record(record, path, "is a reading without a plan seq and a reading of its initiative and period")
-    return RecordedReading(record.seq, entry.initiative_id, entry.period, plan, reading)
+    if not (isinstance(flags, list) and all(isinstance(f, dict) and isinstance(f.get("code"), str)
+                                            and isinstance(f.get("message"), str) for f in flags)):
+        raise _bad_record(record, path, "is a reading whose flags are not a list of codes and messages")
+    return RecordedReading(record.seq, entry.initiative_id, entry.period, plan, reading, tuple(flags))
 
 
 def _quarter(record: LedgerRecord, path: str) -> RecordedQuarter:
@@ -248,10 +260,15 @@ def event_entry(plan: Plan, kind: str, initiative_id: str, role: str, by: str, a
                           at.isoformat(), {"plan": plan.seq, "role": role, "by": by, text_key: text})
 
 
-def reading_entry(plan: Plan, record: dict[str, Any], at: str) -> LedgerEntry:
-    """The ledger entry of one accepted reading (``record``: as ``outcome_to_record`` gives it)."""
+def reading_entry(plan: Plan, record: dict[str, Any], at: str,
+                  flags: list[dict[str, str]] | None = None) -> LedgerEntry:
+    """The ledger entry of one accepted reading (``record``: as ``outcome_to_record`` gives it), with its
+    spend flags when there are any (a reading without flags is recorded as before they existed)."""
+    payload: dict[str, Any] = {"plan": plan.seq, "reading": record}
+    if flags:
+        payload["flags"] = flags
     return LedgerEntry.of(READING, record["initiative_id"], record["period"], plan.policy_id, plan.policy_version,
-                          plan.policy_sha256, at, {"plan": plan.seq, "reading": record})
+                          plan.policy_sha256, at, payload)
 
 
 def quarter_entry(plan: Plan, period: str, moves: dict[str, Any], at: str) -> LedgerEntry:

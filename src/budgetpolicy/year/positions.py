@@ -35,7 +35,7 @@ holds to the cent after any sequence of events; :func:`positions` asserts both.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from attrs import evolve, frozen
 
@@ -65,6 +65,18 @@ class InitiativePosition:
     signed: tuple[str, ...] = ()
     awaiting: tuple[str, ...] = ()
     refused_by: str | None = None  # the role that refused it
+    burn: Decimal | None = None  # spent / allocated (4 places); None when nothing is allocated
+    flags: tuple[str, ...] = ()  # recorded spend flags, "QUARTER CODE" (year/spend.py)
+
+
+@frozen
+class DepartmentBurn:
+    """A department's burn rate: what its initiatives spent of what they are allocated."""
+
+    department: str
+    allocated: Decimal
+    spent: Decimal
+    burn: Decimal | None  # None when nothing is allocated
 
 
 @frozen
@@ -96,6 +108,7 @@ class Positions:
     initiatives: tuple[InitiativePosition, ...]
     pool: PoolPosition
     reviewed: tuple[str, ...] = ()  # the recorded quarters these positions take, oldest first
+    departments: tuple[DepartmentBurn, ...] = ()  # burn rate per department, by name
 
     def initiative(self, initiative_id: str) -> InitiativePosition:
         return next(p for p in self.initiatives if p.initiative_id == initiative_id)
@@ -115,7 +128,9 @@ def positions(year: BudgetYear, period: str | None = None) -> Positions:
         by_initiative[event.initiative_id].append(event)
     quarters = _quarters(year, period)
     moved = _moves(year, quarters)
-    rows = tuple(_reviewed(initiative_position(d, by_initiative[d.initiative_id]), *moved.get(d.initiative_id, ()))
+    flags = _flags(year, quarters)
+    rows = tuple(_burnt(_reviewed(initiative_position(d, by_initiative[d.initiative_id]),
+                                  *moved.get(d.initiative_id, ())), flags.get(d.initiative_id, ()))
                  for d in plan.decisions)
     planned = sum((d.funding for d in plan.decisions), ZERO)
     pool = policy.allocation.pool if policy.allocation is not None else planned
@@ -133,7 +148,34 @@ def positions(year: BudgetYear, period: str | None = None) -> Positions:
     assert result.allocated + result.earmarked + result.returned + result.leftover == result.pool, result
     return Positions(plan.seq, plan.policy_id, plan.policy_version, plan.policy_sha256, plan.evaluated_at,
                      sum(not e.refused for e in year.events), sum(e.refused for e in year.events), rows, result,
-                     tuple(q.period for q in quarters))
+                     tuple(q.period for q in quarters), _departments(plan.decisions, rows))
+
+
+def burn_rate(spent: Decimal, allocated: Decimal) -> Decimal | None:
+    """spent / allocated to 4 places (half up); None when nothing is allocated."""
+    return (spent / allocated).quantize(Decimal("0.0001"), ROUND_HALF_UP) if allocated > 0 else None
+
+
+def _burnt(position: InitiativePosition, flags: tuple[str, ...]) -> InitiativePosition:
+    return evolve(position, burn=burn_rate(position.spent, position.allocated), flags=flags)
+
+
+def _flags(year: BudgetYear, quarters: Iterable[RecordedQuarter]) -> dict[str, tuple[str, ...]]:
+    taken = {q.period for q in quarters}
+    out: dict[str, tuple[str, ...]] = {}
+    for reading in year.readings:
+        if reading.period in taken and reading.flags:
+            codes = tuple(f"{reading.period} {f['code']}" for f in reading.flags)
+            out[reading.initiative_id] = out.get(reading.initiative_id, ()) + codes
+    return out
+
+
+def _departments(decisions: Iterable[PlannedDecision], rows: Iterable[InitiativePosition]) -> tuple[DepartmentBurn, ...]:
+    sums: dict[str, tuple[Decimal, Decimal]] = {}
+    for decision, row in zip(decisions, rows):
+        allocated, spent = sums.get(decision.department, (ZERO, ZERO))
+        sums[decision.department] = (allocated + row.allocated, spent + row.spent)
+    return tuple(DepartmentBurn(name, a, s, burn_rate(s, a)) for name, (a, s) in sorted(sums.items()))
 
 
 def _quarters(year: BudgetYear, period: str | None) -> tuple[RecordedQuarter, ...]:

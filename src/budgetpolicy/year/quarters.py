@@ -12,6 +12,8 @@ right after the last recorded one (BP860 names the missing quarter). A quarter a
 shown from its record, never recomputed. Recording appends P's readings and its ``quarter`` record in
 one :meth:`~budgetpolicy.audit.ledger.Ledger.append_checked` transaction, whose check repeats the order
 rule under the write lock; every check runs read-only first, so refused input leaves the file untouched.
+P's spend is reconciled with the positions at its start (:mod:`budgetpolicy.year.spend`, BP870..BP875),
+read-only first and again in the transaction: refused together, or recorded with the readings as flags.
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.canonical import canonical_json
 from budgetpolicy.data.load import outcome_to_record, record_to_outcome
-from budgetpolicy.errors import Location, YearError
+from budgetpolicy.errors import Diagnostic, Location, YearError
 from budgetpolicy.model import Decision, Initiative, OutcomeReading
 from budgetpolicy.review.periods import is_period, parse_period, period_name
 from budgetpolicy.review.quarterly import QuarterReview, ReviewResult, review
 from budgetpolicy.year.events import BudgetYear, RecordedQuarter, quarter_entry, read_year, reading_entry
+from budgetpolicy.year.spend import SpendProblem, check_spend, flags_of, spend_policy
 
 
 @frozen
@@ -46,6 +49,7 @@ class YearReview:
     recorded: RecordedQuarter | None
     readings: int  # the readings recorded with the quarter
     notes: tuple[str, ...] = ()
+    flags: tuple[Diagnostic, ...] = ()  # spend that did not reconcile, recorded with its reading
 
     @property
     def shown_from_record(self) -> bool:
@@ -81,13 +85,15 @@ def review_quarter(ledger_path: str | os.PathLike[str], outcomes: Sequence[Outco
     readings, notes = _readings(year, outcomes)
     target = parse_period(period, Location(key="--period"))
     _check_order(year, target, readings)
+    flags = _reconcile(year, readings, period)
     result = review(year.policy, initiatives, decisions, readings, period)
     _check_history(year, result)
     moves = _jsonable(_quarter_of(result))
-    records = [outcome_to_record(r) for r in readings if r.period == period]
+    flagged_first = tuple(p.diagnostic for p in flags)
     if dry_run:
-        return YearReview(period, year, result, None, 0, notes)
+        return YearReview(period, year, result, None, 0, notes, flagged_first)
     seen = tuple(q.seq for q in year.quarters)
+    last = list(flagged_first)  # the flags the transaction recorded (its last attempt, should a busy file retry it)
     with Ledger(ledger_path, create=False) as ledger:
         def entries() -> list[LedgerEntry]:
             now = read_year(ledger)
@@ -96,10 +102,28 @@ def review_quarter(ledger_path: str | os.PathLike[str], outcomes: Sequence[Outco
                 raise YearError(f"the ledger changed while {period} was reviewed", Location(file=now.path),
                                 code="BP860", hint="run the review again")
             _check_order(now, target, readings)
-            return [*(reading_entry(now.plan, r, at) for r in records), quarter_entry(now.plan, period, moves, at)]
+            # Sign-offs recorded meanwhile change what reconciles: checked again under the write lock.
+            problems = _reconcile(now, readings, period)
+            flagged, last[:] = flags_of(problems), [p.diagnostic for p in problems]
+            records = [outcome_to_record(r) for r in readings if r.period == period]
+            return [*(reading_entry(now.plan, r, at, flagged.get(r["initiative_id"])) for r in records),
+                    quarter_entry(now.plan, period, moves, at)]
         seqs = ledger.append_checked(entries)
     recorded = RecordedQuarter(seqs[-1], period, year.plan.seq, at, moves)
-    return YearReview(period, year, result, recorded, len(records), notes)
+    return YearReview(period, year, result, recorded, len(seqs) - 1, notes, tuple(last))
+
+
+def _reconcile(year: BudgetYear, readings: Sequence[OutcomeReading], period: str) -> tuple[SpendProblem, ...]:
+    """``period``'s spend against the position at its start: every problem refuses the review at once under
+    ``[spend] on_mismatch = "error"``; under ``"flag"`` they are returned, to be recorded with the readings.
+    A plan whose policy has no ``[spend]`` section is not reconciled: its year began before the rule (the
+    bundled example's readings spend on unsigned and deferred bets), so its reviews go on as recorded."""
+    if year.policy.spend is None:
+        return ()
+    problems = check_spend(year, readings, period)
+    if problems and spend_policy(year).on_mismatch == "error":
+        raise YearError([p.diagnostic for p in problems])
+    return problems
 
 
 def _check_policy(year: BudgetYear, policy_sha256: str | None) -> None:

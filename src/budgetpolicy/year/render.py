@@ -18,7 +18,8 @@ from budgetpolicy.year.positions import STATES, Positions
 from budgetpolicy.year.signoff import SignOffResult
 
 AMOUNTS = ("planned", "allocated", "earmarked", "returned", "spent", "released", "received")
-CSV_COLUMNS = ("initiative_id", "outcome", "state", *AMOUNTS, "required", "signed", "awaiting", "refused_by")
+CSV_COLUMNS = ("initiative_id", "outcome", "state", *AMOUNTS, "burn", "required", "signed", "awaiting", "refused_by",
+               "flags")
 
 
 def positions_table(positions: Positions) -> str:
@@ -27,13 +28,27 @@ def positions_table(positions: Positions) -> str:
     title = (f"Positions of the plan at record {positions.plan} ({positions.policy_id} {positions.policy_version}, "
              f"planned {positions.evaluated_at}) after {_count(positions.signoffs, 'sign-off')} and "
              f"{_count(positions.refusals, 'refusal')}{_reviewed(positions)}; amounts in {pool.currency}\n\n")
-    headers = ("ID", "STATE", *(a.upper() for a in AMOUNTS), "SIGNED", "AWAITING")
-    rows = [[p.initiative_id, p.state, *(money(getattr(p, a)) for a in AMOUNTS),
-             ";".join(p.signed) or "-", ";".join(p.awaiting) or "-"] for p in positions.initiatives]
+    headers = ("ID", "STATE", *(a.upper() for a in AMOUNTS), "BURN", "SIGNED", "AWAITING", "FLAGS")
+    rows = [[p.initiative_id, p.state, *(money(getattr(p, a)) for a in AMOUNTS), _percent(p.burn),
+             ";".join(p.signed) or "-", ";".join(p.awaiting) or "-", ";".join(p.flags) or "-"]
+            for p in positions.initiatives]
     counts = {s: sum(p.state == s for p in positions.initiatives) for s in STATES}
     states = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     return (title + table(headers, rows) + f"\n{len(positions.initiatives)} initiatives: {states}\n"
-            + pool_line(positions) + "\n")
+            + pool_line(positions) + "\n" + burn_line(positions))
+
+
+def burn_line(positions: Positions) -> str:
+    """The burn rate per department (spent / allocated), once a quarter is recorded."""
+    if not positions.reviewed:
+        return ""
+    parts = [f"{d.department} {_percent(d.burn)} ({money(d.spent)} of {money(d.allocated)})"
+             for d in positions.departments]
+    return "burn by department: " + "; ".join(parts) + "\n"
+
+
+def _percent(burn: Decimal | None) -> str:
+    return "-" if burn is None else f"{burn * 100:.1f}%"
 
 
 def pool_line(positions: Positions) -> str:
@@ -64,7 +79,8 @@ def positions_csv(positions: Positions) -> str:
     writer.writerow(CSV_COLUMNS)
     for p in positions.initiatives:
         writer.writerow([p.initiative_id, p.outcome, p.state, *(_exact(getattr(p, a)) for a in AMOUNTS),
-                         ";".join(p.required), ";".join(p.signed), ";".join(p.awaiting), p.refused_by or ""])
+                         "" if p.burn is None else _exact(p.burn), ";".join(p.required), ";".join(p.signed),
+                         ";".join(p.awaiting), p.refused_by or "", ";".join(p.flags)])
     return buf.getvalue()
 
 
