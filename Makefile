@@ -24,8 +24,9 @@ demo: $(STAMP)
 	$(BIN)/budgetpolicy evaluate --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES)
 	$(BIN)/budgetpolicy review --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES) \
 	  --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q3
-	# The budget year: the plan recorded in a fresh ledger, INI-009 signed by both roles it requires
-	# (vp, then finance: its money moves from earmarked to allocated), and where the money stands.
+	# The budget year: the plan recorded in a fresh ledger; INI-009 signed by both roles it requires
+	# (vp, then finance: its money moves from earmarked to allocated), the other pending bets by a vp
+	# (the example readings record spend on all of them); and where the money stands.
 	mkdir -p out
 	rm -f $(DEMO_LEDGER) $(DEMO_LEDGER)-wal $(DEMO_LEDGER)-shm
 	$(BIN)/budgetpolicy evaluate --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES) \
@@ -33,6 +34,9 @@ demo: $(STAMP)
 	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-009 --role vp --by e1042 --at 2026-01-20T10:00:00+00:00
 	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-009 --role finance --by e2210 --at 2026-01-21T08:30:00+00:00 \
 	  --note "fits the Q1 sales plan"
+	for id in INI-001 INI-002 INI-011 INI-021; do \
+	  $(BIN)/budgetpolicy approve $(DEMO_LEDGER) $$id --role vp --by e1187 --at 2026-01-22T09:00:00+00:00 || exit 1; \
+	done
 	# The quarterly reviews read the record: the plan and earlier quarters from the ledger, each quarter's
 	# readings from the outcomes file, recorded in order; then where the money stands after Q3.
 	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q1 \
