@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy.audit.replay import replay
     from budgetpolicy.commands._common import emit, registry_from_args, warn
     from budgetpolicy.errors import LedgerTamperedError
+    from budgetpolicy.year.replay import replay_year
 
     registry = registry_from_args(args)
     policy = api.load_policy(args.policy) if args.policy else None
@@ -79,9 +80,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.close()
-    emit(args, replay_json(report) if args.format == "json" else replay_table(report))
+    # The year's quarters and sign-offs replay under their recorded policy only (the plan's).
+    year = replay_year(args.ledger) if report.exact else None
+    emit(args, replay_json(report, year) if args.format == "json" else replay_table(report, year))
     if report.exact:
-        return 1 if report.changes else 0
+        return 1 if report.changes or (year is not None and not year.ok) else 0
     return 1 if args.fail_on_change and report.changes else 0
 
 
@@ -105,11 +108,11 @@ def _headline(report: Any) -> str:
             f"{len(report.changes):,} of {n:,} decisions change\n")
 
 
-def replay_table(report: Any) -> str:
+def replay_table(report: Any, year: Any = None) -> str:
     from budgetpolicy.commands.diff import changes_table, money_table
 
     currency = report.currency or "money"
-    parts = [_headline(report)]
+    parts = [_headline(report), *_year_lines(year)]
     for name, (was, now) in sorted(report.plugin_drift.items()):
         parts.append(f"note: plugin '{name}' recorded {was}, installed {now}\n")
     parts.append(changes_table(report.changes, currency, with_seq=True))
@@ -125,6 +128,35 @@ def replay_table(report: Any) -> str:
     return "".join(parts)
 
 
+def _count(ok: int, total: int, what: str) -> str:
+    return f"{ok:,} {what}" if ok == total else f"{ok:,} of {total:,} {what}"
+
+
+def _year_lines(year: Any) -> list[str]:
+    """The year's events replayed (the plan's quarters and sign-offs), each difference by its record seq."""
+    if year is None:
+        return []
+    lines = [f"{_count(year.quarters_reproduced, year.quarters, 'quarter(s) reproduced')}\n",
+             f"{_count(year.signoffs_consistent, year.signoffs, 'sign-off(s) consistent')}\n"]
+    for q in year.quarter_mismatches:
+        lines.append(f"  seq {q.seq} quarter {q.period} {q.field}: {_short(q.recorded)} -> {_short(q.replayed)}\n")
+    for e in year.signoff_mismatches:
+        lines.append(f"  seq {e.seq} {e.kind} {e.initiative_id} {e.role} by {e.by}: {e.code} {e.message}\n")
+    return lines
+
+
+def _year_json(year: Any) -> dict[str, Any]:
+    return {
+        "plan": year.plan, "quarters": year.quarters, "quarters_reproduced": year.quarters_reproduced,
+        "signoffs": year.signoffs, "signoffs_consistent": year.signoffs_consistent,
+        "quarter_differences": [{"seq": q.seq, "period": q.period, "field": q.field, "recorded": q.recorded,
+                                 "replayed": q.replayed} for q in year.quarter_mismatches],
+        "signoff_differences": [{"seq": e.seq, "kind": e.kind, "initiative_id": e.initiative_id, "role": e.role,
+                                 "by": e.by, "code": e.code, "message": e.message}
+                                for e in year.signoff_mismatches],
+    }
+
+
 def _short(value: Any, width: int = 100) -> str:
     from budgetpolicy.canonical import display_json
 
@@ -132,7 +164,7 @@ def _short(value: Any, width: int = 100) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-def replay_json(report: Any) -> str:
+def replay_json(report: Any, year: Any = None) -> str:
     from budgetpolicy.audit.diff import change_dict
     from budgetpolicy.canonical import pretty_json
 
@@ -145,4 +177,6 @@ def replay_json(report: Any) -> str:
     }
     if not report.exact:
         out["money"] = report.money.to_dict()
+    if year is not None:
+        out["year"] = _year_json(year)
     return pretty_json(out)

@@ -9,6 +9,7 @@ the pool stands (allocated, earmarked awaiting sign-off, returned by a refusal, 
 events.py (the plan and the sign-off and refusal records read back, the entries written for them),
 signoff.py (``approve`` and ``refuse``: the checks and the append, in one write transaction),
 positions.py (the arithmetic, pure: positions from a plan and its events), render.py (positions as a
-table, JSON or CSV; one line about a sign-off). Nothing here is ever recomputed from policy or data
-files: the ledger is the year's system of record.
+table, JSON or CSV; one line about a sign-off), quarters.py (a quarter reviewed from the ledger and
+recorded), replay.py (the recorded quarters and sign-offs checked again, for ``replay --ledger``).
+Nothing here is ever recomputed from policy or data files: the ledger is the year's system of record.
 """

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -34,7 +34,8 @@ from budgetpolicy.errors import Diagnostic, Location, YearError
 from budgetpolicy.model import Decision, Initiative, OutcomeReading
 from budgetpolicy.review.periods import is_period, parse_period, period_name
 from budgetpolicy.review.quarterly import QuarterReview, ReviewResult, review
-from budgetpolicy.year.events import BudgetYear, RecordedQuarter, quarter_entry, read_year, reading_entry
+from budgetpolicy.year.events import (BudgetYear, RecordedQuarter, RecordedReading, quarter_entry, read_year,
+                                      reading_entry)
 from budgetpolicy.year.spend import SpendProblem, check_spend, flags_of, spend_policy
 
 
@@ -144,9 +145,8 @@ def _readings(year: BudgetYear, outcomes: Sequence[OutcomeReading]) -> tuple[lis
     """The recorded readings of the recorded quarters, and the file's readings of later quarters; a file
     reading for a recorded quarter is ignored (with a note when it differs from the record)."""
     recorded_quarters = {q.period for q in year.quarters}
-    kept = {(r.initiative_id, r.period): r for r in year.readings if r.period in recorded_quarters}
-    readings = [record_to_outcome(r.record, Location(file=year.path, key=f"record {r.seq}"))
-                for r in kept.values()]
+    kept = _kept_readings(year, recorded_quarters)
+    readings = recorded_outcomes(year, kept.values())
     notes: list[str] = []
     for reading in outcomes:
         if reading.period not in recorded_quarters:
@@ -192,9 +192,79 @@ def _check_history(year: BudgetYear, result: ReviewResult) -> None:
         raise _diverged(year, f"the review walked {', '.join(got) or 'no earlier quarter'} before "
                               f"{result.period}, but the ledger records {', '.join(recorded) or 'none'}")
     for quarter in result.history:
-        if _jsonable(quarter) != recorded[quarter.period].review:
+        mismatch = quarter_mismatch(recorded[quarter.period], quarter)
+        if mismatch is not None:
             raise _diverged(year, f"{quarter.period} recomputed from the recorded readings differs from its "
-                                  f"record {recorded[quarter.period].seq}")
+                                  f"record {mismatch.seq} (first at {mismatch.field})")
+
+
+def _kept_readings(year: BudgetYear, periods: Collection[str], before: int | None = None
+                   ) -> dict[tuple[str, str], RecordedReading]:
+    """The recorded readings of ``periods`` (recorded before record ``before``, when given); the latest
+    record of an initiative and quarter wins."""
+    return {(r.initiative_id, r.period): r for r in year.readings
+            if r.period in periods and (before is None or r.seq < before)}
+
+
+def recorded_outcomes(year: BudgetYear, readings: Iterable[RecordedReading]) -> list[OutcomeReading]:
+    """Recorded readings as the review engine takes them."""
+    return [record_to_outcome(r.record, Location(file=year.path, key=f"record {r.seq}")) for r in readings]
+
+
+def recompute_quarter(year: BudgetYear, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
+                      recorded: RecordedQuarter) -> QuarterReview:
+    """``recorded``'s quarter computed again from the ledger alone: the plan's policy, initiatives and
+    decisions, and the readings of that quarter and the ones before it, as recorded before its record."""
+    until = parse_period(recorded.period)
+    periods = {q.period for q in year.quarters if parse_period(q.period) <= until}
+    readings = recorded_outcomes(year, _kept_readings(year, periods, before=recorded.seq).values())
+    return _quarter_of(review(year.policy, initiatives, decisions, readings, recorded.period))
+
+
+@frozen
+class QuarterMismatch:
+    """A recomputed quarter that is not its record: the first differing field, with both values."""
+
+    seq: int
+    period: str
+    field: str
+    recorded: Any
+    replayed: Any
+
+
+def quarter_mismatch(recorded: RecordedQuarter, quarter: QuarterReview) -> QuarterMismatch | None:
+    """None when ``quarter`` is byte for byte its record's canonical payload; else its first difference."""
+    moves = _jsonable(quarter)
+    if canonical_json(moves) == canonical_json(recorded.review):
+        return None
+    path, before, after = first_difference(recorded.review, moves) or ("review", recorded.review, moves)
+    return QuarterMismatch(recorded.seq, recorded.period, path, before, after)
+
+
+def first_difference(recorded: Any, replayed: Any, path: str = "") -> tuple[str, Any, Any] | None:
+    """The first field (keys sorted, lists in order) where two JSON values differ: path and both values;
+    a field only one side has shows the other as None."""
+    if isinstance(recorded, dict) and isinstance(replayed, dict):
+        for key in sorted(set(recorded) | set(replayed)):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in recorded or key not in replayed:
+                return where, recorded.get(key), replayed.get(key)
+            found = first_difference(recorded[key], replayed[key], where)
+            if found is not None:
+                return found
+        return None
+    if isinstance(recorded, list) and isinstance(replayed, list):
+        for i, (a, b) in enumerate(zip(recorded, replayed)):
+            found = first_difference(a, b, f"{path}[{i}]")
+            if found is not None:
+                return found
+        if len(recorded) != len(replayed):
+            i = min(len(recorded), len(replayed))
+            return f"{path}[{i}]", recorded[i] if i < len(recorded) else None, replayed[i] if i < len(replayed) else None
+        return None
+    if recorded == replayed and type(recorded) is type(replayed):
+        return None
+    return path or "review", recorded, replayed
 
 
 def _diverged(year: BudgetYear, problem: str) -> YearError:

@@ -1,0 +1,99 @@
+"""Replay of the budget year: every recorded quarter and sign-off of the plan, checked from the ledger alone.
+
+``replay --ledger`` re-evaluates the recorded decisions (:mod:`budgetpolicy.audit.replay`); this module
+does the same for the year's events of the latest plan. Each recorded ``quarter`` is computed again from
+what the ledger held when it was recorded: the plan's stored policy, its recorded inputs and decisions,
+and the readings of that quarter and the ones before it recorded before the quarter's record
+(:func:`budgetpolicy.year.quarters.recompute_quarter`). It must be its record byte for byte on the
+canonical payload; the same comparison guards ``review --ledger`` (BP862). Every sign-off and refusal
+must still pass the checks it passed when it was recorded
+(:func:`budgetpolicy.year.signoff.check_event`) against the events before it.
+
+Only the latest plan is replayed: the events of an earlier plan do not count for the year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from attrs import evolve, field, frozen
+
+from budgetpolicy.audit.ledger import Ledger
+from budgetpolicy.errors import YearError
+from budgetpolicy.year.events import BudgetYear, SignOff, latest_plan, read_year
+from budgetpolicy.year.quarters import QuarterMismatch, plan_inputs, quarter_mismatch, recompute_quarter
+from budgetpolicy.year.signoff import check_event
+
+
+@frozen
+class SignOffMismatch:
+    """A recorded sign-off or refusal that no longer passes its checks: the check's code and message."""
+
+    seq: int
+    kind: str
+    initiative_id: str
+    role: str
+    by: str
+    code: str
+    message: str
+
+
+@frozen
+class YearReplay:
+    """What replaying the year's events found for the plan at record ``plan``."""
+
+    plan: int
+    quarters: int = 0
+    signoffs: int = 0  # sign-offs and refusals
+    quarter_mismatches: tuple[QuarterMismatch, ...] = field(default=())
+    signoff_mismatches: tuple[SignOffMismatch, ...] = field(default=())
+
+    @property
+    def quarters_reproduced(self) -> int:
+        return self.quarters - len(self.quarter_mismatches)
+
+    @property
+    def signoffs_consistent(self) -> int:
+        return self.signoffs - len(self.signoff_mismatches)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.quarter_mismatches or self.signoff_mismatches)
+
+
+def replay_year(path: str | os.PathLike[str]) -> YearReplay | None:
+    """Replay the quarters and sign-offs of the latest plan in the ledger at ``path``; None when it holds no
+    plan, or a plan without recorded events (nothing to replay beyond its decisions)."""
+    with Ledger(path, create=False, readonly=True) as ledger:
+        if latest_plan(ledger) is None:
+            return None
+        year = read_year(ledger)
+        if not (year.quarters or year.events):
+            return None
+        quarters: tuple[QuarterMismatch, ...] = ()
+        if year.quarters:
+            initiatives, decisions = plan_inputs(ledger, year)
+            found = (quarter_mismatch(q, recompute_quarter(year, initiatives, decisions, q)) for q in year.quarters)
+            quarters = tuple(m for m in found if m is not None)
+        signoffs = tuple(m for i, event in enumerate(year.events)
+                         if (m := _check_signoff(year, ledger.path, i, event)) is not None)
+    return YearReplay(year.plan.seq, len(year.quarters), len(year.events), quarters, signoffs)
+
+
+def _check_signoff(year: BudgetYear, path: str, index: int, event: SignOff) -> SignOffMismatch | None:
+    """``event`` checked against the plan and the events recorded before it."""
+    try:
+        at = dt.datetime.fromisoformat(event.at)
+    except ValueError:
+        return SignOffMismatch(event.seq, event.kind, event.initiative_id, event.role, event.by, "BP858",
+                               f"its time '{event.at}' is not an ISO 8601 timestamp")
+    at = at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
+    before = evolve(year, events=year.events[:index])
+    try:
+        check_event(before, path, event.initiative_id, event.role, event.by, at)
+    except YearError as exc:
+        first = exc.diagnostics[0]
+        return SignOffMismatch(event.seq, event.kind, event.initiative_id, event.role, event.by,
+                               first.code or "", first.message)
+    return None
