@@ -7,6 +7,11 @@ rejected initiatives with reasons, totals and allocation breakdowns. With
 forecast vs realised lift per quarter and KPI progress toward targets. The
 evaluation time defaults to the policy's effective date, so the same inputs
 give the same bytes.
+
+With --ledger L the report is the budget year's, from the ledger alone (the
+plan's stored policy and the recorded events; no --policy or --initiatives):
+where the money stands after the latest recorded quarter (or --period),
+what changed in it, every bet, and the earlier quarters' moves.
 """
 
 from __future__ import annotations
@@ -23,11 +28,16 @@ if TYPE_CHECKING:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--policy", "-P", required=True, metavar="POLICY", help="policy file or path@REV")
-    parser.add_argument("--initiatives", "-i", required=True, metavar="SOURCE",
-                        help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin")
+    parser.add_argument("--policy", "-P", metavar="POLICY", help="policy file or path@REV (required without --ledger)")
+    parser.add_argument("--initiatives", "-i", metavar="SOURCE",
+                        help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin "
+                             "(required without --ledger)")
+    parser.add_argument("--ledger", "-L", metavar="LEDGER",
+                        help="report the budget year recorded in LEDGER, from the ledger alone")
     parser.add_argument("--outcomes", "-O", metavar="SOURCE", help="outcome readings, for the outcome sections")
-    parser.add_argument("--period", metavar="YYYY-Qn", help="review outcomes up to this quarter (default: latest)")
+    parser.add_argument("--period", metavar="YYYY-Qn",
+                        help="review outcomes up to this quarter; with --ledger, the recorded quarter to report "
+                             "(default: the latest)")
     parser.add_argument("--format", "-f", choices=("markdown", "html"), default=None,
                         help="markdown or html (one self-contained file with charts); default: html when "
                              "--output ends in .html or .htm, else markdown")
@@ -42,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy.errors import Location, UsageError
     from budgetpolicy.report.facts import portfolio
 
+    if args.ledger:
+        return _year(args)
+    for given, flag in ((args.policy, "--policy"), (args.initiatives, "--initiatives")):
+        if not given:
+            raise UsageError(f"{flag} is required (or --ledger, for the report of a recorded budget year)",
+                             Location(key=flag), hint="budgetpolicy report --policy POLICY --initiatives SOURCE, "
+                                                      "or budgetpolicy report --ledger LEDGER")
     if args.period and not args.outcomes:
         raise UsageError("--period needs --outcomes", Location(key="--period"),
                          hint="pass the outcome readings with --outcomes FILE")
@@ -58,6 +75,34 @@ def run(args: argparse.Namespace) -> int:
         from budgetpolicy.report.markdown import render_markdown
 
         emit(args, render_markdown(facts))
+    return 0
+
+
+def _year(args: argparse.Namespace) -> int:
+    """The report of the budget year in ``--ledger``: everything from the ledger (BP850 without a plan)."""
+    from budgetpolicy.audit.ledger import Ledger
+    from budgetpolicy.commands._common import emit
+    from budgetpolicy.errors import Location, UsageError
+    from budgetpolicy.report.yearfacts import year_report
+    from budgetpolicy.year.events import read_year
+
+    extra = [flag for flag, given in (("--policy", args.policy), ("--initiatives", args.initiatives),
+                                      ("--outcomes", args.outcomes), ("--evaluated-at", args.evaluated_at)) if given]
+    if extra:
+        raise UsageError(f"{', '.join(extra)} cannot be combined with --ledger: the report of the year is read from "
+                         "the ledger alone", Location(key=extra[0]),
+                         hint=f"leave out {', '.join(extra)} (the plan's policy and inputs are in the ledger)")
+    with Ledger(args.ledger, create=False, readonly=True) as ledger:
+        year = read_year(ledger)
+    facts = year_report(year, args.period)
+    if _format(args) == "html":
+        from budgetpolicy.report.yearhtml import render_year_html
+
+        emit(args, render_year_html(facts))
+    else:
+        from budgetpolicy.report.yearmarkdown import render_year_markdown
+
+        emit(args, render_year_markdown(facts))
     return 0
 
 

@@ -38,7 +38,7 @@ summary{cursor:pointer;font-weight:600}ol li,ul li{margin:3px 0}code{background:
 """
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[int] = ()) -> str:
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[int] = ()) -> str:
     head = "".join(f'<th class="n">{escape(h)}</th>' if i in numeric else f"<th>{escape(h)}</th>"
                    for i, h in enumerate(headers))
     body = []
@@ -70,7 +70,7 @@ def render_html(p: Portfolio) -> str:
     deferred = p.with_outcome("deferred")
     if deferred:
         parts.append("<h2>Deferred (approved, not funded this cycle)</h2>")
-        parts.append(_table(("ID", "Title", "Requested", "Score", "EV", "Why"),
+        parts.append(table(("ID", "Title", "Requested", "Score", "EV", "Why"),
                             ((b.initiative.id, b.initiative.title, money(b.initiative.cost),
                               trimmed_number(b.decision.score), trimmed_number(b.decision.expected_value),
                               b.decision.funding.explanation if b.decision.funding else "") for b in deferred),
@@ -78,22 +78,27 @@ def render_html(p: Portfolio) -> str:
     rejected = p.with_outcome("rejected")
     if rejected:
         parts.append("<h2>Rejected</h2>")
-        parts.append(_table(("ID", "Title", "Requested", "Score", "Reasons"),
+        parts.append(table(("ID", "Title", "Requested", "Score", "Reasons"),
                             ((b.initiative.id, b.initiative.title, money(b.initiative.cost),
                               trimmed_number(b.decision.score),
                               "; ".join(f"{r.code}: {r.message}" for r in b.decision.reasons
                                         if r.code not in b.decision.flags)) for b in rejected), numeric=(2, 3)))
     if p.kpi_progress:
         parts.append(f"<h2>Outcomes to {escape(p.period or '')}</h2>")
-        parts.append(_table(("Priority", "Baseline", "Now (estimated)", "Target", "Share of gap closed"),
+        parts.append(table(("Priority", "Baseline", "Now (estimated)", "Target", "Share of gap closed"),
                             ((f"{k.name} ({k.unit})", trimmed_number(k.baseline), trimmed_number(k.current),
                               trimmed_number(k.target), f"{trimmed_number(k.share_of_gap * 100)}%")
                              for k in p.kpi_progress), numeric=(1, 2, 3, 4)))
     parts.append("</main>")
-    title = escape(f"Portfolio report: {policy.id} {policy.version}")
+    return document(f"Portfolio report: {policy.id} {policy.version}", parts)
+
+
+def document(title: str, parts: Sequence[str]) -> str:
+    """One self-contained page: the inline style and ``parts`` (already HTML), nothing fetched."""
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{title}</title><style>{_CSS}</style></head><body>\n" + "\n".join(parts) + "\n</body></html>\n")
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>\n" + "\n".join(parts)
+            + "\n</body></html>\n")
 
 
 def _cards(p: Portfolio) -> str:
@@ -126,13 +131,13 @@ def _charts(p: Portfolio) -> str:
 def _criteria(p: Portfolio) -> str:
     policy = p.policy
     out = ["<h2>Criteria</h2><h3>Performance priorities</h3>",
-           _table(("Priority", "KPI", "Baseline", "Target", "Weight", "Sponsor"),
+           table(("Priority", "KPI", "Baseline", "Target", "Weight", "Sponsor"),
                   ((f"{pr.name} ({pr.id})", f"{pr.kpi.metric} ({pr.kpi.unit}, {pr.kpi.direction} is better)",
                     trimmed_number(pr.kpi.baseline), trimmed_number(pr.kpi.target), trimmed_number(pr.weight),
                     pr.sponsor or "-")
                    for pr in policy.priorities), numeric=(2, 3, 4)),
            "<h3>Rubric</h3>",
-           _table(("Criterion", "Scorer", "Weight", "What it rewards"),
+           table(("Criterion", "Scorer", "Weight", "What it rewards"),
                   ((c.id, c.scorer, trimmed_number(c.weight), c.description or "-") for c in policy.scoring.criteria),
                   numeric=(2,)),
            "<h3>Approval rules (in order; a reject always wins)</h3><ol>"]
@@ -148,7 +153,7 @@ def _funded(p: Portfolio) -> str:
     out = ["<h2>Funded bets</h2>"]
     if not funded:
         return out[0] + "<p>No initiative was approved this cycle.</p>"
-    out.append(_table(("ID", "Title", "Kind", "Department", "Outcome", "Score", "EV", "Requested", "Allocated",
+    out.append(table(("ID", "Title", "Kind", "Department", "Outcome", "Score", "EV", "Requested", "Allocated",
                        "Sign-off"),
                       ((b.initiative.id, b.initiative.title, b.initiative.kind, b.initiative.department,
                         _tag(b.decision.outcome), trimmed_number(b.decision.score),

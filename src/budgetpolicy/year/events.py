@@ -53,6 +53,7 @@ class PlannedDecision:
     seq: int
     department: str = ""  # from the recorded input: burn rates per department
     start: str | None = None  # the initiative's start quarter, from the recorded input
+    title: str = ""  # from the recorded input, for the report of the year
 
 
 @frozen
@@ -192,7 +193,8 @@ def _planned(record: LedgerRecord, path: str) -> PlannedDecision:
         amount = Decimal(funding.get("amount", "0"))
         return PlannedDecision(record.entry.initiative_id, str(decision["outcome"]),
                                tuple(str(r) for r in decision.get("required_approvers", ())), amount, record.seq,
-                               str(given.get("department") or ""), start if isinstance(start, str) else None)
+                               str(given.get("department") or ""), start if isinstance(start, str) else None,
+                               str(given.get("title") or ""))
     except (AttributeError, KeyError, TypeError, InvalidOperation):
         raise _bad_record(record, path, "is a decision without a readable outcome, approvers or funding") from None
 
