@@ -46,6 +46,10 @@ demo: $(STAMP)
 	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q3 \
 	  --evaluated-at 2026-10-02T09:00:00+00:00 >/dev/null
 	$(BIN)/budgetpolicy ledger positions $(DEMO_LEDGER) --period 2026-Q3
+	# The living document of the year, from the ledger alone: Markdown and a self-contained HTML page.
+	$(BIN)/budgetpolicy report --ledger $(DEMO_LEDGER) -o out/year.md
+	$(BIN)/budgetpolicy report --ledger $(DEMO_LEDGER) -o out/year.html
+	@echo "the year's report: out/year.md and out/year.html"
 
 # Headless Chromium checks the HTML report; installed from Debian's packages when missing.
 browser:
