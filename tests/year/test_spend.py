@@ -106,6 +106,10 @@ def test_flags_are_recorded_and_shown_by_positions(tmp_path):
                          ("INI-003", "2026-Q1", "7000"))
     done = _review(ledger, outcomes, "2026-Q1")
     assert done.returncode == 0, done.stderr
+    flagged = [line for line in done.stderr.splitlines() if line.startswith("flagged: ")]
+    assert len(flagged) == 3 and all(str(outcomes) in line for line in flagged)
+    assert sorted(code for line in flagged for code in ("BP870", "BP871", "BP872") if code in line) == \
+        ["BP870", "BP871", "BP872"]
     shown = cli("ledger", "positions", str(ledger), "--format", "json")
     data = {p["initiative_id"]: p for p in json.loads(shown.stdout)["initiatives"]}
     assert data["INI-009"]["flags"] == ["2026-Q1 BP872", "2026-Q1 BP870"]

@@ -93,6 +93,8 @@ def _from_ledger(args: argparse.Namespace) -> int:
                            policy=args.policy, dry_run=args.dry_run, at=at)
     for note in done.notes:
         warn(f"note: {note}")
+    for flag in done.flags:  # [spend] on_mismatch = "flag": recorded with the reading, said here too
+        warn(f"flagged: {flag.format()}")
     policy, recorded = done.year.policy, done.recorded
     if done.result is None:
         assert recorded is not None
