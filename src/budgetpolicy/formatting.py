@@ -37,6 +37,11 @@ def money(amount: Decimal | None, currency: str | None = None) -> str:
     return f"{currency} {amount:,}" if currency is not None else f"{amount:,}"
 
 
+def percent(share: Decimal | None) -> str:
+    """A share as a percentage with one place (``0.7953`` -> ``79.5%``); ``-`` when there is none."""
+    return "-" if share is None else f"{share * 100:.1f}%"
+
+
 def money_compact(amount: Decimal) -> str:
     """``12000`` -> ``12,000``; cents are shown only when there are some (all places beyond two)."""
     if amount == amount.to_integral_value():

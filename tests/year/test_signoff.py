@@ -61,7 +61,7 @@ def test_the_time_of_signing_defaults_to_now_in_utc(ledger):
     assert at.tzinfo is not None and before <= at <= dt.datetime.now(dt.timezone.utc)
 
 
-def _refused(ledger, call, code: str) -> YearError:
+def assert_refused(ledger, call, code: str) -> YearError:
     before = sha256(ledger)
     with pytest.raises(YearError) as raised:
         call()
@@ -74,50 +74,50 @@ def _refused(ledger, call, code: str) -> YearError:
 
 
 def test_unknown_initiative_with_did_you_mean(ledger):
-    error = _refused(ledger, lambda: bp.approve(ledger, "INI-09", role="vp", by="e1042", at=AT), "BP851")
+    error = assert_refused(ledger, lambda: bp.approve(ledger, "INI-09", role="vp", by="e1042", at=AT), "BP851")
     assert error.diagnostics[0].message == "no initiative 'INI-09' in the plan"
     assert error.diagnostics[0].hint == "did you mean 'INI-039'?"
 
 
 def test_a_decision_that_is_not_pending(ledger):
-    error = _refused(ledger, lambda: bp.approve(ledger, "INI-003", role="vp", by="e1042", at=AT), "BP852")
+    error = assert_refused(ledger, lambda: bp.approve(ledger, "INI-003", role="vp", by="e1042", at=AT), "BP852")
     assert "INI-003 is approved in the plan, not pending approval" in error.diagnostics[0].message
-    _refused(ledger, lambda: bp.refuse(ledger, "INI-019", role="vp", by="e1042", reason="r", at=AT), "BP852")
+    assert_refused(ledger, lambda: bp.refuse(ledger, "INI-019", role="vp", by="e1042", reason="r", at=AT), "BP852")
 
 
 def test_a_role_the_decision_does_not_require(ledger):
-    error = _refused(ledger, lambda: bp.approve(ledger, "INI-011", role="finance", by="e2210", at=AT), "BP853")
+    error = assert_refused(ledger, lambda: bp.approve(ledger, "INI-011", role="finance", by="e2210", at=AT), "BP853")
     assert error.diagnostics[0].message == "INI-011 does not require a 'finance' sign-off (it requires: vp)"
 
 
 def test_a_signer_who_does_not_hold_the_role(ledger):
-    error = _refused(ledger, lambda: bp.approve(ledger, "INI-011", role="vp", by="e1043", at=AT), "BP854")
+    error = assert_refused(ledger, lambda: bp.approve(ledger, "INI-011", role="vp", by="e1043", at=AT), "BP854")
     assert error.diagnostics[0].message == "'e1043' does not hold role 'vp' in policy acme-people-dev 2026.1"
     assert error.diagnostics[0].hint == "the holders of vp in [roles]: e1042, e1187"  # never a guess at who
-    error = _refused(ledger, lambda: bp.approve(ledger, "INI-011", role="vp", by="e2210", at=AT), "BP854")
+    error = assert_refused(ledger, lambda: bp.approve(ledger, "INI-011", role="vp", by="e2210", at=AT), "BP854")
     assert error.diagnostics[0].hint == "the holders of vp in [roles]: e1042, e1187"
 
 
 def test_a_second_signoff_for_the_same_role(ledger):
     bp.approve(ledger, "INI-009", role="vp", by="e1042", at=AT)
-    error = _refused(ledger, lambda: bp.approve(ledger, "INI-009", role="vp", by="e1187", at=AT), "BP855")
+    error = assert_refused(ledger, lambda: bp.approve(ledger, "INI-009", role="vp", by="e1187", at=AT), "BP855")
     assert error.diagnostics[0].message == \
         "INI-009 already has the vp sign-off (record 46, by e1042 at 2026-01-20T10:00:00+00:00)"
     assert error.diagnostics[0].hint == "each required role signs once; INI-009 awaits finance"
-    _refused(ledger, lambda: bp.refuse(ledger, "INI-009", role="vp", by="e1187", reason="r", at=AT), "BP855")
+    assert_refused(ledger, lambda: bp.refuse(ledger, "INI-009", role="vp", by="e1187", reason="r", at=AT), "BP855")
 
 
 def test_a_refused_initiative_takes_nothing_more(ledger):
     bp.refuse(ledger, "INI-009", role="finance", by="e2210", reason="over budget", at=AT)
-    error = _refused(ledger, lambda: bp.approve(ledger, "INI-009", role="vp", by="e1042", at=AT), "BP856")
+    error = assert_refused(ledger, lambda: bp.approve(ledger, "INI-009", role="vp", by="e1042", at=AT), "BP856")
     assert error.diagnostics[0].message == \
         "INI-009 was refused by finance (e2210) at record 46: it takes no further sign-off or refusal"
-    _refused(ledger, lambda: bp.refuse(ledger, "INI-009", role="vp", by="e1042", reason="r", at=AT), "BP856")
+    assert_refused(ledger, lambda: bp.refuse(ledger, "INI-009", role="vp", by="e1042", reason="r", at=AT), "BP856")
 
 
 def test_a_signoff_dated_before_the_plan(ledger):
     early = PLANNED_AT - dt.timedelta(seconds=1)
-    _refused(ledger, lambda: bp.approve(ledger, "INI-011", role="vp", by="e1042", at=early), "BP857")
+    assert_refused(ledger, lambda: bp.approve(ledger, "INI-011", role="vp", by="e1042", at=early), "BP857")
 
 
 def test_a_ledger_without_a_plan(tmp_path):
@@ -159,7 +159,7 @@ def test_a_policy_without_roles_cannot_be_signed(ledger, tmp_path):
     path = tmp_path / "bare.db"
     evaluation = bp.run_cycle(str(bare), INITIATIVES, evaluated_at=PLANNED_AT)
     record_evaluation(path, evaluation, evaluation.initiatives)
-    error = _refused(path, lambda: bp.approve(path, "INI-011", role="vp", by="e1042", at=AT), "BP854")
+    error = assert_refused(path, lambda: bp.approve(path, "INI-011", role="vp", by="e1042", at=AT), "BP854")
     assert "lists no holders for it in [roles]" in error.diagnostics[0].message
 
 
@@ -210,7 +210,7 @@ def test_a_refused_signoff_does_not_upgrade_a_version_1_ledger(ledger):
     conn.execute("CREATE INDEX records_by_initiative ON records (initiative_id)")
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     conn.close()
-    _refused(ledger, lambda: bp.approve(ledger, "INI-003", role="vp", by="e1042", at=AT), "BP852")
+    assert_refused(ledger, lambda: bp.approve(ledger, "INI-003", role="vp", by="e1042", at=AT), "BP852")
     with Ledger(ledger, create=False, readonly=True) as opened:
         assert opened.storage.meta("schema_version") == "1"
     assert bp.approve(ledger, "INI-011", role="vp", by="e1042", at=AT).position.state == "funded"

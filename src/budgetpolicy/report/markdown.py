@@ -18,7 +18,8 @@ from budgetpolicy.formatting import money, trimmed_number
 from budgetpolicy.report.facts import Bet, Portfolio, rule_in_words
 
 
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], right: Sequence[int] = ()) -> list[str]:
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], right: Sequence[int] = ()) -> list[str]:
+    """A Markdown table (``right``: the columns aligned right), as lines ending with a blank one."""
     align = ["---:" if i in right else "---" for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
     for row in rows:
@@ -45,19 +46,19 @@ def render_markdown(p: Portfolio) -> str:
                  ("Reserve released", money(s.reserve_released))]
     rows += [("Expected value of funded bets", trimmed_number(p.funded_expected_value))]
     rows += [(outcome.replace("_", " ").capitalize(), count) for outcome, count in p.counts]
-    out += _table(("", "value"), rows, right=(1,))
+    out += table(("", "value"), rows, right=(1,))
     out += _criteria(p)
     out += _funded(p)
     deferred = p.with_outcome("deferred")
     if deferred:
         out += ["## Deferred (approved, not funded this cycle)", ""]
-        out += _table(("ID", "Title", "Requested", "Score", "EV", "Why"),
+        out += table(("ID", "Title", "Requested", "Score", "EV", "Why"),
                       ((b.initiative.id, b.initiative.title, money(b.initiative.cost), trimmed_number(b.decision.score),
                         trimmed_number(b.decision.expected_value), _funding_why(b)) for b in deferred), right=(2, 3, 4))
     rejected = p.with_outcome("rejected")
     if rejected:
         out += ["## Rejected", ""]
-        out += _table(("ID", "Title", "Requested", "Score", "Reasons"),
+        out += table(("ID", "Title", "Requested", "Score", "Reasons"),
                       ((b.initiative.id, b.initiative.title, money(b.initiative.cost), trimmed_number(b.decision.score),
                         "; ".join(f"{r.code}: {r.message}" for r in b.decision.reasons
                                   if r.code not in b.decision.flags)) for b in rejected), right=(2, 3))
@@ -66,7 +67,7 @@ def render_markdown(p: Portfolio) -> str:
         for title, mapping in (("priority", p.summary.by_priority), ("department", p.summary.by_department),
                                ("kind", p.summary.by_kind)):
             out += [f"### By {title}", ""]
-            out += _table((title.capitalize(), f"Allocated ({cur})"),
+            out += table((title.capitalize(), f"Allocated ({cur})"),
                           ((k, money(v)) for k, v in mapping.items()), right=(1,))
     if p.quarters or p.kpi_progress:
         out += _outcomes(p)
@@ -76,13 +77,13 @@ def render_markdown(p: Portfolio) -> str:
 def _criteria(p: Portfolio) -> list[str]:
     policy = p.policy
     out = ["## Criteria", "", "### Performance priorities", ""]
-    out += _table(("Priority", "KPI", "Baseline", "Target", "Weight", "Sponsor"),
+    out += table(("Priority", "KPI", "Baseline", "Target", "Weight", "Sponsor"),
                   ((f"{pr.name} (`{pr.id}`)", f"{pr.kpi.metric} ({pr.kpi.unit}, {pr.kpi.direction} is better)",
                     trimmed_number(pr.kpi.baseline), trimmed_number(pr.kpi.target), trimmed_number(pr.weight),
                     pr.sponsor or "-")
                    for pr in policy.priorities), right=(2, 3, 4))
     out += ["### Rubric", ""]
-    out += _table(("Criterion", "Scorer", "Weight", "What it rewards"),
+    out += table(("Criterion", "Scorer", "Weight", "What it rewards"),
                   ((c.id, c.scorer, trimmed_number(c.weight), c.description or "-") for c in policy.scoring.criteria),
                   right=(2,))
     out += ["### Approval rules (in order; a reject always wins)", ""]
@@ -121,7 +122,7 @@ def _funded(p: Portfolio) -> list[str]:
     out = ["## Funded bets", ""]
     if not funded:
         return out + ["No initiative was approved this cycle.", ""]
-    out += _table(("ID", "Title", "Kind", "Department", "Outcome", "Score", "EV", "Requested", "Allocated",
+    out += table(("ID", "Title", "Kind", "Department", "Outcome", "Score", "EV", "Requested", "Allocated",
                    "Sign-off"),
                   ((b.initiative.id, b.initiative.title, b.initiative.kind, b.initiative.department,
                     b.decision.outcome.replace("_", " "), trimmed_number(b.decision.score),
@@ -160,13 +161,13 @@ def _lift(p: Portfolio, priority_id: str, value: Any) -> str:
 def _outcomes(p: Portfolio) -> list[str]:
     out = [f"## Outcomes to {p.period}", "", "### Forecast vs realised lift per quarter", "",
            "Due by then: the lift the milestones (or the ramp) expected by that quarter.", ""]
-    out += _table(("Quarter", "Priority", "Forecast lift", "Due by then", "Realised lift"),
+    out += table(("Quarter", "Priority", "Forecast lift", "Due by then", "Realised lift"),
                   ((q.period, q.priority, trimmed_number(q.forecast), trimmed_number(q.due, 4),
                     trimmed_number(q.realised)) for q in p.quarters),
                   right=(2, 3, 4))
     out += ["### KPI progress toward targets", "",
             "Baseline moved by the realised lift of each initiative's latest reading.", ""]
-    out += _table(("Priority", "Baseline", "Now (estimated)", "Target", "Share of gap closed"),
+    out += table(("Priority", "Baseline", "Now (estimated)", "Target", "Share of gap closed"),
                   ((f"{k.name} ({k.unit})", trimmed_number(k.baseline), trimmed_number(k.current),
                     trimmed_number(k.target), f"{trimmed_number(k.share_of_gap * 100)}%") for k in p.kpi_progress),
                   right=(1, 2, 3, 4))

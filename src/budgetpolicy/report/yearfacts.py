@@ -23,6 +23,7 @@ from typing import Any
 
 from attrs import frozen
 
+from budgetpolicy.formatting import money
 from budgetpolicy.year.events import BudgetYear, RecordedQuarter, SignOff
 from budgetpolicy.year.positions import DepartmentBurn, Positions, positions
 
@@ -177,15 +178,22 @@ def amount(text: Any) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
-def percent(burn: Decimal | None) -> str:
-    """A burn rate as a percentage (one place), ``-`` when nothing is allocated."""
-    return "-" if burn is None else f"{burn * 100:.1f}%"
+def amount_text(value: Decimal | None) -> str:
+    """A move's amount in a table cell: ``-`` for a move without one (a sign-off, a sunset)."""
+    return "-" if value is None else money(value)
+
+
+def summary_line(quarter: QuarterMoves, currency: str) -> str:
+    """Where a quarter's released money went, in one sentence."""
+    return (f"Released {money(quarter.released, currency)} = redistributed "
+            f"{money(quarter.redistributed, currency)} + returned to the pool "
+            f"{money(quarter.returned_to_pool, currency)}.")
 
 
 def move_words(move: Move, currency: str) -> str:
     """One move in words, for the earlier quarters: ``released USD 1,000 (finished: ...)``."""
-    money = f" {currency} {move.amount:,}" if move.amount is not None else ""
-    return f"{LABELS[move.kind]}{money} ({move.detail})"
+    moved = f" {money(move.amount, currency)}" if move.amount is not None else ""
+    return f"{LABELS[move.kind]}{moved} ({move.detail})"
 
 
 def quarter_line(r: YearReport) -> str:

@@ -7,13 +7,12 @@ inline style (:func:`.html.document`): no script, font, image or stylesheet is f
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from html import escape
 
-from budgetpolicy.formatting import money
+from budgetpolicy.formatting import money, percent
 from budgetpolicy.report.html import document, table
-from budgetpolicy.report.yearfacts import (KINDS, Move, QuarterMoves, YearReport, move_words, percent,
-                                           quarter_line)
+from budgetpolicy.report.yearfacts import (KINDS, Move, YearReport, amount_text, move_words, quarter_line,
+                                           summary_line)
 
 
 def render_year_html(r: YearReport) -> str:
@@ -33,7 +32,7 @@ def render_year_html(r: YearReport) -> str:
         parts.append(f"<p>{escape(none)}</p>")
     for quarter in r.earlier:
         parts.append(f'<h3 id="quarter-{escape(quarter.period)}">{escape(quarter.period)}</h3>'
-                     f"<p>{escape(_summary(quarter, cur))}</p>")
+                     f"<p>{escape(summary_line(quarter, cur))}</p>")
         parts.append(table(("ID", "Title", "Moves"),
                            ((iid, r.title(iid) or "-", "; ".join(move_words(m, cur) for m in moves))
                             for iid, moves in quarter.by_initiative())))
@@ -59,7 +58,7 @@ def _changed(r: YearReport) -> str:
         return ("<h2>What changed since the plan</h2><p>No quarter is recorded yet.</p>"
                 + _moves("Sign-offs and refusals recorded since the plan", r.since, r, cur))
     out = [f"<h2>What changed in {escape(quarter.period)}</h2>",
-           f"<p>As recorded at record {quarter.record} ({escape(quarter.at)}). {escape(_summary(quarter, cur))}</p>"]
+           f"<p>As recorded at record {quarter.record} ({escape(quarter.at)}). {escape(summary_line(quarter, cur))}</p>"]
     out += [_moves(heading, quarter.of(kind), r, cur) for kind, heading in KINDS]
     if r.since:
         out.append(_moves(f"Recorded after the {quarter.period} review", r.since, r, cur))
@@ -71,14 +70,5 @@ def _moves(heading: str, moves: Sequence[Move], r: YearReport, cur: str) -> str:
     if not moves:
         return head + "<p>None.</p>"
     return head + table(("ID", "Title", f"Amount ({cur})", "Details"),
-                        ((m.initiative_id, r.title(m.initiative_id) or "-", _amount(m.amount), m.detail)
+                        ((m.initiative_id, r.title(m.initiative_id) or "-", amount_text(m.amount), m.detail)
                          for m in moves), numeric=(2,))
-
-
-def _amount(value: Decimal | None) -> str:
-    return "-" if value is None else money(value)
-
-
-def _summary(quarter: QuarterMoves, cur: str) -> str:
-    return (f"Released {money(quarter.released, cur)} = redistributed {money(quarter.redistributed, cur)} + "
-            f"returned to the pool {money(quarter.returned_to_pool, cur)}.")

@@ -7,20 +7,12 @@ moves by initiative. Amounts with thousands separators, in the plan's currency.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from decimal import Decimal
-from typing import Any
+from collections.abc import Sequence
 
-from budgetpolicy.formatting import money
-from budgetpolicy.report.yearfacts import (KINDS, Move, QuarterMoves, YearReport, move_words, percent,
-                                           quarter_line)
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]], right: Sequence[int] = ()) -> list[str]:
-    align = ["---:" if i in right else "---" for i in range(len(headers))]
-    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(str(v).replace("|", "\\|").replace("\n", " ") for v in row) + " |" for row in rows]
-    return lines + [""]
+from budgetpolicy.formatting import money, percent
+from budgetpolicy.report.markdown import table
+from budgetpolicy.report.yearfacts import (KINDS, Move, YearReport, amount_text, move_words, quarter_line,
+                                           summary_line)
 
 
 def render_year_markdown(r: YearReport) -> str:
@@ -32,7 +24,7 @@ def render_year_markdown(r: YearReport) -> str:
     out += _money(r)
     out += _changed(r)
     out += ["## Every bet", ""]
-    out += _table(("ID", "Title", "State", f"Planned ({cur})", f"Allocated ({cur})", f"Earmarked ({cur})",
+    out += table(("ID", "Title", "State", f"Planned ({cur})", f"Allocated ({cur})", f"Earmarked ({cur})",
                    f"Spent ({cur})", "Burn"),
                   ((b.initiative_id, b.title or "-", b.state, money(b.planned), money(b.allocated), money(b.earmarked),
                     money(b.spent), percent(b.burn)) for b in r.bets), right=(3, 4, 5, 6, 7))
@@ -40,8 +32,8 @@ def render_year_markdown(r: YearReport) -> str:
     if not r.earlier:
         out += [f"No quarter was recorded before {r.period}." if r.period else "No quarter is recorded yet.", ""]
     for quarter in r.earlier:
-        out += [f"### {quarter.period}", "", _summary(quarter, cur), ""]
-        out += _table(("ID", "Title", "Moves"),
+        out += [f"### {quarter.period}", "", summary_line(quarter, cur), ""]
+        out += table(("ID", "Title", "Moves"),
                       ((iid, r.title(iid) or "-", "; ".join(move_words(m, cur) for m in moves))
                        for iid, moves in quarter.by_initiative()))
     return "\n".join(out).rstrip("\n") + "\n"
@@ -54,11 +46,11 @@ def _money(r: YearReport) -> list[str]:
            f"{money(pool.earmarked, cur)}, returned {money(pool.returned, cur)}, leftover {money(pool.leftover, cur)}; "
            f"spent {money(pool.spent, cur)}, released {money(pool.released, cur)}, received "
            f"{money(pool.received, cur)}.", ""]
-    out += _table(("", cur), [(name.capitalize(), money(getattr(pool, name))) for name in
+    out += table(("", cur), [(name.capitalize(), money(getattr(pool, name))) for name in
                               ("pool", "allocated", "earmarked", "returned", "leftover", "spent", "released",
                                "received")], right=(1,))
     out += ["### Burn by department", ""]
-    out += _table(("Department", f"Allocated ({cur})", f"Spent ({cur})", "Burn"),
+    out += table(("Department", f"Allocated ({cur})", f"Spent ({cur})", "Burn"),
                   ((d.department or "-", money(d.allocated), money(d.spent), percent(d.burn)) for d in r.departments),
                   right=(1, 2, 3))
     return out
@@ -70,7 +62,7 @@ def _changed(r: YearReport) -> list[str]:
         out = ["## What changed since the plan", "", "No quarter is recorded yet.", ""]
         return out + _moves("Sign-offs and refusals recorded since the plan", r.since, r, cur)
     out = [f"## What changed in {quarter.period}", "",
-           f"As recorded at record {quarter.record} ({quarter.at}). {_summary(quarter, cur)}", ""]
+           f"As recorded at record {quarter.record} ({quarter.at}). {summary_line(quarter, cur)}", ""]
     for kind, heading in KINDS:
         out += _moves(heading, quarter.of(kind), r, cur)
     if r.since:
@@ -82,15 +74,6 @@ def _moves(heading: str, moves: Sequence[Move], r: YearReport, cur: str) -> list
     out = [f"### {heading}", ""]
     if not moves:
         return out + ["None.", ""]
-    return out + _table(("ID", "Title", f"Amount ({cur})", "Details"),
-                        ((m.initiative_id, r.title(m.initiative_id) or "-", _amount(m.amount), m.detail)
+    return out + table(("ID", "Title", f"Amount ({cur})", "Details"),
+                        ((m.initiative_id, r.title(m.initiative_id) or "-", amount_text(m.amount), m.detail)
                          for m in moves), right=(2,))
-
-
-def _amount(value: Decimal | None) -> str:
-    return "-" if value is None else money(value)
-
-
-def _summary(quarter: QuarterMoves, cur: str) -> str:
-    return (f"Released {money(quarter.released, cur)} = redistributed {money(quarter.redistributed, cur)} + "
-            f"returned to the pool {money(quarter.returned_to_pool, cur)}.")

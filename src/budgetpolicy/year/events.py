@@ -277,3 +277,12 @@ def quarter_entry(plan: Plan, period: str, moves: dict[str, Any], at: str) -> Le
     """The ledger entry of one reviewed quarter (``moves``: canonical JSON of its review)."""
     return LedgerEntry.of(QUARTER, "", period, plan.policy_id, plan.policy_version, plan.policy_sha256, at,
                           {"plan": plan.seq, "period": period, "review": moves})
+
+
+def recorded_time(text: str) -> dt.datetime | None:
+    """A time a record holds (ISO 8601; UTC when it has no offset), or None when it is not one."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)

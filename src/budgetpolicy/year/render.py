@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from budgetpolicy.canonical import pretty_json
-from budgetpolicy.formatting import money, money_cents
+from budgetpolicy.formatting import money, money_cents, percent
 from budgetpolicy.output import table
 from budgetpolicy.year.events import RecordedQuarter
 from budgetpolicy.year.positions import STATES, Positions
@@ -29,7 +29,7 @@ def positions_table(positions: Positions) -> str:
              f"planned {positions.evaluated_at}) after {_count(positions.signoffs, 'sign-off')} and "
              f"{_count(positions.refusals, 'refusal')}{_reviewed(positions)}; amounts in {pool.currency}\n\n")
     headers = ("ID", "STATE", *(a.upper() for a in AMOUNTS), "BURN", "SIGNED", "AWAITING", "FLAGS")
-    rows = [[p.initiative_id, p.state, *(money(getattr(p, a)) for a in AMOUNTS), _percent(p.burn),
+    rows = [[p.initiative_id, p.state, *(money(getattr(p, a)) for a in AMOUNTS), percent(p.burn),
              ";".join(p.signed) or "-", ";".join(p.awaiting) or "-", ";".join(p.flags) or "-"]
             for p in positions.initiatives]
     counts = {s: sum(p.state == s for p in positions.initiatives) for s in STATES}
@@ -42,13 +42,9 @@ def burn_line(positions: Positions) -> str:
     """The burn rate per department (spent / allocated), once a quarter is recorded."""
     if not positions.reviewed:
         return ""
-    parts = [f"{d.department} {_percent(d.burn)} ({money(d.spent)} of {money(d.allocated)})"
+    parts = [f"{d.department} {percent(d.burn)} ({money(d.spent)} of {money(d.allocated)})"
              for d in positions.departments]
     return "burn by department: " + "; ".join(parts) + "\n"
-
-
-def _percent(burn: Decimal | None) -> str:
-    return "-" if burn is None else f"{burn * 100:.1f}%"
 
 
 def pool_line(positions: Positions) -> str:

@@ -14,14 +14,13 @@ Only the latest plan is replayed: the events of an earlier plan do not count for
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 from attrs import evolve, field, frozen
 
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import YearError
-from budgetpolicy.year.events import BudgetYear, SignOff, latest_plan, read_year
+from budgetpolicy.year.events import BudgetYear, SignOff, latest_plan, read_year, recorded_time
 from budgetpolicy.year.quarters import QuarterMismatch, plan_inputs, quarter_mismatch, recompute_quarter
 from budgetpolicy.year.signoff import check_event
 
@@ -83,12 +82,10 @@ def replay_year(path: str | os.PathLike[str]) -> YearReplay | None:
 
 def _check_signoff(year: BudgetYear, path: str, index: int, event: SignOff) -> SignOffMismatch | None:
     """``event`` checked against the plan and the events recorded before it."""
-    try:
-        at = dt.datetime.fromisoformat(event.at)
-    except ValueError:
+    at = recorded_time(event.at)
+    if at is None:
         return SignOffMismatch(event.seq, event.kind, event.initiative_id, event.role, event.by, "BP858",
                                f"its time '{event.at}' is not an ISO 8601 timestamp")
-    at = at if at.tzinfo is not None else at.replace(tzinfo=dt.timezone.utc)
     before = evolve(year, events=year.events[:index])
     try:
         check_event(before, path, event.initiative_id, event.role, event.by, at)

@@ -26,7 +26,8 @@ from attrs import frozen
 from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import Location, UsageError, YearError, did_you_mean
-from budgetpolicy.year.events import REFUSAL, SIGNOFF, BudgetYear, PlannedDecision, SignOff, event_entry, read_year
+from budgetpolicy.year.events import (REFUSAL, SIGNOFF, BudgetYear, PlannedDecision, SignOff, event_entry, read_year,
+                                      recorded_time)
 from budgetpolicy.year.positions import InitiativePosition, initiative_position
 
 
@@ -90,7 +91,7 @@ def check_event(year: BudgetYear, path: str, initiative_id: str, role: str, by: 
                         hint=did_you_mean(initiative_id, ids) or
                         f"the plan decides {len(ids)} initiative(s); list them with 'budgetpolicy ledger "
                         f"positions {path}'")
-    planned_at = _timestamp(plan.evaluated_at)
+    planned_at = recorded_time(plan.evaluated_at)
     if planned_at is not None and at < planned_at:
         raise YearError(f"{initiative_id}: the time of signing {at.isoformat()} is before the plan was made "
                         f"({plan.evaluated_at})", where, code="BP857",
@@ -147,10 +148,3 @@ def _awaiting(year: BudgetYear, initiative_id: str) -> str:
     events = [e for e in year.events if e.initiative_id == initiative_id]
     return ", ".join(initiative_position(decision, events).awaiting)
 
-
-def _timestamp(text: str) -> dt.datetime | None:
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
