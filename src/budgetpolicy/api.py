@@ -195,12 +195,13 @@ def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[Outcome
     given = load_policy(policy).source if policy is not None else None
     sha = given.sha256 if given is not None else None
     registry = registry or build_registry()
-    if isinstance(initiatives, str):
-        initiatives = read_initiatives(initiatives, registry)
-    if isinstance(outcomes, str):
+    if isinstance(initiatives, str) or isinstance(outcomes, str):
         with Ledger(ledger, create=False, readonly=True) as opened:
-            ids = read_year(opened).ids() + [i.id for i in initiatives]
-        outcomes = read_outcomes(outcomes, registry, initiative_ids=ids)
+            year = read_year(opened)
+        if isinstance(initiatives, str):  # typed as the plan's policy types its [attributes]
+            initiatives = read_initiatives(initiatives, registry, attribute_types=year.policy.attributes)
+        if isinstance(outcomes, str):
+            outcomes = read_outcomes(outcomes, registry, initiative_ids=year.ids() + [i.id for i in initiatives])
     return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha,
                           initiatives=initiatives, registry=registry)
 
