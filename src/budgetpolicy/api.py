@@ -181,22 +181,29 @@ def ledger_has_plan(ledger: str | os.PathLike[str]) -> bool:
 
 def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[OutcomeReading], period: str, *,
                 registry: Registry | None = None, policy: str | None = None, dry_run: bool = False,
-                at: dt.datetime | None = None) -> YearReview:
+                at: dt.datetime | None = None, initiatives: str | Sequence[Initiative] = ()) -> YearReview:
     """The quarterly review of ``period`` of the ledger's plan, recorded in the ledger (unless ``dry_run``).
 
     The policy, the initiatives and the plan's decisions come from the ledger, and so do the readings of
     the quarters recorded before; ``outcomes`` (a data-source spec or readings) gives ``period``'s. A
     quarter already recorded is returned from its record. ``policy``, when given, must be the plan's
-    (BP861). Quarters are recorded in order (BP860 names the missing one). ``at`` is the time recorded
+    (BP861). Quarters are recorded in order (BP860 names the missing one). ``initiatives`` (a data-source
+    spec or initiatives) brings new requests: those the plan does not decide are decided by the plan's
+    policy and may be funded from released money or the ``[requests]`` reserve. ``at`` is the time recorded
     (default: now, UTC). Raises :class:`~budgetpolicy.errors.YearError` and writes nothing when refused.
     """
     given = load_policy(policy).source if policy is not None else None
     sha = given.sha256 if given is not None else None
-    if isinstance(outcomes, str):
+    registry = registry or build_registry()
+    if isinstance(initiatives, str) or isinstance(outcomes, str):
         with Ledger(ledger, create=False, readonly=True) as opened:
-            ids = [d.initiative_id for d in read_year(opened).plan.decisions]
-        outcomes = read_outcomes(outcomes, registry or build_registry(), initiative_ids=ids)
-    return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha)
+            year = read_year(opened)
+        if isinstance(initiatives, str):  # typed as the plan's policy types its [attributes]
+            initiatives = read_initiatives(initiatives, registry, attribute_types=year.policy.attributes)
+        if isinstance(outcomes, str):
+            outcomes = read_outcomes(outcomes, registry, initiative_ids=year.ids() + [i.id for i in initiatives])
+    return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha,
+                          initiatives=initiatives, registry=registry)
 
 
 def approve(ledger: str | os.PathLike[str], initiative_id: str, *, role: str, by: str, note: str | None = None,

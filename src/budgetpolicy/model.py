@@ -273,6 +273,22 @@ class SpendPolicy:
 
 
 @frozen
+class SignoffPolicy:
+    """``[signoff]``: what the budget year does with money awaiting a sign-off."""
+
+    release_unsigned_at: str | None = None  # the quarter whose review releases earmarks still unsigned
+    reallocate_to_unsigned: bool = False  # whether bets awaiting a sign-off receive reallocations
+
+
+@frozen
+class RequestsPolicy:
+    """``[requests]``: new initiatives reviewed mid-year, and the reserve held back for them."""
+
+    reserve: Decimal = Decimal(0)  # held back from the plan's pool for mid-year requests
+    kinds: tuple[str, ...] = ()  # the kinds the reserve funds (released money funds any kind)
+
+
+@frozen
 class PolicyTest:
     """An expected decision kept beside the policy (``[[tests]]`` or ``*_test.toml``)."""
 
@@ -317,6 +333,8 @@ class Policy:
     sunset: SunsetPolicy | None = None
     milestones: MilestonePolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     spend: SpendPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
+    signoff: SignoffPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
+    requests: RequestsPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no reserve
     tests: tuple[PolicyTest, ...] = ()
     source: PolicySource | None = None
 

@@ -138,7 +138,9 @@ def _year_lines(year: Any) -> list[str]:
         return []
     lines = [f"{_count(year.quarters_reproduced, year.quarters, 'quarter(s) reproduced')}\n",
              f"{_count(year.signoffs_consistent, year.signoffs, 'sign-off(s) consistent')}\n"]
-    for q in year.quarter_mismatches:
+    if year.requests:
+        lines.append(f"{_count(year.requests_reproduced, year.requests, 'new request(s) decided again alike')}\n")
+    for q in (*year.quarter_mismatches, *year.request_mismatches):
         lines.append(f"  seq {q.seq} quarter {q.period} {q.field}: {_short(q.recorded)} -> {_short(q.replayed)}\n")
     for e in year.signoff_mismatches:
         lines.append(f"  seq {e.seq} {e.kind} {e.initiative_id} {e.role} by {e.by}: {e.code} {e.message}\n")
@@ -149,8 +151,9 @@ def _year_json(year: Any) -> dict[str, Any]:
     return {
         "plan": year.plan, "quarters": year.quarters, "quarters_reproduced": year.quarters_reproduced,
         "signoffs": year.signoffs, "signoffs_consistent": year.signoffs_consistent,
+        "requests": year.requests, "requests_reproduced": year.requests_reproduced,
         "quarter_differences": [{"seq": q.seq, "period": q.period, "field": q.field, "recorded": q.recorded,
-                                 "replayed": q.replayed} for q in year.quarter_mismatches],
+                                 "replayed": q.replayed} for q in (*year.quarter_mismatches, *year.request_mismatches)],
         "signoff_differences": [{"seq": e.seq, "kind": e.kind, "initiative_id": e.initiative_id, "role": e.role,
                                  "by": e.by, "code": e.code, "message": e.message}
                                 for e in year.signoff_mismatches],
