@@ -111,7 +111,7 @@ def load_public_key(path: str) -> PublicKey:
 
 
 def _from_verifier_line(text: str, path: str) -> PublicKey:
-    parts = text.split("+")
+    parts = text.split("+", 2)
     try:
         raw = base64.b64decode(parts[2], validate=True) if len(parts) == 3 else b""
     except ValueError:
