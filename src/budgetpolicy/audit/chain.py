@@ -72,7 +72,8 @@ class VerifyReport:
             return (f"OK: {self.records} records, {self.policies} policies, chain intact, "
                     f"head {self.head_hash}, root {base64.b64encode(self.root).decode('ascii')}")
         where = f"record {self.first_bad}: " if self.first_bad is not None else ""
-        return f"TAMPERED: {where}{self.code} {self.problem}"
+        verdict = "DAMAGED" if self.code in ("BP822", "BP823") else "TAMPERED"
+        return f"{verdict}: {where}{self.code} {self.problem}"
 
 
 @frozen

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from budgetpolicy.audit import store
 from budgetpolicy.audit.anchors import AnchorWatch
@@ -29,6 +29,7 @@ from budgetpolicy.audit.eventstore import Batch, Checkpoint, EventStore
 from budgetpolicy.audit.checkpoint import TreeCheckpoint
 from budgetpolicy.audit.export import export_records
 from budgetpolicy.audit.storage import SCHEMA_VERSION, SEGMENT_BITS, SqliteEventStore
+from budgetpolicy.audit.storage_errors import LedgerDamagedError
 from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.errors import LedgerError, Location, PolicyLoadError, did_you_mean
 
@@ -236,7 +237,22 @@ class Ledger:
         """Recompute the chain and the Merkle root, check the head, the policy store and the anchors given
         (a head hash, checkpoints: :mod:`budgetpolicy.audit.anchors`); stops at the first fault."""
         with self.storage.snapshot():  # one committed state: concurrent appends must not look like tampering
-            return self._verify(AnchorWatch(expect_head, checkpoints))
+            try:
+                damage = self.storage.check_integrity()
+            except LedgerDamagedError as exc:
+                damage = [exc.diagnostics[0].message]
+            try:
+                report = self._verify(AnchorWatch(expect_head, checkpoints))
+            except LedgerDamagedError as exc:  # a record that cannot be read (or decoded) is a finding here
+                found = exc.diagnostics[0]
+                also = f"; SQLite's integrity check: {damage[0]}" if damage and damage[0] != found.message else ""
+                return VerifyReport(False, max((exc.seq or 1) - 1, 0), exc.seq, found.message + also, found.code)
+        if not damage:
+            return report
+        more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
+        stopped = f"; the chain check stopped at record {report.first_bad}: {report.problem}" if not report.ok else ""
+        return evolve(report, ok=False, first_bad=report.first_bad if not report.ok else None, code="BP822",
+                      problem=f"the file is damaged: SQLite's integrity check reports: {damage[0]}{more}{stopped}")
 
     def leaf_data(self, start: int, end: int) -> Iterator[bytes]:
         """The Merkle leaves ``start <= index < end``: the chain hashes of records start+1 to end."""
@@ -251,7 +267,7 @@ class Ledger:
         def on_record(record: LedgerRecord) -> None:
             entry = record.entry
             if entry.kind == "policy":
-                registered[entry.policy_sha256] = (record.seq, entry.data())
+                registered[entry.policy_sha256] = (record.seq, record.data())
             else:
                 referenced.add(entry.policy_sha256)
             anchors.see(record)

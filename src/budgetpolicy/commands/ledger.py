@@ -68,13 +68,22 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from budgetpolicy.audit.ledger import Ledger
+    from budgetpolicy.errors import LedgerError
 
     if args.ledger_command == "positions":
         return _positions(args)
     anchors: tuple[list[Any], list[str]] = ([], [])
     if args.ledger_command == "verify":
         anchors = ledger_proofs.anchors(args)  # bad checkpoint or key files: before the ledger is read
+    try:
+        return _run(args, anchors)
+    except LedgerError as exc:
+        raise ledger_proofs.located(exc, args.file) from exc
+
+
+def _run(args: argparse.Namespace, anchors: tuple[list[Any], list[str]]) -> int:
+    from budgetpolicy.audit.ledger import Ledger
+
     with Ledger(args.file, create=False, readonly=True) as ledger:
         if args.ledger_command == "verify":
             return _verify(ledger, args, *anchors)

@@ -70,6 +70,16 @@ def anchors(args: argparse.Namespace) -> tuple[list[Any], list[str]]:
     return checkpoints, problems
 
 
+def located(exc: Any, path: str) -> Any:
+    """``exc`` (a BudgetPolicyError) with ``path`` as the file of every diagnostic that names none: a record's
+    payload that is not JSON is found where the ledger's path is not known."""
+    from attrs import evolve
+
+    if all(d.location.file for d in exc.diagnostics):
+        return exc
+    return type(exc)([evolve(d, location=d.location.evolve(file=d.location.file or path)) for d in exc.diagnostics])
+
+
 def run_checkpoint(ledger: Any, args: argparse.Namespace) -> int:
     from budgetpolicy.audit.checkpoint import TreeCheckpoint, check_origin
     from budgetpolicy.commands._common import emit
