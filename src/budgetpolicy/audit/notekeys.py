@@ -100,7 +100,7 @@ def load_public_key(path: str) -> PublicKey:
     try:
         if "PRIVATE KEY" in text:
             private = serialization.load_pem_private_key(data, password=None)
-            public = private.public_key() if isinstance(private, Ed25519PrivateKey) else None
+            public: object = private.public_key() if isinstance(private, Ed25519PrivateKey) else None
         else:
             public = serialization.load_pem_public_key(data)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:

@@ -100,7 +100,7 @@ def _meta_value(conn: sqlite3.Connection, key: str) -> str | None:
     return row[0] if row else None
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
 
