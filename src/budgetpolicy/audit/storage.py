@@ -1,6 +1,6 @@
 """The ledger's SQLite file, the default :class:`~budgetpolicy.audit.eventstore.EventStore`.
 
-Over 400 lines because it is the one module that talks to SQLite (an import-linter contract keeps
+It is over 400 lines because it is the one module that talks to SQLite (an import-linter contract keeps
 it so): every open mode, query and transaction of the ledger lives here; what a failed one means
 for a person is in :mod:`budgetpolicy.audit.storage_errors`.
 
