@@ -50,7 +50,7 @@ def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
         entry = record.entry
         if entry.kind in _NOT_EVALUATIONS:
             continue
-        payload = entry.data()
+        payload = record.data()
         if not isinstance(payload, dict) or not isinstance(payload.get("decision"), dict):
             continue
         this = (entry.kind, entry.policy_sha256, entry.evaluated_at, entry.period)

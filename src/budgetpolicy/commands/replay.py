@@ -4,7 +4,7 @@ Verifies the ledger first (a tampered ledger is refused). Without --policy
 each decision is re-evaluated under the policy version it was made under,
 read from the ledger's own store, and must reproduce exactly: the report says
 "N of N reproduced (100%)" or lists each difference (exit 1). With --policy
-FILE or path@REV every decision is re-evaluated under that version instead
+FILE, path@REV or ledger:SHA256 (a policy copy the ledger stores) every decision is re-evaluated under that version instead
 and the report shows which decisions change and how, with the money moved
 (exit 0, or 1 with --fail-on-change). Records of one evaluation are replayed
 together, since allocation depends on the whole portfolio (see docs/audit.md).
@@ -30,7 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--ledger", "-l", required=True, metavar="FILE", help="the ledger (SQLite) to replay")
     parser.add_argument("--policy", "-P", metavar="POLICY",
-                        help="replay under this policy (file or path@REV) instead of each decision's own version")
+                        help="replay under this policy (file, path@REV, or ledger:SHA256 for a copy stored in "
+                             "the ledger) instead of each decision's own version")
     parser.add_argument("--mode", choices=MODES, default="live",
                         help="live: re-score with the plugins installed now (default); "
                              "hermetic: reuse the recorded scorer outputs")
@@ -63,13 +64,18 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
-    from budgetpolicy.audit.replay import replay
+    from budgetpolicy.audit.replay import LEDGER_PREFIX, replay, stored_policy
     from budgetpolicy.commands._common import emit, registry_from_args, warn
-    from budgetpolicy.errors import LedgerTamperedError
+    from budgetpolicy.commands.ledger_proofs import located
+    from budgetpolicy.errors import LedgerError, LedgerTamperedError
     from budgetpolicy.year.replay import replay_year
 
     registry = registry_from_args(args)
-    policy = api.load_policy(args.policy) if args.policy else None
+    policy = None
+    if args.policy and args.policy.startswith(LEDGER_PREFIX):
+        policy = stored_policy(args.ledger, args.policy[len(LEDGER_PREFIX):])
+    elif args.policy:
+        policy = api.load_policy(args.policy)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = Progress(sys.stderr) if show else None
     try:
@@ -77,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     except LedgerTamperedError as exc:
         warn(str(exc))
         return 1  # like 'ledger verify': a tampered ledger is a finding, not a usage error
+    except LedgerError as exc:
+        raise located(exc, args.ledger) from exc
     finally:
         if progress is not None:
             progress.close()
