@@ -86,6 +86,8 @@ class Registry:
         return tuple(sorted(out))
 
     def lookup(self, kind: str, name: str) -> Registered:
+        """The extension registered as ``name`` under ``kind`` (``scorers``, ``functions``, ...); PluginError
+        with a did-you-mean when there is none."""
         table: dict[str, Registered] = getattr(self, kind)
         if name not in table:
             hint = did_you_mean(name, table)
