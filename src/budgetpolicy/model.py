@@ -339,6 +339,7 @@ class Policy:
     source: PolicySource | None = None
 
     def priority(self, priority_id: str) -> Priority | None:
+        """The priority with id ``priority_id``, or None when the policy has none by that id."""
         for p in self.priorities:
             if p.id == priority_id:
                 return p
@@ -466,6 +467,14 @@ class Decision:
 
     Why it came out so (score lines, rule traces, narrative, counterfactuals) is an
     :class:`Explanation`, built on request by the evaluation that made the decision.
+
+    Attributes: ``initiative_id``; ``outcome`` (approved, rejected, pending_approval, deferred, sunset);
+    ``score`` (the rubric score, 0..1) and ``expected_value`` (Decimals); ``required_approvers`` (roles
+    that must sign off); ``flags``; ``reasons`` (a ``Reason`` per rule that changed the decision: rule
+    id and message); ``funding`` (a ``Funding``: amount, requested, the allocation step and why; None
+    when no allocation ran; ``allocation`` is its amount or 0); ``provenance`` (policy id, version and
+    hash, input hash, engine and plugin versions, evaluation time); ``calibration`` (the forecast
+    calibration applied before scoring). ``Evaluation.to_records()`` flattens decisions into rows.
     """
 
     initiative_id: str
@@ -482,6 +491,7 @@ class Decision:
 
     @property
     def allocation(self) -> Decimal:
+        """The amount allocated to the initiative (0 when unfunded or when the cycle ran no allocation)."""
         return self.funding.amount if self.funding else Decimal("0")
 
 

@@ -94,6 +94,7 @@ class Ledger:
         self.path = source.name
 
     def close(self) -> None:
+        """Close the ledger's storage (a ``with Ledger(...)`` block does it on exit)."""
         self.storage.close()
 
     def __enter__(self) -> "Ledger":
@@ -230,6 +231,7 @@ class Ledger:
         return self.storage.read(newest_first=True)
 
     def export(self, fmt: str, out: TextIO, **filters: str | None) -> int:
+        """Write the records (filtered by ``filters``, as ``iter_records``) to ``out`` as ``fmt``; returns the count."""
         return export_records(self.iter_records(**filters), fmt, out)
 
     def verify(self, expect_head: str | None = None,

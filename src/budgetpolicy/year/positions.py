@@ -166,6 +166,7 @@ class Positions:
     departments: tuple[DepartmentBurn, ...] = ()  # burn rate per department, by name
 
     def initiative(self, initiative_id: str) -> InitiativePosition:
+        """The position of ``initiative_id`` (StopIteration when the plan has no such initiative)."""
         return next(p for p in self.initiatives if p.initiative_id == initiative_id)
 
 

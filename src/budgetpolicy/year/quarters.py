@@ -59,6 +59,7 @@ class YearReview:
 
     @property
     def shown_from_record(self) -> bool:
+        """True when this quarter was already recorded and is shown from its record, not recomputed."""
         return self.result is None
 
 
