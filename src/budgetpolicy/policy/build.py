@@ -20,6 +20,7 @@ from budgetpolicy.model import (
     SunsetCriterion, SunsetPolicy,
 )
 from budgetpolicy.policy.locate import PolicyLocations
+from budgetpolicy.policy.stretch import build_stretch
 
 # Expectation keys holding numbers: converted to Decimal so test runners compare exactly.
 _EXPECT_NUMBERS = frozenset({
@@ -91,6 +92,7 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         if "sunset" in data else None,
         milestones=_milestones(data["milestones"]) if "milestones" in data else None,
         spend=_spend(data["spend"]) if "spend" in data else None,
+        stretch=build_stretch(data["stretch"], dec) if "stretch" in data else None,
         tests=tests,
         source=source,
     )
