@@ -71,7 +71,7 @@ def build_problem(candidates: Sequence[Candidate], stretch: StretchPolicy, assig
         mentors[c.mentor] -= 1
         load[c.person] -= int(c.time_commitment * LOAD_UNIT)
         concurrent[c.person] -= 1
-    options = []
+    options: list[Option] = []
     for c in candidates:
         if not c.ongoing:
             score = candidate_score(c, stretch)
