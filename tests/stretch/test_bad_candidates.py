@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "policies" / "acme-2026-stretch.toml"
+POLICY = ROOT / "policies" / "stretch" / "acme-2026-stretch.toml"
 INITIATIVES = str(ROOT / "policies" / "acme-2026.initiatives.csv")
 HEADER = ("person,assignment,department,mentor,rating.learning_agility,rating.collaboration,rating.risk_tolerance,"
           "rating.impact,rating.likelihood,rating.support,time_commitment,status,group.location")
@@ -102,10 +103,8 @@ def test_policy_duplicates_are_located(tmp_path, capsys, edit, code, key):
 
 
 def test_policy_with_all_weights_zero(tmp_path, capsys):
-    text = POLICY.read_text(encoding="utf-8")
-    for name in ("learning_agility = 0.25", "collaboration = 0.15", "risk_tolerance = 0.10", "impact = 0.20",
-                 "likelihood = 0.20", "support = 0.10"):
-        text = text.replace(name, name.split(" = ")[0] + " = 0")
+    text = re.sub(r"(?m)^(learning_agility|collaboration|risk_tolerance|impact|likelihood|support) = .*$",
+                  r"\1 = 0", POLICY.read_text(encoding="utf-8"))
     policy = tmp_path / "p.toml"
     policy.write_text(text, encoding="utf-8")
     assert main(["validate", str(policy)]) == 1

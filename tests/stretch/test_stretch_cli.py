@@ -14,9 +14,9 @@ from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = str(ROOT / "policies" / "acme-2026-stretch.toml")
+POLICY = str(ROOT / "policies" / "stretch" / "acme-2026-stretch.toml")
 INITIATIVES = str(ROOT / "policies" / "acme-2026.initiatives.csv")
-CANDIDATES = str(ROOT / "policies" / "acme-2026.candidates.csv")
+CANDIDATES = str(ROOT / "policies" / "stretch" / "acme-2026.candidates.csv")
 AT = "2026-02-01T09:00:00+00:00"
 ARGS = ["stretch", "select", "-P", POLICY, "-i", INITIATIVES, "-c", CANDIDATES]
 
