@@ -272,6 +272,33 @@ class SpendPolicy:
     on_mismatch: Literal["error", "flag"] = "error"  # refuse the review, or record the reading with flags
 
 
+# The candidate rubric of stretch assignments: three ratings of the person, three of the person on the assignment.
+STRETCH_CRITERIA = ("learning_agility", "collaboration", "risk_tolerance", "impact", "likelihood", "support")
+
+
+@frozen
+class StretchPolicy:
+    """``[stretch]``: how ``stretch select`` scores candidates and which capacities a selection respects
+    (docs/stretch.md)."""
+
+    weights: FrozenMap = field(converter=frozen_map)  # criterion (STRETCH_CRITERIA) -> weight >= 0
+    mentors: tuple[tuple[str, int], ...]  # (mentor name, mentees at once), as listed
+    seats: tuple[tuple[str, int], ...] = ()  # (assignment id, people it takes), as listed; default 1
+    scale: Decimal = Decimal(5)  # ratings run 0..scale
+    max_load: Decimal = Decimal(1)  # a person's time commitments together, as a share of their capacity
+    max_concurrent: int = 1  # stretch assignments a person holds at once
+    groups: tuple[str, ...] = ()  # candidate attributes besides department whose selection rates are shown
+    min_impact_ratio: Decimal = Decimal("0.8")  # a group's rate / the highest rate below it is flagged
+    strategy: Literal["optimal", "greedy"] = "optimal"
+
+    def capacity(self, mentor: str) -> int | None:
+        """Mentees ``mentor`` takes at once (the first listing), None for a mentor the policy does not list."""
+        return next((c for name, c in self.mentors if name == mentor), None)
+
+    def seats_of(self, assignment: str) -> int:
+        return next((n for name, n in self.seats if name == assignment), 1)
+
+
 @frozen
 class SignoffPolicy:
     """``[signoff]``: what the budget year does with money awaiting a sign-off."""
@@ -335,6 +362,7 @@ class Policy:
     spend: SpendPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     signoff: SignoffPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     requests: RequestsPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no reserve
+    stretch: StretchPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stretch selection
     tests: tuple[PolicyTest, ...] = ()
     source: PolicySource | None = None
 

@@ -90,9 +90,10 @@ def run(args: argparse.Namespace) -> int:
             progress.close()
     # The year's quarters and sign-offs replay under their recorded policy only (the plan's).
     year = replay_year(args.ledger) if report.exact else None
-    emit(args, replay_json(report, year) if args.format == "json" else replay_table(report, year))
+    stretch = api.replay_stretch(args.ledger) if report.exact else ()  # docs/stretch.md
+    emit(args, replay_json(report, year, stretch) if args.format == "json" else replay_table(report, year, stretch))
     if report.exact:
-        return 1 if report.changes or (year is not None and not year.ok) else 0
+        return 1 if report.changes or (year is not None and not year.ok) or any(d for _, d in stretch) else 0
     return 1 if args.fail_on_change and report.changes else 0
 
 
@@ -116,11 +117,11 @@ def _headline(report: Any) -> str:
             f"{len(report.changes):,} of {n:,} decisions change\n")
 
 
-def replay_table(report: Any, year: Any = None) -> str:
+def replay_table(report: Any, year: Any = None, stretch: Any = ()) -> str:
     from budgetpolicy.commands.diff import changes_table, money_table
 
     currency = report.currency or "money"
-    parts = [_headline(report), *_year_lines(year)]
+    parts = [_headline(report), *_year_lines(year), *_stretch_lines(stretch)]
     for name, (was, now) in sorted(report.plugin_drift.items()):
         parts.append(f"note: plugin '{name}' recorded {was}, installed {now}\n")
     parts.append(changes_table(report.changes, currency, with_seq=True))
@@ -155,6 +156,15 @@ def _year_lines(year: Any) -> list[str]:
     return lines
 
 
+def _stretch_lines(stretch: Any) -> list[str]:
+    """Recorded stretch selections selected again: a count, and each one that differs by seq and part."""
+    if not stretch:
+        return []
+    lines = [f"{_count(sum(1 for _, d in stretch if not d), len(stretch), 'stretch selection(s) reproduced')}\n"]
+    lines.extend(f"  seq {seq} stretch_selection differs: {', '.join(d)}\n" for seq, d in stretch if d)
+    return lines
+
+
 def _year_json(year: Any) -> dict[str, Any]:
     return {
         "plan": year.plan, "quarters": year.quarters, "quarters_reproduced": year.quarters_reproduced,
@@ -175,7 +185,7 @@ def _short(value: Any, width: int = 100) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-def replay_json(report: Any, year: Any = None) -> str:
+def replay_json(report: Any, year: Any = None, stretch: Any = ()) -> str:
     from budgetpolicy.audit.diff import change_dict
     from budgetpolicy.canonical import pretty_json
 
@@ -190,4 +200,6 @@ def replay_json(report: Any, year: Any = None) -> str:
         out["money"] = report.money.to_dict()
     if year is not None:
         out["year"] = _year_json(year)
+    if stretch:
+        out["stretch_selections"] = [{"seq": seq, "reproduced": not d, "differences": list(d)} for seq, d in stretch]
     return pretty_json(out)

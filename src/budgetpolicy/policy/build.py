@@ -20,6 +20,7 @@ from budgetpolicy.model import (
     SignoffPolicy, SpendPolicy, SunsetCriterion, SunsetPolicy,
 )
 from budgetpolicy.policy.locate import PolicyLocations
+from budgetpolicy.policy.stretch import build_stretch
 
 # Expectation keys holding numbers: converted to Decimal so test runners compare exactly.
 _EXPECT_NUMBERS = frozenset({
@@ -93,6 +94,7 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         spend=_spend(data["spend"]) if "spend" in data else None,
         signoff=_signoff(data["signoff"]) if "signoff" in data else None,
         requests=_requests(data["requests"]) if "requests" in data else None,
+        stretch=build_stretch(data["stretch"], dec) if "stretch" in data else None,
         tests=tests,
         source=source,
     )
