@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,15 +20,9 @@ from typing import Any
 import pytest
 import requests
 from xapi_cohort import as_json, cohort
+from xapi_lrs_support import KEY, SECRET, free_port
 
-KEY, SECRET = "budgetpolicy-tests", "not-a-real-secret"
 STARTUP_SECONDS = 60  # a loaded 2-core machine can take a while to import ralph's stack
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Ralph:

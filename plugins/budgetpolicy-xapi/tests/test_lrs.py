@@ -15,8 +15,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from conftest import KEY, SECRET
 from xapi_cohort import MAPPING, count
+from xapi_lrs_support import KEY, SECRET, free_port
 
 from budgetpolicy import cli
 from budgetpolicy.errors import DataError
@@ -65,7 +65,8 @@ def test_review_reads_every_page_from_ralph_and_records_the_quarter(ralph, tmp_p
     assert records(cfg) == count(ralph.docs)["records"]
 
 
-def test_per_course_totals_from_the_lrs(ralph, tmp_path, creds):
+def test_per_course_totals_from_the_lrs(ralph, tmp_path, creds, monkeypatch):
+    monkeypatch.setenv(PINNED_ENV, "xapi")  # the core suite pins plugins out; the command is the plugin's
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         code = cli.main(["-p", "xapi", "xapi-report", f"lrs:{config(tmp_path, ralph.url, 'limit = 40')}",
@@ -118,8 +119,6 @@ def test_a_wrong_secret_is_one_line_and_nothing_recorded(ralph, tmp_path):
 
 
 def test_an_unreachable_lrs_is_retried_then_one_line(tmp_path):
-    from conftest import free_port
-
     line = one_error(review(tmp_path, config(tmp_path, f"http://127.0.0.1:{free_port()}/xAPI/", "retries = 2")),
                      "BP495")
     assert "the LRS is unreachable" in line and "(after 3 attempts)" in line

@@ -29,7 +29,9 @@ POLICY, INITIATIVES = ROOT / "policies" / "acme-2026.toml", ROOT / "policies" / 
 
 
 @pytest.fixture()
-def export(tmp_path):
+def export(tmp_path, monkeypatch):
+    # The core suite pins third-party plugins out (BUDGETPOLICY_PLUGINS=""); xapi-report is this plugin's.
+    monkeypatch.setenv(PINNED_ENV, "xapi")
     statements = cohort()
     (tmp_path / "export.json").write_text(as_json(statements))
     (tmp_path / "map.toml").write_text(MAPPING)
