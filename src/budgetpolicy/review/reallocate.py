@@ -166,7 +166,7 @@ def release_funds(book: Sequence[Position], realisations: Mapping[str, Realisati
 def release_unsigned(book: Sequence[Position], period: str) -> list[Release]:
     """At ``[signoff] release_unsigned_at``: release what still awaits a sign-off. A bet whose plan funding
     awaits one releases all it has unspent and lapses; a bet holding reallocations that await one
-    releases those (at most what it has unspent)."""
+    releases those (at most what it has unspent). A bet with nothing unspent to release keeps waiting."""
     out: list[Release] = []
     for pos in sorted(book, key=lambda p: p.initiative.id):
         if pos.status != "active" or not pos.held:
@@ -175,15 +175,16 @@ def release_unsigned(book: Sequence[Position], period: str) -> list[Release]:
         unspent = pos.unspent
         if pos.plan_held:
             amount, why = unspent, "its funding still awaits a sign-off: all unspent funds are released"
-            pos.status, pos.plan_held = "lapsed", False
         else:
             amount = min(sum((m.amount for m in waiting), ZERO), unspent)
             why = "reallocations to it still await a sign-off: they are released"
-        for move in waiting:
-            move.lapsed = True
         amount = amount.quantize(CENT, rounding=ROUND_DOWN)
         if amount <= 0:
             continue
+        if pos.plan_held:
+            pos.status, pos.plan_held = "lapsed", False
+        for move in waiting:
+            move.lapsed = True
         pos.allocation -= amount
         pos.released += amount
         out.append(Release(pos.initiative.id, period, "unsigned", None, unspent, Decimal(1), amount,
