@@ -86,7 +86,7 @@ def replay_year(path: str | os.PathLike[str], registry: Registry | None = None) 
         found = [r for plan in plans(ledger) if (r := _replay_plan(ledger, read_year(ledger, plan), registry))]
     if not found:
         return None
-    return YearReplay(found[-1].plan, *(sum(getattr(r, name) for r in found) for name in ("quarters", "signoffs")),
+    return YearReplay(found[-1].plan, sum(r.quarters for r in found), sum(r.signoffs for r in found),
                       tuple(m for r in found for m in r.quarter_mismatches),
                       tuple(m for r in found for m in r.signoff_mismatches), sum(r.requests for r in found),
                       tuple(m for r in found for m in r.request_mismatches))
@@ -100,11 +100,11 @@ def _replay_plan(ledger: Ledger, year: BudgetYear, registry: Registry) -> YearRe
     if year.quarters:
         initiatives, decisions = plan_inputs(ledger, year)
         compiled = compile_policy(year.policy, registry)
-        found = (quarter_mismatch(q, recompute_quarter(year, initiatives, decisions, q, compiled))
-                 for q in year.quarters)
-        quarters = tuple(m for m in found if m is not None)
+        recomputed = (quarter_mismatch(q, recompute_quarter(year, initiatives, decisions, q, compiled))
+                      for q in year.quarters)
+        quarters = tuple(m for m in recomputed if m is not None)
         requests = tuple(m for r in year.requests if (m := request_mismatch(year, compiled, r)) is not None)
-    signoffs = tuple(m for event in year.events if (m := _check_signoff(year, ledger.path, event)) is not None)
+    signoffs = tuple(e for event in year.events if (e := _check_signoff(year, ledger.path, event)) is not None)
     return YearReplay(year.plan.seq, len(year.quarters), len(year.events), quarters, signoffs, len(year.requests),
                       requests)
 
