@@ -6,7 +6,6 @@ still unsigned, and new requests are decided by the plan's policy and funded fro
 from __future__ import annotations
 
 import shutil
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
