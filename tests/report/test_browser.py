@@ -4,7 +4,7 @@ Each page is written through the CLI as a user writes it (the portfolio report o
 review, and the year's report from a ledger), opened at each width with the viewport set exactly by
 the DevTools protocol (:mod:`browser`), photographed whole (the screenshots are kept under
 ``artifacts/report-browser/``, printed below) and measured: the page is never wider than the viewport,
-every chart is drawn inside its panel with a caption, and every piece of text meets WCAG AA contrast
+every chart is drawn inside its panel (no text cut off at its edge) with a caption, and every piece of text meets WCAG AA contrast
 as the browser computes its colours.
 """
 
@@ -60,10 +60,15 @@ CONTRAST = """(() => {
 CHARTS = """(() => [...document.querySelectorAll('svg.chart')].map(svg => {
   const figure = svg.closest('figure'), caption = figure && figure.querySelector('figcaption');
   const described = document.getElementById(svg.getAttribute('aria-describedby') || '-');
+  const box = svg.getBoundingClientRect();
+  const clipped = [...svg.querySelectorAll('text')].filter(t => { const r = t.getBoundingClientRect();
+    return r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5
+           || r.bottom > box.bottom + 0.5; }).map(t => t.textContent);
   return {id: svg.id, width: svg.getBoundingClientRect().width,
           panel: figure ? figure.getBoundingClientRect().width : null,
           caption: caption ? caption.textContent : null, described: described === caption,
-          drawn: svg.querySelectorAll('path').length, table: figure ? figure.querySelectorAll('table').length : 0};
+          drawn: svg.querySelectorAll('path').length, table: figure ? figure.querySelectorAll('table').length : 0,
+          clipped};
 }))()"""
 
 
@@ -119,6 +124,7 @@ def test_every_chart_is_drawn_in_its_panel_with_a_caption_and_its_data(browser, 
         assert 0 < chart["width"] <= chart["panel"] <= width, chart
         assert chart["described"] and len(chart["caption"]) > 40, chart
         assert chart["table"] == 1, chart
+        assert chart["clipped"] == [], chart  # text drawn past the SVG's edge is cut off by the page
 
 
 @pytest.mark.parametrize("name", PAGES)

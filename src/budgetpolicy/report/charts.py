@@ -77,6 +77,12 @@ def _chart(fig: Figure, chart_id: str, title: str, caption: str) -> Chart:
     return Chart(chart_id, title, text, caption)
 
 
+def _title(fig: Figure, title: str) -> None:
+    # Over the whole figure from its left edge (an axes title starts after the tick labels and can run
+    # past the figure's right edge, where the page clips it).
+    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+
+
 def _thousands(axis: Axis) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -102,7 +108,7 @@ def bar_chart(chart_id: str, title: str, amounts: Mapping[str, Decimal], currenc
     """Horizontal bars of an amount per label, largest at the top; ``colours`` gives a label its
     (colour, hatch) when colour means something (priorities), ``hatches`` a hatch (kinds); else neutral."""
     items = sorted(amounts.items(), key=lambda kv: (kv[1], kv[0]))
-    fig = _figure(6.4, max(2.2, 0.42 * len(items) + 1.2))
+    fig = _figure(5.2, max(2.2, 0.42 * len(items) + 1.2))
     ax = fig.add_subplot()
     labels = [k for k, _ in items]
     looks = [(colours or {}).get(k, (NEUTRAL, (hatches or {}).get(k, ""))) for k in labels]
@@ -111,7 +117,7 @@ def bar_chart(chart_id: str, title: str, amounts: Mapping[str, Decimal], currenc
     for bar, (_, hatch) in zip(bars, looks):
         bar.set_hatch(hatch)
     ax.bar_label(bars, labels=[f"{v:,.0f}" for _, v in items], padding=3, fontsize=9)
-    ax.set_title(title, loc="left", fontsize=11)
+    _title(fig, title)
     ax.set_xlabel(currency)
     ax.margins(x=0.15)
     _thousands(ax.xaxis)
@@ -135,7 +141,7 @@ def ev_cost_scatter(points: Sequence[tuple[str, str, Decimal, Decimal, str]], cu
                 ax.scatter([float(p[2]) for p in chosen], [float(p[3]) for p in chosen], s=36, color=colour,
                            marker=marker, alpha=0.9, edgecolors="white", linewidths=0.5)
     _scatter_legends(ax, points)
-    ax.set_title(title, loc="left", fontsize=11)
+    _title(fig, title)
     ax.set_xlabel(f"requested ({currency})")
     _thousands(ax.xaxis)
     ax.set_ylabel("expected value")
@@ -174,7 +180,7 @@ def forecast_vs_realised(rows: Sequence[tuple[str, str, Decimal, Decimal]],
     title = "Forecast vs realised lift per quarter"
     priorities = sorted({r[1] for r in rows})
     periods = sorted({r[0] for r in rows})
-    fig = _figure(6.4, 1.9 * max(1, len(priorities)) + 0.6)
+    fig = _figure(5.2, 1.9 * max(1, len(priorities)) + 0.6)
     axes = fig.subplots(max(1, len(priorities)), 1, squeeze=False)[:, 0]
     for ax, priority in zip(axes, priorities):
         colour, _ = colours.get(priority, (NEUTRAL, ""))
@@ -190,7 +196,7 @@ def forecast_vs_realised(rows: Sequence[tuple[str, str, Decimal, Decimal]],
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     axes[0].legend(fontsize=8, frameon=False, loc="upper right")
-    fig.suptitle(title, x=0.02, ha="left", fontsize=11)
+    _title(fig, title)
     latest = periods[-1] if periods else "-"
     words = "; ".join(f"{r[1]} forecast {trimmed_number(r[2])}, realised {trimmed_number(r[3])}"
                       for r in rows if r[0] == latest)
@@ -204,7 +210,7 @@ def kpi_progress(rows: Sequence[tuple[str, str, Decimal]], colours: Mapping[str,
     """Share of each KPI's gap closed (0-100%), with the target line at 100%. ``rows``: (priority id,
     name, share 0..1), each bar in its priority's colour."""
     title = "KPI progress toward targets (share of gap closed)"
-    fig = _figure(6.4, max(2.2, 0.5 * len(rows) + 1.2))
+    fig = _figure(5.2, max(2.2, 0.5 * len(rows) + 1.2))
     ax = fig.add_subplot()
     shown = list(rows)[::-1]
     values = [float(r[2] * 100) for r in shown]
@@ -215,7 +221,7 @@ def kpi_progress(rows: Sequence[tuple[str, str, Decimal]], colours: Mapping[str,
     ax.bar_label(bars, labels=[f"{trimmed_number(r[2] * 100)}%" for r in shown], padding=3, fontsize=9)
     ax.axvline(100, color=_EDGE, linestyle="--", linewidth=1)
     ax.set_xlim(0, 118)
-    ax.set_title(title, loc="left", fontsize=11)
+    _title(fig, title)
     _style(ax)
     caption = (f"{title}: one bar per priority, in its colour, from 0% (the KPI's baseline) to the dashed "
                f"line at 100% (its target). " + "; ".join(f"{r[1]} {trimmed_number(r[2] * 100)}%" for r in rows)
