@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from typing import Any
+
 import pytest
-from conftest import FakeSite
 
 RISKBAND = '''
 from budgetpolicy import hookimpl
@@ -66,28 +67,35 @@ ROWS = ("id,title,kind,department,cost,priorities,forecast.a,probability,evaluat
 AT = "2026-01-15T09:00:00+00:00"
 
 
-def _site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, high: str, low: str = "low"
-          ) -> FakeSite:
+@pytest.fixture
+def new_site(site: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Make another site directory like the ``site`` fixture's (conftest's FakeSite): one per plugin version."""
+    def make(version: str, high: str, low: str = "low") -> Any:
+        return _site(type(site), tmp_path, monkeypatch, version, high, low)
+    return make
+
+
+def _site(kind: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, high: str, low: str) -> Any:
     """A site directory holding riskband ``version`` alone (each version is its own installation)."""
     root = tmp_path / f"site-{version}-{high}-{low}"
     root.mkdir()
-    site = FakeSite(root, monkeypatch)
+    site = kind(root, monkeypatch)
     site.install("riskband", RISKBAND.replace("{high}", high).replace("{low}", low), version=version)
     return site
 
 
-def _recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: str = POLICY) -> tuple[Path, FakeSite]:
+def _recorded(tmp_path: Path, new_site: Any, policy: str = POLICY) -> tuple[Path, Any]:
     (tmp_path / "policy.toml").write_text(policy)
     (tmp_path / "rows.csv").write_text(ROWS)
     ledger = tmp_path / "audit.db"
-    v1 = _site(tmp_path, monkeypatch, "1.0", "E")
+    v1 = new_site("1.0", "E")
     done = v1.cli("evaluate", "-P", str(tmp_path / "policy.toml"), "-i", str(tmp_path / "rows.csv"),
                   "--evaluated-at", AT, "--ledger", str(ledger), pinned="riskband")
     assert done.returncode == 0, done.stderr
     return ledger, v1
 
 
-def _payloads(site: FakeSite, ledger: Path) -> dict[str, dict]:
+def _payloads(site: Any, ledger: Path) -> dict[str, dict]:
     done = site.cli("ledger", "export", str(ledger), "--format", "jsonl", pinned="riskband")
     assert done.returncode == 0, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
@@ -95,8 +103,8 @@ def _payloads(site: FakeSite, ledger: Path) -> dict[str, dict]:
             for row in rows if row["kind"] == "decision"}
 
 
-def test_each_plugin_function_call_is_recorded_with_its_plugin_arguments_and_result(tmp_path, monkeypatch):
-    ledger, v1 = _recorded(tmp_path, monkeypatch)
+def test_each_plugin_function_call_is_recorded_with_its_plugin_arguments_and_result(tmp_path, new_site):
+    ledger, v1 = _recorded(tmp_path, new_site)
     payloads = _payloads(v1, ledger)
     # len() is a built-in (the engine's own, versioned with it): not recorded.
     assert payloads["I-2"]["functions"] == [
@@ -107,22 +115,22 @@ def test_each_plugin_function_call_is_recorded_with_its_plugin_arguments_and_res
     assert ["riskband", "1.0"] in payloads["I-1"]["provenance"]["plugins"]
 
 
-def test_a_policy_calling_no_plugin_function_records_nothing_extra(tmp_path, monkeypatch):
+def test_a_policy_calling_no_plugin_function_records_nothing_extra(tmp_path, new_site):
     # The plugin is installed and loaded, but the rules call built-ins only: the record has no 'functions'.
-    ledger, v1 = _recorded(tmp_path, monkeypatch, POLICY.replace(
+    ledger, v1 = _recorded(tmp_path, new_site, POLICY.replace(
         "risk_band(department) == \"high\" and len(title) > 0", "department == \"E\" and len(title) > 0"))
     payloads = _payloads(v1, ledger)
     assert payloads["I-3"]["decision"]["outcome"] == "pending_approval"
     assert all("functions" not in p for p in payloads.values())
 
 
-def test_live_replay_names_the_changed_function_its_plugin_versions_and_the_decision(tmp_path, monkeypatch):
-    ledger, v1 = _recorded(tmp_path, monkeypatch)
+def test_live_replay_names_the_changed_function_its_plugin_versions_and_the_decision(tmp_path, new_site):
+    ledger, v1 = _recorded(tmp_path, new_site)
     same = v1.cli("replay", "--ledger", str(ledger), pinned="riskband")
     assert same.returncode == 0, same.stdout + same.stderr
     assert "3 of 3 reproduced (100%)" in same.stdout
 
-    v2 = _site(tmp_path, monkeypatch, "2.0", "D,E")
+    v2 = new_site("2.0", "D,E")
     live = v2.cli("replay", "--ledger", str(ledger), pinned="riskband")
     assert live.returncode == 1, live.stderr
     assert "2 of 3 reproduced (66.6%)" in live.stdout
@@ -136,9 +144,9 @@ def test_live_replay_names_the_changed_function_its_plugin_versions_and_the_deci
     assert 'function risk_band("D") "low" -> "high"' in live.stdout
 
 
-def test_hermetic_replay_reuses_the_recorded_results(tmp_path, monkeypatch):
-    ledger, _ = _recorded(tmp_path, monkeypatch)
-    v2 = _site(tmp_path, monkeypatch, "2.0", "D,E")
+def test_hermetic_replay_reuses_the_recorded_results(tmp_path, new_site):
+    ledger, _ = _recorded(tmp_path, new_site)
+    v2 = new_site("2.0", "D,E")
     hermetic = v2.cli("replay", "--ledger", str(ledger), "--mode", "hermetic", "--format", "json",
                       pinned="riskband")
     assert hermetic.returncode == 0, hermetic.stdout + hermetic.stderr
@@ -147,11 +155,11 @@ def test_hermetic_replay_reuses_the_recorded_results(tmp_path, monkeypatch):
     assert report["plugin_drift"] == {"riskband": {"recorded": "1.0", "installed": "2.0"}}
 
 
-def test_a_changed_result_that_changes_no_outcome_is_still_a_difference(tmp_path, monkeypatch):
+def test_a_changed_result_that_changes_no_outcome_is_still_a_difference(tmp_path, new_site):
     # Same version, new behaviour: the low band is now called "none"; no outcome moves, but the
     # recorded calls no longer come back, and replay says so (the decision made under 1.0 is not reproduced).
-    ledger, _ = _recorded(tmp_path, monkeypatch)
-    quiet = _site(tmp_path, monkeypatch, "1.0", "E", low="none")
+    ledger, _ = _recorded(tmp_path, new_site)
+    quiet = new_site("1.0", "E", low="none")
     report = json.loads(quiet.cli("replay", "--ledger", str(ledger), "--format", "json", pinned="riskband").stdout)
     changed = {c["initiative_id"]: c for c in report["changes"]}
     assert sorted(changed) == ["I-1", "I-2"]
