@@ -10,9 +10,10 @@ and the report shows which decisions change and how, with the money moved
 together, since allocation depends on the whole portfolio (see docs/audit.md).
 
 --mode live (default) re-scores with the plugins installed now and names the
-plugin behind a changed score; --mode hermetic reuses the recorded scorer
-outputs and plugin function results. A progress line goes to stderr when it is a terminal (--progress
-forces it, --no-progress silences it).
+plugin behind a changed score or plugin function result; --mode hermetic
+reuses the recorded scorer outputs and plugin function results. A progress
+line goes to stderr when it is a terminal (--progress forces it,
+--no-progress silences it).
 """
 
 from __future__ import annotations
