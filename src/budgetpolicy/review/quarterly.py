@@ -219,7 +219,7 @@ def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
         book[c.initiative_id].status = c.status
     positions = [book[i] for i in sorted(book)]
     releases = release_funds(positions, realisations, sunset_ids, {c.initiative_id: c.status for c in completions},
-                             policy.reallocation, name)
+                             policy.reallocation, name) + list(gated.releases)
     if policy.signoff is not None and policy.signoff.release_unsigned_at == name:
         releases += release_unsigned(positions, name)
     released = sum((r.amount for r in releases), ZERO)

@@ -26,7 +26,7 @@ applies to rollouts, and no pilot is listed unless a rollout names it.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from attrs import evolve, frozen
 
@@ -34,7 +34,7 @@ from budgetpolicy.formatting import money
 from budgetpolicy.model import Initiative, OutcomeReading, RolloutPolicy
 from budgetpolicy.review.periods import period_name
 from budgetpolicy.review.realise import Realisation
-from budgetpolicy.review.reallocate import Position
+from budgetpolicy.review.reallocate import Position, Release
 
 CENT = Decimal("0.01")
 DEFAULT_GATE = RolloutPolicy()
@@ -129,6 +129,7 @@ class RolloutStep:
     pilots: tuple[PilotGate, ...]
     rollouts: tuple[RolloutOutcome, ...]
     refused: frozenset[str]
+    releases: tuple[Release, ...] = ()
 
 
 def gate_quarter(settings: RolloutPolicy | None, book: Mapping[str, Position],
@@ -136,13 +137,18 @@ def gate_quarter(settings: RolloutPolicy | None, book: Mapping[str, Position],
                  readings: Mapping[tuple[str, int], OutcomeReading], arrived: Collection[str],
                  quarter: int) -> RolloutStep:
     """Judge the pilots by ``quarter``; refuse the rollouts among ``arrived`` (this quarter's requests) whose
-    pilot has not passed; hold the plan's unfunded rollouts (status ``awaiting_pilot``) until theirs passes,
+    pilot has not passed; release what the plan gave a rollout whose pilot has not passed yet (cause
+    ``rollout_gate``); hold the plan's unfunded rollouts (status ``awaiting_pilot``) until the pilot passes,
     then rank them at their scaled cost. Updates ``book`` (its positions are the review's, mutable)."""
     name = period_name(quarter)
-    # Only rollouts deciding now: this quarter's requests and the plan's unfunded ones (a later quarter's
-    # request is in the book already, as ineligible, and must not change the quarters before it).
+    # Only rollouts deciding now: this quarter's requests, the plan's unfunded ones, and the plan's funded
+    # ones whose pilot never passed (a later quarter's request is in the book already, as ineligible, and
+    # must not change the quarters before it).
     rollouts = [pos for iid, pos in sorted(book.items()) if pos.initiative.rollout_of in book
-                and (iid in arrived or pos.status in ("unfunded", "awaiting_pilot"))]
+                and (iid in arrived or pos.status in ("unfunded", "awaiting_pilot")
+                     or (pos.status == "active" and pos.received == 0 and pos.initiative.rollout_of is not None
+                         and not _passed_before(book[pos.initiative.rollout_of].initiative, measured, readings,
+                                                settings, quarter)))]
     named = {pos.initiative.rollout_of for pos in rollouts}
     gates: dict[str, PilotGate] = {}
     for iid, pos in sorted(book.items()):
@@ -151,6 +157,7 @@ def gate_quarter(settings: RolloutPolicy | None, book: Mapping[str, Position],
             gates[iid] = judge_pilot(pos.initiative, measured.get(iid, {}), by_quarter, settings, quarter)
     outcomes: list[RolloutOutcome] = []
     refused: set[str] = set()
+    releases: list[Release] = []
     for pos in rollouts:
         rollout = pos.initiative
         pilot_id = rollout.rollout_of
@@ -167,6 +174,19 @@ def gate_quarter(settings: RolloutPolicy | None, book: Mapping[str, Position],
                 refused.add(rollout.id)
                 outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "refused", cost,
                                                f"refused: pilot {pilot_id} {gate.status} ({gate.reason}); not funded"))
+        elif pos.status == "active" and not gate.passed:
+            # The plan funded it before its pilot was measured: its money goes back until the pilot passes.
+            amount = pos.unspent.quantize(CENT, rounding=ROUND_DOWN)
+            pos.allocation -= amount
+            pos.released += amount
+            pos.status = "awaiting_pilot"
+            why = f"refused: pilot {pilot_id} {gate.status} ({gate.reason}); the plan's funding is released"
+            releases.append(Release(rollout.id, name, "rollout_gate", None, amount, Decimal(1), amount, why))
+            outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "refused", cost, why))
+        elif pos.status == "active":
+            outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "eligible", pos.allocation,
+                                           f"pilot {pilot_id} passed the gate ({gate.reason}); keeps the plan's "
+                                           f"funding of {money(pos.allocation)}"))
         elif pos.status in ("unfunded", "awaiting_pilot"):
             if gate.passed:
                 pos.status = "unfunded"  # ranked with the next-ranked unfunded, at its scaled cost
@@ -179,7 +199,16 @@ def gate_quarter(settings: RolloutPolicy | None, book: Mapping[str, Position],
                 outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "waiting", cost,
                                                f"waits: pilot {pilot_id} {gate.status} ({gate.reason})"))
     listed = tuple(g for g in gates.values() if g.passed or g.pilot_id in named)
-    return RolloutStep(listed, tuple(outcomes), frozenset(refused))
+    return RolloutStep(listed, tuple(outcomes), frozenset(refused), tuple(r for r in releases if r.amount > 0))
+
+
+def _passed_before(pilot: Initiative, measured: Mapping[str, Mapping[int, Realisation]],
+                   readings: Mapping[tuple[str, int], OutcomeReading], settings: RolloutPolicy | None,
+                   quarter: int) -> bool:
+    """Whether ``pilot`` passed the gate in a quarter before ``quarter`` (a rollout funded then keeps it)."""
+    mine = measured.get(pilot.id, {})
+    by_quarter = {q: r for (i, q), r in readings.items() if i == pilot.id}
+    return any(judge_pilot(pilot, mine, by_quarter, settings, q).passed for q in mine if q < quarter)
 
 
 def _basis(rollout: Initiative, pilot: Initiative, settings: RolloutPolicy | None, cost: Decimal) -> str:
