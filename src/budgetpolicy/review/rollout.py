@@ -156,50 +156,52 @@ def gate_quarter(settings: RolloutPolicy | None, book: Mapping[str, Position],
             by_quarter = {q: r for (i, q), r in readings.items() if i == iid}
             gates[iid] = judge_pilot(pos.initiative, measured.get(iid, {}), by_quarter, settings, quarter)
     outcomes: list[RolloutOutcome] = []
-    refused: set[str] = set()
     releases: list[Release] = []
     for pos in rollouts:
-        rollout = pos.initiative
-        pilot_id = rollout.rollout_of
+        pilot_id = pos.initiative.rollout_of
         assert pilot_id is not None
-        gate = gates[pilot_id]
-        cost = scaled_cost(rollout, book[pilot_id].initiative, settings)
-        basis = _basis(rollout, book[pilot_id].initiative, settings, cost)
-        if rollout.id in arrived:
-            if gate.passed:
-                outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "eligible", cost,
-                                               f"pilot {pilot_id} passed the gate ({gate.reason}); {basis}; "
-                                               f"decided as a new request at that cost"))
-            else:
-                refused.add(rollout.id)
-                outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "refused", cost,
-                                               f"refused: pilot {pilot_id} {gate.status} ({gate.reason}); not funded"))
-        elif pos.status == "active" and not gate.passed:
-            # The plan funded it before its pilot was measured: its money goes back until the pilot passes.
-            amount = pos.unspent.quantize(CENT, rounding=ROUND_DOWN)
-            pos.allocation -= amount
-            pos.released += amount
-            pos.status = "awaiting_pilot"
-            why = f"refused: pilot {pilot_id} {gate.status} ({gate.reason}); the plan's funding is released"
-            releases.append(Release(rollout.id, name, "rollout_gate", None, amount, Decimal(1), amount, why))
-            outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "refused", cost, why))
-        elif pos.status == "active":
-            outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "eligible", pos.allocation,
-                                           f"pilot {pilot_id} passed the gate ({gate.reason}); keeps the plan's "
-                                           f"funding of {money(pos.allocation)}"))
-        elif pos.status in ("unfunded", "awaiting_pilot"):
-            if gate.passed:
-                pos.status = "unfunded"  # ranked with the next-ranked unfunded, at its scaled cost
-                pos.initiative = evolve(rollout, cost=cost) if cost != rollout.cost else rollout
-                outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "eligible", cost,
-                                               f"pilot {pilot_id} passed the gate ({gate.reason}); {basis}; "
-                                               f"ranked with the unfunded initiatives"))
-            else:
-                pos.status = "awaiting_pilot"
-                outcomes.append(RolloutOutcome(rollout.id, pilot_id, name, "waiting", cost,
-                                               f"waits: pilot {pilot_id} {gate.status} ({gate.reason})"))
+        outcome, release = _decide(pos, gates[pilot_id], book[pilot_id].initiative, settings,
+                                   pos.initiative.id in arrived, name)
+        outcomes.append(outcome)
+        if release is not None and release.amount > 0:
+            releases.append(release)
+    refused = frozenset(o.initiative_id for o in outcomes if o.verdict == "refused" and o.initiative_id in arrived)
     listed = tuple(g for g in gates.values() if g.passed or g.pilot_id in named)
-    return RolloutStep(listed, tuple(outcomes), frozenset(refused), tuple(r for r in releases if r.amount > 0))
+    return RolloutStep(listed, tuple(outcomes), refused, tuple(releases))
+
+
+def _decide(pos: Position, gate: PilotGate, pilot: Initiative, settings: RolloutPolicy | None, arrived: bool,
+            name: str) -> tuple[RolloutOutcome, Release | None]:
+    """One rollout in one quarter (see :func:`gate_quarter`); updates ``pos``."""
+    rollout, pilot_id = pos.initiative, pilot.id
+    cost = scaled_cost(rollout, pilot, settings)
+    basis = _basis(rollout, pilot, settings, cost)
+    passed = f"pilot {pilot_id} passed the gate ({gate.reason})"
+    not_passed = f"pilot {pilot_id} {gate.status} ({gate.reason})"
+    if arrived:
+        if gate.passed:
+            return RolloutOutcome(rollout.id, pilot_id, name, "eligible", cost,
+                                  f"{passed}; {basis}; decided as a new request at that cost"), None
+        return RolloutOutcome(rollout.id, pilot_id, name, "refused", cost, f"refused: {not_passed}; not funded"), None
+    if pos.status == "active" and not gate.passed:
+        # The plan funded it before its pilot was measured: its money goes back until the pilot passes.
+        amount = pos.unspent.quantize(CENT, rounding=ROUND_DOWN)
+        pos.allocation -= amount
+        pos.released += amount
+        pos.status = "awaiting_pilot"
+        why = f"refused: {not_passed}; the plan's funding is released"
+        return (RolloutOutcome(rollout.id, pilot_id, name, "refused", cost, why),
+                Release(rollout.id, name, "rollout_gate", None, amount, Decimal(1), amount, why))
+    if pos.status == "active":
+        return RolloutOutcome(rollout.id, pilot_id, name, "eligible", pos.allocation,
+                              f"{passed}; keeps the plan's funding of {money(pos.allocation)}"), None
+    if gate.passed:
+        pos.status = "unfunded"  # ranked with the next-ranked unfunded, at its scaled cost
+        pos.initiative = evolve(rollout, cost=cost) if cost != rollout.cost else rollout
+        return RolloutOutcome(rollout.id, pilot_id, name, "eligible", cost,
+                              f"{passed}; {basis}; ranked with the unfunded initiatives"), None
+    pos.status = "awaiting_pilot"
+    return RolloutOutcome(rollout.id, pilot_id, name, "waiting", cost, f"waits: {not_passed}"), None
 
 
 def _passed_before(pilot: Initiative, measured: Mapping[str, Mapping[int, Realisation]],
