@@ -13,6 +13,8 @@ quarter from the first one with a reading up to ``period`` (readings after
 1. updates spend to date and computes realisations (``review.realise``)
    against the lift due by q (``review.milestones``: declared milestones or
    the policy's ``[milestones]`` ramp, scaled by the funded share);
+   then the ``[rollout]`` stage gate (``review.rollout``): pilots judged, rollouts of pilots that have
+   not passed refused or held, those of passed pilots ranked at their scaled cost;
 2. computes calibration factors over the lookback window ending at q
    (``review.calibrate``; skipped without ``[calibration]``);
 3. completes the funded bets that are over (a reading with ``finished =
@@ -110,7 +112,8 @@ class Holding:
 
     initiative_id: str
     # active | unfunded | ineligible | completed | completed_below_target | sunset; from the ledger also
-    # refused | lapsed (released unsigned) | requested (a new request not funded)
+    # refused | lapsed (released unsigned) | requested (a new request not funded); with rollouts also
+    # awaiting_pilot (a rollout waiting for its pilot to pass the [rollout] gate)
     status: str
     planned: Decimal
     allocation: Decimal
