@@ -25,7 +25,7 @@ from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.git import load_policy_ref
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.authoring.lint import lint_diagnostics
-from budgetpolicy.data.load import apply_attribute_types, load_initiatives, load_outcomes
+from budgetpolicy.data.load import apply_attribute_types, check_rollouts, load_initiatives, load_outcomes
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.engine.compile import compile_policy as _compile
 from budgetpolicy.engine.evaluation import Evaluation
@@ -117,19 +117,23 @@ def open_policy(spec: str, registry: Registry | None = None) -> CompiledPolicy:
 
 def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
                      on_skip: Callable[[Diagnostic], None] | None = None,
-                     attribute_types: Mapping[str, Any] | None = None) -> tuple[Initiative, ...]:
+                     attribute_types: Mapping[str, Any] | None = None,
+                     rollouts_within: bool = True) -> tuple[Initiative, ...]:
     """Initiatives from any registered data source (a file, or ``NAME:TARGET`` for a plugin's source).
 
     Every row is checked; a bad row raises :class:`~budgetpolicy.errors.DataError` naming the file, row and
     field, unless ``skip_invalid``, when each skipped row's diagnostic goes to ``on_skip`` (never dropped
     silently). ``attribute_types`` is the policy's ``[attributes]`` table (text sources keep custom
-    attributes as text until it types them).
+    attributes as text until it types them). ``rollouts_within``: each ``rollout_of`` must name a pilot of
+    the same source (BP460, BP461); mid-year requests, whose pilots are the plan's, are checked by the review.
     """
     result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types)
     for diagnostic in result.skipped:
         if on_skip is None:
             raise BudgetPolicyError([diagnostic])
         on_skip(diagnostic)
+    if rollouts_within:
+        check_rollouts(result.items)
     return tuple(result.items)
 
 
@@ -208,7 +212,8 @@ def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[Outcome
         with Ledger(ledger, create=False, readonly=True) as opened:
             year = read_year(opened)
         if isinstance(initiatives, str):  # typed as the plan's policy types its [attributes]
-            initiatives = read_initiatives(initiatives, registry, attribute_types=year.policy.attributes)
+            initiatives = read_initiatives(initiatives, registry, attribute_types=year.policy.attributes,
+                                           rollouts_within=False)  # their pilots may be the plan's
         if isinstance(outcomes, str):
             outcomes = read_outcomes(outcomes, registry, initiative_ids=year.ids() + [i.id for i in initiatives])
     return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha,

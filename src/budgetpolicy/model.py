@@ -316,6 +316,16 @@ class RequestsPolicy:
 
 
 @frozen
+class RolloutPolicy:
+    """``[rollout]``: the stage gate a pilot passes before its rollout is funded, and a rollout's cost."""
+
+    min_realisation: Decimal = Decimal(1)  # the pilot's latest realisation must reach it
+    min_quarters: int = 2  # quarters with a realisation, up to the quarter reviewed
+    min_learning_gain: Decimal | None = None  # post - pre assessment of the latest reading with both
+    cost: Literal["per_head", "own"] = "per_head"  # pilot cost per head x rollout headcount, or its own
+
+
+@frozen
 class PolicyTest:
     """An expected decision kept beside the policy (``[[tests]]`` or ``*_test.toml``)."""
 
@@ -363,6 +373,7 @@ class Policy:
     signoff: SignoffPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     requests: RequestsPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no reserve
     stretch: StretchPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stretch selection
+    rollout: RolloutPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stage gate
     tests: tuple[PolicyTest, ...] = ()
     source: PolicySource | None = None
 
@@ -407,6 +418,8 @@ class Initiative:
     start: str | None = None
     # Quarter -> priority id -> lift due by the end of that quarter (review/milestones.py).
     milestones: FrozenMap = field(factory=FrozenMap, converter=milestone_map, metadata=ADDED_LATER)
+    # The pilot this initiative rolls out ([rollout] stage gate, review/rollout.py).
+    rollout_of: str | None = field(default=None, metadata=ADDED_LATER)
     location: Location = field(factory=Location, eq=False)
 
 

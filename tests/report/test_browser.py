@@ -80,7 +80,11 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for argv in (["report", *plan, "-o", str(out / "plan.html")],
                  ["report", *plan, "-O", OUTCOMES, "--period", "2026-Q3", "-o", str(out / "review.html")],
                  ["evaluate", *plan, "--ledger", ledger, "-o", str(out / "plan.txt")],
-                 ["approve", ledger, "INI-009", "--role", "vp", "--by", "e1042", "--at", "2026-01-20T10:00:00+00:00"],
+                 # the sign-offs the example readings need (they spend on every pending bet), as make demo has them
+                 *(["approve", ledger, iid, "--role", role, "--by", by, "--at", "2026-01-20T10:00:00+00:00"]
+                   for iid, role, by in (("INI-009", "vp", "e1042"), ("INI-009", "finance", "e2210"),
+                                         ("INI-001", "vp", "e1187"), ("INI-002", "vp", "e1187"),
+                                         ("INI-011", "vp", "e1187"), ("INI-021", "vp", "e1187"))),
                  ["review", "--ledger", ledger, "-O", OUTCOMES, "--period", "2026-Q1",
                   "--evaluated-at", "2026-04-02T09:00:00+00:00", "-o", str(out / "q1.txt")],
                  ["review", "--ledger", ledger, "-O", OUTCOMES, "--period", "2026-Q2",

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from budgetpolicy import api
+from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.cli import main
 
@@ -101,3 +102,23 @@ def test_api_select_without_a_stretch_section_is_one_located_error(tmp_path, cap
                  "-c", CANDIDATES])
     _, err = capsys.readouterr()
     assert code == 2 and "BP256" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_replay_through_the_cli_names_a_forged_selection_by_its_seq(capsys, tmp_path):
+    ledger = str(tmp_path / "l.db")
+    api.select_stretch(POLICY, INITIATIVES, CANDIDATES, ledger=ledger)
+    with Ledger(ledger, create=False) as opened:
+        (record,) = list(opened.iter_records(kind="stretch_selection"))
+        payload = record.entry.data()
+        payload["picks"][0]["score"] = "0.9999"  # appended past the selection, through the ledger API
+        entry = record.entry
+        (seq,) = opened.append([LedgerEntry.of(entry.kind, entry.initiative_id, entry.period, entry.policy_id,
+                                               entry.policy_version, entry.policy_sha256, entry.evaluated_at,
+                                               payload)])
+    code = main(["replay", "--ledger", ledger])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "1 of 2 stretch selection(s) reproduced" in out
+    assert f"  seq {seq} stretch_selection differs: picks" in out
+    code = main(["replay", "--ledger", ledger, "--format", "json"])
+    assert code == 1 and str(seq) in capsys.readouterr().out

@@ -164,6 +164,7 @@ def review_table(policy: Any, result: Any) -> str:
         sections.append((f"New requests ({cur})", ("ID", "OUTCOME", "SCORE", "REQUIRES", "FUNDED", "WHY"),
                          [(r.initiative_id, r.outcome, str(r.score), ", ".join(r.required_approvers) or "-",
                            money_cents(r.funded), r.reason) for r in result.requests]))
+    sections += _rollout_sections(result, cur)
     for title, headers, rows in sections:
         parts.append(f"\n{title}\n")
         parts.append(table(headers, rows, max_width=120) if rows else "none\n")
@@ -193,3 +194,15 @@ def _kpis(realisation: Any) -> str:
         elif k.realised is not None or k.note != "not measured":
             out.append(f"{k.priority}: {k.note}")
     return "; ".join(out) or "-"
+
+
+def _rollout_sections(result: Any, cur: str) -> list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]]:
+    """The [rollout] stage gate's pilots and rollouts (docs/budget-year.md); nothing when there are none."""
+    if not (result.pilots or result.rollouts):
+        return []
+    return [("Pilots against the rollout gate", ("PILOT", "STATUS", "QUARTERS", "REALISATION", "GAIN", "PER HEAD", "WHY"),
+             [(g.pilot_id, g.status, str(g.quarters_measured), str(g.realisation or "-"),
+               str(g.learning_gain if g.learning_gain is not None else "-"), money_cents(g.cost_per_head), g.reason)
+              for g in result.pilots]),
+            (f"Rollouts ({cur})", ("ID", "PILOT", "VERDICT", "COST", "WHY"),
+             [(r.initiative_id, r.pilot_id, r.verdict, money_cents(r.cost), r.reason) for r in result.rollouts])]

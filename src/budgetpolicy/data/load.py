@@ -34,7 +34,8 @@ from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, di
 from budgetpolicy.model import Initiative, OutcomeReading
 from budgetpolicy.registry import Registered, Registry
 
-__all__ = ["LoadResult", "MAX_REPORTED", "apply_attribute_types", "check_columns", "initiative_to_record",
+__all__ = ["LoadResult", "MAX_REPORTED", "apply_attribute_types", "check_columns", "check_rollouts",
+           "initiative_to_record",
            "iter_initiatives", "load_initiatives",
            "load_outcomes", "outcome_to_record", "record_to_initiative", "record_to_outcome", "resolve_source"]
 
@@ -88,7 +89,8 @@ def record_to_initiative(record: Mapping[str, Any], location: Location = Locatio
         sponsor=data.get("sponsor"), mentor=data.get("mentor"), pilot=data.get("pilot", False),
         ratings=data.get("ratings", {}),
         attributes={k: tuple(v) if isinstance(v, list) else v for k, v in data.get("attributes", {}).items()},
-        start=data.get("start"), milestones=data.get("milestones", {}), location=location)
+        start=data.get("start"), milestones=data.get("milestones", {}), rollout_of=data.get("rollout_of"),
+        location=location)
 
 
 def record_to_outcome(record: Mapping[str, Any], location: Location = Location()) -> OutcomeReading:
@@ -125,6 +127,7 @@ def initiative_to_record(i: Initiative) -> dict[str, Any]:
         "mentor": i.mentor, "pilot": i.pilot, "ratings": {k: _dec(v) for k, v in i.ratings.items()},
         "attributes": {k: _attribute(v) for k, v in i.attributes.items()}, "start": i.start,
         "milestones": {q: {k: _dec(v) for k, v in lifts.items()} for q, lifts in i.milestones.items()},
+        **({"rollout_of": i.rollout_of} if i.rollout_of is not None else {}),  # left out while unset, as in hashes
     }
 
 
@@ -248,6 +251,29 @@ def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
         first[initiative.id] = initiative
         items.append(initiative)
     return _finish(items, problems, skip_invalid, source)
+
+
+def check_rollouts(initiatives: Iterable[Initiative], known: Iterable[Initiative] = ()) -> None:
+    """Each ``rollout_of`` must name a pilot among ``initiatives`` or ``known`` (the plan's, for mid-year
+    requests): BP460 an unknown id, BP461 an initiative that is not a pilot; every problem at once, each
+    at the rollout's file, row and field."""
+    items = list(initiatives)
+    by_id = {i.id: i for i in (*known, *items)}
+    problems = Diagnostics()
+    for initiative in items:
+        pilot_id = initiative.rollout_of
+        if pilot_id is None:
+            continue
+        where = initiative.location.evolve(field="rollout_of")
+        pilot = by_id.get(pilot_id)
+        if pilot is None:
+            problems.add("BP460", where, f"{initiative.id} is a rollout of '{pilot_id}', which is not an initiative",
+                         did_you_mean(pilot_id, [i for i, v in by_id.items() if v.pilot])
+                         or "name the pilot's id (an initiative with pilot = true), or leave rollout_of empty")
+        elif not pilot.pilot or pilot_id == initiative.id:
+            problems.add("BP461", where, f"{initiative.id} is a rollout of {pilot_id}, which is not a pilot",
+                         f"set pilot = true on {pilot_id} if it is one, or name the pilot this rolls out")
+    problems.raise_if_errors(DataError)
 
 
 def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,

@@ -35,7 +35,7 @@ INITIATIVE_FIELDS: dict[str, str] = {
     "forecast": "map", "probability": "decimal", "horizon": "int", "objectives": "list",
     "delivery": "text", "evaluation_plan": "list", "sponsor": "text", "mentor": "text",
     "pilot": "bool", "ratings": "map", "attributes": "attributes", "start": "text",
-    "milestones": "milestones",
+    "milestones": "milestones", "rollout_of": "text",
 }
 OUTCOME_FIELDS: dict[str, str] = {
     "initiative_id": "text", "period": "text", "kpis": "map", "pre_assessment": "decimal",

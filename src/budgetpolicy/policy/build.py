@@ -16,7 +16,8 @@ from typing import Any
 
 from budgetpolicy.model import (
     KPI, AllocationPolicy, Approval, Baseline, CalibrationPolicy, Caps, Criterion, FrozenMap, MilestonePolicy,
-    Policy, PolicySource, PolicyTest, Priority, ReallocationPolicy, RequestsPolicy, Reserve, Rule, Scoring,
+    Policy, PolicySource, PolicyTest, Priority, ReallocationPolicy, RequestsPolicy, Reserve, RolloutPolicy, Rule,
+    Scoring,
     SignoffPolicy, SpendPolicy, SunsetCriterion, SunsetPolicy,
 )
 from budgetpolicy.policy.locate import PolicyLocations
@@ -95,6 +96,7 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         signoff=_signoff(data["signoff"]) if "signoff" in data else None,
         requests=_requests(data["requests"]) if "requests" in data else None,
         stretch=build_stretch(data["stretch"], dec) if "stretch" in data else None,
+        rollout=_rollout(data["rollout"]) if "rollout" in data else None,
         tests=tests,
         source=source,
     )
@@ -195,6 +197,14 @@ def _signoff(s: Mapping[str, Any]) -> SignoffPolicy:
 
 def _requests(r: Mapping[str, Any]) -> RequestsPolicy:
     return RequestsPolicy(reserve=dec(r.get("reserve", 0)), kinds=tuple(r.get("kinds", ())))
+
+
+def _rollout(r: Mapping[str, Any]) -> RolloutPolicy:
+    d = RolloutPolicy()
+    gain = r.get("min_learning_gain")
+    return RolloutPolicy(min_realisation=dec(r.get("min_realisation", d.min_realisation)),
+                         min_quarters=r.get("min_quarters", d.min_quarters),
+                         min_learning_gain=None if gain is None else dec(gain), cost=r.get("cost", d.cost))
 
 
 def _sunset(c: Mapping[str, Any]) -> SunsetCriterion:

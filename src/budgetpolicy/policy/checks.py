@@ -182,6 +182,13 @@ def _review_sections(policy: Policy, found: KeyPathDiagnostics) -> None:
             if value < 0:
                 found.add("BP213", ("reallocation", name), f"{name} {value} must be >= 0",
                           "realisation ratios are realised / forecast lift, never negative")
+    gate = policy.rollout
+    if gate is not None and realloc is not None and gate.min_realisation < realloc.release_below:
+        # A pilot could earn its rollout in the quarter the review releases its money as under-performing.
+        found.add("BP260", ("rollout", "min_realisation"),
+                  f"min_realisation {gate.min_realisation} is below [reallocation] release_below "
+                  f"{realloc.release_below}: a pilot may pass the gate while its own money is released",
+                  f"raise min_realisation to at least {realloc.release_below}", severity="warning")
     if policy.sunset is not None:
         for i, c in enumerate(policy.sunset.criteria):
             if c.kind == "realisation_below" and c.threshold is None:

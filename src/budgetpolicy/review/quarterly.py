@@ -13,6 +13,8 @@ quarter from the first one with a reading up to ``period`` (readings after
 1. updates spend to date and computes realisations (``review.realise``)
    against the lift due by q (``review.milestones``: declared milestones or
    the policy's ``[milestones]`` ramp, scaled by the funded share);
+   then the ``[rollout]`` stage gate (``review.rollout``): pilots judged, rollouts of pilots that have
+   not passed refused or held, those of passed pilots ranked at their scaled cost;
 2. computes calibration factors over the lookback window ending at q
    (``review.calibrate``; skipped without ``[calibration]``);
 3. completes the funded bets that are over (a reading with ``finished =
@@ -37,7 +39,7 @@ see :mod:`budgetpolicy.review.inputs`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from attrs import field, frozen
@@ -55,6 +57,7 @@ from budgetpolicy.review.milestones import due_lifts
 from budgetpolicy.review.reallocate import Gate, Position, Purse, Reallocation, Release, ScaleUp, redistribute, \
     release_funds, release_unsigned
 from budgetpolicy.review.realise import Realisation, realise
+from budgetpolicy.review.rollout import PilotGate, RolloutOutcome, gate_quarter
 from budgetpolicy.review.signoffs import SignState, YearView
 from budgetpolicy.review.sunset import Sunset, check_sunset
 
@@ -98,6 +101,9 @@ class QuarterReview:
     summary: MoneySummary
     completions: tuple[Completion, ...] = ()
     requests: tuple[RequestOutcome, ...] = field(default=(), metadata=ADDED_LATER)
+    # The [rollout] stage gate (review.rollout): pilots that passed (or that a rollout names), and rollouts.
+    pilots: tuple[PilotGate, ...] = field(default=(), metadata=ADDED_LATER)
+    rollouts: tuple[RolloutOutcome, ...] = field(default=(), metadata=ADDED_LATER)
 
 
 @frozen
@@ -106,7 +112,8 @@ class Holding:
 
     initiative_id: str
     # active | unfunded | ineligible | completed | completed_below_target | sunset; from the ledger also
-    # refused | lapsed (released unsigned) | requested (a new request not funded)
+    # refused | lapsed (released unsigned) | requested (a new request not funded); with rollouts also
+    # awaiting_pilot (a rollout waiting for its pilot to pass the [rollout] gate)
     status: str
     planned: Decimal
     allocation: Decimal
@@ -146,6 +153,9 @@ class ReviewResult:
     history: tuple[QuarterReview, ...]  # the quarters before ``period``, oldest first
     completions: tuple[Completion, ...] = ()
     requests: tuple[RequestOutcome, ...] = field(default=(), metadata=ADDED_LATER)
+    # The [rollout] stage gate (review.rollout): pilots that passed (or that a rollout names), and rollouts.
+    pilots: tuple[PilotGate, ...] = field(default=(), metadata=ADDED_LATER)
+    rollouts: tuple[RolloutOutcome, ...] = field(default=(), metadata=ADDED_LATER)
 
     @property
     def factors(self) -> dict[str, Decimal]:
@@ -188,6 +198,7 @@ def review(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Dec
                                 p.allocation, p.spent, p.released, p.received)
                         for p in sorted(book.values(), key=lambda p: p.initiative.id)),
         history=tuple(reviews[:-1]), completions=last.completions, requests=last.requests,
+        pilots=last.pilots, rollouts=last.rollouts,
     )
 
 
@@ -200,6 +211,7 @@ def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
     if year is not None:
         _apply_signatures(book, state)
     realisations, finished = _realise(policy, by_id, book, checked, measured, q)
+    gated = gate_quarter(policy.rollout, book, measured, checked.readings, {i.id for i, _ in arrived}, q)
     every.extend(realisations[i] for i in sorted(realisations))
     calibrations = calibrate(every, by_id, policy.calibration, name) if policy.calibration is not None else ()
     completions, sunsets = _ends(policy, book, measured, finished, q)
@@ -210,21 +222,24 @@ def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
         book[c.initiative_id].status = c.status
     positions = [book[i] for i in sorted(book)]
     releases = release_funds(positions, realisations, sunset_ids, {c.initiative_id: c.status for c in completions},
-                             policy.reallocation, name)
+                             policy.reallocation, name) + list(gated.releases)
     if policy.signoff is not None and policy.signoff.release_unsigned_at == name:
         releases += release_unsigned(positions, name)
     released = sum((r.amount for r in releases), ZERO)
     purse.left = released
     used_before = purse.reserve_used
     gate = Gate(year, state, policy.signoff is not None and policy.signoff.reallocate_to_unsigned)
-    fundable = [book[d.initiative_id] for _, d in arrived if d.outcome in FUNDABLE]
+    fundable = [book[d.initiative_id] for _, d in arrived
+                if d.outcome in FUNDABLE and d.initiative_id not in gated.refused]
     moves, scale_ups, returned = redistribute(released, positions, realisations, policy.reallocation,
                                               policy.allocation, q, name, gate, fundable, purse)
     used = purse.reserve_used - used_before
     summary = MoneySummary(released, released - returned, returned, used if arrived else None)
     return QuarterReview(name, tuple(realisations[i] for i in sorted(realisations)), calibrations,
                          tuple(sunsets), tuple(releases), tuple(moves), tuple(scale_ups), summary, tuple(completions),
-                         _request_outcomes(arrived, moves, name))
+                         _request_outcomes(arrived, moves, name, {r.initiative_id: r.reason for r in gated.rollouts
+                                                                  if r.verdict == "refused"}),
+                         gated.pilots, gated.rollouts)
 
 
 def _arrivals(book: dict[str, Position], year: YearView | None, q: int,
@@ -265,13 +280,15 @@ def _apply_signatures(book: dict[str, Position], state: SignState) -> None:
 
 
 def _request_outcomes(arrived: Sequence[tuple[Initiative, Decision]], moves: Sequence[Reallocation],
-                      period: str) -> tuple[RequestOutcome, ...]:
+                      period: str, refused: Mapping[str, str]) -> tuple[RequestOutcome, ...]:
     given = {m.initiative_id: m.amount for m in moves if m.kind == "request"}
     out = []
     for initiative, decision in sorted(arrived, key=lambda pair: pair[0].id):
         funded = given.get(initiative.id, ZERO)
         if decision.outcome not in FUNDABLE:
             why = f"{decision.outcome} by the policy: " + "; ".join(r.message for r in decision.reasons[:3])
+        elif initiative.id in refused:  # a rollout whose pilot has not passed the [rollout] gate
+            why = refused[initiative.id]
         elif funded > 0:
             why = f"funded {funded} of {initiative.cost}"
         else:

@@ -92,7 +92,7 @@ def review_quarter(ledger_path: str | os.PathLike[str], outcomes: Sequence[Outco
             return YearReview(period, year, None, shown, 0)
         planned, decisions = plan_inputs(reader, year)
     compiled = compile_policy(year.policy, registry or build_registry())
-    new, request_notes = decide_requests(year, compiled, initiatives)
+    new, request_notes = decide_requests(year, compiled, initiatives, planned)
     readings, notes = _readings(year, outcomes)
     target = parse_period(period, Location(key="--period"))
     _check_order(year, target, readings)
@@ -294,7 +294,7 @@ def _diverged(year: BudgetYear, problem: str) -> YearError:
 def _quarter_of(result: ReviewResult) -> QuarterReview:
     return QuarterReview(result.period, result.realisations, result.calibrations, result.sunsets, result.releases,
                          result.reallocations, result.scale_ups, result.summary, result.completions,
-                         result.requests)
+                         result.requests, result.pilots, result.rollouts)
 
 
 def _jsonable(quarter: QuarterReview) -> Any:

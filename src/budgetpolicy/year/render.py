@@ -118,7 +118,11 @@ _SECTIONS = (
                                       "awaiting", "reason")),
     ("Scale-up recommendations", "scale_ups", ("initiative_id", "realisation", "allocation", "headroom", "granted")),
     ("New requests", "requests", ("initiative_id", "outcome", "score", "required_approvers", "funded", "reason")),
+    ("Pilots against the rollout gate", "pilots", ("pilot_id", "status", "quarters_measured", "realisation",
+                                                   "learning_gain", "reason")),
+    ("Rollouts", "rollouts", ("initiative_id", "pilot_id", "verdict", "cost", "reason")),
 )
+_OPTIONAL = ("requests", "pilots", "rollouts")  # sections a quarter without them does not show
 
 
 def recorded_quarter_table(quarter: RecordedQuarter, currency: str) -> str:
@@ -128,8 +132,8 @@ def recorded_quarter_table(quarter: RecordedQuarter, currency: str) -> str:
              f"{quarter.seq} ({quarter.at})\n"]
     for title, name, keys in _SECTIONS:
         items: list[dict[str, Any]] = review.get(name) or []
-        if name == "requests" and not items:
-            continue  # the quarter reviewed no new request
+        if name in _OPTIONAL and not items:
+            continue  # the quarter reviewed no new request, no pilot against a [rollout] gate
         parts.append(f"\n{title}\n")
         parts.append(table([k.upper() for k in keys], [[_cell(item.get(k)) for k in keys] for item in items],
                            max_width=120) if items else "none\n")

@@ -21,9 +21,11 @@ from attrs import evolve
 from budgetpolicy.audit.batches import rebuild_decision, rebuild_initiative
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord, decision_record
 from budgetpolicy.canonical import to_jsonable
+from budgetpolicy.data.load import check_rollouts
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.model import Decision, Explanation, Initiative
 from budgetpolicy.review.periods import parse_period
+from budgetpolicy.review.rollout import with_scaled_cost
 from budgetpolicy.review.signoffs import SignState, YearView
 from budgetpolicy.year.events import BudgetYear, RecordedRequest, recorded_time
 
@@ -77,12 +79,19 @@ def rebuilt_request(year: BudgetYear, recorded: RecordedRequest) -> tuple[Initia
     return rebuild_initiative(record, payload, year.policy.attributes), rebuild_decision(record, payload)
 
 
-def decide_requests(year: BudgetYear, compiled: CompiledPolicy,
-                    initiatives: Sequence[Initiative]) -> tuple[list[tuple[Initiative, Decision]], list[str]]:
+def decide_requests(year: BudgetYear, compiled: CompiledPolicy, initiatives: Sequence[Initiative],
+                    planned: Sequence[Initiative] = ()) -> tuple[list[tuple[Initiative, Decision]], list[str]]:
     """The new requests among ``initiatives`` (not in the plan, not requested before), each decided by the
-    plan's policy; and a note for each one left out because it is the plan's or requested already."""
+    plan's policy; and a note for each one left out because it is the plan's or requested already.
+
+    A rollout (``rollout_of``) must name a pilot of the plan (``planned``, its initiatives), of an earlier
+    request or of ``initiatives`` (BP460, BP461); it is decided at its cost scaled from the pilot
+    (:mod:`budgetpolicy.review.rollout`), so the approval rules see what it will cost."""
     known = {d.initiative_id for d in year.plan.decisions}
     requested = {r.initiative_id: r for r in year.requests}
+    asked = [rebuilt_request(year, r)[0] for r in year.requests]
+    check_rollouts([i for i in initiatives if i.id not in known and i.id not in requested], (*planned, *asked))
+    pilots = {i.id: i for i in (*planned, *asked, *initiatives) if i.pilot}
     context = plan_context(year)
     new: list[tuple[Initiative, Decision]] = []
     notes: list[str] = []
@@ -94,6 +103,7 @@ def decide_requests(year: BudgetYear, compiled: CompiledPolicy,
             notes.append(f"{initiative.location}: {initiative.id} was requested with {earlier.period} (record "
                          f"{earlier.seq}); ignored (the record wins)")
             continue
+        initiative = with_scaled_cost(initiative, pilots, year.policy.rollout)
         new.append((initiative, compiled.decide(initiative, context)))
     return new, notes
 
