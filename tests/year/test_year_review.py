@@ -160,3 +160,15 @@ def test_review_quarter_refuses_a_period_before_the_first_recorded(signed):
     _record_all(signed)
     with pytest.raises(bp.YearError, match="before 2026-Q1"):
         review_quarter(signed, (), "2025-Q4", at="2026-10-01T00:00:00+00:00")
+
+
+def test_a_reading_for_an_unknown_initiative_is_one_line_and_writes_nothing(signed, tmp_path):
+    outcomes = tmp_path / "q1.csv"
+    lines = Path(OUTCOMES).read_text(encoding="utf-8").splitlines()
+    outcomes.write_text("\n".join([lines[0], lines[1].replace("INI-001,", "INI-0001,", 1)]) + "\n", encoding="utf-8")
+    before = sha256(signed)
+    result = _review(signed, "2026-Q1", outcomes=str(outcomes))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"{outcomes}: row 2") and "INI-0001" in line and "INI-001" in line, line
+    assert sha256(signed) == before
