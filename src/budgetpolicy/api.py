@@ -138,7 +138,8 @@ def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], 
     """A funding cycle of ``initiatives`` (a data-source spec or initiatives already read) under ``compiled``.
 
     ``evaluated_at`` is recorded in every decision's provenance (default: now, UTC): pass it for
-    byte-identical results. ``as_of`` applies the rules in force on that date; ``calibration`` holds a
+    byte-identical results. ``as_of`` applies the rules in force on that date (default:
+    :func:`default_as_of`, the evaluation's date); ``calibration`` holds a
     forecast factor per forecaster group (from a review); ``pool_delta`` changes the pool for a what-if.
     """
     if isinstance(initiatives, str):
@@ -147,9 +148,22 @@ def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], 
     else:
         # Text sources keep custom attributes as text; the policy's [attributes] declares their types.
         initiatives = apply_attribute_types(initiatives, compiled.policy.attributes)
-    context = EvaluationContext(evaluated_at=evaluated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-                                as_of=as_of, calibration=calibration or {}, pool_delta=pool_delta)
+    at = evaluated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    context = EvaluationContext(evaluated_at=at, as_of=as_of or default_as_of(compiled.policy, at),
+                                calibration=calibration or {}, pool_delta=pool_delta)
     return compiled.evaluate(initiatives, context)
+
+
+def default_as_of(policy: Policy, evaluated_at: dt.datetime) -> dt.date:
+    """The as-of date when none is given: the evaluation's date (UTC), moved into the policy's effective
+    period when it falls outside it (planning a 2026 policy in December 2025 applies the rules in force on
+    its first day, not every dated rule at once). Recorded in provenance, so replay applies the same date."""
+    day = evaluated_at.astimezone(dt.timezone.utc).date() if evaluated_at.tzinfo else evaluated_at.date()
+    if day < policy.effective_date:
+        return policy.effective_date
+    if policy.effective_until is not None and day > policy.effective_until:
+        return policy.effective_until
+    return day
 
 
 def plan_time(policy: Policy) -> dt.datetime:
