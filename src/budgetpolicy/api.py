@@ -22,7 +22,7 @@ from typing import Any
 from budgetpolicy.audit.git import load_policy_ref
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.authoring.lint import lint_diagnostics
-from budgetpolicy.data.load import apply_attribute_types, load_initiatives, load_outcomes
+from budgetpolicy.data.load import RowRules, apply_attribute_types, load_initiatives, load_outcomes
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.engine.compile import compile_policy as _compile
 from budgetpolicy.engine.evaluation import Evaluation
@@ -54,7 +54,7 @@ def run_cycle(policy_spec: str, initiatives_spec: str, *, registry: Registry | N
     registry = registry or build_registry()
     policy = load_policy(policy_spec)
     compiled = compile_policy(policy, registry)
-    initiatives = read_initiatives(initiatives_spec, registry, attribute_types=policy.attributes)
+    initiatives = read_initiatives(initiatives_spec, registry, policy=policy)
     return evaluate(compiled, initiatives, evaluated_at=evaluated_at, as_of=as_of)
 
 
@@ -108,15 +108,21 @@ def open_policy(spec: str, registry: Registry | None = None) -> CompiledPolicy:
 
 def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
                      on_skip: Callable[[Diagnostic], None] | None = None,
-                     attribute_types: Mapping[str, Any] | None = None) -> tuple[Initiative, ...]:
+                     attribute_types: Mapping[str, Any] | None = None,
+                     policy: Policy | None = None) -> tuple[Initiative, ...]:
     """Initiatives from any registered data source (a file, or ``NAME:TARGET`` for a plugin's source).
 
     Every row is checked; a bad row raises :class:`~budgetpolicy.errors.DataError` naming the file, row and
     field, unless ``skip_invalid``, when each skipped row's diagnostic goes to ``on_skip`` (never dropped
     silently). ``attribute_types`` is the policy's ``[attributes]`` table (text sources keep custom
-    attributes as text until it types them).
+    attributes as text until it types them). With ``policy``, every row is also checked against it (its
+    priorities, attributes and currency, see ``docs/data-formats.md``) and its attribute types apply.
     """
-    result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types)
+    rules = None
+    if policy is not None:
+        attribute_types, rules = policy.attributes, RowRules.of(policy)
+    result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types,
+                              rules=rules)
     for diagnostic in result.skipped:
         if on_skip is None:
             raise BudgetPolicyError([diagnostic])
@@ -124,11 +130,13 @@ def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     return tuple(result.items)
 
 
-def read_outcomes(spec: str, registry: Registry, *,
-                  initiative_ids: Collection[str] | None = None) -> tuple[OutcomeReading, ...]:
+def read_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[str] | None = None,
+                  policy: Policy | None = None) -> tuple[OutcomeReading, ...]:
     """Outcome readings (per initiative and quarter) from any registered data source, every row checked;
-    with ``initiative_ids``, a reading for an unknown initiative is an error."""
-    return tuple(load_outcomes(spec, registry, initiative_ids=initiative_ids).items)
+    with ``initiative_ids``, a reading for an unknown initiative is an error; with ``policy``, a KPI
+    column that names neither a priority nor a KPI metric of it."""
+    rules = RowRules.of(policy) if policy is not None else None
+    return tuple(load_outcomes(spec, registry, initiative_ids=initiative_ids, rules=rules).items)
 
 
 def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], *,
@@ -144,7 +152,7 @@ def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], 
     """
     if isinstance(initiatives, str):
         initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip,
-                                       attribute_types=compiled.policy.attributes)
+                                       policy=compiled.policy)
     else:
         # Text sources keep custom attributes as text; the policy's [attributes] declares their types.
         initiatives = apply_attribute_types(initiatives, compiled.policy.attributes)
@@ -208,8 +216,9 @@ def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[Outcome
     sha = given.sha256 if given is not None else None
     if isinstance(outcomes, str):
         with Ledger(ledger, create=False, readonly=True) as opened:
-            ids = [d.initiative_id for d in read_year(opened).plan.decisions]
-        outcomes = read_outcomes(outcomes, registry or build_registry(), initiative_ids=ids)
+            year = read_year(opened)
+        ids = [d.initiative_id for d in year.plan.decisions]
+        outcomes = read_outcomes(outcomes, registry or build_registry(), initiative_ids=ids, policy=year.policy)
     return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha)
 
 

@@ -317,6 +317,8 @@ class Policy:
     sunset: SunsetPolicy | None = None
     milestones: MilestonePolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     spend: SpendPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
+    # [currency] rates: code -> policy-currency units per unit of it (initiatives are converted on load)
+    currency_rates: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)
     tests: tuple[PolicyTest, ...] = ()
     source: PolicySource | None = None
 
@@ -360,6 +362,9 @@ class Initiative:
     start: str | None = None
     # Quarter -> priority id -> lift due by the end of that quarter (review/milestones.py).
     milestones: FrozenMap = field(factory=FrozenMap, converter=milestone_map, metadata=ADDED_LATER)
+    # Set by the data stage when the cost was converted into the policy currency: the currency,
+    # amount and rate given ({"currency": "EUR", "amount": 40000, "rate": 1.08}), kept for the audit.
+    conversion: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)
     location: Location = field(factory=Location, eq=False)
 
 
@@ -440,6 +445,7 @@ class Provenance:
     plugins: tuple[tuple[str, str], ...] = ()
     evaluated_at: str = ""
     as_of: str | None = None
+    conversion: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)  # the input's
 
 
 @frozen

@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         skipped.append(d)
         warn(f"skipped: {d.format()}")
 
-    initiatives = api.read_initiatives(args.initiatives, registry, skip_invalid=args.skip_invalid, on_skip=on_skip)
+    initiatives = api.read_initiatives(args.initiatives, registry, skip_invalid=args.skip_invalid, on_skip=on_skip,
+                                       policy=compiled.policy)
     evaluation = api.evaluate(compiled, initiatives, evaluated_at=evaluated_at, as_of=as_of)
     # Bad --what-if-pool input must fail before anything is written to the ledger.
     what_if = _what_if(args, compiled, initiatives, evaluation)
