@@ -165,3 +165,15 @@ def test_a_conversion_column_is_not_accepted_from_input(tmp_path):
     done = bp("evaluate", "-P", str(POLICY), "-i", str(data), "--evaluated-at", AT, cwd=tmp_path)
     assert done.returncode == 2
     assert "field 'conversion': BP412 error: unknown field 'conversion'" in done.stderr, done.stderr
+
+
+def test_a_json_key_given_twice_is_refused_with_its_place(tmp_path):
+    data = tmp_path / "dup.json"
+    data.write_text('[{"id": "X-1", "title": "a", "kind": "training", "department": "Sales", "cost": "10"},\n'
+                    ' {"id": "X-2", "title": "b", "kind": "training",\n'
+                    '  "department": "Sales", "cost": "10", "cost": "90000"}]\n', encoding="utf-8")
+    done = bp("evaluate", "-P", str(POLICY), "-i", str(data), "--evaluated-at", AT, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == (f"{data}:2:2: BP403 error: malformed JSON: key 'cost' is given twice in one object "
+                           "(keep one 'cost' (a JSON reader would silently take the last))\n")
+

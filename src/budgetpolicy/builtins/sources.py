@@ -26,6 +26,7 @@ from typing import Any
 
 from budgetpolicy.hookspecs import hookimpl
 from budgetpolicy.errors import DataError, Location, did_you_mean
+from budgetpolicy.data import jsontext
 from budgetpolicy.data.load import check_columns
 
 Pairs = Iterator[tuple[Location, Any]]
@@ -168,10 +169,13 @@ def json_source(target: str, kind: str) -> Pairs:
     text = read_text(target)
     try:
         # NaN/Infinity literals become Decimal NaN/inf so the record check names the field.
-        data = json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+        data = jsontext.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"malformed JSON: {exc.msg}", Location(file=target, line=exc.lineno, column=exc.colno),
                         code="BP403") from None
+    except jsontext.DuplicateKey as exc:
+        raise DataError(f"malformed JSON: {exc}", Location(file=target, line=exc.line, column=exc.column),
+                        hint=f"keep one '{exc.key}' (a JSON reader would silently take the last)", code="BP403") from None
     records = _records_in(data, kind, target, "JSON")
     return ((Location(file=target, key=f"record {n}"), r) for n, r in enumerate(records, start=1))
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from budgetpolicy import hookimpl
+from budgetpolicy.data import jsontext
 from budgetpolicy.errors import DataError, Location
 
 from budgetpolicy_xapi.outcomes import ASSESSMENT_EXT, INITIATIVE_EXT, aggregate, quarter
@@ -59,9 +59,12 @@ def read_statements(target: str) -> list[Any]:
         raise DataError(f"cannot read xAPI export: {exc.strerror or exc}", Location(file=target),
                         hint="check the path after 'xapi:'", code="BP491") from None
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = jsontext.loads(text)  # a key given twice is refused, not silently the last
     except json.JSONDecodeError as first:
         return _json_lines(text, target, first)
+    except jsontext.DuplicateKey as exc:
+        raise DataError(f"not valid xAPI JSON: {exc}", Location(file=target, line=exc.line, column=exc.column),
+                        hint=f"keep one '{exc.key}'", code="BP491") from None
     if isinstance(data, dict) and isinstance(data.get("statements"), list):
         return list(data["statements"])
     if isinstance(data, list):
@@ -82,10 +85,13 @@ def _json_lines(text: str, target: str, first: json.JSONDecodeError) -> list[Any
     out = []
     for n, line in lines:
         try:
-            out.append(json.loads(line, parse_float=Decimal))
+            out.append(jsontext.loads(line))
         except json.JSONDecodeError as exc:
             raise DataError(f"not valid JSON (or JSON Lines): {exc.msg}",
                             Location(file=target, line=n, column=exc.colno), code="BP491") from None
+        except jsontext.DuplicateKey as exc:
+            raise DataError(f"not valid xAPI JSON: {exc}", Location(file=target, line=n, column=exc.column),
+                            hint=f"keep one '{exc.key}'", code="BP491") from None
     return out
 
 
