@@ -123,4 +123,4 @@ def test_a_key_given_twice_is_refused_not_silently_the_last(tmp_path, text, line
         list(xapi_source(str(path), "outcomes"))
     key = "id" if line == 2 and column == 11 else "verb"
     assert str(err.value) == (f"{path}:{line}:{column}: BP491 error: not valid xAPI JSON: key '{key}' is given "
-                              f"twice in one object (keep one '{key}')")
+                              f"twice in one object (keep one '{key}' (a JSON reader would silently take the last))")

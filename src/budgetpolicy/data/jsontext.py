@@ -16,15 +16,30 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["DuplicateKey", "loads"]
+from budgetpolicy.policy.limits import MAX_DEPTH, first_too_deep
+
+__all__ = ["DuplicateKey", "JsonInputError", "TooDeep", "loads"]
 
 
-class DuplicateKey(ValueError):
+class JsonInputError(ValueError):
+    """JSON the sources refuse although it parses: its message, line and column, and a hint."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.line, self.column, self.hint = line, column, hint
+
+
+class DuplicateKey(JsonInputError):
     """A key given twice in one JSON object: the key, and the line and column where the object opens."""
 
     def __init__(self, key: str, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(f"key '{key}' is given twice in one object")
-        self.key, self.line, self.column = key, line, column
+        super().__init__(f"key '{key}' is given twice in one object", line, column,
+                         f"keep one '{key}' (a JSON reader would silently take the last)")
+        self.key = key
+
+
+class TooDeep(JsonInputError):
+    """Arrays or objects nested past what the parser can recurse into."""
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -38,11 +53,15 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def loads(text: str) -> Any:
     """``json.loads`` with Decimal numbers (NaN/Infinity too, so a later check names the field);
-    raises ``json.JSONDecodeError`` for malformed text and :class:`DuplicateKey` (located)."""
+    raises ``json.JSONDecodeError`` for malformed text, :class:`DuplicateKey` and :class:`TooDeep` (located)."""
     try:
         return json.loads(text, parse_float=Decimal, parse_constant=Decimal, object_pairs_hook=_unique)
     except DuplicateKey as exc:
         raise _located(text, exc.key) from None
+    except RecursionError:
+        deep = first_too_deep(text)
+        raise TooDeep(f"arrays or objects nested more than {MAX_DEPTH} levels deep", *(deep or (None, None)),
+                      hint="a record nests a few levels at most; flatten it") from None
 
 
 def _located(text: str, key: str) -> DuplicateKey:

@@ -33,12 +33,16 @@ from budgetpolicy.data.conform import RowRules, conform
 from budgetpolicy.data.schema import schema, schema_problems
 from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, did_you_mean
 from budgetpolicy.model import Initiative, OutcomeReading
+from budgetpolicy.policy.limits import breaches
 from budgetpolicy.registry import Registered, Registry
 
 __all__ = ["LoadResult", "MAX_REPORTED", "RowRules", "apply_attribute_types", "check_columns", "initiative_to_record",
            "iter_initiatives", "load_initiatives",
            "load_outcomes", "outcome_to_record", "record_to_initiative", "record_to_outcome", "resolve_source"]
 
+_BREACH_HINTS = {"depth": "a row's values nest a few levels at most; flatten it",
+                 "length": "shorten it; keep long text elsewhere and link to it",
+                 "unicode": "fix the text in the source (a JSON \\ud800 escape is half of a character)"}
 MAX_REPORTED = 50  # beyond this, one summary line: a broken export should not flood the terminal
 _SOURCE_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9_-]+):(.*)", re.DOTALL)
 
@@ -61,6 +65,9 @@ def _typed(record: Mapping[str, Any], kind: str, location: Location,
         raise DataError(f"a record must be a map of field -> value, got {rec.describe(record)}", location,
                         code="BP413")
     problems = rec.row_diagnostics(location)
+    for kind, message, path in breaches(record):  # before anything encodes, hashes or recurses into it
+        problems.add("BP422", ".".join(str(p) for p in path[:2]) or None, message, _BREACH_HINTS[kind])
+    problems.raise_if_errors(DataError)
     nested, names = rec.normalise(record, kind, problems)
     typed = rec.coerce(nested, kind, names, problems, attribute_types)
     # Fields that failed to convert are left out of the schema check: one problem per field.

@@ -62,9 +62,9 @@ def read_statements(target: str) -> list[Any]:
         data = jsontext.loads(text)  # a key given twice is refused, not silently the last
     except json.JSONDecodeError as first:
         return _json_lines(text, target, first)
-    except jsontext.DuplicateKey as exc:
+    except jsontext.JsonInputError as exc:  # a key given twice, nesting too deep
         raise DataError(f"not valid xAPI JSON: {exc}", Location(file=target, line=exc.line, column=exc.column),
-                        hint=f"keep one '{exc.key}'", code="BP491") from None
+                        hint=exc.hint, code="BP491") from None
     if isinstance(data, dict) and isinstance(data.get("statements"), list):
         return list(data["statements"])
     if isinstance(data, list):
@@ -89,9 +89,9 @@ def _json_lines(text: str, target: str, first: json.JSONDecodeError) -> list[Any
         except json.JSONDecodeError as exc:
             raise DataError(f"not valid JSON (or JSON Lines): {exc.msg}",
                             Location(file=target, line=n, column=exc.colno), code="BP491") from None
-        except jsontext.DuplicateKey as exc:
+        except jsontext.JsonInputError as exc:
             raise DataError(f"not valid xAPI JSON: {exc}", Location(file=target, line=n, column=exc.column),
-                            hint=f"keep one '{exc.key}'", code="BP491") from None
+                            hint=exc.hint, code="BP491") from None
     return out
 
 
