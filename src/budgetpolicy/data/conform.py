@@ -99,7 +99,8 @@ def _currency(record: dict[str, Any], problems: Diagnostics[str | None], rules: 
         return  # reported by the earlier steps
     with localcontext(prec=64):  # exact: a bounded cost (27 digits) times a bounded rate (18)
         converted = cost * rate
-    if converted >= _MAX or converted.normalize().as_tuple().exponent < -_MAX_PLACES:  # type: ignore[operator]
+    exponent = converted.normalize().as_tuple().exponent
+    if converted >= _MAX or (isinstance(exponent, int) and exponent < -_MAX_PLACES):
         problems.add("BP433", "cost", f"{currency} {cost} at {rate} is {converted} {rules.currency}, out of range",
                      f"amounts are below 10^15 with at most {_MAX_PLACES} decimal places: round the cost or the rate")
         return

@@ -42,6 +42,11 @@ class TooDeep(JsonInputError):
     """Arrays or objects nested past what the parser can recurse into."""
 
 
+# The pure-Python scanner and its object parser: public in the json package, not in its type stubs.
+_JSON_OBJECT: Any = getattr(json.decoder, "JSONObject")
+_PY_SCANNER: Any = getattr(json.scanner, "py_make_scanner")
+
+
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -59,8 +64,8 @@ def loads(text: str) -> Any:
     except DuplicateKey as exc:
         raise _located(text, exc.key) from None
     except RecursionError:
-        deep = first_too_deep(text)
-        raise TooDeep(f"arrays or objects nested more than {MAX_DEPTH} levels deep", *(deep or (None, None)),
+        line, column = first_too_deep(text) or (None, None)
+        raise TooDeep(f"arrays or objects nested more than {MAX_DEPTH} levels deep", line, column,
                       hint="a record nests a few levels at most; flatten it") from None
 
 
@@ -69,14 +74,14 @@ def _located(text: str, key: str) -> DuplicateKey:
 
     def parse_object(s_and_end: tuple[str, int], strict: bool, scan_once: Callable[..., Any], hook: Any,
                      pairs_hook: Any, memo: Any = None) -> tuple[Any, int]:
-        pairs, end = json.decoder.JSONObject(s_and_end, strict, scan_once, hook, list, memo)
+        pairs, end = _JSON_OBJECT(s_and_end, strict, scan_once, hook, list, memo)
         if not found and len({k for k, _ in pairs}) < len(pairs):
             found.append(s_and_end[1] - 1)  # the position of the object's "{"
         return dict(pairs), end
 
-    decoder = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
-    decoder.parse_object = parse_object  # type: ignore[assignment]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # the C scanner never calls parse_object
+    decoder: Any = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
+    decoder.parse_object = parse_object
+    decoder.scan_once = _PY_SCANNER(decoder)  # the C scanner never calls parse_object
     decoder.decode(text)
     if not found:  # pragma: no cover - the fast parse found one
         return DuplicateKey(key)
