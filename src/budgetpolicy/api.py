@@ -54,7 +54,7 @@ def run_cycle(policy_spec: str, initiatives_spec: str, *, registry: Registry | N
     registry = registry or build_registry()
     policy = load_policy(policy_spec)
     compiled = compile_policy(policy, registry)
-    initiatives = read_initiatives(initiatives_spec, registry, policy=policy)
+    initiatives = read_initiatives(initiatives_spec, registry, attribute_types=policy.attributes, policy=policy)
     return evaluate(compiled, initiatives, evaluated_at=evaluated_at, as_of=as_of)
 
 
@@ -116,11 +116,10 @@ def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     field, unless ``skip_invalid``, when each skipped row's diagnostic goes to ``on_skip`` (never dropped
     silently). ``attribute_types`` is the policy's ``[attributes]`` table (text sources keep custom
     attributes as text until it types them). With ``policy``, every row is also checked against it (its
-    priorities, attributes and currency, see ``docs/data-formats.md``) and its attribute types apply.
+    priorities, attributes and currency, see ``docs/data-formats.md``); its attribute types apply only
+    when given as ``attribute_types`` too (``evaluate`` types them, and the ledger records rows as read).
     """
-    rules = None
-    if policy is not None:
-        attribute_types, rules = policy.attributes, RowRules.of(policy)
+    rules = RowRules.of(policy) if policy is not None else None
     result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types,
                               rules=rules)
     for diagnostic in result.skipped:
@@ -152,7 +151,7 @@ def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], 
     """
     if isinstance(initiatives, str):
         initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip,
-                                       policy=compiled.policy)
+                                       attribute_types=compiled.policy.attributes, policy=compiled.policy)
     else:
         # Text sources keep custom attributes as text; the policy's [attributes] declares their types.
         initiatives = apply_attribute_types(initiatives, compiled.policy.attributes)
