@@ -36,6 +36,11 @@ def lone_surrogate(text: str) -> int | None:
     return None
 
 
+def _plain(text: str) -> bool:
+    """Short ASCII text: within every bound (the fast path of :func:`breaches`)."""
+    return len(text) <= MAX_STRING and text.isascii()
+
+
 def _text_breach(text: str) -> tuple[str, str] | None:
     if len(text) > MAX_STRING:
         return "length", f"a string of {len(text):,} characters (the limit is {MAX_STRING:,})"
@@ -63,11 +68,13 @@ def breaches(value: Any, path: Path = ()) -> Iterator[Breach]:
                 continue
             pairs = list(item.items()) if isinstance(item, Mapping) else list(enumerate(item))
             for key, child in reversed(pairs):
-                if isinstance(key, str):
+                if isinstance(key, str) and not _plain(key):
                     problem = _text_breach(key)
                     if problem:
                         yield problem[0], f"a key: {problem[1]}", where
                         continue
+                if child.__class__ is str and _plain(child):
+                    continue  # the common case (every CSV cell), decided without a stack entry
                 stack.append((child, (*where, key)))
 
 
