@@ -22,11 +22,12 @@ from typing import Any
 from budgetpolicy.audit.git import load_policy_ref
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.authoring.lint import lint_diagnostics
-from budgetpolicy.data.load import RowRules, apply_attribute_types, load_initiatives, load_outcomes
+from budgetpolicy.data.conform import unchecked_rows
+from budgetpolicy.data.load import MAX_REPORTED, RowRules, apply_attribute_types, load_initiatives, load_outcomes
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.engine.compile import compile_policy as _compile
 from budgetpolicy.engine.evaluation import Evaluation
-from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location, PolicyLoadError, UsageError
+from budgetpolicy.errors import BudgetPolicyError, DataError, Diagnostic, Location, PolicyLoadError, UsageError
 from budgetpolicy.model import Initiative, OutcomeReading, Policy
 from budgetpolicy.plugins import build_registry
 from budgetpolicy.policy.budget_checks import static_diagnostics
@@ -153,6 +154,10 @@ def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], 
         initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip,
                                        attribute_types=compiled.policy.attributes, policy=compiled.policy)
     else:
+        # Read without the policy, perhaps: what it does not declare is refused here as when reading with it.
+        problems = unchecked_rows(initiatives, RowRules.of(compiled.policy))
+        if problems:
+            raise DataError(problems[:MAX_REPORTED])
         # Text sources keep custom attributes as text; the policy's [attributes] declares their types.
         initiatives = apply_attribute_types(initiatives, compiled.policy.attributes)
     at = evaluated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

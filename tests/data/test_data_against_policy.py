@@ -177,3 +177,22 @@ def test_a_json_key_given_twice_is_refused_with_its_place(tmp_path):
     assert done.stderr == (f"{data}:2:2: BP403 error: malformed JSON: key 'cost' is given twice in one object "
                            "(keep one 'cost' (a JSON reader would silently take the last))\n")
 
+
+
+def test_initiatives_read_without_the_policy_are_checked_when_evaluated():
+    from budgetpolicy.api import evaluate, open_policy, read_initiatives
+    from budgetpolicy.errors import DataError
+
+    compiled = open_policy(str(POLICY))
+    initiatives = read_initiatives(str(INITIATIVES), compiled.registry)  # no policy: nothing checked yet
+    typo = [initiatives[0].__class__(**{**{f: getattr(initiatives[0], f) for f in ("id", "title", "kind",
+                                         "department", "cost", "location")}, "forecast": {"win-rat": D(2)},
+                                         "currency": "EUR"}), *initiatives[1:]]
+    with pytest.raises(DataError) as err:
+        evaluate(compiled, typo)
+    assert [d.format() for d in err.value.diagnostics] == [
+        f"{INITIATIVES}: row 2: field 'forecast.win-rat': BP430 error: unknown column 'forecast.win-rat': 'win-rat' is "
+        "not one of the policy's priorities (did you mean 'win-rate'? declared priorities: win-rate, "
+        "time-to-competence, csat, defect-rate)",
+        f"{INITIATIVES}: row 2: field 'currency': BP432 error: the cost is in EUR, the policy's amounts in USD (give the "
+        "cost in USD, or declare the rate under [currency] rates (EUR = \"...\") in the policy)"]

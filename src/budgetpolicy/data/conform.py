@@ -14,14 +14,15 @@ currency without a rate, BP433 a converted amount out of range.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
 from typing import Any
 
 from attrs import frozen
 
-from budgetpolicy.errors import Diagnostics, did_you_mean
-from budgetpolicy.model import FrozenMap, Policy
+from budgetpolicy.data.records import row_diagnostics
+from budgetpolicy.errors import Diagnostic, Diagnostics, did_you_mean
+from budgetpolicy.model import FrozenMap, Initiative, Policy
 
 ColumnNames = Mapping[tuple[str, str], str]
 _MAX = Decimal(10) ** 15      # the documented bound on amounts (docs/data-formats.md)
@@ -106,3 +107,24 @@ def _currency(record: dict[str, Any], problems: Diagnostics[str | None], rules: 
         return
     record["conversion"] = {"currency": currency, "amount": cost, "rate": rate}
     record["cost"], record["currency"] = converted, rules.currency
+
+
+def unchecked_rows(initiatives: Iterable[Initiative], rules: RowRules) -> list[Diagnostic]:
+    """What :func:`conform` would report for initiatives already read without the policy (a notebook's,
+    or a plugin's): each named by its row and the key path (``forecast.win-rat``). A foreign currency
+    is reported, with or without a rate: only reading with the policy converts it."""
+    found: list[Diagnostic] = []
+    for initiative in initiatives:
+        problems = row_diagnostics(initiative.location)
+        currency = initiative.currency
+        if currency is not None and currency in rules.rates:
+            problems.add("BP432", "currency", f"the cost is in {currency}, not converted to {rules.currency}",
+                         "read the rows with read_initiatives(..., policy=policy), which converts at the policy's rate")
+            currency = None
+        record: dict[str, Any] = {
+            "forecast": dict(initiative.forecast), "attributes": dict(initiative.attributes),
+            "milestones": {q: dict(lifts) for q, lifts in initiative.milestones.items()},
+            "priorities": list(initiative.priorities), "currency": currency, "cost": initiative.cost}
+        conform(record, "initiatives", {}, problems, rules)
+        found.extend(problems)
+    return found
