@@ -55,12 +55,13 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ledger holding the example's plan: a refused input must leave it byte for byte as it was."""
-    path = tmp_path / "l.db"
+    where = tmp_path_factory.mktemp("ledger")
+    path = where / "l.db"
     done = bp("evaluate", "-P", str(POLICY), "-i", str(INITIATIVES), "--evaluated-at", AT, "--ledger", str(path),
-              cwd=tmp_path)
+              cwd=where)
     assert done.returncode == 0, done.stderr
     return path
 
