@@ -59,7 +59,7 @@ class FunctionSpec:
 
     ``fn`` receives Decimals for numbers, str, bool, None, tuples for lists and
     mappings for maps, and must be pure. Exceptions it raises become BP350
-    errors at the call's column.
+    errors at the call's column, naming ``plugin`` (who registered it) when known.
     """
 
     name: str
@@ -70,6 +70,7 @@ class FunctionSpec:
     optional: int = 0
     check: Callable[[tuple[Type, ...]], Type] | None = field(default=None, eq=False)
     constants: Callable[..., None] | None = field(default=None, eq=False)
+    plugin: str = field(default="", eq=False)  # the plugin that registered it, named when it raises
 
     @property
     def variadic(self) -> bool:
@@ -100,13 +101,13 @@ class FunctionSpec:
         return f"{self.name}({', '.join(parts)}) -> {self.returns}"
 
 
-def spec_from_registration(name: str, fn: Callable[..., Any], **options: Any) -> FunctionSpec:
+def spec_from_registration(name: str, fn: Callable[..., Any], plugin: str = "", /, **options: Any) -> FunctionSpec:
     """Build a FunctionSpec from ``register(name, fn, params=..., returns=..., description=...)``."""
     known = {"params", "returns", "description", "optional", "check", "constants"}
     unknown = set(options) - known
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(known))}")
-    return FunctionSpec(name, fn, **options)
+    return FunctionSpec(name, fn, **options, plugin=plugin)
 
 
 class _Registration(Protocol):
@@ -117,6 +118,9 @@ class _Registration(Protocol):
 
     @property
     def options(self) -> Mapping[str, Any]: ...
+
+    @property
+    def plugin(self) -> str: ...
 
 
 class FunctionTable(Protocol):
@@ -129,7 +133,7 @@ class FunctionTable(Protocol):
 
 def function_specs(registry: FunctionTable) -> dict[str, FunctionSpec]:
     """The functions of a :class:`budgetpolicy.registry.Registry`, ready for compile_expression."""
-    return {name: spec_from_registration(name, reg.obj, **reg.options)
+    return {name: spec_from_registration(name, reg.obj, reg.plugin, **reg.options)
             for name, reg in sorted(registry.functions.items())}
 
 
