@@ -34,7 +34,9 @@ def reference_jsonable(value):
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if attrs.has(type(value)):
-        return {f.name: reference_jsonable(getattr(value, f.name)) for f in attrs.fields(type(value)) if f.eq}
+        # A field added later (metadata omit_when_empty) is left out while empty, so old records keep their bytes.
+        return {f.name: reference_jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))
+                if f.eq and not (f.metadata.get("omit_when_empty") and not getattr(value, f.name))}
     if isinstance(value, Mapping):
         return {str(k): reference_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):

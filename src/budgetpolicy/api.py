@@ -25,11 +25,13 @@ from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.git import load_policy_ref
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.authoring.lint import lint_diagnostics
-from budgetpolicy.data.load import apply_attribute_types, check_rollouts, load_initiatives, load_outcomes
+from budgetpolicy.data.conform import unchecked_rows
+from budgetpolicy.data.load import (MAX_REPORTED, RowRules, apply_attribute_types, check_rollouts, load_initiatives,
+                                    load_outcomes)
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.engine.compile import compile_policy as _compile
 from budgetpolicy.engine.evaluation import Evaluation
-from budgetpolicy.errors import BudgetPolicyError, Diagnostic, Location, PolicyLoadError, UsageError
+from budgetpolicy.errors import BudgetPolicyError, DataError, Diagnostic, Location, PolicyLoadError, UsageError
 from budgetpolicy.model import Initiative, OutcomeReading, Policy
 from budgetpolicy.plugins import build_registry
 from budgetpolicy.policy.budget_checks import static_diagnostics
@@ -63,7 +65,7 @@ def run_cycle(policy_spec: str, initiatives_spec: str, *, registry: Registry | N
     registry = registry or build_registry()
     policy = load_policy(policy_spec)
     compiled = compile_policy(policy, registry)
-    initiatives = read_initiatives(initiatives_spec, registry, attribute_types=policy.attributes)
+    initiatives = read_initiatives(initiatives_spec, registry, attribute_types=policy.attributes, policy=policy)
     return evaluate(compiled, initiatives, evaluated_at=evaluated_at, as_of=as_of)
 
 
@@ -118,7 +120,7 @@ def open_policy(spec: str, registry: Registry | None = None) -> CompiledPolicy:
 def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
                      on_skip: Callable[[Diagnostic], None] | None = None,
                      attribute_types: Mapping[str, Any] | None = None,
-                     rollouts_within: bool = True) -> tuple[Initiative, ...]:
+                     rollouts_within: bool = True, policy: Policy | None = None) -> tuple[Initiative, ...]:
     """Initiatives from any registered data source (a file, or ``NAME:TARGET`` for a plugin's source).
 
     Every row is checked; a bad row raises :class:`~budgetpolicy.errors.DataError` naming the file, row and
@@ -126,8 +128,13 @@ def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     silently). ``attribute_types`` is the policy's ``[attributes]`` table (text sources keep custom
     attributes as text until it types them). ``rollouts_within``: each ``rollout_of`` must name a pilot of
     the same source (BP460, BP461); mid-year requests, whose pilots are the plan's, are checked by the review.
+    With ``policy``, every row is also checked against it (its priorities, attributes and currency, see
+    ``docs/data-formats.md``); its attribute types apply only when given as ``attribute_types`` too
+    (``evaluate`` types them, and the ledger records rows as read).
     """
-    result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types)
+    rules = RowRules.of(policy) if policy is not None else None
+    result = load_initiatives(spec, registry, skip_invalid=skip_invalid, attribute_types=attribute_types,
+                              rules=rules)
     for diagnostic in result.skipped:
         if on_skip is None:
             raise BudgetPolicyError([diagnostic])
@@ -137,11 +144,13 @@ def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     return tuple(result.items)
 
 
-def read_outcomes(spec: str, registry: Registry, *,
-                  initiative_ids: Collection[str] | None = None) -> tuple[OutcomeReading, ...]:
+def read_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[str] | None = None,
+                  policy: Policy | None = None) -> tuple[OutcomeReading, ...]:
     """Outcome readings (per initiative and quarter) from any registered data source, every row checked;
-    with ``initiative_ids``, a reading for an unknown initiative is an error."""
-    return tuple(load_outcomes(spec, registry, initiative_ids=initiative_ids).items)
+    with ``initiative_ids``, a reading for an unknown initiative is an error; with ``policy``, a KPI
+    column that names neither a priority nor a KPI metric of it."""
+    rules = RowRules.of(policy) if policy is not None else None
+    return tuple(load_outcomes(spec, registry, initiative_ids=initiative_ids, rules=rules).items)
 
 
 def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], *,
@@ -151,18 +160,36 @@ def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], 
     """A funding cycle of ``initiatives`` (a data-source spec or initiatives already read) under ``compiled``.
 
     ``evaluated_at`` is recorded in every decision's provenance (default: now, UTC): pass it for
-    byte-identical results. ``as_of`` applies the rules in force on that date; ``calibration`` holds a
+    byte-identical results. ``as_of`` applies the rules in force on that date (default:
+    :func:`default_as_of`, the evaluation's date); ``calibration`` holds a
     forecast factor per forecaster group (from a review); ``pool_delta`` changes the pool for a what-if.
     """
     if isinstance(initiatives, str):
         initiatives = read_initiatives(initiatives, compiled.registry, skip_invalid=skip_invalid, on_skip=on_skip,
-                                       attribute_types=compiled.policy.attributes)
+                                       attribute_types=compiled.policy.attributes, policy=compiled.policy)
     else:
+        # Read without the policy, perhaps: what it does not declare is refused here as when reading with it.
+        problems = unchecked_rows(initiatives, RowRules.of(compiled.policy))
+        if problems:
+            raise DataError(problems[:MAX_REPORTED])
         # Text sources keep custom attributes as text; the policy's [attributes] declares their types.
         initiatives = apply_attribute_types(initiatives, compiled.policy.attributes)
-    context = EvaluationContext(evaluated_at=evaluated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-                                as_of=as_of, calibration=calibration or {}, pool_delta=pool_delta)
+    at = evaluated_at or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    context = EvaluationContext(evaluated_at=at, as_of=as_of or default_as_of(compiled.policy, at),
+                                calibration=calibration or {}, pool_delta=pool_delta)
     return compiled.evaluate(initiatives, context)
+
+
+def default_as_of(policy: Policy, evaluated_at: dt.datetime) -> dt.date:
+    """The as-of date when none is given: the evaluation's date (UTC), moved into the policy's effective
+    period when it falls outside it (planning a 2026 policy in December 2025 applies the rules in force on
+    its first day, not every dated rule at once). Recorded in provenance, so replay applies the same date."""
+    day = evaluated_at.astimezone(dt.timezone.utc).date() if evaluated_at.tzinfo else evaluated_at.date()
+    if day < policy.effective_date:
+        return policy.effective_date
+    if policy.effective_until is not None and day > policy.effective_until:
+        return policy.effective_until
+    return day
 
 
 def plan_time(policy: Policy) -> dt.datetime:
@@ -213,9 +240,11 @@ def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[Outcome
             year = read_year(opened)
         if isinstance(initiatives, str):  # typed as the plan's policy types its [attributes]
             initiatives = read_initiatives(initiatives, registry, attribute_types=year.policy.attributes,
-                                           rollouts_within=False)  # their pilots may be the plan's
+                                           rollouts_within=False,  # their pilots may be the plan's
+                                           policy=year.policy)
         if isinstance(outcomes, str):
-            outcomes = read_outcomes(outcomes, registry, initiative_ids=year.ids() + [i.id for i in initiatives])
+            outcomes = read_outcomes(outcomes, registry, initiative_ids=year.ids() + [i.id for i in initiatives],
+                                     policy=year.policy)
     return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha,
                           initiatives=initiatives, registry=registry)
 

@@ -95,6 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from budgetpolicy.errors import BudgetPolicyError, UsageError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    bad = _undecodable(argv)
+    if bad is not None:
+        print(bad, file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser(argv)
     try:
         _add_plugin_commands(parser, argv)
@@ -122,6 +126,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"budgetpolicy: internal error: {type(exc).__name__}: {exc} "
               "(this is a bug: rerun with BUDGETPOLICY_DEBUG=1 for the traceback and report it)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _undecodable(argv: Sequence[str]) -> str | None:
+    """The one-line error for the first argument that is not valid UTF-8, or None.
+
+    Python hands undecodable bytes of an argument over as lone surrogates (U+DC80..U+DCFF); carried
+    on, they crash whatever prints or hashes them. Refused here, before any command sees them."""
+    for n, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            raw = ord(arg[exc.start])
+            what = f"byte 0x{raw - 0xDC00:02X}" if 0xDC80 <= raw <= 0xDCFF else f"a lone surrogate U+{raw:04X}"
+            return (f"budgetpolicy: argument {n} ({shown}): BP002 error: not valid UTF-8 ({what} at character "
+                    f"{exc.start + 1}) (rename the file or retype the argument in UTF-8)")
+    return None
 
 
 def _add_plugin_commands(parser: argparse.ArgumentParser, argv: list[str]) -> None:

@@ -374,6 +374,8 @@ class Policy:
     requests: RequestsPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no reserve
     stretch: StretchPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stretch selection
     rollout: RolloutPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stage gate
+    # [currency] rates: code -> policy-currency units per unit of it (initiatives are converted on load)
+    currency_rates: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)
     tests: tuple[PolicyTest, ...] = ()
     source: PolicySource | None = None
 
@@ -420,6 +422,9 @@ class Initiative:
     milestones: FrozenMap = field(factory=FrozenMap, converter=milestone_map, metadata=ADDED_LATER)
     # The pilot this initiative rolls out ([rollout] stage gate, review/rollout.py).
     rollout_of: str | None = field(default=None, metadata=ADDED_LATER)
+    # Set by the data stage when the cost was converted into the policy currency: the currency,
+    # amount and rate given ({"currency": "EUR", "amount": 40000, "rate": 1.08}), kept for the audit.
+    conversion: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)
     location: Location = field(factory=Location, eq=False)
 
 
@@ -500,6 +505,7 @@ class Provenance:
     plugins: tuple[tuple[str, str], ...] = ()
     evaluated_at: str = ""
     as_of: str | None = None
+    conversion: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)  # the input's
 
 
 @frozen

@@ -118,3 +118,29 @@ def test_optimal_with_nothing_to_fund():
     r = optimal_allocate([cand("z", 0, 1)], pol(10))
     assert amounts(r) == {"z": D(0)} and r.fundings["z"].step == "rank"
     assert optimal_allocate([], pol(10)).summary.leftover == D(10)
+
+
+@pytest.mark.parametrize("tie_break, scores, funded", [
+    (("score", "id"), {"a": "0.2", "b": "0.9", "c": "0.5"}, "b"),
+    (("score", "id"), {"a": "0.2", "b": "0.5", "c": "0.9"}, "c"),
+    (("id",), {"a": "0.2", "b": "0.5", "c": "0.9"}, "a"),
+    (("cost", "score"), {"a": "0.9", "b": "0.5", "c": "0.2"}, "a"),
+])
+def test_among_equal_optima_the_tie_break_decides(tie_break, scores, funded):
+    # Three all-or-nothing requests of equal value per cost and a pool for one: three optima of
+    # value 6. The tie_break (as greedy reads it) names the one the optimiser must fund.
+    cands = [cand(i, 60, 6, score=scores[i]) for i in ("a", "b", "c")]
+    policy = pol(100, partial=False, tie_break=tie_break)
+    best = optimal_allocate(cands, policy)
+    assert amounts(best) == {i: D(60) if i == funded else D(0) for i in "abc"}
+    assert amounts(greedy_allocate(cands, policy)) == amounts(best)
+
+
+def test_tie_break_never_costs_value():
+    # The pool takes a and one of b, c (equal value per cost): value 12.5 either way, and c's
+    # better score picks it; d, worth nothing, still gets what is left, as greedy would give it.
+    cands = [cand("a", 60, 7), cand("b", 50, "5.5", score="0.1"), cand("c", 50, "5.5", score="0.9"),
+             cand("d", 20, 0)]
+    best = optimal_allocate(cands, pol(130, partial=False))
+    assert total_value(best, cands) == D("12.5")
+    assert amounts(best) == {"a": D(60), "b": D(0), "c": D(50), "d": D(20)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -55,8 +56,28 @@ def test_not_in_force_trace_says_why(compiled):
         "not in force on 2026-06-01: expired 2026-05-31")
 
 
-def test_without_as_of_every_rule_applies(compiled):
-    assert evaluate(compiled, DATA, evaluated_at=AT).decision("F").outcome == "rejected"
+@pytest.mark.parametrize("at, as_of, outcome", [
+    ("2026-02-10T09:00:00+00:00", "2026-02-10", "approved"),   # the freeze starts in March
+    ("2026-04-10T09:00:00+00:00", "2026-04-10", "rejected"),   # inside the freeze
+    ("2026-04-10T23:30:00-05:00", "2026-04-11", "rejected"),   # the date is the UTC date
+    ("2025-11-20T09:00:00+00:00", "2026-01-01", "approved"),   # planned ahead: the policy's first day
+    ("2027-03-01T09:00:00+00:00", "2026-12-31", "approved"),   # after the policy: its last day
+])
+def test_without_as_of_the_evaluation_date_applies(compiled, at, as_of, outcome):
+    decision = evaluate(compiled, DATA, evaluated_at=dt.datetime.fromisoformat(at)).decision("F")
+    assert (decision.outcome, decision.provenance.as_of) == (outcome, as_of)
+
+
+def test_cli_without_as_of_applies_the_rules_in_force_on_the_evaluation_date():
+    def run(at):
+        done = subprocess.run([sys.executable, "-m", "budgetpolicy", "evaluate", "-P", POLICY, "-i", DATA,
+                               "--evaluated-at", at, "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        return {d["initiative_id"]: d for d in json.loads(done.stdout)["decisions"]}
+
+    february, april = run("2026-02-10T09:00:00+00:00")["F"], run("2026-04-10T09:00:00+00:00")["F"]
+    assert (february["outcome"], february["provenance"]["as_of"]) == ("approved", "2026-02-10")
+    assert (april["outcome"], april["provenance"]["as_of"]) == ("rejected", "2026-04-10")
 
 
 def test_policy_not_in_force(compiled):

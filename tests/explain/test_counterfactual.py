@@ -86,12 +86,14 @@ def test_non_numeric_change_names_a_mentor(crafted):
 
 
 def test_identity_fields_are_not_offered(crafted):
-    assert crafted[2].explanation("F").counterfactuals == ("no single change flips it: rejected by spring-freeze",)
+    compiled, initiatives, _ = crafted
+    in_the_freeze = evaluate(compiled, initiatives, evaluated_at=AT, as_of=dt.date(2026, 4, 1))
+    assert in_the_freeze.explanation("F").counterfactuals == ("no single change flips it: rejected by spring-freeze",)
 
 
 def test_explain_flag_off_skips_counterfactuals(crafted):
     compiled, initiatives, _ = crafted
-    quiet = compiled.evaluate(initiatives, EvaluationContext(evaluated_at=AT, explain=False))
+    quiet = compiled.evaluate(initiatives, EvaluationContext(evaluated_at=AT, as_of=AT.date(), explain=False))
     assert quiet.counterfactuals == {}
     assert all(quiet.explanation(d.initiative_id).counterfactuals == () for d in quiet.decisions)
     assert quiet.explanation("A").rules == crafted[2].explanation("A").rules  # the rest is explained as usual

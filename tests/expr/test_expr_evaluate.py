@@ -68,8 +68,8 @@ def test_not_mentor_covers_null_and_empty() -> None:
 
 def test_and_or_short_circuit_and_return_booleans() -> None:
     # The right side would divide by zero: it must not run.
-    assert run("pilot and cost / 0 > 1") is False
-    assert run("not pilot or cost / 0 > 1") is True
+    assert run("pilot and cost / (headcount - headcount) > 1") is False
+    assert run("not pilot or cost / (headcount - headcount) > 1") is True
     assert run("cost and title") is True
     assert run("mentor or title") is True
     assert run("mentor or extra or pilot") is False
@@ -138,7 +138,7 @@ def test_comparisons() -> None:
 
 @pytest.mark.parametrize("source, env, column, fragment", [
     ("cost / (headcount - 12)", {}, 6, "division by zero"),
-    ("cost % 0", {}, 6, "division by zero"),
+    ("cost % (headcount - headcount)", {}, 6, "division by zero"),
     ("0 ** (headcount - 13)", {}, 3, "division by zero"),
     ("budget + 1", {"budget": None}, 8, "cannot apply '+' to null and number"),
     ("priorities[5]", {}, 11, "index 5 is out of range for a list of 2 items"),
@@ -165,6 +165,9 @@ def test_runtime_errors_have_code_and_column(source: str, env: dict, column: int
     ("0 ** (0 - 1) == 1", 3, "BP350", "division by zero"),
     ("9 ** 9 ** 9 > 1", 3, "BP305", "the exponent must be a whole number"),
     ("cost > 1 / 0", 10, "BP350", "division by zero"),
+    ("cost / 0 > 1", 6, "BP350", "division by zero: the divisor is always 0"),      # not constant, but always fails
+    ("cost % (1 - 1) > 1", 6, "BP350", "division by zero: the divisor is always 0"),
+    ("round(cost, 99) > 1", 1, "BP350", "round() always fails: places must be a whole number from -28 to 28"),
 ])
 def test_a_constant_that_cannot_be_computed_is_a_compile_error(source: str, column: int, code: str,
                                                               fragment: str) -> None:

@@ -66,7 +66,7 @@ def test_builtin_results(source: str, expected: object) -> None:
 @pytest.mark.parametrize("source, fragment", [
     ("avg([])", "avg() of an empty list"),
     ("max(extra)", "needs a list of numbers or several numbers, got null"),
-    ("round(cost, 0.5)", "places must be a whole number"),
+    ("round(cost, probability)", "places must be a whole number"),  # round(cost, 0.5): refused when compiled
     ("clamp(1, 2, 0)", "low 2 is greater than high 0"),
     ("sum(extra)", "argument 1 of sum() must be list<number>, got string"),
     ("contains(extra, 1)", "looks for a substring"),

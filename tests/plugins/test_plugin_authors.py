@@ -23,7 +23,11 @@ DATED_POLICY = POLICY_USING_FIXED.replace('plugins = ["kpiextra"]\n', 'plugins =
     'condition = "true"', 'condition = "attributes.due > \\"2026-06-30\\""')
 
 
-def _files(tmp_path, policy=POLICY_USING_FIXED):
+# The rows' attr.due must be declared (undeclared columns are refused, #18); at the end, so lines stay put.
+DECLARED_POLICY = POLICY_USING_FIXED + '\n[attributes]\ndue = "date"\n'
+
+
+def _files(tmp_path, policy=DECLARED_POLICY):
     (tmp_path / "policy.toml").write_text(policy)
     (tmp_path / "rows.csv").write_text(ROWS)
     return str(tmp_path / "policy.toml"), str(tmp_path / "rows.csv")

@@ -12,7 +12,7 @@ from budgetpolicy.policy.schema import policy_schema, schema_path
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "policy.schema.json"
 # Tables whose keys are chosen by the policy author.
-FREE_FORM = {"metadata", "params", "attributes", "initiative", "per_department", "per_kind", "roles"}
+FREE_FORM = {"metadata", "params", "attributes", "initiative", "per_department", "per_kind", "roles", "rates"}
 
 
 def _schema():

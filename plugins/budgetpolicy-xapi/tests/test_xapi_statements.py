@@ -111,3 +111,17 @@ def test_numbers_stay_decimal_and_rates_round_half_even(tmp_path):
     assert record["completion_rate"] == D("0.1667")
     assert record["pre_assessment"] == D("16.67")  # 50/3, exact decimal arithmetic, not float noise
     assert all(isinstance(v, D) for k, v in record.items() if k not in ("initiative_id", "period"))
+
+
+@pytest.mark.parametrize("text, line, column", [
+    ('[{"actor": {"mbox": "mailto:a@x"},\n  "verb": {"id": "v", "id": "w"}}]', 2, 11),          # a JSON array
+    ('{"actor": {"mbox": "mailto:a@x"}}\n{"verb": {"id": "v"}, "verb": {"id": "w"}}\n', 2, 1),  # JSON Lines
+])
+def test_a_key_given_twice_is_refused_not_silently_the_last(tmp_path, text, line, column):
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        list(xapi_source(str(path), "outcomes"))
+    key = "id" if line == 2 and column == 11 else "verb"
+    assert str(err.value) == (f"{path}:{line}:{column}: BP491 error: not valid xAPI JSON: key '{key}' is given "
+                              f"twice in one object (keep one '{key}' (a JSON reader would silently take the last))")

@@ -15,6 +15,11 @@ to Decimal exactly and the pool can never be exceeded:
 * ``sum x <= pool``; ``sum r <= reserve``; when the reserve is not released,
   ``sum x - sum r <= pool - reserve``; department and kind caps.
 
+Among several optimal allocations the policy's ``tie_break`` decides, as it does for greedy: a
+second solve keeps the total value at the optimum (to a relative 1e-9, the solver's float
+tolerance) and maximises ``sum_k (n - k) x_k / n`` over the items in rank order (value per cost,
+then ``tie_break``, then id), so money goes to the better-ranked of equally valuable choices.
+
 Only baselines are floors, so only they can make the problem infeasible; then
 each limit is relaxed in turn and the error names the one that blocks the
 baseline. ``with_duals=True`` also solves the LP relaxation and returns the
@@ -200,6 +205,28 @@ class _Model:
             return milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
                         constraints=LinearConstraint(self.A, -np.inf, self.b), options=dict(SOLVER_OPTIONS))
 
+    def prefer_rank(self, best: Any) -> Any:
+        """Among the optima of ``best``, the one favouring better-ranked items (``best`` if that fails).
+        The value is held at the optimum by one more row; its slack absorbs the solver's float rounding."""
+        import numpy as np  # heavy: see the module docstring
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import vstack
+
+        n = len(self.items)
+        if n < 2 or best is None or best.x is None:
+            return best
+        optimum = float(self.c @ best.x)
+        slack = 1e-9 * max(1.0, abs(optimum))
+        a = vstack([self.A, self.c.reshape(1, -1)]).tocsr()
+        b = np.append(self.b, optimum + slack)
+        # Rank k (0 = best) weighs (n - k) / n: every unit is worth something, earlier units more.
+        rank = np.zeros(self.c.size)
+        rank[:n] = -(n - np.arange(n)) / n
+        with solver_output_silenced():
+            res = milp(rank, integrality=self.integrality, bounds=Bounds(0, self.upper),
+                       constraints=LinearConstraint(a, -np.inf, b), options=dict(SOLVER_OPTIONS))
+        return res if res.x is not None and res.status == 0 else best
+
 
 def optimal_allocate(candidates: Sequence[Any], policy: AllocationPolicy, with_duals: bool = False) -> Any:
     """Maximise total value under the pool, baselines, reserve, caps and minimum viable rules."""
@@ -212,6 +239,7 @@ def optimal_allocate(candidates: Sequence[Any], policy: AllocationPolicy, with_d
     if res is not None and res.x is None:
         raise AllocationError(f"the solver found no allocation: {res.message}", Location(key="allocation.strategy"),
                               hint="try strategy = \"greedy\"", code="BP626")
+    res = model.prefer_rank(res)
     x = [0] * len(model.items) if res is None else [int(round(v)) for v in res.x[:len(model.items)]]
     _check_exact(problem, model, x)
     credits = _baseline_credits(problem, model, res, x, floors)

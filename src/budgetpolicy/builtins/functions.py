@@ -114,12 +114,17 @@ def absolute(x: Decimal) -> Decimal:
 
 
 def _quantize(x: Decimal, places: Decimal, rounding: str) -> Decimal:
-    if places != places.to_integral_value() or abs(places) > MAX_PLACES:
-        raise ValueError(f"places must be a whole number from -{MAX_PLACES} to {MAX_PLACES}, got {places}")
+    _check_places(x, places)
     exponent = Decimal(1).scaleb(-int(places))
     result = x.quantize(exponent, rounding=rounding, context=CONTEXT)
     # round(1250, -2) quantizes to 1.2E+3; show it as 1200 rather than in scientific form.
     return result.quantize(Decimal(1), context=CONTEXT) if places < 0 else result
+
+
+def _check_places(x: Any, places: Any = None) -> None:
+    # round(cost, 99999) fails for every initiative: compile-time, so validate refuses it too.
+    if isinstance(places, Decimal) and (places != places.to_integral_value() or abs(places) > MAX_PLACES):
+        raise ValueError(f"places must be a whole number from -{MAX_PLACES} to {MAX_PLACES}, got {places}")
 
 
 def round_half_even(x: Decimal, places: Decimal = Decimal(0)) -> Decimal:
@@ -207,7 +212,8 @@ BUILTINS: tuple[_Entry, ...] = (
      {"check": _check_numbers}),
     ("abs", absolute, ("number",), "number", "Absolute value.", {}),
     ("round", round_half_even, ("number", "number"), "number",
-     "Round to `places` decimal places (default 0), half to even (banker's rounding).", {"optional": 1}),
+     "Round to `places` decimal places (default 0), half to even (banker's rounding).",
+     {"optional": 1, "constants": _check_places}),
     ("floor", floor, ("number",), "number", "Largest whole number not above x.", {}),
     ("ceil", ceil, ("number",), "number", "Smallest whole number not below x.", {}),
     ("clamp", clamp, ("number", "number", "number"), "number", "x limited to the range low..high.", {}),

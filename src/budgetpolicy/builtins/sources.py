@@ -26,7 +26,9 @@ from typing import Any
 
 from budgetpolicy.hookspecs import hookimpl
 from budgetpolicy.errors import DataError, Location, did_you_mean
+from budgetpolicy.data import jsontext
 from budgetpolicy.data.load import check_columns
+from budgetpolicy.policy.limits import MAX_DEPTH, first_too_deep
 
 Pairs = Iterator[tuple[Location, Any]]
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -168,10 +170,13 @@ def json_source(target: str, kind: str) -> Pairs:
     text = read_text(target)
     try:
         # NaN/Infinity literals become Decimal NaN/inf so the record check names the field.
-        data = json.loads(text, parse_float=Decimal, parse_constant=Decimal)
+        data = jsontext.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"malformed JSON: {exc.msg}", Location(file=target, line=exc.lineno, column=exc.colno),
                         code="BP403") from None
+    except jsontext.JsonInputError as exc:  # a key given twice, nesting too deep
+        raise DataError(f"malformed JSON: {exc}", Location(file=target, line=exc.line, column=exc.column),
+                        hint=exc.hint, code="BP403") from None
     records = _records_in(data, kind, target, "JSON")
     return ((Location(file=target, key=f"record {n}"), r) for n, r in enumerate(records, start=1))
 
@@ -181,6 +186,11 @@ def toml_source(target: str, kind: str) -> Pairs:
     text = read_text(target)
     try:
         data = tomllib.loads(text, parse_float=Decimal)
+    except RecursionError:
+        deep = first_too_deep(text)
+        raise DataError(f"malformed TOML: arrays or tables nested more than {MAX_DEPTH} levels deep",
+                        Location(file=target, line=deep[0] if deep else None, column=deep[1] if deep else None),
+                        hint="a record nests a few levels at most; flatten it", code="BP403") from None
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))

@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     base = api.open_policy(args.base, registry)
     head = api.open_policy(args.head, registry)
-    initiatives = api.read_initiatives(args.initiatives, registry)
+    initiatives = api.read_initiatives(args.initiatives, registry, policy=head.policy)
     as_of = api.parse_date(args.as_of, "--as-of") if args.as_of else None
     # The time only reaches provenance, which the diff does not show: fixed, so output is stable.
     at = dt.datetime.combine(base.policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)

@@ -27,7 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin")
     add_format_options(parser)
     parser.add_argument("--evaluated-at", metavar="TIMESTAMP", help="evaluation time recorded in provenance")
-    parser.add_argument("--as-of", metavar="DATE", help="apply the rules in force on DATE (YYYY-MM-DD)")
+    parser.add_argument("--as-of", metavar="DATE", help="apply the rules in force on DATE (YYYY-MM-DD); default: "
+                        "the evaluation date, moved into the policy's effective period")
     parser.add_argument("--skip-invalid", action="store_true",
                         help="report invalid rows on stderr and evaluate the rest (never silent)")
     parser.add_argument("--ledger", metavar="FILE", help="append every decision to this ledger (SQLite)")
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         skipped.append(d)
         warn(f"skipped: {d.format()}")
 
-    initiatives = api.read_initiatives(args.initiatives, registry, skip_invalid=args.skip_invalid, on_skip=on_skip)
+    initiatives = api.read_initiatives(args.initiatives, registry, skip_invalid=args.skip_invalid, on_skip=on_skip,
+                                       policy=compiled.policy)
     evaluation = api.evaluate(compiled, initiatives, evaluated_at=evaluated_at, as_of=as_of)
     # Bad --what-if-pool input must fail before anything is written to the ledger.
     what_if = _what_if(args, compiled, initiatives, evaluation)

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     registry = registry_from_args(args)
     compiled = api.open_policy(args.policy, registry)
-    initiatives = api.read_initiatives(args.initiatives, registry)
+    initiatives = api.read_initiatives(args.initiatives, registry, policy=compiled.policy)
     ids = [i.id for i in initiatives]
     if args.initiative_id not in ids:
         hint = did_you_mean(args.initiative_id, ids)

@@ -118,11 +118,13 @@ def evaluate_and_review(policy_spec: str, initiatives_spec: str, *, outcomes_spe
 
     registry = registry or build_registry()
     compiled = api.open_policy(policy_spec, registry)
-    initiatives = api.read_initiatives(initiatives_spec, registry, attribute_types=compiled.policy.attributes)
+    initiatives = api.read_initiatives(initiatives_spec, registry, attribute_types=compiled.policy.attributes,
+                                       policy=compiled.policy)
     evaluation = api.evaluate(compiled, initiatives, evaluated_at=evaluated_at or api.plan_time(compiled.policy))
     if not outcomes_spec:
         return evaluation, initiatives, None
-    outcomes = api.read_outcomes(outcomes_spec, registry, initiative_ids=[i.id for i in initiatives])
+    outcomes = api.read_outcomes(outcomes_spec, registry, initiative_ids=[i.id for i in initiatives],
+                                 policy=compiled.policy)
     if period is None:
         period = max(o.period for o in outcomes) if outcomes else None
     if period is None:

@@ -46,7 +46,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.commands._common import emit, registry_from_args
-    from budgetpolicy.data.load import load_outcomes
     from budgetpolicy.review.quarterly import review
 
     if args.ledger and api.ledger_has_plan(args.ledger):
@@ -60,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     registry = registry_from_args(args)
     compiled = api.open_policy(args.policy, registry)
     policy = compiled.policy
-    initiatives = api.read_initiatives(args.initiatives, registry)
-    outcomes = load_outcomes(args.outcomes, registry, initiative_ids=[i.id for i in initiatives]).items
+    initiatives = api.read_initiatives(args.initiatives, registry, policy=policy)
+    outcomes = api.read_outcomes(args.outcomes, registry, initiative_ids=[i.id for i in initiatives], policy=policy)
     # The plan's evaluation time only reaches provenance, which the review does not show: a fixed
     # time keeps the output byte-identical across runs.
     at = dt.datetime.combine(policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)

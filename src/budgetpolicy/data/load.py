@@ -29,16 +29,21 @@ from typing import Any
 from attrs import evolve, frozen
 
 from budgetpolicy.data import records as rec
+from budgetpolicy.data.conform import RowRules, conform
 from budgetpolicy.data.schema import schema, schema_problems
 from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, did_you_mean
 from budgetpolicy.model import Initiative, OutcomeReading
+from budgetpolicy.policy.limits import breaches
 from budgetpolicy.registry import Registered, Registry
 
-__all__ = ["LoadResult", "MAX_REPORTED", "apply_attribute_types", "check_columns", "check_rollouts",
+__all__ = ["LoadResult", "MAX_REPORTED", "RowRules", "apply_attribute_types", "check_columns", "check_rollouts",
            "initiative_to_record",
            "iter_initiatives", "load_initiatives",
            "load_outcomes", "outcome_to_record", "record_to_initiative", "record_to_outcome", "resolve_source"]
 
+_BREACH_HINTS = {"depth": "a row's values nest a few levels at most; flatten it",
+                 "length": "shorten it; keep long text elsewhere and link to it",
+                 "unicode": "fix the text in the source (a JSON \\ud800 escape is half of a character)"}
 MAX_REPORTED = 50  # beyond this, one summary line: a broken export should not flood the terminal
 _SOURCE_PREFIX = re.compile(r"([A-Za-z][A-Za-z0-9_-]+):(.*)", re.DOTALL)
 
@@ -56,29 +61,36 @@ class LoadResult:
 
 
 def _typed(record: Mapping[str, Any], kind: str, location: Location,
-           attribute_types: Mapping[str, str] | None) -> dict[str, Any]:
+           attribute_types: Mapping[str, str] | None, rules: RowRules | None = None) -> dict[str, Any]:
     if not isinstance(record, Mapping):
         raise DataError(f"a record must be a map of field -> value, got {rec.describe(record)}", location,
                         code="BP413")
     problems = rec.row_diagnostics(location)
+    for kind, message, path in breaches(record):  # before anything encodes, hashes or recurses into it
+        problems.add("BP422", ".".join(str(p) for p in path[:2]) or None, message, _BREACH_HINTS[kind])
+    problems.raise_if_errors(DataError)
     nested, names = rec.normalise(record, kind, problems)
     typed = rec.coerce(nested, kind, names, problems, attribute_types)
     # Fields that failed to convert are left out of the schema check: one problem per field.
     failed = frozenset(d.location.field for d in problems)
     schema_problems(typed, kind, names, problems, failed)
+    if rules is not None:
+        conform(typed, kind, names, problems, rules)
     problems.raise_if_errors(DataError)
     return typed
 
 
 def record_to_initiative(record: Mapping[str, Any], location: Location = Location(),
-                         attribute_types: Mapping[str, str] | None = None) -> Initiative:
+                         attribute_types: Mapping[str, str] | None = None,
+                         rules: RowRules | None = None) -> Initiative:
     """Validate one raw record (nested or flat, typed or text) and build the Initiative; raises DataError.
 
     ``attribute_types`` (the policy's ``[attributes]``: name -> number, string,
     bool, date, list<string>, list<number>) converts custom attributes, which
-    text sources otherwise deliver as text.
+    text sources otherwise deliver as text. ``rules`` (:class:`RowRules` of the policy) checks
+    the record against what the policy declares and converts a foreign currency it has a rate for.
     """
-    data = _typed(record, "initiatives", location, attribute_types)
+    data = _typed(record, "initiatives", location, attribute_types, rules)
     return Initiative(
         id=data["id"], title=data["title"], kind=data["kind"], department=data["department"],
         cost=data["cost"], role=data.get("role"), currency=data.get("currency"),
@@ -90,12 +102,14 @@ def record_to_initiative(record: Mapping[str, Any], location: Location = Locatio
         ratings=data.get("ratings", {}),
         attributes={k: tuple(v) if isinstance(v, list) else v for k, v in data.get("attributes", {}).items()},
         start=data.get("start"), milestones=data.get("milestones", {}), rollout_of=data.get("rollout_of"),
+        conversion=data.get("conversion", {}),
         location=location)
 
 
-def record_to_outcome(record: Mapping[str, Any], location: Location = Location()) -> OutcomeReading:
-    """Validate one raw outcome record and build the OutcomeReading; raises DataError."""
-    data = _typed(record, "outcomes", location, None)
+def record_to_outcome(record: Mapping[str, Any], location: Location = Location(),
+                      rules: RowRules | None = None) -> OutcomeReading:
+    """Validate one raw outcome record (against the policy too, with ``rules``) and build the OutcomeReading."""
+    data = _typed(record, "outcomes", location, None, rules)
     return OutcomeReading(
         initiative_id=data["initiative_id"], period=data["period"], kpis=data.get("kpis", {}),
         pre_assessment=data.get("pre_assessment"), post_assessment=data.get("post_assessment"),
@@ -128,6 +142,9 @@ def initiative_to_record(i: Initiative) -> dict[str, Any]:
         "attributes": {k: _attribute(v) for k, v in i.attributes.items()}, "start": i.start,
         "milestones": {q: {k: _dec(v) for k, v in lifts.items()} for q, lifts in i.milestones.items()},
         **({"rollout_of": i.rollout_of} if i.rollout_of is not None else {}),  # left out while unset, as in hashes
+        # Only when converted: every other record (and its hash in the ledger) stays as it was.
+        **({"conversion": {"currency": i.conversion["currency"], "amount": _dec(i.conversion["amount"]),
+                           "rate": _dec(i.conversion["rate"])}} if i.conversion else {}),
     }
 
 
@@ -216,8 +233,28 @@ def _where(location: Location) -> str:
     return str(location.evolve(file=None, field=None))
 
 
+def _once_per_column(found: list[Diagnostic]) -> list[Diagnostic]:
+    """A column the policy does not declare (BP430) is one mistake, made in the header: said once,
+    at its first row, with the count of the other rows, not once per row."""
+    first: dict[tuple[str | None, str | None, str], int] = {}
+    counts: dict[int, int] = {}
+    out: list[Diagnostic] = []
+    for diagnostic in found:
+        key = (diagnostic.location.file, diagnostic.location.field, diagnostic.message)
+        if diagnostic.code == "BP430" and key in first:
+            counts[first[key]] += 1
+            continue
+        if diagnostic.code == "BP430":
+            first[key], counts[len(out)] = len(out), 0
+        out.append(diagnostic)
+    for index, more in counts.items():
+        if more:
+            out[index] = evolve(out[index], message=f"{out[index].message} (and {more} more row(s))")
+    return out
+
+
 def _finish(items: list[Any], problems: Diagnostics[Location], skip_invalid: bool, source: str) -> LoadResult:
-    found = list(problems)
+    found = _once_per_column(list(problems))
     if found and not skip_invalid:
         shown = found[:MAX_REPORTED]
         if len(found) > MAX_REPORTED:
@@ -229,7 +266,7 @@ def _finish(items: list[Any], problems: Diagnostics[Location], skip_invalid: boo
 
 
 def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
-                     attribute_types: Mapping[str, str] | None = None) -> LoadResult:
+                     attribute_types: Mapping[str, str] | None = None, rules: RowRules | None = None) -> LoadResult:
     """Every initiative in ``spec`` (a path or ``source:target``), validated; see the module docstring."""
     source, pairs = _raw_records(spec, registry, "initiatives")
     items: list[Initiative] = []
@@ -240,7 +277,7 @@ def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
             problems.extend(record.diagnostics)
             continue
         try:
-            initiative = record_to_initiative(record, location, attribute_types)
+            initiative = record_to_initiative(record, location, attribute_types, rules)
         except DataError as exc:
             problems.extend(exc.diagnostics)
             continue
@@ -278,7 +315,8 @@ def check_rollouts(initiatives: Iterable[Initiative], known: Iterable[Initiative
 
 def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
                      on_skip: Callable[[Diagnostic], None] | None = None,
-                     attribute_types: Mapping[str, str] | None = None) -> Iterator[Initiative]:
+                     attribute_types: Mapping[str, str] | None = None,
+                     rules: RowRules | None = None) -> Iterator[Initiative]:
     """The initiatives of ``spec`` one at a time, for inputs too big to hold (a streaming source
     such as the built-in CSV reads one row at a time; only the ids are kept, to catch duplicates).
 
@@ -313,7 +351,7 @@ def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
             problem(record.diagnostics)
             continue
         try:
-            initiative = record_to_initiative(record, location, attribute_types)
+            initiative = record_to_initiative(record, location, attribute_types, rules)
         except DataError as exc:
             problem(exc.diagnostics)
             continue
@@ -326,7 +364,7 @@ def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
 
 
 def load_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[str] | None = None,
-                  skip_invalid: bool = False) -> LoadResult:
+                  skip_invalid: bool = False, rules: RowRules | None = None) -> LoadResult:
     """Every outcome reading in ``spec``; one per (initiative, period); ids checked when given."""
     source, pairs = _raw_records(spec, registry, "outcomes")
     items: list[OutcomeReading] = []
@@ -339,7 +377,7 @@ def load_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[s
             problems.extend(record.diagnostics)
             continue
         try:
-            reading = record_to_outcome(record, location)
+            reading = record_to_outcome(record, location, rules)
         except DataError as exc:
             problems.extend(exc.diagnostics)
             continue

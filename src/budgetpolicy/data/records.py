@@ -35,7 +35,7 @@ INITIATIVE_FIELDS: dict[str, str] = {
     "forecast": "map", "probability": "decimal", "horizon": "int", "objectives": "list",
     "delivery": "text", "evaluation_plan": "list", "sponsor": "text", "mentor": "text",
     "pilot": "bool", "ratings": "map", "attributes": "attributes", "start": "text",
-    "milestones": "milestones", "rollout_of": "text",
+    "milestones": "milestones", "rollout_of": "text", "conversion": "conversion",
 }
 OUTCOME_FIELDS: dict[str, str] = {
     "initiative_id": "text", "period": "text", "kpis": "map", "pre_assessment": "decimal",
@@ -53,7 +53,7 @@ FIELDS = {"initiatives": INITIATIVE_FIELDS, "outcomes": OUTCOME_FIELDS}
 ATTRIBUTE_TYPES = ("number", "string", "bool", "date", "list<string>", "list<number>")
 
 # Plain or scientific decimal text; anything else (1,000 / $5 / 12%) gets a specific hint.
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)  # '٣', '５' are not digits here
 _MAX_DIGITS = 15     # integer digits: 10**15 is far beyond any budget, and keeps arithmetic exact
 _MAX_PLACES = 12     # fractional digits after dropping trailing zeros
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
@@ -187,6 +187,10 @@ def _parse_decimal_text(text: str) -> Decimal:
         except InvalidOperation:  # pragma: no cover - the pattern only admits valid text
             pass
     shown = json.dumps(text, ensure_ascii=False)
+    foreign = next((ch for ch in text if ch.isdigit() and not ch.isascii()), None)
+    if foreign is not None:
+        raise _Bad("BP420", f"{shown} has the digit '{foreign}' (U+{ord(foreign):04X}), not one of 0-9",
+                   "write the amount with the ASCII digits 0-9")
     if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", text):
         raise _Bad("BP420", f"{shown} has a thousands separator",
                    f"write {text.replace(',', '')}: no separators, '.' is the decimal point")
@@ -286,11 +290,20 @@ def coerce(record: dict[str, Any], kind: str, names: dict[tuple[str, str], str],
                 out[name] = to_list(value)
             elif how == "milestones":
                 out[name] = coerce_milestones(value, names, problems)
+            elif how == "conversion":
+                out[name] = _conversion(value)
             else:
                 out[name] = coerce_map(name, value, how, names, problems, attribute_types or {})
         except _Bad as bad:
             problems.add(bad.code, name, bad.message, bad.hint)
     return out
+
+
+def _conversion(value: Any) -> dict[str, Any]:
+    # Only the ledger's own snapshots carry it (the policy step refuses it in user data).
+    if not (isinstance(value, Mapping) and set(value) == {"currency", "amount", "rate"}):
+        raise _Bad("BP413", f"expected a map of currency, amount and rate, got {describe(value)}")
+    return {"currency": value["currency"], "amount": to_decimal(value["amount"]), "rate": to_decimal(value["rate"])}
 
 
 def coerce_milestones(value: Any, names: dict[tuple[str, str], str],

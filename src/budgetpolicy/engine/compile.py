@@ -192,7 +192,7 @@ class CompiledPolicy:
         final: list[Decision] = []
         for initiative, decision in zip(initiatives, decisions):
             provenance = Provenance(self.policy.id, self.policy.version, policy_sha, sha256_hex(initiative),
-                                    engine_version(), plugins, stamp, as_of)
+                                    engine_version(), plugins, stamp, as_of, initiative.conversion)
             decision = evolve(decision, provenance=provenance)
             self.registry.process_decision(decision, self.policy, context)
             final.append(decision)

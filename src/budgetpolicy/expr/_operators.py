@@ -40,6 +40,9 @@ class OperatorCompiler:
     def failer(self, span: Span) -> _diag.Failer:
         raise NotImplementedError
 
+    def _constant(self, node: Node) -> bool:
+        raise NotImplementedError
+
     def c_Binary(self, node: Binary) -> Fn:
         if node.op in ("==", "!="):
             return self._equality(node)
@@ -62,6 +65,12 @@ class OperatorCompiler:
                 return fail("number too large", code=_diag.LIMIT)
             return fail(f"invalid arithmetic ({type(exc).__name__})")
 
+        if symbol in "/%" and self._constant(node.right):
+            divisor = right({})
+            if isinstance(divisor, Decimal) and divisor == 0:
+                # Every initiative would fail here: a compile error, so `validate` refuses what `evaluate` would.
+                raise fail("division by zero: the divisor is always 0",
+                           "divide by a value that can be non-zero, or remove the division")
         if lt == NUMBER and rt == NUMBER:
             if isinstance(node.right, Literal) and isinstance(node.right.value, Decimal) and symbol in "+-*":
                 constant = node.right.value

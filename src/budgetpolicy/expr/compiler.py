@@ -21,7 +21,7 @@ from budgetpolicy.expr._runtime import CONTEXT, BadValue, coercer, contains, fas
 from budgetpolicy.expr.ast import (Attribute, BoolOp, Call, Conditional, In, Index, ListLit, Literal, Name, Node,
                                    Not, Span, Unary, children)
 from budgetpolicy.expr.checker import CheckResult
-from budgetpolicy.expr.functions import FunctionSpec
+from budgetpolicy.expr.functions import UNKNOWN, FunctionSpec
 from budgetpolicy.expr.types import NUMBER, Type, accepts
 
 __all__ = ["Fn", "compile_tree"]
@@ -289,6 +289,12 @@ class _Compiler(OperatorCompiler):
                     arg_fn = self._guarded(arg_fn, expected, f"argument {position + 1} of {name}()", arg.span)
             arg_fns.append(arg_fn)
         fns = tuple(arg_fns)
+        if spec.constants is not None:
+            known = [f({}) if self._constant(arg) else UNKNOWN for f, arg in zip(fns, node.args)]
+            try:
+                spec.constants(*known)
+            except ValueError as exc:  # every call would fail so: a compile error, as validate must see it
+                raise fail(f"{name}() always fails: {exc}", spec.signature) from None
         read = self._reader(self.type_of(node), f"{name}() returned a bad value", fail)
 
         # Plugin code: report it at the call, naming who registered it, never crash the engine.

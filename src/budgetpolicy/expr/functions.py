@@ -15,6 +15,9 @@ arguments of any type), ``optional=n`` lets the last ``n`` fixed
 parameters be omitted, and ``check`` is an escape hatch for overloaded
 functions (``min(list)`` or ``min(a, b, ...)``): it receives the argument types
 and returns the result type, or raises ``TypeError`` with a message.
+``constants`` checks, at compile time, the arguments written as constants (the
+others are :data:`UNKNOWN`) and raises ``ValueError`` for one every call would
+refuse (``round(cost, 99999)``): so ``validate`` refuses what ``evaluate`` would.
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from attrs import field, frozen
 from budgetpolicy.expr._runtime import CONTEXT, equal, type_name
 from budgetpolicy.expr.types import ANY, Type, parse_type
 
-__all__ = ["CONTEXT", "FunctionSpec", "VARIADIC", "collect", "equal", "function_specs", "spec_from_registration",
+__all__ = ["CONTEXT", "FunctionSpec", "UNKNOWN", "VARIADIC", "collect", "equal", "function_specs", "spec_from_registration",
            "type_name"]
 
 VARIADIC = "..."
+UNKNOWN: Any = type("Unknown", (), {"__repr__": lambda self: "UNKNOWN"})()  # an argument read from the initiative
 
 
 def _params(value: tuple[str | Type, ...] | list[str | Type]) -> tuple[Type | str, ...]:
@@ -65,6 +69,7 @@ class FunctionSpec:
     description: str = ""
     optional: int = 0
     check: Callable[[tuple[Type, ...]], Type] | None = field(default=None, eq=False)
+    constants: Callable[..., None] | None = field(default=None, eq=False)
     plugin: str = field(default="", eq=False)  # the plugin that registered it, named when it raises
 
     @property
@@ -98,7 +103,7 @@ class FunctionSpec:
 
 def spec_from_registration(name: str, fn: Callable[..., Any], plugin: str = "", /, **options: Any) -> FunctionSpec:
     """Build a FunctionSpec from ``register(name, fn, params=..., returns=..., description=...)``."""
-    known = {"params", "returns", "description", "optional", "check"}
+    known = {"params", "returns", "description", "optional", "check", "constants"}
     unknown = set(options) - known
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(known))}")

@@ -132,6 +132,10 @@ def _string(source: str, pos: int, line: int, line_start: int, span: Span,
             if esc == "u":
                 digits = source[i + 2:i + 6]
                 if len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits):
+                    if 0xD800 <= int(digits, 16) <= 0xDFFF:  # half a character: it could never be printed or hashed
+                        raise _diag.error(_diag.SYNTAX, f"'\\u{digits}' is a lone surrogate, not a character",
+                                          Span(line, i - line_start + 1), where,
+                                          "write the character itself, or \\uXXXX of a character outside D800-DFFF")
                     out.append(chr(int(digits, 16)))
                     i += 6
                     continue

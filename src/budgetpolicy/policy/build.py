@@ -78,7 +78,9 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         version=data["version"],
         effective_date=_required_date(data["effective_date"]),
         effective_until=date(data.get("effective_until")),
-        currency=data["currency"],
+        currency=data["currency"] if isinstance(data["currency"], str) else data["currency"]["code"],
+        currency_rates=FrozenMap({} if isinstance(data["currency"], str) else
+                                 {code: dec(rate) for code, rate in data["currency"].get("rates", {}).items()}),
         plugins=tuple(data.get("plugins", ())),
         metadata=freeze(data.get("metadata", {})),
         attributes=FrozenMap(data.get("attributes", {})),

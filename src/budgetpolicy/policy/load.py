@@ -2,9 +2,11 @@
 
 Steps, each reporting every problem it finds before the next runs:
 
-1. read the file (BP101 missing/unreadable, BP102 not UTF-8, BP103 empty);
+1. read the file (BP101 missing/unreadable, BP102 not UTF-8, BP103 empty, BP106 over 1 MiB,
+   BP109 a lone surrogate in text given through the API);
 2. parse TOML with floats read as exact ``Decimal`` (BP104 malformed, with
-   tomllib's line and column; BP105 NaN or infinity anywhere);
+   tomllib's line and column; BP105 NaN or infinity anywhere; BP107 nested over 32 deep,
+   BP108 a string over 64 KiB, BP109 a lone surrogate: :mod:`budgetpolicy.policy.limits`);
 3. check the JSON Schema ``schemas/policy.schema.json`` (BP110-BP117, see
    :mod:`budgetpolicy.policy.schema`);
 4. build the model objects (:mod:`budgetpolicy.policy.build`);
@@ -33,6 +35,7 @@ from budgetpolicy.errors import Diagnostic, Diagnostics, Location, PolicyLoadErr
 from budgetpolicy.model import Policy, PolicySource
 from budgetpolicy.policy.build import build_policy
 from budgetpolicy.policy.checks import semantic_diagnostics
+from budgetpolicy.policy.limits import MAX_POLICY_BYTES, breaches, first_too_deep, lone_surrogate
 from budgetpolicy.policy.schema import schema_diagnostics
 from budgetpolicy.policy.locate import KeyPath, KeyPathDiagnostics, PolicyLocations, TomlLocator
 
@@ -66,6 +69,8 @@ def check_policy(path: str | os.PathLike[str]) -> tuple[Policy | None, list[Diag
         reason = exc.strerror or exc.__class__.__name__
         return None, [Diagnostic("BP101", f"cannot read policy file: {reason}", Location(file=file),
                                  "check that it is a readable file")]
+    if len(raw) > MAX_POLICY_BYTES:
+        return None, [_too_large(file, len(raw))]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -80,12 +85,25 @@ def check_policy(path: str | os.PathLike[str]) -> tuple[Policy | None, list[Diag
 def check_policy_text(text: str, path: str = "<string>",
                       revision: str | None = None) -> tuple[Policy | None, list[Diagnostic]]:
     """All diagnostics for a policy text, and the policy when it has no errors."""
+    at = lone_surrogate(text)
+    if at is not None:  # only text from the API can hold one: a file is decoded strictly
+        line = text.count("\n", 0, at) + 1
+        return None, [Diagnostic("BP109", f"not valid Unicode: a lone surrogate U+{ord(text[at]):04X}",
+                                 Location(file=path, line=line, column=at - (text.rfind("\n", 0, at) + 1) + 1),
+                                 "pass text decoded from UTF-8 (a surrogate is half of a character)")]
+    size = len(text.encode("utf-8"))
+    if size > MAX_POLICY_BYTES:
+        return None, [_too_large(path, size)]
     try:
         data = parse_policy_data(text, path)
     except PolicyLoadError as exc:
         return None, list(exc.diagnostics)
     places = PolicyLocations(path, TomlLocator(text))
     found = Diagnostics(places)
+    for kind, message, where in breaches(data):
+        found.add(_BREACH_CODES[kind], where, message, _BREACH_HINTS[kind])
+    if found:  # the later steps walk the values: not through these
+        return None, found.in_source_order()
     _non_finite(data, found)
     found.extend(schema_diagnostics(data, places))
     if found:
@@ -104,6 +122,12 @@ def parse_policy_data(text: str, path: str = "<string>") -> dict[str, Any]:
                                           "start from `budgetpolicy init` or an example policy")])
     try:
         data = tomllib.loads(text, parse_float=Decimal)
+    except RecursionError:
+        deep = first_too_deep(text)
+        raise PolicyLoadError([Diagnostic("BP107", "arrays or tables nested too deeply to read",
+                                          Location(file=path, line=deep[0] if deep else None,
+                                                   column=deep[1] if deep else None),
+                                          "a policy nests a few levels; remove the extra brackets")]) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.search(message)
@@ -148,6 +172,17 @@ def _non_finite(data: Any, found: KeyPathDiagnostics, path: KeyPath = ()) -> Non
             _non_finite(value, found, path + (i,))
     elif isinstance(data, Decimal) and not data.is_finite():
         found.add("BP105", path, f"{data} is not allowed", "use a finite number")
+
+
+_BREACH_CODES = {"depth": "BP107", "length": "BP108", "unicode": "BP109"}
+_BREACH_HINTS = {"depth": "a policy nests a few levels; remove the extra nesting",
+                 "length": "shorten it: keep long text in a document and link to it",
+                 "unicode": "replace it with the character meant (a surrogate is half of one)"}
+
+
+def _too_large(file: str, size: int) -> Diagnostic:
+    return Diagnostic("BP106", f"the policy is {size:,} bytes; the limit is {MAX_POLICY_BYTES:,} (1 MiB)",
+                      Location(file=file), "split long text out of the policy; a policy is rules, not documents")
 
 
 def _raise_on_errors(policy: Policy | None, diags: list[Diagnostic]) -> Policy:

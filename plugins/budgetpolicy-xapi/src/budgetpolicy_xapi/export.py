@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from attrs import frozen
 
+from budgetpolicy.data import jsontext
 from budgetpolicy.errors import DataError, Location
 from budgetpolicy_xapi.mapping import ActivityMapping, load_mapping
 
@@ -66,9 +66,12 @@ def read_statements(target: str) -> list[Any]:
         raise DataError(f"cannot read xAPI export: {exc.strerror or exc}", Location(file=target),
                         hint="check the path after 'xapi:'", code="BP491") from None
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = jsontext.loads(text)  # a key given twice is refused, not silently the last
     except json.JSONDecodeError as first:
         return _json_lines(text, target, first)
+    except jsontext.JsonInputError as exc:  # a key given twice, nesting too deep
+        raise DataError(f"not valid xAPI JSON: {exc}", Location(file=target, line=exc.line, column=exc.column),
+                        hint=exc.hint, code="BP491") from None
     if isinstance(data, dict) and isinstance(data.get("statements"), list):
         return list(data["statements"])
     if isinstance(data, list):
@@ -89,10 +92,13 @@ def _json_lines(text: str, target: str, first: json.JSONDecodeError) -> list[Any
     out = []
     for n, line in lines:
         try:
-            out.append(json.loads(line, parse_float=Decimal))
+            out.append(jsontext.loads(line))
         except json.JSONDecodeError as exc:
             raise DataError(f"not valid JSON (or JSON Lines): {exc.msg}",
                             Location(file=target, line=n, column=exc.colno), code="BP491") from None
+        except jsontext.JsonInputError as exc:
+            raise DataError(f"not valid xAPI JSON: {exc}", Location(file=target, line=n, column=exc.column),
+                            hint=exc.hint, code="BP491") from None
     return out
 
 
