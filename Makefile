@@ -8,7 +8,7 @@ EXAMPLE_INITIATIVES := policies/acme-2026.initiatives.csv
 EXAMPLE_OUTCOMES    := policies/acme-2026.outcomes.csv
 DEMO_LEDGER         := out/ledger.db
 
-.PHONY: demo test bench browser clean
+.PHONY: demo test bench browser clean mutation
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,16 @@ BENCH_ARGS ?= --quick
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# Mutation testing (not part of `make test`): mutmut over engine/, allocation/ and review/ ([tool.mutmut] in
+# pyproject.toml), one worker at low priority; figures and excluded mutants in docs/reliability.md.
+# PYTHONPATH points the suite's subprocess CLI tests at the mutated copy too, so they can kill mutants.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mutation]'
+	rm -rf mutants
+	PYTHONPATH=$(CURDIR)/mutants/src nice -n 19 $(BIN)/mutmut run --max-children 1
+	$(BIN)/mutmut export-cicd-stats 2>/dev/null || true
+	$(BIN)/python benchmarks/mutation_summary.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
