@@ -9,7 +9,7 @@ is a typed answer, counted by code; any other exception is an internal error. Ev
 goes through the CLI as the condition of an extra rule: ``validate`` and ``evaluate`` (cli.main)
 must not exit 3, and what ``validate`` accepts ``evaluate`` must not refuse with a BP3xx.
 
-rows: rows of the bundled example's initiatives, CSV and JSON, each damaged in one to three ways
+rows: rows of the bundled example's initiatives, CSV and JSON, each damaged in one way
 (a hostile value in a field, a misspelt or unknown or missing or repeated column, a value of another
 JSON type, a duplicate JSON key, deep nesting), one row per file, each through ``budgetpolicy
 evaluate`` (cli.main). Exit 0 or a typed error (exit 2 with a BP code) are answers; exit 3 is a bug.
