@@ -96,6 +96,7 @@ def _run_part(name: str, quick: bool, args: argparse.Namespace) -> Tally:
         import stress_writers
 
         writers, decisions = size
+        writers, decisions = args.writers or writers, args.decisions or decisions
         return stress_writers.writers(writers, decisions)
     import stress_fuzz
 
@@ -126,6 +127,8 @@ def main() -> int:
     parser.add_argument("--trials", type=int, help="kill trials per kill part")
     parser.add_argument("--examples", type=int, help="fuzzed expressions")
     parser.add_argument("--rows", type=int, help="fuzzed data rows")
+    parser.add_argument("--writers", type=int, help="concurrent writers")
+    parser.add_argument("--decisions", type=int, help="decisions per writer")
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON (after each part)")
     parser.add_argument("--minutes", type=float, help="stop each part after this many minutes; the figures say "

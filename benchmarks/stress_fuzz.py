@@ -54,7 +54,7 @@ NUMBERS = ["0", "1", "-1", "0.5", "1e400", "9**9**9", "2**10**8", "10**64", "1" 
 
 
 def _string_literal(text: str) -> str:
-    quote = random.choice("'\"") if text else "'"
+    quote = "\"" if "'" in text else "'"
     return quote + text.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
 
 
