@@ -120,3 +120,15 @@ def test_a_scorer_answer_outside_zero_to_one_or_not_a_number_is_refused_by_name(
     assert diagnostic.code == "BP503"
     assert diagnostic.message.startswith("scorer 'constant' (plugin 'constant-")
     assert diagnostic.message.endswith(f"criterion 'constant') {says}")
+
+
+@pytest.mark.parametrize("answer", [D(2), "high"])
+def test_a_refused_scorer_answer_points_at_the_initiatives_row(answer):
+    from budgetpolicy.errors import Location
+
+    where = Location(file="initiatives.csv", row=7)
+    initiative = attrs.evolve(make_sample_initiatives()[0], location=where)
+    with pytest.raises(PluginError) as info:
+        evaluation_with(_constant(answer), _constant_policy(), [initiative])
+    assert info.value.diagnostics[0].location == where
+    assert str(info.value).startswith("initiatives.csv: row 7: BP503 error: scorer 'constant'")

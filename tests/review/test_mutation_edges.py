@@ -1,0 +1,54 @@
+"""Review edges that surviving mutants showed unpinned (issue #18, item 7; docs/reliability.md)."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+from attrs import evolve
+from review_helpers import alloc, decision, initiative, policy, reading
+
+from budgetpolicy.model import CalibrationPolicy, ReallocationPolicy
+from budgetpolicy.review.calibrate import calibrate, group_of
+from budgetpolicy.review.quarterly import review
+
+REALLOC = ReallocationPolicy(release_below=D("0.5"), release_share=D("1"), scale_above=D("1.0"),
+                             scale_max_share=D("0.5"))
+
+
+def test_a_one_dollar_bet_is_funded_by_the_release_not_rounded_away():
+    # A1 releases 6000; D4 costs exactly 1 and ranks first: it gets its 1 (not 0), B2 scales by the rest.
+    initiatives = [initiative("A1", cost="10000"), initiative("B2", cost="20000"), initiative("D4", cost="1")]
+    plan = [decision("A1", "10000"), decision("B2", "20000"), decision("D4", None, outcome="deferred", ev="0.06")]
+    outcomes = [reading("A1", "2026-Q1", {"win-rate": "0.6"}, spend="4000"),
+                reading("B2", "2026-Q1", {"win-rate": "2.4"}, spend="3000")]
+    result = review(policy(reallocation=REALLOC, allocation=alloc(min_viable_share=D("0.5"))), initiatives, plan,
+                    outcomes, "2026-Q1")
+    assert [(m.initiative_id, m.kind, m.amount) for m in result.reallocations] == [
+        ("D4", "next_ranked", D("1")), ("B2", "scale_up", D("5999.00"))]
+
+
+def test_the_group_is_a_custom_attribute_when_the_name_is_not_a_plain_field():
+    # 'location' and 'attributes' are Initiative slots that are not groups: a custom attribute of that name is.
+    a = evolve(initiative("I1"), attributes={"location": "Paris", "attributes": "odd"})
+    assert group_of(a, "location") == "Paris" and group_of(a, "attributes") == "odd"
+    assert group_of(initiative("I2"), "location") is None and group_of(initiative("I2"), "department") == "Sales"
+    assert group_of(evolve(initiative("I3"), attributes={"team": 7}), "team") == "7"
+
+
+def _one_group(shrunk_to: str, **bounds):
+    a = initiative("S1", forecast={"win-rate": "2"})
+    r = reading("S1", "2026-Q1", {"win-rate": shrunk_to})
+    from budgetpolicy.review.realise import kpi_lifts, realise
+
+    realised = realise(a, r, kpi_lifts(r, policy())[0])
+    (group,) = calibrate([realised], {"S1": a}, CalibrationPolicy(shrinkage=D("0"), **bounds), "2026-Q1")
+    return group
+
+
+def test_a_factor_exactly_at_a_bound_is_not_reported_as_bounded():
+    at_min = _one_group("1", min_factor=D("0.5"), max_factor=D("2"))   # raw 0.5 == min
+    assert (at_min.factor, at_min.bounded) == (D("0.5000"), "")
+    at_max = _one_group("3", min_factor=D("0.5"), max_factor=D("1.5"))  # raw 1.5 == max
+    assert (at_max.factor, at_max.bounded) == (D("1.5000"), "")
+    below = _one_group("0.8", min_factor=D("0.5"), max_factor=D("2"))   # raw 0.4 < min
+    assert (below.factor, below.bounded) == (D("0.5"), "min")
