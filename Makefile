@@ -74,8 +74,7 @@ mutation: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[mutation]'
 	rm -rf mutants
 	nice -n 19 $(BIN)/mutmut run --max-children 1
-	$(BIN)/mutmut export-cicd-stats 2>/dev/null || true
-	$(BIN)/python benchmarks/mutation_summary.py
+	$(BIN)/python benchmarks/stress_mutation.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

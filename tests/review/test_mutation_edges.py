@@ -52,3 +52,29 @@ def test_a_factor_exactly_at_a_bound_is_not_reported_as_bounded():
     assert (at_max.factor, at_max.bounded) == (D("1.5000"), "")
     below = _one_group("0.8", min_factor=D("0.5"), max_factor=D("2"))   # raw 0.4 < min
     assert (below.factor, below.bounded) == (D("0.5"), "min")
+
+
+def test_every_move_scale_up_release_and_holding_is_pinned_whole():
+    from test_reallocate import REALLOC as SCENARIO, run
+
+    from budgetpolicy.review.reallocate import Reallocation, Release, ScaleUp
+
+    for prefix in ("Q1 review", ""):
+        result = run(realloc=evolve(SCENARIO, reason=prefix))
+        lead = f"{prefix}: " if prefix else ""
+        grow = "proven: realisation 1.2000 >= scale_above 1.0; may grow by up to 4000.00 more (0.5 x planned 8000)"
+        assert result.reallocations == (
+            Reallocation("D4", "2026-Q1", "next_ranked", D(3000), D(0), D(3000),
+                         f"{lead}next-ranked unfunded initiative (rank 1 by expected value per cost: 0.06 for 3000):"
+                         " funded 3000 of 3000"),
+            Reallocation("B2", "2026-Q1", "scale_up", D(3000), D(8000), D(11000), lead + grow))
+        assert result.scale_ups == (ScaleUp("B2", "2026-Q1", D("1.2000"), D(11000), D("4000.00"), D(3000), grow),)
+        assert result.releases == (Release(
+            "A1", "2026-Q1", "below_threshold", D("0.3000"), D(6000), D(1), D("6000.00"),
+            f"{lead}realisation 0.3000 is below release_below 0.5: 100% of its unspent funds are released"),)
+        holdings = {h.initiative_id: (h.status, h.planned, h.allocation, h.spent, h.released, h.received)
+                    for h in result.positions}
+        assert holdings == {"A1": ("active", D(10000), D("4000.00"), D(4000), D("6000.00"), D(0)),
+                            "B2": ("active", D(8000), D(11000), D(3000), D(0), D(3000)),
+                            "C3": ("unfunded", D(0), D(0), D(0), D(0), D(0)),
+                            "D4": ("active", D(0), D(3000), D(0), D(0), D(3000))}

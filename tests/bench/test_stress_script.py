@@ -1,5 +1,7 @@
 """benchmarks/stress.py at tiny sizes, so the script that measures reliability does not rot unseen.
 
+(Here, not in tests/reliability: the mutation run copies tests/ without benchmarks/.)
+
 The full sizes run outside CI (docs/reliability.md); here every part runs a few trials through the
 real processes and CLI and must report no broken invariant and no internal error.
 """
