@@ -78,3 +78,23 @@ def test_every_move_scale_up_release_and_holding_is_pinned_whole():
                             "B2": ("active", D(8000), D(11000), D(3000), D(0), D(3000)),
                             "C3": ("unfunded", D(0), D(0), D(0), D(0), D(0)),
                             "D4": ("active", D(0), D(3000), D(0), D(0), D(3000))}
+
+
+def test_a_kind_cap_counts_only_that_kinds_allocations():
+    from test_reallocate import run
+
+    from budgetpolicy.model import Caps
+
+    # All four are training: A1 4000 + B2 8000 already hold 12000 of the 13000 cap; D4 and C3 would get
+    # 1000, under their minimum viable share; B2 scales by the 1000 left; 5000 returns to the pool.
+    same = run(allocation=alloc(min_viable_share=D("0.5"), caps=Caps(per_kind={"training": D(13000)})))
+    assert [(m.initiative_id, m.amount) for m in same.reallocations] == [("B2", D(1000))]
+    assert same.summary.returned_to_pool == D("5000.00")
+    # C3 and D4 coach: the coaching cap of 2500 counts only them (D4 gets 2500, C3 nothing), the
+    # training cap of 12500 only A1 and B2 (B2 gets 500).
+    mixed = [initiative("A1", cost="10000"), initiative("B2", cost="8000"),
+             initiative("C3", cost="7000", kind="coaching"), initiative("D4", cost="3000", kind="coaching")]
+    result = run(initiatives=mixed, allocation=alloc(min_viable_share=D("0.5"), caps=Caps(
+        per_kind={"coaching": D(2500), "training": D(12500)})))
+    assert [(m.initiative_id, m.amount) for m in result.reallocations] == [("D4", D(2500)), ("B2", D(500))]
+    assert result.summary.returned_to_pool == D("3000.00")
