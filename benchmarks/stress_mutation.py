@@ -38,6 +38,15 @@ EQUIVALENT = {
     # scipy's linprog defaults to HiGHS and reads the method name case-insensitively.
     "budgetpolicy.allocation.optimal.x__duals__mutmut_18": "linprog's default method is 'highs'",
     "budgetpolicy.allocation.optimal.x__duals__mutmut_27": "linprog lower-cases the method name",
+    # The one-sweep path and the bare closure are speed-ups: without them (evaluators None, never sweep,
+    # evaluate None) the engine falls back to the rule-by-rule run through CompiledExpression, with the
+    # same results, only slower (the benchmarks, not the tests, see it).
+    "budgetpolicy.engine.approve.xǁRuleSetǁof__mutmut_2": "speed-up only: falls back to rule by rule",
+    "budgetpolicy.engine.approve.xǁRuleSetǁof__mutmut_3": "speed-up only: falls back to rule by rule",
+    "budgetpolicy.engine.approve.xǁCompiledRuleǁof__mutmut_36": "speed-up only: falls back to CompiledExpression",
+    "budgetpolicy.engine.score.x_compile_scoring__mutmut_6": "sum(values) == sum(values, ZERO) for Decimals",
+    # A "strict" rubric's weights are validated to sum to 1: normalising them divides by one.
+    "budgetpolicy.engine.score.x_compile_scoring__mutmut_8": "strict weights sum to 1 (validated): dividing is a no-op",
     # The two Skipped values are built when the module is imported, before any mutant is active:
     # mutmut's trampoline cannot switch code that runs at import time.
     "budgetpolicy.engine.approve.xǁSkippedǁ__init____mutmut_1": "runs at import, before a mutant can be active",
