@@ -45,8 +45,6 @@ EQUIVALENT = {
     "budgetpolicy.engine.approve.xǁRuleSetǁof__mutmut_3": "speed-up only: falls back to rule by rule",
     "budgetpolicy.engine.approve.xǁCompiledRuleǁof__mutmut_36": "speed-up only: falls back to CompiledExpression",
     "budgetpolicy.engine.score.x_compile_scoring__mutmut_6": "sum(values) == sum(values, ZERO) for Decimals",
-    # A "strict" rubric's weights are validated to sum to 1: normalising them divides by one.
-    "budgetpolicy.engine.score.x_compile_scoring__mutmut_8": "strict weights sum to 1 (validated): dividing is a no-op",
     # The two Skipped values are built when the module is imported, before any mutant is active:
     # mutmut's trampoline cannot switch code that runs at import time.
     "budgetpolicy.engine.approve.xǁSkippedǁ__init____mutmut_1": "runs at import, before a mutant can be active",

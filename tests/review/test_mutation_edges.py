@@ -98,3 +98,45 @@ def test_a_kind_cap_counts_only_that_kinds_allocations():
         per_kind={"coaching": D(2500), "training": D(12500)})))
     assert [(m.initiative_id, m.amount) for m in result.reallocations] == [("D4", D(2500)), ("B2", D(500))]
     assert result.summary.returned_to_pool == D("3000.00")
+
+
+def test_sunsets_and_completions_are_pinned_whole_with_their_numbers():
+    from test_sunset import HORIZON, LOW, UNMEASURED, run as run_sunset
+
+    from budgetpolicy.model import SunsetCriterion
+    from budgetpolicy.review.complete import Completion
+    from budgetpolicy.review.sunset import Sunset
+
+    outcomes = [reading("A1", "2026-Q1", {"win-rate": "0.6"}), reading("A1", "2026-Q2", {"win-rate": "0.7"}),
+                reading("C3", "2026-Q1", {"win-rate": "2"}), reading("C3", "2026-Q2", {"win-rate": "2"})]
+    result = run_sunset(outcomes, "2026-Q2", criteria=(LOW, UNMEASURED, HORIZON))
+    assert result.sunsets == (Sunset(
+        "A1", "2026-Q2", "persistently-low", "realisation_below",
+        "Realised 0.3000, 0.3500 of its forecast in 2026-Q1..2026-Q2, under 0.4",
+        "realisation 0.3000, 0.3500 in 2026-Q1..2026-Q2: below 0.4 for 2 consecutive quarters",
+        {"threshold": D("0.4"), "quarters": 2, "periods": "2026-Q1..2026-Q2", "latest": D("0.3500"),
+         "realisations": "0.3000, 0.3500", "initiative": "A1", "period": "2026-Q2"}),)
+    never = ("horizon of 2 quarters (2026-Q1..2026-Q2) is over: the latest realisation none (never measured) "
+             "is below the target 1")
+    assert result.completions == (Completion(
+        "B2", "2026-Q2", "completed_below_target", "horizon", None, D(1), never, never, "horizon-over",
+        {"latest": "none (never measured)", "target": D(1), "verdict": "below", "horizon": 2, "start": "2026-Q1",
+         "end": "2026-Q2", "initiative": "B2", "period": "2026-Q2"}),)
+
+    once = SunsetCriterion("low-once", "realisation_below", D("0.4"), 1,
+                           "In {periods} {initiative} ({period}) realised {latest}")
+    outcomes = [reading("A1", "2026-Q1", {"win-rate": "2"}), reading("A1", "2026-Q2", {"win-rate": "0.6"}),
+                reading("B2", "2026-Q1", {"win-rate": "1"}), reading("B2", "2026-Q2", {"win-rate": "2.2"}),
+                reading("C3", "2026-Q1", {"win-rate": "2"})]
+    result = run_sunset(outcomes, "2026-Q2", criteria=(once, HORIZON))
+    assert result.sunsets == (Sunset(
+        "A1", "2026-Q2", "low-once", "realisation_below", "In 2026-Q2 A1 (2026-Q2) realised 0.3000",
+        "realisation 0.3000 in 2026-Q2: below 0.4 for 1 consecutive quarters",
+        {"threshold": D("0.4"), "quarters": 1, "periods": "2026-Q2", "latest": D("0.3000"),
+         "realisations": "0.3000", "initiative": "A1", "period": "2026-Q2"}),)
+    met = ("horizon of 2 quarters (2026-Q1..2026-Q2) is over: the latest realisation 1.1000 is at or above "
+           "the target 1")
+    assert result.completions == (Completion(
+        "B2", "2026-Q2", "completed", "horizon", D("1.1000"), D(1), met, met, "",
+        {"latest": D("1.1000"), "target": D(1), "verdict": "at or above", "horizon": 2, "start": "2026-Q1",
+         "end": "2026-Q2", "initiative": "B2", "period": "2026-Q2"}),)
