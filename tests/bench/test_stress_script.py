@@ -35,3 +35,14 @@ def test_every_part_runs_and_reports_clean(tmp_path):
     table = result.stdout.splitlines()
     assert table[2] == "| part | size | seconds | internal errors | invariants broken | outcomes |"
     assert len(table) == 4 + 5
+
+
+def test_minutes_stops_a_part_and_says_so(tmp_path):
+    out = tmp_path / "stress.json"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "stress.py"), "--only", "rows", "--rows", "100000",
+         "--minutes", "0.05", "--json", str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    (rows,) = json.loads(out.read_text())["results"]
+    assert rows["stopped_early"] is True and 0 < rows["counts"]["rows run"] < 100_000
+    assert "(stopped early: see outcomes)" in result.stdout
