@@ -101,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE
+        from budgetpolicy.commands._common import set_screen
+
+        set_screen(args)  # tables fit the terminal (or a fixed width off one), colour only on one
         return int(args.func(args) or 0)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)

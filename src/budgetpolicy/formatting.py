@@ -14,6 +14,10 @@ purpose, each named for what it shows (the values are never changed, only writte
 - :func:`trimmed_number`: exact, no separators, trailing zeros dropped (``0.5236``): scores and
   weights in reports and hints.
 - :func:`ratio_text`: two significant digits, never scientific: value-per-cost ratios.
+- :func:`per_thousand`: a value-per-cost ratio per 1,000 spent (``0.0000015`` -> ``0.0015``), two
+  significant digits: what the allocation wording shows, since per unit it reads as noise.
+- :func:`fixed_places`: exactly ``places`` decimals (``0.5236`` -> ``0.523600``): score columns, aligned.
+- :func:`money_column`: a column of amounts in one format (cents for all when any has them).
 
 Reason templates (``{name}`` placeholders) are split and filled by :func:`template_parts` and
 :func:`fill_template`; a placeholder nobody knows stays as written, so a typo shows instead of vanishing.
@@ -95,6 +99,32 @@ def ratio_text(ratio: Decimal | None) -> str:
         ctx.prec = 2
         rounded = +ratio
     return format(rounded, "f")
+
+
+PER = Decimal(1000)
+
+
+def per_thousand(ratio: Decimal | None) -> str:
+    """A value-per-cost ratio as value per 1,000 spent, two significant digits (``free`` for no cost)."""
+    return ratio_text(None if ratio is None else ratio * PER)
+
+
+def fixed_places(value: Decimal | None, places: int) -> str:
+    """``value`` rounded half-even to exactly ``places`` decimals, no separators; nothing for None."""
+    if value is None:
+        return ""
+    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
+
+
+def money_column(amounts: list[Decimal | None]) -> list[str]:
+    """Amounts of one column, thousands separated, all with the most places any of them has (at least
+    none, at most what it holds), so the column reads and aligns as one format; None stays empty."""
+    places = 0
+    for amount in amounts:
+        if amount is not None and amount != amount.to_integral_value():
+            exponent = amount.normalize().as_tuple().exponent
+            places = max(places, 2, -exponent if isinstance(exponent, int) else 0)
+    return ["" if a is None else f"{a:,.{places}f}" for a in amounts]
 
 
 def template_parts(template: str) -> tuple[str, ...]:

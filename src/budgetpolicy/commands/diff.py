@@ -102,7 +102,7 @@ def changes_table(changes: Sequence[Any], currency: str, *, with_seq: bool = Fal
                ", ".join(f for f in c.changed if f not in headline) or "-"]
         rows.append([c.seq, *row] if with_seq else row)
     headers = ("ID", "OUTCOME", f"ALLOCATION ({currency})", "APPROVERS", "SCORE", "ALSO CHANGED")
-    text = "\n" + table((("SEQ",) if with_seq else ()) + headers, rows, max_width=70)
+    text = "\n" + table((("SEQ",) if with_seq else ()) + headers, rows)
     causes = [f"  {c.initiative_id}: {cause}\n" for c in changes for cause in c.causes]
     return text + ("\nCauses\n" + "".join(causes) if causes else "")
 

@@ -47,5 +47,5 @@ def render_table(infos: Sequence[PluginInfo]) -> str:
         rows.append([name, info.distribution, info.version, info.status, ", ".join(info.hooks) or "-",
                      registered or "-"])
     loaded = sum(1 for i in infos if i.status == "loaded")
-    text = table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "HOOKS", "REGISTERED"], rows, max_width=200)
+    text = table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "HOOKS", "REGISTERED"], rows)
     return text + f"\n{loaded} plugin(s) loaded, {len(infos) - loaded} installed but not loaded\n"

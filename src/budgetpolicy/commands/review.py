@@ -144,7 +144,7 @@ def review_table(policy: Any, result: Any) -> str:
                  f"{m.ramp if m is not None else 'linear'} where no milestone is declared)\n")
     parts.append(table(("ID", "REALISATION", "KPIS: REALISED/DUE = RATIO (DUE BY)"),
                        [(r.initiative_id, "-" if r.value is None else str(r.value), _kpis(r))
-                        for r in result.realisations], max_width=120) if result.realisations else "no readings\n")
+                        for r in result.realisations]) if result.realisations else "no readings\n")
     sections: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
         ("Completions", ("ID", "STATUS", "CAUSE", "LATEST", "TARGET", "REASON"),
          [(c.initiative_id, c.status, c.cause, "-" if c.latest is None else str(c.latest), str(c.target), c.reason)
@@ -163,7 +163,7 @@ def review_table(policy: Any, result: Any) -> str:
     ]
     for title, headers, rows in sections:
         parts.append(f"\n{title}\n")
-        parts.append(table(headers, rows, max_width=120) if rows else "none\n")
+        parts.append(table(headers, rows) if rows else "none\n")
     s, t = result.summary, result.totals
     parts.append(f"\n{result.period}: released {money_cents(s.released, cur)} = "
                  f"redistributed {money_cents(s.redistributed)} + returned to the pool {money_cents(s.returned_to_pool)}\n")

@@ -124,8 +124,8 @@ def recorded_quarter_table(quarter: RecordedQuarter, currency: str) -> str:
     for title, name, keys in _SECTIONS:
         items: list[dict[str, Any]] = review.get(name) or []
         parts.append(f"\n{title}\n")
-        parts.append(table([k.upper() for k in keys], [[_cell(item.get(k)) for k in keys] for item in items],
-                           max_width=120) if items else "none\n")
+        parts.append(table([k.upper() for k in keys], [[_cell(item.get(k)) for k in keys] for item in items])
+                     if items else "none\n")
     summary = review.get("summary") or {}
     parts.append(f"\n{quarter.period}: released {money_cents(Decimal(summary.get('released', '0')), currency)} = "
                  f"redistributed {money_cents(Decimal(summary.get('redistributed', '0')))} + returned to the pool "
