@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     from budgetpolicy.commands._common import add_format_options
 
-    add_format_options(parser, formats=("table", "json"))
+    add_format_options(parser)
     parser.add_argument("--builtins", action=argparse.BooleanOptionalAction, default=True,
                         help="include the built-in plugins (default: yes)")
 
@@ -27,14 +27,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.canonical import pretty_json
     from budgetpolicy.commands._common import emit, registry_from_args
+    from budgetpolicy.output import records_csv, records_jsonl
     from budgetpolicy.plugin_info import describe_plugins
 
     infos = [i for i in describe_plugins(registry_from_args(args)) if args.builtins or not i.builtin]
     if args.format == "json":
         emit(args, pretty_json([i.to_dict() for i in infos]))
-        return 0
-    emit(args, render_table(infos))
+    elif args.format == "jsonl":
+        emit(args, records_jsonl(i.to_dict() for i in infos))
+    elif args.format == "csv":
+        emit(args, records_csv(PLUGIN_COLUMNS, [_flat(i) for i in infos]))
+    else:
+        emit(args, render_table(infos))
     return 0
+
+
+PLUGIN_COLUMNS = ("name", "builtin", "distribution", "version", "status", "module", "hooks", "registered")
+
+
+def _flat(info: PluginInfo) -> dict[str, object]:
+    """A plugin as one CSV row: hooks joined by ';', what it registered as 'kind: a, b; kind: c'."""
+    return {**info.to_dict(), "hooks": ";".join(info.hooks),
+            "registered": "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.registered)}
 
 
 def render_table(infos: Sequence[PluginInfo]) -> str:

@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, default="live",
                         help="live: re-score with the plugins installed now (default); "
                              "hermetic: reuse the recorded scorer outputs")
-    add_format_options(parser, ("table", "json"))
+    add_format_options(parser)
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress on stderr (default: only when stderr is a terminal)")
     parser.add_argument("--fail-on-change", action="store_true",
@@ -82,7 +82,12 @@ def run(args: argparse.Namespace) -> int:
             progress.close()
     # The year's quarters and sign-offs replay under their recorded policy only (the plan's).
     year = replay_year(args.ledger) if report.exact else None
-    emit(args, replay_json(report, year) if args.format == "json" else replay_table(report, year))
+    if args.format in ("csv", "jsonl"):  # the changed decisions only; the counts are in table and json
+        from budgetpolicy.commands.diff import changes_text
+
+        emit(args, changes_text(args.format, report.changes))
+    else:
+        emit(args, replay_json(report, year) if args.format == "json" else replay_table(report, year))
     if report.exact:
         return 1 if report.changes or (year is not None and not year.ok) else 0
     return 1 if args.fail_on_change and report.changes else 0
@@ -179,4 +184,4 @@ def replay_json(report: Any, year: Any = None) -> str:
         out["money"] = report.money.to_dict()
     if year is not None:
         out["year"] = _year_json(year)
-    return pretty_json(out)
+    return pretty_json(out, normal=True)

@@ -65,7 +65,7 @@ def _reviewed(positions: Positions) -> str:
 
 def positions_json(positions: Positions) -> str:
     """Canonical JSON (sorted keys, amounts as exact strings) of the positions value."""
-    return pretty_json(positions)
+    return pretty_json(positions, normal=True)
 
 
 def positions_csv(positions: Positions) -> str:
