@@ -101,9 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE
-        from budgetpolicy.commands._common import set_screen
-
-        set_screen(args)  # tables fit the terminal (or a fixed width off one), colour only on one
+        _set_screen(args)
         return int(args.func(args) or 0)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
@@ -124,6 +122,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"budgetpolicy: internal error: {type(exc).__name__}: {exc} "
               "(this is a bug: rerun with BUDGETPOLICY_DEBUG=1 for the traceback and report it)", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _set_screen(args: argparse.Namespace) -> None:
+    """Draw the command's tables for where its output goes: the terminal (its width; colour unless
+    NO_COLOR is set), or a pipe or ``--output`` file (COLUMNS or 100 characters wide, never colour)."""
+    import os
+    import shutil
+
+    from budgetpolicy.output import screen_for, use_screen
+
+    terminal = not getattr(args, "output", None) and sys.stdout.isatty()
+    width = shutil.get_terminal_size((0, 0)).columns if terminal else None
+    use_screen(screen_for(terminal=terminal, environ=os.environ, terminal_width=width or None))
 
 
 def _add_plugin_commands(parser: argparse.ArgumentParser, argv: list[str]) -> None:

@@ -3,7 +3,8 @@
 Pure functions from values to text; the CLI decides where the text goes and, once per command,
 which :class:`Screen` the tables are drawn for (:func:`use_screen`): its width and whether it takes
 colour. Tables are drawn by rich (columns wrap to the width, a long cell wraps onto more lines and is
-never cut); colour only on a terminal. Without a terminal the width is fixed (``COLUMNS``, else 100)
+never cut, a word never split: a table whose words alone need more than the width is that wide);
+colour only on a terminal. Without a terminal the width is fixed (``COLUMNS``, else 100)
 and there is no colour, so the same inputs give the same bytes.
 
 JSON is canonical (sorted keys, Decimals as strings without trailing zeros, ``canonical.normal_text``);
@@ -37,10 +38,12 @@ NARROWEST = 40  # below this no table is readable; a smaller COLUMNS is raised t
 
 @frozen
 class Screen:
-    """What tables are drawn for: the width in characters and whether colour is allowed."""
+    """What tables are drawn for: the width in characters, whether colour is allowed, and whether it is a
+    terminal (prose is wrapped only there: in a pipe or a file a sentence stays on one line for grep)."""
 
     width: int = DEFAULT_WIDTH
     colour: bool = False
+    terminal: bool = False
 
 
 _SCREEN: ContextVar[Screen] = ContextVar("budgetpolicy_screen", default=Screen())
@@ -61,7 +64,7 @@ def screen_for(*, terminal: bool, environ: Mapping[str, str], terminal_width: in
     columns = environ.get("COLUMNS", "")
     width = int(columns) if columns.isdigit() else None
     if terminal:
-        return Screen(max(NARROWEST, terminal_width or width or DEFAULT_WIDTH), not environ.get("NO_COLOR"))
+        return Screen(max(NARROWEST, terminal_width or width or DEFAULT_WIDTH), not environ.get("NO_COLOR"), True)
     return Screen(max(NARROWEST, width or DEFAULT_WIDTH), False)
 
 
@@ -79,14 +82,15 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
     screen = screen or current_screen()
     cells = [[value_text(v) if not isinstance(v, str) else v for v in row] for row in rows]
     numeric = [bool(cells) and all(_is_number(r[i]) for r in cells) for i in range(len(headers))]
+    widths = column_widths(headers, cells, numeric, screen.width)
     grid = Table(box=_HEADER_RULE, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True,
                  header_style="bold" if screen.colour else "", expand=False, highlight=False)
-    for header, num, width in zip(headers, numeric, column_widths(headers, cells, numeric, screen.width)):
-        # Text wraps at words, and folds a word longer than its column rather than cutting it.
+    for header, num, width in zip(headers, numeric, widths):
+        # Text wraps at words; a column is never narrower than its longest word, so none is split.
         grid.add_column(header, justify="right" if num else "left", overflow="fold", width=width)
     for row in cells:
         grid.add_row(*(Text(c, style=(styles or {}).get(c, "")) for c in row))
-    return _render(grid, screen)
+    return _render(grid, max(screen.width, sum(widths) + 2 * (len(widths) - 1)), screen.colour)
 
 
 def column_widths(headers: Sequence[str], cells: list[list[str]], numeric: list[bool], width: int) -> list[int]:
@@ -95,9 +99,10 @@ def column_widths(headers: Sequence[str], cells: list[list[str]], numeric: list[
     Every column gets at least its longest word (a number column its longest cell: numbers are never
     split). What is left goes first to columns that need at most 4 more to show every cell on one line
     (a two-word header), then to the column with the longest text (the WHY people read) up to 24, then
-    up to a comfortable width, then to the rest, then to that column again. Only when even the words
-    do not fit are the longest text columns narrowed (rich then folds a
-    word onto the next line: nothing is cut).
+    to the other columns, fewest wanted first (short cells on one line keep a row greppable), then to
+    that longest column again. Only that column may split a word (rich folds it onto the next line,
+    down to 12 characters wide); when the other columns' words alone need more than ``width``, the table
+    is as wide as they need (a terminal then wraps its lines). Nothing is ever cut.
     """
     def longest(texts: Iterable[str], split: bool) -> int:
         return max((len(w) for t in texts for w in (t.split() if split else [t])), default=0)
@@ -115,25 +120,25 @@ def column_widths(headers: Sequence[str], cells: list[list[str]], numeric: list[
     cheap = sorted((full[i] - least[i], i) for i in range(len(headers)) if i != wide and full[i] - least[i] <= 4)
     rest = sorted((full[i] - least[i], i) for i in range(len(headers)) if i != wide and full[i] - least[i] > 4)
     first = [] if wide is None else [(min(full[wide], 24) - least[wide], wide)]
-    comfortable = [] if wide is None else [(min(full[wide], max(60, room // 2)) - least[wide], wide)]
-    for need, i in cheap + first + comfortable + rest + ([] if wide is None else [(full[wide], wide)]):
+    for need, i in cheap + first + rest + ([] if wide is None else [(full[wide], wide)]):
         if (need, i) in cheap and need > extra:
             continue  # a header wrapped anyway gains nothing from part of its need
         give = min(max(need, 0), max(extra, 0), full[i] - widths[i])
         widths[i] += give
         extra -= give
-    while extra < 0 and text:  # even the words do not fit: narrow the widest text column, one at a time
-        i = max(text, key=lambda k: widths[k])
-        if widths[i] <= 4:
-            break
-        widths[i] -= 1
-        extra += 1
+    if extra < 0 and wide is not None:  # too wide: only the long text column may fold a long word
+        floor = max(12, longest(columns[wide][:1], True))
+        widths[wide] -= min(-extra, max(widths[wide] - floor, 0))
     return widths
 
 
 def wrapped(text: str, screen: Screen | None = None) -> str:
-    """Lines of prose wrapped to the screen's width (a wrapped line goes on indented by two more)."""
-    width = (screen or current_screen()).width
+    """Lines of prose wrapped to a terminal's width (a wrapped line goes on indented by two more); off a
+    terminal, as they are."""
+    screen = screen or current_screen()
+    if not screen.terminal:
+        return text
+    width = screen.width
     out = []
     for line in text.split("\n"):
         indent = " " * (len(line) - len(line.lstrip(" ")))
@@ -142,14 +147,14 @@ def wrapped(text: str, screen: Screen | None = None) -> str:
     return "\n".join(out)
 
 
-def _render(renderable: Any, screen: Screen) -> str:
+def _render(renderable: Any, width: int, colour: bool) -> str:
     buf = io.StringIO()
-    console = Console(file=buf, width=screen.width, color_system="standard" if screen.colour else None,
-                      force_terminal=screen.colour, no_color=not screen.colour, highlight=False, markup=False,
+    console = Console(file=buf, width=width, color_system="standard" if colour else None,
+                      force_terminal=colour, no_color=not colour, highlight=False, markup=False,
                       emoji=False, legacy_windows=False, soft_wrap=False, _environ={})
     console.print(renderable)
     text = buf.getvalue()
-    return text if screen.colour else "\n".join(line.rstrip() for line in text.split("\n"))
+    return text if colour else "\n".join(line.rstrip() for line in text.split("\n"))
 
 
 def _is_number(text: str) -> bool:

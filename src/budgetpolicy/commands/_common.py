@@ -20,19 +20,6 @@ def add_format_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]
     parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
 
 
-def set_screen(args: argparse.Namespace) -> None:
-    """Draw this command's tables for where its output goes: the terminal (its width, colour unless
-    NO_COLOR is set), or a pipe or ``--output`` file (COLUMNS or 100 characters wide, never colour)."""
-    import os
-    import shutil
-
-    from budgetpolicy.output import screen_for, use_screen
-
-    terminal = not getattr(args, "output", None) and sys.stdout.isatty()
-    width = shutil.get_terminal_size((0, 0)).columns if terminal else None
-    use_screen(screen_for(terminal=terminal, environ=os.environ, terminal_width=width or None))
-
-
 def plugin_selection(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     """The plugins ``-p NAME`` enables and ``-p no:NAME`` blocks, in the order given."""
     enable = [p for p in args.plugin_opts if not p.startswith("no:")]

@@ -59,39 +59,41 @@ def run(args: argparse.Namespace) -> int:
 
 def explain_text(decision: Decision, explanation: Explanation, initiative: Initiative, currency: str,
                  places: int | None = None) -> str:
-    """The explanation for people: prose wrapped to the screen, score lines and rule traces as tables."""
+    """The explanation for people: one line per score line and per rule (so grep finds a rule with what
+    it saw), numbers aligned, scores to the policy's ``places``; wrapped to the width on a terminal."""
     from budgetpolicy.formatting import fixed_places, number_column, value_text
-    from budgetpolicy.output import table, wrapped
+    from budgetpolicy.output import wrapped
 
     def number(value: Any) -> str:
         return fixed_places(value, places) if places is not None else value_text(value)
 
-    head = [f"{initiative.id}  {initiative.title}",
-            f"  {initiative.kind}, {initiative.department}, requests {currency} {value_text(initiative.cost)}",
-            "", f"Decision: {decision.outcome}", f"  {explanation.narrative}", "",
-            f"Score {number(decision.score)} (expected value {number(decision.expected_value)})"]
-    out = [wrapped("\n".join(head)) + "\n"]
+    out = [f"{initiative.id}  {initiative.title}",
+           f"  {initiative.kind}, {initiative.department}, requests {currency} {value_text(initiative.cost)}",
+           "", f"Decision: {decision.outcome}", f"  {explanation.narrative}", "",
+           f"Score {number(decision.score)} (expected value {number(decision.expected_value)})"]
     weights = number_column([line.weight for line in explanation.scores])
-    out.append(table(("CRITERION", "SCORER", "RAW", "WEIGHT", "WEIGHTED", "DETAIL"),
-                     [(line.criterion, line.scorer, number(line.raw), weight, number(line.weighted), line.detail)
-                      for line, weight in zip(explanation.scores, weights)]))
-    out.append("\nRules (in order)\n")
+    raw = [number(line.raw) for line in explanation.scores]
+    weighted = [number(line.weighted) for line in explanation.scores]
+    wide = [max((len(t) for t in column), default=0) for column in (raw, weights, weighted)]
+    for line, r, w, total in zip(explanation.scores, raw, weights, weighted):
+        out.append(f"  {line.criterion:<16} {line.scorer:<15} raw {r:>{wide[0]}} x weight {w:>{wide[1]}} = "
+                   f"{total:>{wide[2]}}  {line.detail}")
+    out += ["", "Rules (in order)"]
     marks = {"fired": "FIRED", "not_fired": "-", "not_reached": "skipped", "not_in_force": "not in force"}
-    out.append(table(("", "RULE", "EFFECT", "MESSAGE", "SAW"),
-                     [(marks[t.status], t.rule_id, t.effect + (f" ({t.role})" if t.role else ""), t.message,
-                       ", ".join(f"{k}={value_text(v)}" for k, v in t.seen.items()) or "-")
-                      for t in explanation.rules], styles={"FIRED": "bold"}))
-    tail: list[str] = []
+    for trace in explanation.rules:
+        seen = ", ".join(f"{k}={value_text(v)}" for k, v in trace.seen.items())
+        role = f" ({trace.role})" if trace.role else ""
+        out.append(f"  {marks[trace.status]:<12} {trace.rule_id:<28} {trace.effect}{role}: {trace.message}"
+                   + (f"   [saw {seen}]" if seen else ""))
     if decision.funding is not None:
         f = decision.funding
         rank = f", rank {f.rank}" if f.rank else ""
-        tail += ["", f"Allocation: {currency} {value_text(f.amount)} of {value_text(f.requested)} "
-                     f"({f.step}{rank}): {f.explanation}"]
+        out += ["", f"Allocation: {currency} {value_text(f.amount)} of {value_text(f.requested)} "
+                    f"({f.step}{rank}): {f.explanation}"]
     if explanation.counterfactuals:
-        tail += ["", "What would change the answer"] + [f"  - {c}" for c in explanation.counterfactuals]
+        out += ["", "What would change the answer"] + [f"  - {c}" for c in explanation.counterfactuals]
     if decision.provenance is not None:
         p = decision.provenance
-        tail += ["", f"Provenance: policy {p.policy_id} {p.policy_version} sha256:{p.policy_sha256[:12]}, "
-                     f"input sha256:{p.input_sha256[:12]}, engine {p.engine_version}, at {p.evaluated_at}"]
-    out.append(wrapped("\n".join(tail)) + "\n")
-    return "".join(out)
+        out += ["", f"Provenance: policy {p.policy_id} {p.policy_version} sha256:{p.policy_sha256[:12]}, "
+                    f"input sha256:{p.input_sha256[:12]}, engine {p.engine_version}, at {p.evaluated_at}"]
+    return wrapped("\n".join(out)) + "\n"
