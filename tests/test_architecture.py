@@ -88,3 +88,26 @@ def test_public_api_is_exported_and_documented() -> None:
     for name in ("load_policy", "check_policy", "compile_policy", "read_initiatives", "evaluate",
                  "Evaluation", "Decision", "Explanation", "Ledger", "replay", "hookimpl", "BudgetPolicyError", "run_review"):
         assert name in budgetpolicy.__all__, name
+
+
+def test_public_methods_and_fields_are_documented() -> None:
+    """A notebook user's help(): every public method and property of every public class has a docstring,
+    and the docstrings of the values a notebook holds name each of their fields."""
+    import attrs
+    import inspect
+
+    undocumented = []
+    for name in budgetpolicy.__all__:
+        cls = getattr(budgetpolicy, name)
+        if not inspect.isclass(cls):
+            continue
+        for attr, value in vars(cls).items():
+            function = value.fget if isinstance(value, property) else getattr(value, "func", value)
+            if not attr.startswith("_") and callable(function) and not (function.__doc__ or "").strip():
+                undocumented.append(f"{name}.{attr}")
+    assert undocumented == []
+    for name in ("Evaluation", "Decision"):
+        cls = getattr(budgetpolicy, name)
+        unnamed = [f.name for f in attrs.fields(cls) if not f.name.startswith("_") and f"``{f.name}``" not in cls.__doc__]
+        assert unnamed == [], name
+    assert "to_records" in budgetpolicy.Evaluation.__doc__ and "to_pandas" in budgetpolicy.Evaluation.__doc__

@@ -19,6 +19,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from attrs import frozen
+
+from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.git import load_policy_ref
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.authoring.lint import lint_diagnostics
@@ -32,9 +35,15 @@ from budgetpolicy.plugins import build_registry
 from budgetpolicy.policy.budget_checks import static_diagnostics
 from budgetpolicy.policy.checks import semantic_diagnostics
 from budgetpolicy.policy.load import load_policy as _load_policy_file
+from budgetpolicy.policy.load import load_policy_text
 from budgetpolicy.registry import Registry
 from budgetpolicy.review.quarterly import ReviewResult
 from budgetpolicy.review.quarterly import review as _review
+from budgetpolicy.stretch.candidates import read_candidates
+from budgetpolicy.stretch.record import KIND as STRETCH_KIND
+from budgetpolicy.stretch.record import replay_differences, selection_payload
+from budgetpolicy.stretch.select import Selection, assignments_of
+from budgetpolicy.stretch.select import select as select_candidates
 from budgetpolicy.year.events import REFUSAL, SIGNOFF, latest_plan, read_year
 from budgetpolicy.year.positions import Positions
 from budgetpolicy.year.positions import positions as _positions
@@ -181,22 +190,29 @@ def ledger_has_plan(ledger: str | os.PathLike[str]) -> bool:
 
 def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[OutcomeReading], period: str, *,
                 registry: Registry | None = None, policy: str | None = None, dry_run: bool = False,
-                at: dt.datetime | None = None) -> YearReview:
+                at: dt.datetime | None = None, initiatives: str | Sequence[Initiative] = ()) -> YearReview:
     """The quarterly review of ``period`` of the ledger's plan, recorded in the ledger (unless ``dry_run``).
 
     The policy, the initiatives and the plan's decisions come from the ledger, and so do the readings of
     the quarters recorded before; ``outcomes`` (a data-source spec or readings) gives ``period``'s. A
     quarter already recorded is returned from its record. ``policy``, when given, must be the plan's
-    (BP861). Quarters are recorded in order (BP860 names the missing one). ``at`` is the time recorded
+    (BP861). Quarters are recorded in order (BP860 names the missing one). ``initiatives`` (a data-source
+    spec or initiatives) brings new requests: those the plan does not decide are decided by the plan's
+    policy and may be funded from released money or the ``[requests]`` reserve. ``at`` is the time recorded
     (default: now, UTC). Raises :class:`~budgetpolicy.errors.YearError` and writes nothing when refused.
     """
     given = load_policy(policy).source if policy is not None else None
     sha = given.sha256 if given is not None else None
-    if isinstance(outcomes, str):
+    registry = registry or build_registry()
+    if isinstance(initiatives, str) or isinstance(outcomes, str):
         with Ledger(ledger, create=False, readonly=True) as opened:
-            ids = [d.initiative_id for d in read_year(opened).plan.decisions]
-        outcomes = read_outcomes(outcomes, registry or build_registry(), initiative_ids=ids)
-    return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha)
+            year = read_year(opened)
+        if isinstance(initiatives, str):  # typed as the plan's policy types its [attributes]
+            initiatives = read_initiatives(initiatives, registry, attribute_types=year.policy.attributes)
+        if isinstance(outcomes, str):
+            outcomes = read_outcomes(outcomes, registry, initiative_ids=year.ids() + [i.id for i in initiatives])
+    return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha,
+                          initiatives=initiatives, registry=registry)
 
 
 def approve(ledger: str | os.PathLike[str], initiative_id: str, *, role: str, by: str, note: str | None = None,
@@ -256,3 +272,56 @@ def parse_date(text: str, option: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option} '{text}' is not a date", Location(key=option), hint="use YYYY-MM-DD") from None
+
+
+# -- stretch selection (docs/stretch.md) ----------------------------------------------------
+
+
+@frozen
+class StretchRun:
+    """A stretch selection and, when it was recorded, the seq of its ``stretch_selection`` record."""
+
+    policy: Policy
+    selection: Selection
+    seq: int | None = None
+
+
+def select_stretch(policy: str | Policy, initiatives: str | Sequence[Initiative], candidates: str, *,
+                   strategy: str | None = None, ledger: str | os.PathLike[str] | None = None,
+                   at: dt.datetime | None = None, registry: Registry | None = None) -> StretchRun:
+    """Choose who takes each stretch assignment (``candidates``: a .csv or .json file), within every capacity of
+    the policy's ``[stretch]``; with ``ledger``, record the selection there (with the policy) at ``at``.
+
+    Every input is checked before anything is written: a bad candidate row raises DataError (BP44x) naming
+    its file, row and column, and the ledger is left as it was.
+    """
+    loaded = load_policy(policy) if isinstance(policy, str) else policy
+    if loaded.stretch is None:
+        raise PolicyLoadError("the policy has no [stretch] section", Location(file=loaded.source.path if
+                              loaded.source else None, key="stretch"), code="BP256",
+                              hint="add [stretch] with its weights and [[stretch.mentors]] (docs/stretch.md)")
+    if isinstance(initiatives, str):
+        initiatives = read_initiatives(initiatives, registry or build_registry(), attribute_types=loaded.attributes)
+    read = read_candidates(candidates, loaded.stretch, {i.id: i.kind for i in initiatives})
+    assignments = assignments_of(initiatives, loaded.stretch, [c.assignment for c in read])
+    selection = select_candidates(loaded.stretch, assignments, read, strategy)
+    if ledger is None:
+        return StretchRun(loaded, selection)
+    entry = LedgerEntry.of(STRETCH_KIND, "", None, loaded.id, loaded.version,
+                           loaded.source.sha256 if loaded.source else "", _now(at).isoformat(),
+                           selection_payload(selection, read))
+    with Ledger(ledger) as opened:
+        (seq,) = opened.record(loaded, [entry])
+    return StretchRun(loaded, selection, seq)
+
+
+def replay_stretch(ledger: str | os.PathLike[str]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Each ``stretch_selection`` record of ``ledger`` selected again under its stored policy: (seq, the parts
+    of its payload that differ), empty parts when it reproduced."""
+    out = []
+    with Ledger(ledger, create=False, readonly=True) as opened:
+        for record in opened.iter_records(kind=STRETCH_KIND):
+            text = opened.stored_policy(record.entry.policy_sha256).text
+            policy = load_policy_text(text, f"{opened.path} (policy {record.entry.policy_sha256[:12]})")
+            out.append((record.seq, replay_differences(record.entry.data(), policy.stretch, f"record {record.seq}")))
+    return tuple(out)

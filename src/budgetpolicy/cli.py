@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ledger": ("budgetpolicy.commands.ledger", "verify, export or show the hash-chained decision ledger; positions of its plan"),
     "approve": ("budgetpolicy.commands.approve", "sign off a pending decision of the ledger's plan, for a role"),
     "refuse": ("budgetpolicy.commands.refuse", "refuse a pending decision of the ledger's plan: its money returns"),
+    "stretch": ("budgetpolicy.commands.stretch", "choose who takes each stretch assignment, within every capacity, and why"),
     "replay": ("budgetpolicy.commands.replay", "re-evaluate recorded decisions: reproduce exactly, or under another policy"),
     "diff": ("budgetpolicy.commands.diff", "impact of a policy change on initiatives: decisions, money moved, rule diff"),
     "plugins": ("budgetpolicy.commands.plugins", "list installed plugins: versions, hooks, what each registers"),

@@ -52,6 +52,7 @@ class Location:
         return ": ".join(parts) if parts else "<input>"
 
     def evolve(self, **changes: Any) -> "Location":
+        """A copy with ``changes`` applied (attrs.evolve)."""
         return evolve(self, **changes)
 
 
@@ -66,12 +67,14 @@ class Diagnostic:
     severity: Severity = "error"
 
     def format(self) -> str:
+        """The one-line form the CLI prints: ``LOCATION: CODE severity: message (hint)``."""
         text = f"{self.location}: {self.code} {self.severity}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
         return " ".join(text.split("\n"))
 
     def to_dict(self) -> dict[str, object]:
+        """The diagnostic as plain JSON values (the ``--format json`` shape)."""
         loc = {k: v for k, v in {
             "file": self.location.file, "key": self.location.key, "line": self.location.line,
             "column": self.location.column, "row": self.location.row, "field": self.location.field,
@@ -102,6 +105,7 @@ class BudgetPolicyError(Exception):
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
+        """The diagnostics of severity "error" (warnings left out)."""
         return tuple(d for d in self.diagnostics if d.severity == "error")
 
 

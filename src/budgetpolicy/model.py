@@ -272,6 +272,49 @@ class SpendPolicy:
     on_mismatch: Literal["error", "flag"] = "error"  # refuse the review, or record the reading with flags
 
 
+# The candidate rubric of stretch assignments: three ratings of the person, three of the person on the assignment.
+STRETCH_CRITERIA = ("learning_agility", "collaboration", "risk_tolerance", "impact", "likelihood", "support")
+
+
+@frozen
+class StretchPolicy:
+    """``[stretch]``: how ``stretch select`` scores candidates and which capacities a selection respects
+    (docs/stretch.md)."""
+
+    weights: FrozenMap = field(converter=frozen_map)  # criterion (STRETCH_CRITERIA) -> weight >= 0
+    mentors: tuple[tuple[str, int], ...]  # (mentor name, mentees at once), as listed
+    seats: tuple[tuple[str, int], ...] = ()  # (assignment id, people it takes), as listed; default 1
+    scale: Decimal = Decimal(5)  # ratings run 0..scale
+    max_load: Decimal = Decimal(1)  # a person's time commitments together, as a share of their capacity
+    max_concurrent: int = 1  # stretch assignments a person holds at once
+    groups: tuple[str, ...] = ()  # candidate attributes besides department whose selection rates are shown
+    min_impact_ratio: Decimal = Decimal("0.8")  # a group's rate / the highest rate below it is flagged
+    strategy: Literal["optimal", "greedy"] = "optimal"
+
+    def capacity(self, mentor: str) -> int | None:
+        """Mentees ``mentor`` takes at once (the first listing), None for a mentor the policy does not list."""
+        return next((c for name, c in self.mentors if name == mentor), None)
+
+    def seats_of(self, assignment: str) -> int:
+        return next((n for name, n in self.seats if name == assignment), 1)
+
+
+@frozen
+class SignoffPolicy:
+    """``[signoff]``: what the budget year does with money awaiting a sign-off."""
+
+    release_unsigned_at: str | None = None  # the quarter whose review releases earmarks still unsigned
+    reallocate_to_unsigned: bool = False  # whether bets awaiting a sign-off receive reallocations
+
+
+@frozen
+class RequestsPolicy:
+    """``[requests]``: new initiatives reviewed mid-year, and the reserve held back for them."""
+
+    reserve: Decimal = Decimal(0)  # held back from the plan's pool for mid-year requests
+    kinds: tuple[str, ...] = ()  # the kinds the reserve funds (released money funds any kind)
+
+
 @frozen
 class PolicyTest:
     """An expected decision kept beside the policy (``[[tests]]`` or ``*_test.toml``)."""
@@ -317,10 +360,14 @@ class Policy:
     sunset: SunsetPolicy | None = None
     milestones: MilestonePolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     spend: SpendPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
+    signoff: SignoffPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
+    requests: RequestsPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no reserve
+    stretch: StretchPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stretch selection
     tests: tuple[PolicyTest, ...] = ()
     source: PolicySource | None = None
 
     def priority(self, priority_id: str) -> Priority | None:
+        """The priority with id ``priority_id``, or None when the policy has none by that id."""
         for p in self.priorities:
             if p.id == priority_id:
                 return p
@@ -448,6 +495,14 @@ class Decision:
 
     Why it came out so (score lines, rule traces, narrative, counterfactuals) is an
     :class:`Explanation`, built on request by the evaluation that made the decision.
+
+    Attributes: ``initiative_id``; ``outcome`` (approved, rejected, pending_approval, deferred, sunset);
+    ``score`` (the rubric score, 0..1) and ``expected_value`` (Decimals); ``required_approvers`` (roles
+    that must sign off); ``flags``; ``reasons`` (a ``Reason`` per rule that changed the decision: rule
+    id and message); ``funding`` (a ``Funding``: amount, requested, the allocation step and why; None
+    when no allocation ran; ``allocation`` is its amount or 0); ``provenance`` (policy id, version and
+    hash, input hash, engine and plugin versions, evaluation time); ``calibration`` (the forecast
+    calibration applied before scoring). ``Evaluation.to_records()`` flattens decisions into rows.
     """
 
     initiative_id: str
@@ -464,6 +519,7 @@ class Decision:
 
     @property
     def allocation(self) -> Decimal:
+        """The amount allocated to the initiative (0 when unfunded or when the cycle ran no allocation)."""
         return self.funding.amount if self.funding else Decimal("0")
 
 

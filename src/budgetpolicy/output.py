@@ -74,11 +74,12 @@ OUTCOME_STYLES = {"approved": "green", "pending approval": "cyan", "deferred": "
                   "sunset": "magenta"}
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_width: int | None = None, *,
           styles: Mapping[str, str] | None = None, screen: Screen | None = None) -> str:
     """A table that fits ``screen`` (default: :func:`current_screen`): every cell in full, long ones
     wrapped; number columns right-aligned; a cell whose whole text is a key of ``styles`` is coloured
-    with that style on a colour screen."""
+    with that style on a colour screen. ``max_width`` (the width a cell used to be cut at) is accepted
+    so that plugins written against it keep working, and ignored: no cell is cut any more."""
     screen = screen or current_screen()
     cells = [[value_text(v) if not isinstance(v, str) else v for v in row] for row in rows]
     numeric = [bool(cells) and all(_is_number(r[i]) for r in cells) for i in range(len(headers))]

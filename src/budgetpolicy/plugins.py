@@ -22,7 +22,7 @@ import pluggy
 from budgetpolicy import hookspecs
 from budgetpolicy.errors import Location, PluginError, did_you_mean
 from budgetpolicy.hookspecs import ENTRYPOINT_GROUP, PINNED_ENV
-from budgetpolicy.registry import Registry
+from budgetpolicy.registry import PluginFault, Registry
 
 __all__ = ["DEFAULT_PLUGINS", "ENTRYPOINT_GROUP", "PINNED_ENV", "TRACE_ENV", "build_registry", "get_plugin_manager"]
 
@@ -80,10 +80,10 @@ def _load_entry_points(pm: pluggy.PluginManager, enable: set[str], blocked: set[
             pm.load_setuptools_entrypoints(ENTRYPOINT_GROUP, name=name)
         except Exception as exc:  # a broken plugin must not take the engine down silently
             what = "failed to register" if isinstance(exc, pluggy.PluginValidationError) else "failed to import"
-            raise PluginError(f"plugin '{name}' {what}: {type(exc).__name__}: {exc}",
+            raise PluginFault(f"plugin '{name}' {what}: {type(exc).__name__}: {exc}",
                               Location(key=f"entry point {name} = {found[name].value}"),
                               hint=f"fix or uninstall the distribution providing '{found[name].value}', "
-                                   f"or run with -p no:{name}", code="BP502") from exc
+                                   f"or run with -p no:{name}", code="BP502", plugin=name) from exc
 
 
 def build_registry(enable: Iterable[str] = (), disable: Iterable[str] = ()) -> Registry:

@@ -31,7 +31,7 @@ from budgetpolicy.model import Policy
 from budgetpolicy.policy.locate import TomlLocator
 from budgetpolicy.version import engine_version
 
-__all__ = ["REGISTRY_KINDS", "Registered", "Registry", "hookimpl_location", "plugin_version",
+__all__ = ["REGISTRY_KINDS", "PluginFault", "Registered", "Registry", "hookimpl_location", "plugin_version",
            "required_plugin_diagnostics"]
 
 # (table, hook), in the order Registry.build calls the hooks.
@@ -39,6 +39,16 @@ _REGISTRATION_HOOKS = (("scorers", "register_scorers"), ("sources", "register_da
                        ("functions", "register_functions"), ("allocators", "register_allocators"))
 # The kinds in pipeline order, as ``budgetpolicy plugins`` lists them.
 REGISTRY_KINDS = ("sources", "functions", "scorers", "allocators")
+
+
+class PluginFault(PluginError):
+    """A plugin that cannot be loaded or registered (BP502-BP505): ``plugin`` names it, so
+    ``budgetpolicy plugins`` can list it as broken and load the others."""
+
+    def __init__(self, message: str, location: Location | None = None, hint: str | None = None,
+                 code: str | None = None, *, plugin: str) -> None:
+        super().__init__(message, location, hint, code)
+        self.plugin = plugin
 
 
 @frozen
@@ -86,6 +96,8 @@ class Registry:
         return tuple(sorted(out))
 
     def lookup(self, kind: str, name: str) -> Registered:
+        """The extension registered as ``name`` under ``kind`` (``scorers``, ``functions``, ...); PluginError
+        with a did-you-mean when there is none."""
         table: dict[str, Registered] = getattr(self, kind)
         if name not in table:
             hint = did_you_mean(name, table)
@@ -133,12 +145,12 @@ def _collect(pm: pluggy.PluginManager, hook_name: str) -> dict[str, Registered]:
             raise
         except Exception as exc:
             culprit = _raised_in(exc, impls) or impl
-            raise PluginError(f"plugin '{culprit.plugin_name}' hook {hook_name} raised {type(exc).__name__}: {exc}",
-                              hookimpl_location(culprit), code="BP505") from exc
+            raise PluginFault(f"plugin '{culprit.plugin_name}' hook {hook_name} raised {type(exc).__name__}: {exc}",
+                              hookimpl_location(culprit), code="BP505", plugin=culprit.plugin_name) from exc
         if returned:  # pluggy keeps only results that are not None, e.g. a dict of scorers: nothing registered
-            raise PluginError(f"plugin '{name}' hook {hook_name} returned {type(returned[0]).__name__}; "
+            raise PluginFault(f"plugin '{name}' hook {hook_name} returned {type(returned[0]).__name__}; "
                               "registration hooks return nothing", hookimpl_location(impl),
-                              hint="call register(name, obj, ...) for each item instead", code="BP503")
+                              hint="call register(name, obj, ...) for each item instead", code="BP503", plugin=name)
     return table
 
 
@@ -148,10 +160,10 @@ def _check_hashable(impl: pluggy.HookImpl) -> None:
     try:
         hash(impl.plugin)
     except TypeError:
-        raise PluginError(f"plugin '{impl.plugin_name}' is a {type(impl.plugin).__name__}, which cannot be hashed; "
+        raise PluginFault(f"plugin '{impl.plugin_name}' is a {type(impl.plugin).__name__}, which cannot be hashed; "
                           "a plugin must be a module, a class or a hashable instance", hookimpl_location(impl),
                           hint="register a module, or an instance of a class that keeps the default __hash__",
-                          code="BP503") from None
+                          code="BP503", plugin=impl.plugin_name) from None
 
 
 @frozen
@@ -168,14 +180,15 @@ class _Registrar:
     def __call__(self, name: str, obj: Any, /, **options: Any) -> None:
         plugin, hook_name, where, table = self.plugin, self.hook_name, self.where, self.table
         if not isinstance(name, str) or not name:
-            raise PluginError(f"plugin '{plugin}' hook {hook_name}: name must be a non-empty string, "
-                              f"got {name!r}", where, code="BP503")
+            raise PluginFault(f"plugin '{plugin}' hook {hook_name}: name must be a non-empty string, "
+                              f"got {name!r}", where, code="BP503", plugin=plugin)
         if not callable(obj):
-            raise PluginError(f"plugin '{plugin}' hook {hook_name}: '{name}' must be callable, "
-                              f"got {type(obj).__name__}", where, code="BP503")
+            raise PluginFault(f"plugin '{plugin}' hook {hook_name}: '{name}' must be callable, "
+                              f"got {type(obj).__name__}", where, code="BP503", plugin=plugin)
         if name in table and table[name].plugin != plugin:
-            raise PluginError(f"plugin '{plugin}' hook {hook_name}: '{name}' is already registered "
-                              f"by plugin '{table[name].plugin}'", where, hint="rename one of them", code="BP504")
+            raise PluginFault(f"plugin '{plugin}' hook {hook_name}: '{name}' is already registered "
+                              f"by plugin '{table[name].plugin}'", where, hint="rename one of them", code="BP504",
+                              plugin=plugin)
         table[name] = Registered(name, obj, plugin, self.version, dict(options))
 
     def __repr__(self) -> str:

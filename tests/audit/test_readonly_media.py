@@ -77,3 +77,54 @@ def test_a_write_ahead_log_on_read_only_media_is_refused_not_ignored(tmp_path):
         shutil.copy(tmp_path / "live.db-wal", media / "ledger.db-wal")
     found = read_on_a_read_only_mount(media)
     assert found["open"] == "BP802" and "ledger.db-wal" in found["message"], found
+
+
+CLI = """
+import json, subprocess, sys
+view = sys.argv[1]
+bp = [sys.executable, "-m", "budgetpolicy"]
+out = {}
+for name, argv in (("verify", ["ledger", "verify", f"{view}/ledger.db"]),
+                   ("export", ["ledger", "export", f"{view}/ledger.db"]),
+                   ("checkpoint", ["ledger", "checkpoint", f"{view}/ledger.db"]),
+                   ("prove", ["ledger", "prove", f"{view}/ledger.db", "3", "--checkpoint", f"{view}/cp"]),
+                   ("replay", ["replay", "--ledger", f"{view}/ledger.db"]),
+                   ("write", ["evaluate", "--policy", sys.argv[2], "--initiatives", sys.argv[3],
+                              "--ledger", f"{view}/ledger.db", "--format", "csv"])):
+    done = subprocess.run(bp + argv, capture_output=True, text=True)
+    out[name] = [done.returncode, done.stdout[:600], done.stderr]
+print(json.dumps(out))
+"""
+
+
+def test_the_cli_verifies_exports_proves_and_replays_a_ledger_on_read_only_media(tmp_path):
+    """Through the CLI, as root too: a read-only bind mount stops root's writes where chmod does not."""
+    from audit_helpers import ROOT
+
+    from budgetpolicy.cli import main
+
+    media = tmp_path / "media"
+    media.mkdir()
+    policy, initiatives = ROOT / "policies" / "acme-2026.toml", ROOT / "policies" / "acme-2026.initiatives.csv"
+    assert main(["evaluate", "--policy", str(policy), "--initiatives", str(initiatives), "--ledger",
+                 str(media / "ledger.db"), "--evaluated-at", "2026-01-15T09:00:00+00:00", "-o", str(tmp_path / "x")]) == 0
+    assert main(["ledger", "checkpoint", str(media / "ledger.db"), "-o", str(media / "cp")]) == 0
+    if shutil.which("unshare") is None:
+        pytest.skip("needs unshare(1) to mount a directory read-only")
+    before = {p.name: p.read_bytes() for p in media.iterdir()}
+    view = media.with_name("view")
+    view.mkdir()
+    script = (f'mount --bind "{media}" "{view}" && mount -o remount,bind,ro "{view}" && '
+              f'! touch "{view}/probe" 2>/dev/null && exec "{sys.executable}" -c "$0" "{view}" "{policy}" "{initiatives}"')
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script, CLI], capture_output=True, text=True, timeout=300)
+    if not done.stdout.strip():
+        pytest.skip(f"cannot mount a directory read-only here: {done.stderr.strip()[:200]}")
+    found = json.loads(done.stdout)
+    assert found["verify"][0] == 0 and "OK: 45 records" in found["verify"][1]
+    assert found["export"][0] == 0 and found["export"][1].startswith('{"seq":1,')
+    assert found["checkpoint"][0] == 0 and found["checkpoint"][1] == (media / "cp").read_text(encoding="utf-8")
+    assert found["prove"][0] == 0 and '"leaf_index": 2,' in found["prove"][1]
+    assert found["replay"][0] == 0 and "44 of 44 reproduced (100%)" in found["replay"][1]
+    code, _, err = found["write"]
+    assert code == 2 and err.count("\n") == 1 and "BP821 error: cannot write ledger" in err, err
+    assert {p.name: p.read_bytes() for p in media.iterdir()} == before  # nothing written, byte for byte

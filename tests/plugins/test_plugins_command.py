@@ -33,7 +33,9 @@ def test_json_output_and_statuses_of_plugins_not_loaded(site):
         "name": "kpiextra", "builtin": False, "status": "loaded", "distribution": "bp-fake-kpiextra",
         "version": "3.1.4", "module": data["kpiextra"]["module"],
         "hooks": ["process_decision", "register_functions", "register_scorers"],
-        "registered": {"functions": ["double"], "scorers": ["fixed"]}}
+        "registered": {"functions": ["double"], "scorers": ["fixed"]},
+        "descriptions": {"functions": {"double": "x * 2"}, "scorers": {"fixed": "always the same value"}},
+        "error": None}
     assert data["spare"]["status"] == "blocked"
     assert data["budgetpolicy.builtins.functions"]["status"] == "blocked"
     if "readiness" in data:  # the example plugins, when installed, are pinned out here

@@ -1,8 +1,9 @@
 """``budgetpolicy report --ledger L``: the budget year's report from the ledger alone, through the CLI.
 
-The ledger holds the bundled example's plan, two sign-offs (INI-009 by vp, then finance), a refusal of
-INI-001 and the 2026-Q1..Q3 reviews; every number the report shows is checked against
-``ledger positions --format json`` and the recorded quarters.
+The ledger holds the bundled example's plan (under its policy with ``[spend] on_mismatch = "flag"``, so the
+year goes on with bets left unsigned), two sign-offs (INI-009 by vp, then finance), a refusal of INI-001 and the
+2026-Q1..Q3 reviews, Q3 with the example's three new requests; every number the report shows is checked
+against ``ledger positions --format json`` and the recorded quarters.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from report_helpers import INITIATIVES, OUTCOMES, POLICY, REPO
+
+REQUESTS = str(REPO / "policies" / "acme-2026.requests.csv")
 
 import budgetpolicy
 
@@ -39,14 +42,17 @@ def ok(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def year(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("year") / "year.db"
-    ok("evaluate", "-P", POLICY, "-i", INITIATIVES, "--ledger", str(path), "--evaluated-at", PLANNED_AT)
+    folder = tmp_path_factory.mktemp("year")
+    path, policy = folder / "year.db", folder / "acme-flag.toml"
+    policy.write_text(Path(POLICY).read_text(encoding="utf-8") + '\n[spend]\non_mismatch = "flag"\n', encoding="utf-8")
+    ok("evaluate", "-P", str(policy), "-i", INITIATIVES, "--ledger", str(path), "--evaluated-at", PLANNED_AT)
     ok("approve", str(path), "INI-009", "--role", "vp", "--by", "e1042", "--at", "2026-01-20T10:00:00+00:00")
     ok("approve", str(path), "INI-009", "--role", "finance", "--by", "e2210", "--at", "2026-01-21T10:00:00+00:00")
     ok("refuse", str(path), "INI-001", "--role", "vp", "--by", "e1187", "--reason", "no sales hires this year",
        "--at", "2026-01-22T10:00:00+00:00")
     for quarter in ("2026-Q1", "2026-Q2", "2026-Q3"):
-        ok("review", "--ledger", str(path), "-O", OUTCOMES, "--period", quarter,
+        requests = ("-i", REQUESTS) if quarter == "2026-Q3" else ()
+        ok("review", "--ledger", str(path), "-O", OUTCOMES, "--period", quarter, *requests,
            "--evaluated-at", f"2026-{3 * int(quarter[-1]) + 1:02d}-05T09:00:00+00:00")
     return path
 
@@ -92,7 +98,8 @@ def test_markdown_sections_hold_the_positions_numbers(year):
         cells = row(stands.replace(f"| {d['department']} |", f"| D-{d['department']} |"), f"D-{d['department']}")
         assert cells[1:3] == [money(d["allocated"]), money(d["spent"])]
     bets = section(markdown, "Every bet")
-    assert len([line for line in bets.splitlines() if line.startswith("| INI-")]) == len(want["initiatives"]) == 44
+    # the plan's 44 initiatives and the three requests of Q3
+    assert len([line for line in bets.splitlines() if line.startswith("| INI-")]) == len(want["initiatives"]) == 47
     for p in want["initiatives"]:
         cells = row(bets, p["initiative_id"])
         assert cells[2:7] == [p["state"], money(p["planned"]), money(p["allocated"]), money(p["earmarked"]),

@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from year_helpers import AT, PLAN_SEQ, ROOT, cli
+from year_helpers import AT, PLAN_SEQ, REQUESTS, ROOT, cli
 
 import budgetpolicy as bp
 from budgetpolicy.audit.ledger import Ledger
-from budgetpolicy.year.events import SIGNOFF, event_entry, quarter_entry, read_year, reading_entry
+from budgetpolicy.year.events import SIGNOFF, event_entry, quarter_entry, read_year, reading_entry, request_entry
 from budgetpolicy.year.quarters import first_difference
 from budgetpolicy.year.replay import replay_year
 
@@ -29,16 +29,17 @@ def _signed(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def year_files(plan_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The example plan with two sign-offs and a refusal: reviewed through Q2, and through Q3."""
+def year_files(flag_plan_file: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The example plan (under the policy that flags spend) with two sign-offs and a refusal: reviewed
+    through Q2, and through Q3 with the example's three new requests."""
     folder = tmp_path_factory.mktemp("year")
     q2, q3 = folder / "q2.db", folder / "q3.db"
-    shutil.copyfile(plan_file, q2)
+    shutil.copyfile(flag_plan_file, q2)
     _signed(q2)
     for quarter in QUARTERS[:2]:
         bp.review_year(q2, OUTCOMES, quarter, at=REVIEWED_AT)
     shutil.copyfile(q2, q3)
-    bp.review_year(q3, OUTCOMES, QUARTERS[2], at=REVIEWED_AT)
+    bp.review_year(q3, OUTCOMES, QUARTERS[2], at=REVIEWED_AT, initiatives=REQUESTS)
     return q2, q3
 
 
@@ -56,9 +57,32 @@ def test_a_year_with_plan_signoffs_and_three_quarters_replays_clean(year_files):
     assert "44 of 44 reproduced (100%)" in lines
     assert "3 quarter(s) reproduced" in lines
     assert "3 sign-off(s) consistent" in lines
+    assert "3 new request(s) decided again alike" in lines
     out = json.loads(cli("replay", "--ledger", str(q3), "--format", "json").stdout)
     assert out["year"] == {"plan": PLAN_SEQ, "quarters": 3, "quarters_reproduced": 3, "signoffs": 3,
-                           "signoffs_consistent": 3, "quarter_differences": [], "signoff_differences": []}
+                           "signoffs_consistent": 3, "requests": 3, "requests_reproduced": 3,
+                           "quarter_differences": [], "signoff_differences": []}
+
+
+def test_a_forged_request_decision_is_reported_with_its_seq(year_files, tmp_path):
+    _, q3 = year_files
+    path = _copy(q3, tmp_path)
+    with Ledger(path, create=False, readonly=True) as ledger:
+        request = read_year(ledger).request("INI-046")
+    assert request is not None and request.outcome == "pending_approval"
+    forged = {**request.decision, "required_approvers": []}
+    with Ledger(path, create=False) as ledger:
+        year = read_year(ledger)
+        (seq,) = ledger.append([request_entry(year.plan, request.period, request.input, forged,
+                                              REVIEWED_AT.isoformat())])
+    # A second INI-046 request, written past the review with no required roles: replay decides every
+    # recorded request again under the plan's policy, and only the forged one differs from its record.
+    report = replay_year(path)
+    assert report is not None and not report.ok
+    (mismatch,) = report.request_mismatches
+    assert mismatch.seq == seq and mismatch.field == "request INI-046 required_approvers[0]"
+    result = cli("replay", "--ledger", str(path))
+    assert result.returncode == 1 and "3 of 4 new request(s) decided again alike" in result.stdout
 
 
 def test_a_plan_without_events_replays_as_before(plan_file):
@@ -69,9 +93,12 @@ def test_a_plan_without_events_replays_as_before(plan_file):
 
 
 def test_a_forged_quarter_record_is_reported_with_its_seq(year_files, tmp_path):
-    q2, q3 = year_files
+    q2, _ = year_files
     path = _copy(q2, tmp_path)
-    with Ledger(q3, create=False, readonly=True) as reference:
+    honest_copy = tmp_path / "honest.db"  # Q3 recorded honestly (without the requests), to forge from
+    shutil.copyfile(q2, honest_copy)
+    bp.review_year(honest_copy, OUTCOMES, QUARTERS[2], at=REVIEWED_AT)
+    with Ledger(honest_copy, create=False, readonly=True) as reference:
         real = read_year(reference)
     honest = real.quarters[-1]
     forged = json.loads(json.dumps(honest.review))

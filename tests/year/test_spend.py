@@ -55,7 +55,7 @@ def _refused(ledger: Path, outcomes: Path, period: str) -> list[str]:
 
 @pytest.mark.parametrize(("iid", "spend", "code", "words"), [
     ("INI-003", "14000.01", "BP870", "INI-003 spent USD 14,000.01 by 2026-Q1, 0.01 above its allocation of 14,000"),
-    ("INI-007", "25000", "BP871", "INI-007 spent USD 25,000 by 2026-Q1, but it is rejected in the plan"),
+    ("INI-007", "25000", "BP871", "INI-007 spent USD 25,000 by 2026-Q1, but it is rejected ("),
     ("INI-009", "1000", "BP872", "INI-009 spent USD 1,000 by 2026-Q1, but it awaits the sign-off of vp, finance"),
     ("INI-006", "1000", "BP874", "INI-006 spent USD 1,000 by 2026-Q1, before its start quarter 2026-Q2"),
 ])

@@ -22,6 +22,28 @@ PLAN_SEQ = 2  # record 1 stores the policy
 PENDING = {"INI-001": (("vp",), 48000), "INI-002": (("vp",), 36000), "INI-009": (("vp", "finance"), 52000),
            "INI-011": (("vp",), 26000), "INI-021": (("vp",), 32000)}
 HOLDERS = {"vp": ("e1042", "e1187"), "finance": ("e2210",), "director": ("e0315", "e0877")}
+OUTCOMES = str(ROOT / "policies" / "acme-2026.outcomes.csv")
+REQUESTS = str(ROOT / "policies" / "acme-2026.requests.csv")
+QUARTERS = ("2026-Q1", "2026-Q2", "2026-Q3")
+# The sign-offs `make demo` records: every pending decision of the plan before Q1, and after Q1 the VP
+# for INI-005, whose Q1 reallocation of 30,000 crosses the VP rule (the example readings spend on all).
+PLAN_SIGNOFFS = (("INI-009", "vp", "e1042"), ("INI-009", "finance", "e2210"), ("INI-001", "vp", "e1187"),
+                 ("INI-002", "vp", "e1187"), ("INI-011", "vp", "e1187"), ("INI-021", "vp", "e1187"))
+SIGNOFFS_AFTER = {"2026-Q1": (("INI-005", "vp", "e1187"),)}
+
+
+def sign(ledger: Path, signoffs: tuple[tuple[str, str, str], ...], at: dt.datetime = AT) -> None:
+    """Record each (initiative, role, signer) sign-off through the API."""
+    for initiative, role, by in signoffs:
+        budgetpolicy.approve(ledger, initiative, role=role, by=by, at=at)
+
+
+def flag_policy(directory: Path) -> Path:
+    """The bundled policy with ``[spend] on_mismatch = "flag"``: its year records readings that spend on
+    unsigned, refused or unfunded bets, flagged, instead of refusing the review."""
+    path = directory / "acme-flag.toml"
+    path.write_text(Path(POLICY).read_text(encoding="utf-8") + '\n[spend]\non_mismatch = "flag"\n', encoding="utf-8")
+    return path
 
 
 def sha256(path: Path) -> str:

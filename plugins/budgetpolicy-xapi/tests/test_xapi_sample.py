@@ -45,11 +45,14 @@ def test_buddy_programme_uses_accounts_raw_scores_and_utc_quarters():
                          ("INI-010", "2026-Q2")]
 
 
-def test_unmapped_and_voided_statements_are_counted_not_reported():
+def test_unmapped_and_voided_statements_are_counted_and_not_outcomes():
     statements = read_statements(SAMPLE)
     assert len(statements) == 44
     result = aggregate(statements, SAMPLE)
-    assert (result.unmapped, result.voided, result.problems) == (3, 2, [])
+    assert (result.unmapped, result.voided, result.problems) == (3, 2, ())
+    assert dict(result.unmapped_activities) == {
+        "https://lms.acme.example/courses/annual-compliance-2026": 1,
+        "https://lms.acme.example/surveys/q1-pulse": 1, "https://lms.acme.example/videos/cold-calling-101": 1}
 
 
 def test_records_carry_the_file_and_first_statement_row():

@@ -63,7 +63,7 @@ def test_every_bad_statement_is_reported_at_once_with_row_and_field(tmp_path):
         stmt("b", "completed", "2026-01-02 noon"),                                   # 3
         stmt("c", "scored", "2026-01-02T00:00:00Z", phase="mid", score={"scaled": 0.5}),  # 4
         stmt("d", "scored", "2026-01-02T00:00:00Z", phase="pre", score={"scaled": 1.5}),  # 5
-        stmt("e", "scored", "2026-01-02T00:00:00Z", phase="pre", score={"raw": 60}),     # 6
+        stmt("e", "scored", "2026-01-02T00:00:00Z", phase="pre", score={"scaled": -0.5}),  # 6 negative
         stmt("f", "completed", "2026-01-02T00:00:00"),                              # 7 no zone
         "not a statement",                                                           # 8
         stmt("g", "completed", "2026-01-02T00:00:00Z", ini=42),                      # 9
@@ -80,6 +80,7 @@ def test_every_bad_statement_is_reported_at_once_with_row_and_field(tmp_path):
     assert all(d.location.file.endswith("export.json") for d in info.value.diagnostics)
     assert "outside -1..1" in info.value.diagnostics[3].message
     assert "no time zone" in info.value.diagnostics[5].message
+    assert "-0.5 is negative" in info.value.diagnostics[4].message
 
 
 def test_initiatives_are_not_an_xapi_kind(tmp_path):

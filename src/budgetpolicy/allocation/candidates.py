@@ -20,10 +20,12 @@ ELIGIBLE = ("approved", "pending_approval", "deferred")
 
 
 def allocation_settings(policy: Policy, pool_delta: Decimal = Decimal(0)) -> AllocationPolicy | None:
-    """The policy's allocation settings with a what-if pool change (+/-) applied; None without ``[allocation]``."""
+    """The policy's allocation settings with a what-if pool change (+/-) applied, less the ``[requests]``
+    reserve held back for mid-year requests (the plan allocates the rest); None without ``[allocation]``."""
     settings = policy.allocation
-    if settings is not None and pool_delta:
-        settings = evolve(settings, pool=settings.pool + pool_delta)
+    held = policy.requests.reserve if policy.requests is not None else Decimal(0)
+    if settings is not None and (pool_delta or held):
+        settings = evolve(settings, pool=settings.pool + pool_delta - held)
     return settings
 
 

@@ -54,7 +54,9 @@ def allocation_diagnostics(policy: Policy, registry: Registry | None = None) -> 
             hint = did_you_mean(key, TIE_BREAK_KEYS)
             found.add("BP608", ("tie_break", i), f"unknown tie-break key '{key}'",
                       (hint + "; " if hint else "") + f"use any of {', '.join(TIE_BREAK_KEYS)}")
-    _baselines(a, _reserve(a, found), found)
+    held = _reserve(a, found)
+    _baselines(a, held, found)
+    _requests_reserve(policy, held, Diagnostics(places), found)
     _caps(policy, found)
     if registry is not None and a.strategy not in registry.allocators:
         known = sorted(registry.allocators)
@@ -103,6 +105,23 @@ def _baselines(a: AllocationPolicy, reserve_amount: Decimal, found: KeyPathDiagn
         with_reserve = f" plus the reserve {reserve_amount.normalize():f}" if reserve_amount else ""
         found.add("BP602", ("baselines",), f"baselines sum to {total}{with_reserve}, more than the pool {a.pool}",
                   "lower the baseline amounts or the reserve, or raise the pool")
+
+
+def _requests_reserve(policy: Policy, held: Decimal, top: KeyPathDiagnostics, found: KeyPathDiagnostics) -> None:
+    """``[requests] reserve`` (held back from the pool for mid-year requests) fits beside the baselines and
+    the ``[allocation.reserve]``: BP612 (reported with the allocation's other problems)."""
+    a, requests = policy.allocation, policy.requests
+    if a is None or requests is None or not requests.reserve:
+        return
+    baselines = sum((b.amount for b in a.baselines if b.amount > 0), ZERO)
+    if requests.reserve < 0:
+        top.add("BP612", ("requests", "reserve"), f"the mid-year reserve must be >= 0, got {requests.reserve}")
+    elif a.pool > 0 and requests.reserve + held + baselines > a.pool:
+        top.add("BP612", ("requests", "reserve"),
+                f"the mid-year reserve {requests.reserve} with the baselines ({baselines}) and the allocation "
+                f"reserve ({held.normalize():f}) is more than the pool {a.pool}",
+                "lower [requests] reserve, the baselines or the allocation reserve, or raise the pool")
+    found.extend(top)
 
 
 def _caps(policy: Policy, found: KeyPathDiagnostics) -> None:

@@ -36,6 +36,11 @@ class Batch:
     payloads: tuple[dict[str, Any], ...]
 
 
+# A policy copy is no decision; a mid-year request holds one, but it is an event of the budget year,
+# decided alone under its plan's policy and replayed with the year (budgetpolicy.year.replay).
+_NOT_EVALUATIONS = frozenset({"policy", "request"})
+
+
 def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
     """Group consecutive decision records into evaluations (see :mod:`budgetpolicy.audit.replay`)."""
     current: list[tuple[LedgerRecord, dict[str, Any]]] = []
@@ -43,9 +48,9 @@ def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
     key: tuple[str, str, str, str | None] = ("", "", "", None)
     for record in records:
         entry = record.entry
-        if entry.kind == "policy":
+        if entry.kind in _NOT_EVALUATIONS:
             continue
-        payload = entry.data()
+        payload = record.data()
         if not isinstance(payload, dict) or not isinstance(payload.get("decision"), dict):
             continue
         this = (entry.kind, entry.policy_sha256, entry.evaluated_at, entry.period)

@@ -17,12 +17,14 @@ append, which is what exposes a truncated tail.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable, Iterable
 
 from attrs import evolve, frozen
 
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord
+from budgetpolicy.audit.merkle import EMPTY_ROOT
 from budgetpolicy.canonical import json_string
 
 GENESIS = "0" * 64
@@ -48,7 +50,11 @@ def record_hash(prev_hash: str, seq: int, entry: LedgerEntry, payload: bytes | N
 
 @frozen
 class VerifyReport:
-    """The outcome of ``Ledger.verify()``: ok, or the first bad record and what is wrong with it."""
+    """The outcome of ``Ledger.verify()``: ok, or the first bad record and what is wrong with it.
+
+    ``root`` is the Merkle root of the ``records`` checked (:mod:`budgetpolicy.audit.merkle`);
+    ``notes`` say what the anchors given (an expected head, checkpoints) established.
+    """
 
     ok: bool
     records: int
@@ -58,13 +64,16 @@ class VerifyReport:
     head_hash: str = GENESIS
     policies: int = 0
     warnings: tuple[str, ...] = ()
+    root: bytes = EMPTY_ROOT
+    notes: tuple[str, ...] = ()
 
     def describe(self) -> str:
         if self.ok:
             return (f"OK: {self.records} records, {self.policies} policies, chain intact, "
-                    f"head {self.head_hash}")
+                    f"head {self.head_hash}, root {base64.b64encode(self.root).decode('ascii')}")
         where = f"record {self.first_bad}: " if self.first_bad is not None else ""
-        return f"TAMPERED: {where}{self.code} {self.problem}"
+        verdict = "DAMAGED" if self.code in ("BP822", "BP823") else "TAMPERED"
+        return f"{verdict}: {where}{self.code} {self.problem}"
 
 
 @frozen

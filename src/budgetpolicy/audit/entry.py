@@ -18,7 +18,7 @@ from attrs import field, frozen
 from attrs.validators import instance_of
 
 from budgetpolicy.canonical import canonical_bytes, to_jsonable
-from budgetpolicy.errors import LedgerError
+from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.model import Decision, Explanation, explained
 
 
@@ -65,8 +65,14 @@ class LedgerEntry:
                 self.policy_sha256, self.evaluated_at)
 
     def data(self) -> Any:
-        """The payload parsed (a dict for every entry this package writes). Each call parses again."""
-        return json.loads(self.payload)
+        """The payload parsed (a dict for every entry this package writes). Each call parses again.
+        BP824 when the stored text is not JSON (edited outside the ledger, the chain recomputed)."""
+        try:
+            return json.loads(self.payload)
+        except ValueError as exc:  # JSONDecodeError, and a number too long to convert
+            raise LedgerError(f"a {self.kind} record of {self.initiative_id or 'the ledger'} holds a payload that is "
+                              f"not JSON ({exc})", code="BP824",
+                              hint="the record was written outside budgetpolicy; restore the ledger from a copy") from exc
 
 
 @frozen
@@ -77,6 +83,15 @@ class LedgerRecord:
     entry: LedgerEntry
     prev_hash: str
     hash: str
+
+    def data(self) -> Any:
+        """The payload parsed; BP824 naming this record when it is not JSON."""
+        try:
+            return json.loads(self.entry.payload)
+        except ValueError as exc:
+            raise LedgerError(f"record {self.seq}'s payload is not JSON ({exc})", Location(key=f"record {self.seq}"),
+                              code="BP824",
+                              hint="the record was written outside budgetpolicy; restore the ledger from a copy") from exc
 
 
 def entry_for_decision(decision: Any, input_record: Any, outcomes: list[Any] | None = None, *,

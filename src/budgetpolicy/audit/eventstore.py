@@ -48,8 +48,10 @@ copy by its exact sha256; :meth:`EventStore.policies` lists them in the order th
 **Errors.** Every failure of the store itself is a :class:`~budgetpolicy.errors.LedgerError`: BP801 the
 ledger does not exist (opened without ``create``), BP802 it is not a ledger or cannot be read, BP803 its
 schema is newer than this budgetpolicy, BP804 it cannot be written (busy past the timeout, opened
-read-only, a batch that does not continue the head, a full disk), BP808 a checkpoint beyond the head. Writing
-through a store opened read-only changes nothing.
+read-only, a batch that does not continue the head), BP808 a checkpoint beyond the head, BP820 the disk is
+full, BP821 the file or its directory is read-only, BP822 the storage is damaged, BP823 it holds text that
+is not UTF-8 (BP822 and BP823 as :class:`~budgetpolicy.audit.storage_errors.LedgerDamagedError`, with the
+record's seq when known). Writing through a store opened read-only changes nothing.
 """
 
 from __future__ import annotations
@@ -108,6 +110,10 @@ class EventStore(Protocol):
 
     def snapshot(self) -> AbstractContextManager[None]:
         """A block whose reads all see one committed state (inside ``append``'s build: that one)."""
+
+    def check_integrity(self) -> list[str]:
+        """What the store's own consistency check finds wrong with its storage ([] when sound; SQLite's
+        ``PRAGMA integrity_check``). ``verify`` runs it; a store with no such check returns []."""
 
     def policy(self, sha256: str) -> StoredPolicy | None:
         """The policy copy stored under exactly this sha256, or None."""

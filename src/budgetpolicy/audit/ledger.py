@@ -16,17 +16,20 @@ only to hash and insert.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from budgetpolicy.audit import store
+from budgetpolicy.audit.anchors import AnchorWatch
 from budgetpolicy.audit.chain import VerifyReport, check_chain, record_hash
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord, entry_for_decision
 from budgetpolicy.audit.eventstore import Batch, Checkpoint, EventStore
+from budgetpolicy.audit.checkpoint import TreeCheckpoint
 from budgetpolicy.audit.export import export_records
 from budgetpolicy.audit.storage import SCHEMA_VERSION, SEGMENT_BITS, SqliteEventStore
+from budgetpolicy.audit.storage_errors import LedgerDamagedError
 from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.errors import LedgerError, Location, PolicyLoadError, did_you_mean
 
@@ -91,6 +94,7 @@ class Ledger:
         self.path = source.name
 
     def close(self) -> None:
+        """Close the ledger's storage (a ``with Ledger(...)`` block does it on exit)."""
         self.storage.close()
 
     def __enter__(self) -> "Ledger":
@@ -227,14 +231,36 @@ class Ledger:
         return self.storage.read(newest_first=True)
 
     def export(self, fmt: str, out: TextIO, **filters: str | None) -> int:
+        """Write the records (filtered by ``filters``, as ``iter_records``) to ``out`` as ``fmt``; returns the count."""
         return export_records(self.iter_records(**filters), fmt, out)
 
-    def verify(self, expect_head: str | None = None) -> VerifyReport:
-        """Recompute the chain, check the head and the policy store; stops at the first fault."""
+    def verify(self, expect_head: str | None = None,
+               checkpoints: Sequence[TreeCheckpoint] = ()) -> VerifyReport:
+        """Recompute the chain and the Merkle root, check the head, the policy store and the anchors given
+        (a head hash, checkpoints: :mod:`budgetpolicy.audit.anchors`); stops at the first fault."""
         with self.storage.snapshot():  # one committed state: concurrent appends must not look like tampering
-            return self._verify(expect_head)
+            try:
+                damage = self.storage.check_integrity()
+            except LedgerDamagedError as exc:
+                damage = [exc.diagnostics[0].message]
+            try:
+                report = self._verify(AnchorWatch(expect_head, checkpoints))
+            except LedgerDamagedError as exc:  # a record that cannot be read (or decoded) is a finding here
+                found = exc.diagnostics[0]
+                also = f"; SQLite's integrity check: {damage[0]}" if damage and damage[0] != found.message else ""
+                return VerifyReport(False, max((exc.seq or 1) - 1, 0), exc.seq, found.message + also, found.code)
+        if not damage:
+            return report
+        more = f" (and {len(damage) - 1} more)" if len(damage) > 1 else ""
+        stopped = f"; the chain check stopped at record {report.first_bad}: {report.problem}" if not report.ok else ""
+        return evolve(report, ok=False, first_bad=report.first_bad if not report.ok else None, code="BP822",
+                      problem=f"the file is damaged: SQLite's integrity check reports: {damage[0]}{more}{stopped}")
 
-    def _verify(self, expect_head: str | None) -> VerifyReport:
+    def leaf_data(self, start: int, end: int) -> Iterator[bytes]:
+        """The Merkle leaves ``start <= index < end``: the chain hashes of records start+1 to end."""
+        return (bytes.fromhex(r.hash) for r in self.storage.read(start + 1, end))
+
+    def _verify(self, anchors: AnchorWatch) -> VerifyReport:
         storage = self.storage
         head = storage.head()
         registered: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -243,23 +269,25 @@ class Ledger:
         def on_record(record: LedgerRecord) -> None:
             entry = record.entry
             if entry.kind == "policy":
-                registered[entry.policy_sha256] = (record.seq, entry.data())
+                registered[entry.policy_sha256] = (record.seq, record.data())
             else:
                 referenced.add(entry.policy_sha256)
+            anchors.see(record)
 
         seen, last, fault = check_chain(storage.read(), head.size, head.head_hash,
                                         lambda first, last: list(storage.read(first, last)), on_record)
+        root = anchors.tree.root()
         if fault is not None:
-            return VerifyReport(False, seen, fault.seq, fault.problem, fault.code, last)
+            return VerifyReport(False, seen, fault.seq, fault.problem, fault.code, last, root=root)
         policies, policy_fault = store.check_policies(storage.policies(), registered)
         if policy_fault is not None:
             seq, code, problem = policy_fault
-            return VerifyReport(False, seen, seq, problem, code, last, policies)
-        if expect_head is not None and expect_head != last:
-            return VerifyReport(False, seen, seen or None,
-                                f"the head hash is {last}, not the expected {expect_head}: the chain was "
-                                f"rewritten or this is a different ledger", "BP816", last, policies)
+            return VerifyReport(False, seen, seq, problem, code, last, policies, root=root)
+        anchor_fault, notes = anchors.judge(seen, last)
+        if anchor_fault is not None:
+            return VerifyReport(False, seen, anchor_fault.seq, anchor_fault.problem, anchor_fault.code, last,
+                                policies, root=root, notes=notes)
         missing = sorted(referenced - registered.keys())
         warnings = tuple(f"records refer to policy sha256 {sha[:12]} but the ledger does not store it"
                          for sha in missing)
-        return VerifyReport(True, seen, None, "", "", last, policies, warnings)
+        return VerifyReport(True, seen, None, "", "", last, policies, warnings, root, notes)

@@ -49,6 +49,7 @@ from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.audit.replayrun import BatchRunner
 from budgetpolicy.errors import LedgerError, LedgerTamperedError, Location
 from budgetpolicy.model import Policy
+from budgetpolicy.policy.load import load_policy_text
 
 MODES = ("live", "hermetic")
 
@@ -83,10 +84,22 @@ def open_ledger(path: str, *, verify: bool = True) -> Ledger:
         if not report.ok:
             ledger.close()
             raise LedgerTamperedError(
-                f"ledger failed verification at record {report.first_bad}: {report.problem}; replay refused",
+                f"ledger failed verification"
+                f"{'' if report.first_bad is None else f' at record {report.first_bad}'}: {report.problem}; replay refused",
                 Location(file=path), code=report.code or None,
                 hint=f"run 'budgetpolicy ledger verify {path}' and restore the file from a copy")
     return ledger
+
+
+LEDGER_PREFIX = "ledger:"
+
+
+def stored_policy(path: str, sha256: str) -> Policy:
+    """``replay --policy ledger:SHA256``: a policy copy stored in the ledger at ``path`` (a unique prefix of
+    8+ hex digits works; BP806 naming how to list them when none matches)."""
+    with Ledger(path, create=False, readonly=True) as ledger:
+        stored = ledger.stored_policy(sha256)
+    return load_policy_text(stored.text, f"{path}#policy-{stored.sha256[:12]}")
 
 
 def decision_count(ledger: Ledger) -> int:

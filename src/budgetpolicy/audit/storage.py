@@ -1,5 +1,9 @@
 """The ledger's SQLite file, the default :class:`~budgetpolicy.audit.eventstore.EventStore`.
 
+It is over 400 lines because it is the one module that talks to SQLite (an import-linter contract keeps
+it so): every open mode, query and transaction of the ledger lives here; what a failed one means
+for a person is in :mod:`budgetpolicy.audit.storage_errors`.
+
 Schema and upgrades, write transactions, queries, policy copies: the only module of budgetpolicy that
 talks to SQLite (an import-linter contract keeps it so). :class:`budgetpolicy.audit.ledger.Ledger` is
 the API; :mod:`budgetpolicy.audit.eventstore` is the contract this class meets. How it meets it:
@@ -23,7 +27,7 @@ import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,13 +35,13 @@ from budgetpolicy.audit.chain import GENESIS
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord
 from budgetpolicy.audit.eventstore import Batch, Checkpoint
 from budgetpolicy.audit.store import StoredPolicy
+from budgetpolicy.audit.storage_errors import RESTORE, LedgerDamagedError, read_error, write_error
 from budgetpolicy.errors import LedgerError, Location
 
 SCHEMA_VERSION = 2
 SEGMENT_BITS = 16  # the initiative index is kept per segment of 2**16 = 65,536 consecutive records
 _CHECKPOINT_PAGES = 8192  # 8 KB pages: 64 MB of WAL
 T = TypeVar("T")
-
 # Only the common lookup (one initiative's history) is indexed: every index costs each append, and
 # period / policy-version queries are rare audit reports that can afford a scan. The index is keyed
 # by segment first (schema version 2). A plain (initiative_id) index keeps each initiative's entries
@@ -96,7 +100,7 @@ def _meta_value(conn: sqlite3.Connection, key: str) -> str | None:
     return row[0] if row else None
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def _is_busy(exc: sqlite3.DatabaseError) -> bool:
     text = str(exc).lower()
     return "locked" in text or "busy" in text
 
@@ -156,6 +160,11 @@ class SqliteEventStore:
                 raise LedgerError(f"'{self.path}' is a SQLite file but not a budgetpolicy ledger",
                                   Location(file=self.path), hint="check the path", code="BP802")
             self._write(_create_schema)
+        tables = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in ("records", "policies") if t not in tables]
+        if missing:
+            raise LedgerDamagedError(f"'{self.path}' is damaged: its {missing[0]} table is missing",
+                                     Location(file=self.path), hint=RESTORE, code="BP822")
         version = self.meta("schema_version")
         if version is None or not version.isdigit():
             raise LedgerError(f"'{self.path}' has no valid schema_version", Location(file=self.path),
@@ -181,7 +190,7 @@ class SqliteEventStore:
     def append(self, build: Callable[[Checkpoint], Batch]) -> list[int]:
         """Write ``build(head)`` in one BEGIN IMMEDIATE transaction (the contract's atomic append)."""
         def body(conn: sqlite3.Connection) -> list[int]:
-            head = _head(conn)
+            head = _head(conn, self.path)
             batch = build(head)
             records = batch.records
             if not records:
@@ -199,8 +208,7 @@ class SqliteEventStore:
         try:
             return self._write(body)
         except sqlite3.DatabaseError as exc:  # not a lock (those are retried): a damaged file, a full disk
-            raise LedgerError(f"cannot write ledger '{self.path}': {exc}", Location(file=self.path),
-                              hint=self._write_hint(False), code="BP804") from exc
+            raise self._write_error(exc) from exc
 
     def _check_continues(self, head: Checkpoint, batch: Batch) -> None:
         seq, prev = head.size, head.head_hash
@@ -225,17 +233,19 @@ class SqliteEventStore:
             except sqlite3.OperationalError as exc:
                 busy = _is_busy(exc)
                 if not busy or time.monotonic() > deadline:
-                    raise LedgerError(f"cannot write ledger '{self.path}': {exc}", Location(file=self.path),
-                                      hint=self._write_hint(busy), code="BP804") from exc
+                    raise self._write_error(exc) from exc
                 time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: writers must not retry in lockstep
                 delay = min(delay * 2, 0.05)
+
+    def _write_error(self, exc: sqlite3.DatabaseError) -> LedgerError:
+        return write_error(self.path, exc, self.readonly, self._write_hint(_is_busy(exc)))
 
     def _write_hint(self, busy: bool) -> str:
         if busy:
             return "another process may hold it for too long; retry"
         if self.readonly:
             return "it was opened read-only; open it for writing (readonly=False) to append"
-        return "the disk may be full or read-only, or the file damaged; check it with 'budgetpolicy ledger verify'"
+        return "check the file with 'budgetpolicy ledger verify'"
 
     def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``body`` inside one BEGIN IMMEDIATE transaction, retried as a whole when busy."""
@@ -255,13 +265,11 @@ class SqliteEventStore:
     # -- reading -----------------------------------------------------------------------------
 
     @contextmanager
-    def _reading(self) -> Iterator[None]:
+    def _reading(self, seq: int | None = None) -> Iterator[None]:
         try:
             yield
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"cannot read ledger '{self.path}': {exc}", Location(file=self.path),
-                              hint="the file may be damaged; check it with 'budgetpolicy ledger verify'",
-                              code="BP802") from exc
+            raise read_error(self.path, exc, seq) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -274,16 +282,28 @@ class SqliteEventStore:
         try:
             yield
         finally:
-            if self.conn.in_transaction:
-                self.conn.execute("COMMIT")
+            # A read transaction: ending it cannot lose anything, and on a damaged file it can fail after
+            # every read succeeded (or after the error that brought us here, which is the one to report).
+            with suppress(sqlite3.DatabaseError):
+                if self.conn.in_transaction:
+                    self.conn.execute("COMMIT")
+            with suppress(sqlite3.DatabaseError):
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+
+    def check_integrity(self) -> list[str]:
+        """SQLite's ``PRAGMA integrity_check``: the problems it finds in the file ([] when sound)."""
+        with self._reading():
+            rows = [row[0] for row in self.conn.execute("PRAGMA integrity_check(20)")]
+        return [] if rows == ["ok"] else rows
 
     def head(self) -> Checkpoint:
         with self._reading():
-            return _head(self.conn)
+            return _head(self.conn, self.path)
 
     def checkpoint(self, size: int) -> Checkpoint:
         with self.snapshot(), self._reading():
-            head = _head(self.conn)
+            head = _head(self.conn, self.path)
             row = (GENESIS,) if size == 0 else None
             if 0 < size <= head.size:
                 row = self.conn.execute("SELECT hash FROM records WHERE seq = ?", (size,)).fetchone()
@@ -309,13 +329,30 @@ class SqliteEventStore:
             clauses.append("seq <= ?")
             params.append(last)
         order = " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
-        with self._reading():
+        done: int | None = None
+        try:
             if initiative_id is not None and self.segmented:
                 rows: Iterator[Sequence[Any]] = self._initiative_rows(clauses, params, order, first, last)
             else:
                 rows = self.conn.execute(_SELECT + (" WHERE " + " AND ".join(clauses) if clauses else "")
                                          + order, params)
-            yield from map(_record, rows)
+            for row in rows:
+                done = row[0]
+                yield _record(row)
+        except sqlite3.DatabaseError as exc:
+            raise read_error(self.path, exc, self._failing_seq(done, first, newest_first)) from exc
+
+    def _failing_seq(self, done: int | None, first: int, newest_first: bool) -> int | None:
+        """The seq of the row a streamed read failed on: the next one after the last it gave (None when
+        the file is too damaged to say)."""
+        after = (first - 1) if done is None and not newest_first else done
+        sql = ("SELECT seq FROM records WHERE seq < ? ORDER BY seq DESC LIMIT 1" if newest_first
+               else "SELECT seq FROM records WHERE seq > ? ORDER BY seq LIMIT 1")
+        try:
+            row = self.conn.execute(sql, (after if after is not None else 1 << 62,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None if after is None or newest_first else after + 1
+        return None if row is None else int(row[0])
 
     def _initiative_rows(self, clauses: list[str], params: list[Any], order: str, first: int,
                          last: int | None) -> Iterator[Sequence[Any]]:
@@ -372,10 +409,14 @@ def _connect_readonly(path: str, timeout: float) -> sqlite3.Connection:
     return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=timeout, isolation_level=None)
 
 
-def _head(conn: sqlite3.Connection) -> Checkpoint:
+def _head(conn: sqlite3.Connection, path: str | None = None) -> Checkpoint:
     """The head as the last committed append recorded it (count + last hash, kept in ``meta``)."""
     values = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('head_count', 'head_hash')"))
-    return Checkpoint(int(values.get("head_count", "0")), values.get("head_hash", GENESIS))
+    count = values.get("head_count", "0")
+    if not isinstance(count, str) or not count.isascii() or not count.isdigit():
+        raise LedgerDamagedError(f"the ledger's meta head_count {str(count)[:40]!r} is not a record count",
+                                 Location(file=path, key="meta head_count"), code="BP822", hint=RESTORE)
+    return Checkpoint(int(count), values.get("head_hash", GENESIS))
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:

@@ -217,12 +217,22 @@ _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 
 
 def policy_files(paths: list[str]) -> list[Path]:
-    """Files to format: explicit files as given; in directories, policies and ``*_test.toml`` files."""
+    """Files to format: explicit policy and test files as given; in directories, policies and ``*_test.toml``."""
+    return select_files(paths)[0]
+
+
+def select_files(paths: list[str]) -> tuple[list[Path], list[Path]]:
+    """(files to format, explicit files left alone because they are neither policies nor policy tests).
+
+    An explicit ``pyproject.toml`` (pre-commit passes every staged TOML file to a hook without a file
+    filter) is left alone: its free-form tables would otherwise be laid out as a policy's, inline.
+    """
     out: list[Path] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_file():
-            out.append(path)
+            (out if path.name.endswith("_test.toml") or _is_policy(path) else skipped).append(path)
         elif path.is_dir():
             for file in sorted(path.rglob("*.toml")):
                 hidden = any(p in _SKIP_DIRS or p.startswith(".") for p in file.relative_to(path).parts[:-1])
@@ -231,7 +241,7 @@ def policy_files(paths: list[str]) -> list[Path]:
         else:
             raise UsageError(f"{raw}: no such file or directory", Location(file=raw),
                              hint="pass policy files or directories")
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(out)), list(dict.fromkeys(skipped))
 
 
 def _is_policy(file: Path) -> bool:

@@ -3,11 +3,14 @@
 The starter files live beside this module in ``scaffold/`` (package data):
 a policy with its tests, sample initiatives, and the JSON Schemas copied into
 ``schemas/`` so the policy's ``#:schema ../schemas/policy.schema.json`` line
-works offline in any editor (Taplo / Even Better TOML need a path or URL).
+(and the test file's ``#:schema ../schemas/policy-test.schema.json``) works
+offline in any editor (Taplo / Even Better TOML need a path or URL).
 ``.pre-commit-config.yaml`` runs ``validate``, ``fmt --check`` and ``test``
 as ``repo: local`` hooks (``language: system``: the budgetpolicy installed
-in the environment), the same checks the project's ``.pre-commit-hooks.yaml``
-offers to other repositories. The starter passes its own checks.
+in the environment, so no repository URL is needed), the same checks the
+project's ``.pre-commit-hooks.yaml`` offers to other repositories. The
+README says how to install budgetpolicy honestly: it is not on PyPI, so from
+a clone, a path or a git URL the user fills in. The starter passes its own checks.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from budgetpolicy.errors import Location, UsageError
 from budgetpolicy.policy.schema import schema_path
 
 PRE_COMMIT = """\
-# Policy checks on every commit: pip install pre-commit budgetpolicy && pre-commit install
+# Policy checks on every commit, run by the budgetpolicy installed in this environment (language: system):
+#   pip install pre-commit, install budgetpolicy (see README.md), then: pre-commit install
+# Only policies/*.toml reach the validate and fmt hooks; data files and pyproject.toml never do.
 repos:
   - repo: local
     hooks:
@@ -45,14 +50,29 @@ repos:
 README = """\
 # Development-budget policy
 
-Managed with [budgetpolicy](https://pypi.org/project/budgetpolicy/).
+Managed with budgetpolicy, a rules-driven policy engine for development budgets.
+
+## Setting up
+
+budgetpolicy is not published on PyPI: install it from the copy your organisation keeps, a clone of its
+repository or a git URL (fill in your own):
+
+```sh
+python -m venv .venv && . .venv/bin/activate
+pip install /path/to/budgetpolicy                  # a local clone
+# or: pip install "budgetpolicy @ git+https://YOUR-GIT-HOST/budgetpolicy.git@COMMIT"
+pip install pre-commit && pre-commit install      # the checks in .pre-commit-config.yaml on every commit
+```
+
+The hooks in `.pre-commit-config.yaml` are `repo: local` hooks that run the `budgetpolicy` installed in
+the environment, so they need no repository URL and no network.
 
 | path | what |
 | --- | --- |
 | `policies/policy.toml` | the policy (the `#:schema` line gives editors validation and completion) |
-| `policies/policy_test.toml` | expected decisions for sample initiatives |
+| `policies/policy_test.toml` | expected decisions for sample initiatives (`#:schema` line: the test-file schema) |
 | `data/initiatives.csv` | sample initiatives |
-| `schemas/` | JSON Schemas used by editors |
+| `schemas/` | JSON Schemas used by editors (`policy.schema.json`, `policy-test.schema.json`, data rows) |
 | `.pre-commit-config.yaml` | validate, fmt --check and test on every commit |
 
 ```sh

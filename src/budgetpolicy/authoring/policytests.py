@@ -15,6 +15,8 @@ effective date (midnight UTC) so results never depend on the clock.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -33,10 +35,12 @@ from budgetpolicy.plugins import build_registry
 from budgetpolicy.policy.build import expectations, freeze
 from budgetpolicy.policy.load import load_policy, parse_policy_data
 from budgetpolicy.policy.locate import PolicyLocations, TomlLocator, format_key_path
-from budgetpolicy.policy.schema import error_diagnostics, for_schema, policy_schema
+from budgetpolicy.policy.schema import error_diagnostics, for_schema
 from budgetpolicy.registry import Registry
+from budgetpolicy.schema_errors import shipped_schema
 
 TEST_SUFFIX = "_test.toml"
+TEST_SCHEMA_NAME = "policy-test.schema.json"
 _ALLOCATION_KEYS = ("allocation", "allocation_min", "allocation_max")
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox"}
 
@@ -134,20 +138,23 @@ def _has_tests(file: Path) -> bool:
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1)
+def _test_file_validator() -> Draft202012Validator:
+    with open(shipped_schema(TEST_SCHEMA_NAME), encoding="utf-8") as fh:
+        return Draft202012Validator(json.load(fh))
+
+
 def load_test_file(path: str) -> tuple[PolicyTest, ...]:
-    """The ``[[tests]]`` of a ``NAME_test.toml`` file, checked against the policy schema's ``tests``."""
+    """The ``[[tests]]`` of a ``NAME_test.toml`` file, checked against ``schemas/policy-test.schema.json``
+    (the file editors use through its ``#:schema`` line; its ``tests`` are the policy schema's)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyLoadError(f"cannot read test file: {exc}", Location(file=path), code="BP101",
                               hint="check the path and that the file is UTF-8") from None
     data = parse_policy_data(text, path)
-    schema = policy_schema()
-    test_schema = {"$defs": schema.get("$defs", {}), "type": "object",
-                   "properties": {"tests": schema["properties"]["tests"]},
-                   "required": ["tests"], "additionalProperties": False}
     locator = TomlLocator(text)
-    errors = Draft202012Validator(test_schema).iter_errors(for_schema(data))
+    errors = _test_file_validator().iter_errors(for_schema(data))
     problems = error_diagnostics(errors, PolicyLocations(path, locator))
     if problems:
         raise PolicyLoadError(problems)

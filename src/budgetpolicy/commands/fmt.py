@@ -2,7 +2,8 @@
 
 PATHS are policy files, NAME_test.toml files or directories (default: the
 current directory, searched recursively for TOML files that are policies
-(have [[priorities]]) or policy tests (NAME_test.toml)). Comments are kept and
+(have [[priorities]]) or policy tests (NAME_test.toml)); an explicit file that is
+neither (pyproject.toml) is left alone with a note. Comments are kept and
 the #:schema line stays first. --check and --diff change nothing (as in ruff
 and black): --check lists the files that would change, --diff prints the
 changes as a unified diff; both exit 1 if any file would change and say how
@@ -27,12 +28,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.commands._common import write_atomic
     from budgetpolicy.errors import BudgetPolicyError
-    from budgetpolicy.authoring.fmt import format_text, policy_files
+    from budgetpolicy.authoring.fmt import format_text, select_files
 
     changed: list[str] = []
     broken = False
     dry_run = args.check or args.diff
-    files = policy_files(args.paths)
+    files, skipped = select_files(args.paths)
+    for path in skipped:
+        print(f"left {path} alone: not a policy ([[priorities]]) or a policy test (NAME_test.toml)",
+              file=sys.stderr)
     for path in files:
         text = path.read_text(encoding="utf-8")
         try:

@@ -1,14 +1,18 @@
-"""Inspect a decision ledger: ``verify`` the hash chain, ``export`` records, ``show`` them, and the
-``positions`` of its latest plan.
+"""Inspect a decision ledger: ``verify`` the hash chain (and checkpoints), ``export`` records, ``show``
+them, the ``positions`` of its latest plan; issue a ``checkpoint``, ``prove`` a record or growth, print a
+stored ``policy``.
 
-  budgetpolicy ledger verify FILE [--expect-head HASH] [--format table|json]
+  budgetpolicy ledger verify FILE [--expect-head HASH] [--checkpoint CP ...] [--key PUB ...] [--format table|json]
+  budgetpolicy ledger checkpoint FILE [--origin O] [--key KEY.pem] [-o OUT]
+  budgetpolicy ledger prove FILE [SEQ] --checkpoint CP [--checkpoint CP2] [-o OUT]
+  budgetpolicy ledger policy FILE SHA256 [-o OUT]
   budgetpolicy ledger export FILE --format jsonl|csv [-o OUT] [filters]
   budgetpolicy ledger show FILE [filters] [--format table|json|jsonl|csv]
   budgetpolicy ledger positions FILE [--period YYYY-Qn] [--format table|json|jsonl|csv] [-o OUT]
 
 Filters: --initiative ID, --period P, --policy-version V, --kind K.
-``verify`` exits 0 when the chain is intact and 1 when it was tampered with,
-naming the first bad record and why.
+``verify`` exits 0 when the chain is intact (and consistent with every checkpoint given) and 1 when
+it was tampered with, naming the first bad record and why; 2 when the file cannot be read.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from budgetpolicy.commands import ledger_proofs
 from budgetpolicy.commands._common import add_format_options, emit
 
 
@@ -26,7 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     verify = sub.add_parser("verify", help="recompute the hash chain; exit 1 if tampered")
     verify.add_argument("file", metavar="FILE")
     verify.add_argument("--expect-head", metavar="HASH",
-                        help="also require this head hash (one you recorded elsewhere earlier)")
+                        help="also require this record hash (a head you recorded elsewhere earlier) in the chain")
+    ledger_proofs.add_anchor_options(verify)
     verify.add_argument("--format", "-f", choices=("table", "json"), default="table")
 
     export = sub.add_parser("export", help="write records as JSONL or CSV")
@@ -45,6 +51,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     positions.add_argument("--period", metavar="YYYY-Qn",
                            help="the positions after this recorded quarter (default: after the last one)")
     add_format_options(positions)
+    ledger_proofs.configure(sub)
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -60,32 +67,57 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from budgetpolicy.audit.ledger import Ledger
+    from budgetpolicy.errors import LedgerError
 
     if args.ledger_command == "positions":
         return _positions(args)
+    anchors: tuple[list[Any], list[str]] = ([], [])
+    if args.ledger_command == "verify":
+        anchors = ledger_proofs.anchors(args)  # bad checkpoint or key files: before the ledger is read
+    try:
+        return _run(args, anchors)
+    except LedgerError as exc:
+        raise ledger_proofs.located(exc, args.file) from exc
+
+
+def _run(args: argparse.Namespace, anchors: tuple[list[Any], list[str]]) -> int:
+    from budgetpolicy.audit.ledger import Ledger
+
     with Ledger(args.file, create=False, readonly=True) as ledger:
         if args.ledger_command == "verify":
-            return _verify(ledger, args)
+            return _verify(ledger, args, *anchors)
         if args.ledger_command == "export":
             return _export(ledger, args)
-        return _show(ledger, args)
+        if args.ledger_command == "show":
+            return _show(ledger, args)
+        run = {"checkpoint": ledger_proofs.run_checkpoint, "prove": ledger_proofs.run_prove,
+               "policy": ledger_proofs.run_policy}[args.ledger_command]
+        return run(ledger, args)
 
 
-def _verify(ledger: Any, args: argparse.Namespace) -> int:
+def _verify(ledger: Any, args: argparse.Namespace, checkpoints: list[Any], unsigned: list[str]) -> int:
+    import base64
+
     from budgetpolicy.canonical import pretty_json
 
-    report = ledger.verify(expect_head=args.expect_head)
+    report = ledger.verify(expect_head=args.expect_head, checkpoints=checkpoints)
+    ok = report.ok and not unsigned
     if args.format == "json":
         sys.stdout.write(pretty_json({
-            "file": args.file, "ok": report.ok, "records": report.records, "first_bad": report.first_bad,
-            "code": report.code or None, "problem": report.problem or None,
-            "head_hash": report.head_hash, "policies": report.policies, "warnings": list(report.warnings)}))
+            "file": args.file, "ok": ok, "records": report.records, "first_bad": report.first_bad,
+            "code": report.code or ("BP829" if unsigned else None), "problem": report.problem or None,
+            "head_hash": report.head_hash, "root": base64.b64encode(report.root).decode("ascii"),
+            "policies": report.policies, "warnings": list(report.warnings), "notes": list(report.notes),
+            "signature_problems": unsigned}))
     else:
         print(f"{args.file}: {report.describe()}")
+        for note in report.notes:
+            print(f"{args.file}: {note}")
+        for problem in unsigned:
+            print(f"{args.file}: BAD SIGNATURE: BP829 {problem}")
         for warning in report.warnings:
             print(f"{args.file}: warning: {warning}", file=sys.stderr)
-    return 0 if report.ok else 1
+    return 0 if ok else 1
 
 
 def _open_output(args: argparse.Namespace) -> tuple[TextIO, Any]:

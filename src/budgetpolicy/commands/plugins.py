@@ -2,8 +2,11 @@
 
 Honours -p NAME / -p no:NAME and BUDGETPOLICY_PLUGINS like every command, and
 also lists installed plugins that are switched off here, with why (blocked or
-pinned out), so a missing scorer or source is easy to trace. --format json
-gives the same information for scripts.
+pinned out), and plugins that fail to import or register as broken, with their
+error (the others still load), so a missing scorer or source is easy to trace.
+Each installed plugin's registrations are listed with the description= they
+were given (every plugin's, built-ins included, in --format json). --format json gives the
+same information for scripts.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.canonical import pretty_json
-    from budgetpolicy.commands._common import emit, registry_from_args
+    from budgetpolicy.commands._common import emit, plugin_selection
     from budgetpolicy.output import records_csv, records_jsonl
-    from budgetpolicy.plugin_info import describe_plugins
+    from budgetpolicy.plugin_info import describe_plugins, registry_and_broken
 
-    infos = [i for i in describe_plugins(registry_from_args(args)) if args.builtins or not i.builtin]
+    enable, disable = plugin_selection(args)
+    registry, broken = registry_and_broken(enable, disable)  # a broken plugin is listed, not fatal, here
+    infos = [i for i in describe_plugins(registry, broken) if args.builtins or not i.builtin]
     if args.format == "json":
         emit(args, pretty_json([i.to_dict() for i in infos]))
     elif args.format == "jsonl":
@@ -62,4 +67,12 @@ def render_table(infos: Sequence[PluginInfo]) -> str:
                      registered or "-"])
     loaded = sum(1 for i in infos if i.status == "loaded")
     text = table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "HOOKS", "REGISTERED"], rows)
-    return text + f"\n{loaded} plugin(s) loaded, {len(infos) - loaded} installed but not loaded\n"
+    # What each installed plugin's registrations do, as their description= says (the built-ins' long
+    # list is in --format json and docs/expressions.md).
+    described = "".join(f"{info.name} {kind[:-1]} {name}: {text}\n" for info in infos if not info.builtin
+                        for kind, name, text in info.descriptions)
+    errors = "".join(f"{info.name} is broken: {info.error}\n" for info in infos if info.error)
+    broken = sum(1 for i in infos if i.status == "broken")
+    summary = f"{loaded} plugin(s) loaded, {len(infos) - loaded} installed but not loaded" + \
+        (f" ({broken} broken)" if broken else "") + "\n"
+    return text + "\n" + (described + "\n" if described else "") + errors + summary

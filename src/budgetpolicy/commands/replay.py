@@ -4,7 +4,7 @@ Verifies the ledger first (a tampered ledger is refused). Without --policy
 each decision is re-evaluated under the policy version it was made under,
 read from the ledger's own store, and must reproduce exactly: the report says
 "N of N reproduced (100%)" or lists each difference (exit 1). With --policy
-FILE or path@REV every decision is re-evaluated under that version instead
+FILE, path@REV or ledger:SHA256 (a policy copy the ledger stores) every decision is re-evaluated under that version instead
 and the report shows which decisions change and how, with the money moved
 (exit 0, or 1 with --fail-on-change). Records of one evaluation are replayed
 together, since allocation depends on the whole portfolio (see docs/audit.md).
@@ -30,7 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--ledger", "-l", required=True, metavar="FILE", help="the ledger (SQLite) to replay")
     parser.add_argument("--policy", "-P", metavar="POLICY",
-                        help="replay under this policy (file or path@REV) instead of each decision's own version")
+                        help="replay under this policy (file, path@REV, or ledger:SHA256 for a copy stored in "
+                             "the ledger) instead of each decision's own version")
     parser.add_argument("--mode", choices=MODES, default="live",
                         help="live: re-score with the plugins installed now (default); "
                              "hermetic: reuse the recorded scorer outputs")
@@ -63,13 +64,18 @@ class Progress:
 
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
-    from budgetpolicy.audit.replay import replay
+    from budgetpolicy.audit.replay import LEDGER_PREFIX, replay, stored_policy
     from budgetpolicy.commands._common import emit, registry_from_args, warn
-    from budgetpolicy.errors import LedgerTamperedError
+    from budgetpolicy.commands.ledger_proofs import located
+    from budgetpolicy.errors import LedgerError, LedgerTamperedError
     from budgetpolicy.year.replay import replay_year
 
     registry = registry_from_args(args)
-    policy = api.load_policy(args.policy) if args.policy else None
+    policy = None
+    if args.policy and args.policy.startswith(LEDGER_PREFIX):
+        policy = stored_policy(args.ledger, args.policy[len(LEDGER_PREFIX):])
+    elif args.policy:
+        policy = api.load_policy(args.policy)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     progress = Progress(sys.stderr) if show else None
     try:
@@ -77,19 +83,23 @@ def run(args: argparse.Namespace) -> int:
     except LedgerTamperedError as exc:
         warn(str(exc))
         return 1  # like 'ledger verify': a tampered ledger is a finding, not a usage error
+    except LedgerError as exc:
+        raise located(exc, args.ledger) from exc
     finally:
         if progress is not None:
             progress.close()
     # The year's quarters and sign-offs replay under their recorded policy only (the plan's).
     year = replay_year(args.ledger) if report.exact else None
+    stretch = api.replay_stretch(args.ledger) if report.exact else ()  # docs/stretch.md
     if args.format in ("csv", "jsonl"):  # the changed decisions only; the counts are in table and json
         from budgetpolicy.commands.diff import changes_text
 
         emit(args, changes_text(args.format, report.changes))
     else:
-        emit(args, replay_json(report, year) if args.format == "json" else replay_table(report, year))
+        emit(args, replay_json(report, year, stretch) if args.format == "json"
+             else replay_table(report, year, stretch))
     if report.exact:
-        return 1 if report.changes or (year is not None and not year.ok) else 0
+        return 1 if report.changes or (year is not None and not year.ok) or any(d for _, d in stretch) else 0
     return 1 if args.fail_on_change and report.changes else 0
 
 
@@ -113,11 +123,11 @@ def _headline(report: Any) -> str:
             f"{len(report.changes):,} of {n:,} decisions change\n")
 
 
-def replay_table(report: Any, year: Any = None) -> str:
+def replay_table(report: Any, year: Any = None, stretch: Any = ()) -> str:
     from budgetpolicy.commands.diff import changes_table, money_table
 
     currency = report.currency or "money"
-    parts = [_headline(report), *_year_lines(year)]
+    parts = [_headline(report), *_year_lines(year), *_stretch_lines(stretch)]
     for name, (was, now) in sorted(report.plugin_drift.items()):
         parts.append(f"note: plugin '{name}' recorded {was}, installed {now}\n")
     parts.append(changes_table(report.changes, currency, with_seq=True))
@@ -143,10 +153,21 @@ def _year_lines(year: Any) -> list[str]:
         return []
     lines = [f"{_count(year.quarters_reproduced, year.quarters, 'quarter(s) reproduced')}\n",
              f"{_count(year.signoffs_consistent, year.signoffs, 'sign-off(s) consistent')}\n"]
-    for q in year.quarter_mismatches:
+    if year.requests:
+        lines.append(f"{_count(year.requests_reproduced, year.requests, 'new request(s) decided again alike')}\n")
+    for q in (*year.quarter_mismatches, *year.request_mismatches):
         lines.append(f"  seq {q.seq} quarter {q.period} {q.field}: {_short(q.recorded)} -> {_short(q.replayed)}\n")
     for e in year.signoff_mismatches:
         lines.append(f"  seq {e.seq} {e.kind} {e.initiative_id} {e.role} by {e.by}: {e.code} {e.message}\n")
+    return lines
+
+
+def _stretch_lines(stretch: Any) -> list[str]:
+    """Recorded stretch selections selected again: a count, and each one that differs by seq and part."""
+    if not stretch:
+        return []
+    lines = [f"{_count(sum(1 for _, d in stretch if not d), len(stretch), 'stretch selection(s) reproduced')}\n"]
+    lines.extend(f"  seq {seq} stretch_selection differs: {', '.join(d)}\n" for seq, d in stretch if d)
     return lines
 
 
@@ -154,8 +175,9 @@ def _year_json(year: Any) -> dict[str, Any]:
     return {
         "plan": year.plan, "quarters": year.quarters, "quarters_reproduced": year.quarters_reproduced,
         "signoffs": year.signoffs, "signoffs_consistent": year.signoffs_consistent,
+        "requests": year.requests, "requests_reproduced": year.requests_reproduced,
         "quarter_differences": [{"seq": q.seq, "period": q.period, "field": q.field, "recorded": q.recorded,
-                                 "replayed": q.replayed} for q in year.quarter_mismatches],
+                                 "replayed": q.replayed} for q in (*year.quarter_mismatches, *year.request_mismatches)],
         "signoff_differences": [{"seq": e.seq, "kind": e.kind, "initiative_id": e.initiative_id, "role": e.role,
                                  "by": e.by, "code": e.code, "message": e.message}
                                 for e in year.signoff_mismatches],
@@ -169,7 +191,7 @@ def _short(value: Any, width: int = 100) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
-def replay_json(report: Any, year: Any = None) -> str:
+def replay_json(report: Any, year: Any = None, stretch: Any = ()) -> str:
     from budgetpolicy.audit.diff import change_dict
     from budgetpolicy.canonical import pretty_json
 
@@ -184,4 +206,6 @@ def replay_json(report: Any, year: Any = None) -> str:
         out["money"] = report.money.to_dict()
     if year is not None:
         out["year"] = _year_json(year)
+    if stretch:
+        out["stretch_selections"] = [{"seq": seq, "reproduced": not d, "differences": list(d)} for seq, d in stretch]
     return pretty_json(out, normal=True)

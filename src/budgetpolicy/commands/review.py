@@ -10,7 +10,8 @@ scale-up recommendations, money moved) and one line per earlier quarter. See doc
 With --ledger holding a funding plan, the review works from the ledger (docs/budget-year.md): the plan,
 its policy and initiatives, and every earlier quarter's readings come from the record, --outcomes gives
 --period's readings, and the quarter is recorded in order (--dry-run: computed, not recorded). A quarter
-already recorded is shown from its record.
+already recorded is shown from its record. --initiatives then brings new requests: the initiatives the
+plan does not decide, decided by its policy and recorded with the quarter.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="policy file or path@REV (with a ledger plan: optional, must be the plan's)")
     parser.add_argument("--initiatives", "-i", metavar="SOURCE",
                         help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin "
-                             "(ignored with a ledger plan: the plan's recorded inputs are used)")
+                             "(with a ledger plan: its initiatives that the plan does not decide are new requests, "
+                             "reviewed with --period; the plan's own come from the ledger)")
     parser.add_argument("--outcomes", "-O", required=True, metavar="SOURCE",
                         help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
@@ -86,12 +88,9 @@ def _from_ledger(args: argparse.Namespace) -> int:
     from budgetpolicy.output import records_csv, records_jsonl
     from budgetpolicy.year.render import recorded_quarter_json, recorded_quarter_table
 
-    if args.initiatives:
-        warn(f"note: --initiatives {args.initiatives} is ignored: the plan and its initiatives come from "
-             f"{args.ledger}")
     at = api.parse_timestamp(args.evaluated_at, "--evaluated-at") if args.evaluated_at else None
     done = api.review_year(args.ledger, args.outcomes, args.period, registry=registry_from_args(args),
-                           policy=args.policy, dry_run=args.dry_run, at=at)
+                           policy=args.policy, dry_run=args.dry_run, at=at, initiatives=args.initiatives or ())
     for note in done.notes:
         warn(f"note: {note}")
     for flag in done.flags:  # [spend] on_mismatch = "flag": recorded with the reading, said here too
@@ -238,12 +237,17 @@ def review_table(policy: Any, result: Any) -> str:
          [(s.initiative_id, _ratio(s.realisation), money_cents(s.allocation), money_cents(s.headroom),
            money_cents(s.granted)) for s in result.scale_ups]),
     ]
+    if result.requests:  # reviewed from the ledger with new requests (docs/budget-year.md)
+        sections.append((f"New requests ({cur})", ("ID", "OUTCOME", "SCORE", "REQUIRES", "FUNDED", "WHY"),
+                         [(r.initiative_id, r.outcome, str(r.score), ", ".join(r.required_approvers) or "-",
+                           money_cents(r.funded), r.reason) for r in result.requests]))
     for title, headers, rows in sections:
         parts.append(f"\n{title}\n")
         parts.append(table(headers, rows) if rows else "none\n")
     s, t = result.summary, result.totals
     parts.append(f"\n{result.period}: released {money_cents(s.released, cur)} = "
-                 f"redistributed {money_cents(s.redistributed)} + returned to the pool {money_cents(s.returned_to_pool)}\n")
+                 f"redistributed {money_cents(s.redistributed)} + returned to the pool {money_cents(s.returned_to_pool)}"
+                 + (f"; the mid-year reserve gave {money_cents(s.reserve_used)}" if s.reserve_used else "") + "\n")
     parts.append(f"all quarters: released {money_cents(t.released, cur)} = "
                  f"redistributed {money_cents(t.redistributed)} + returned to the pool {money_cents(t.returned_to_pool)}\n")
     for q in result.history:

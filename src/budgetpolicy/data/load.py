@@ -307,6 +307,7 @@ def load_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[s
     problems = Diagnostics()
     first: dict[tuple[str, str], OutcomeReading] = {}
     known = None if initiative_ids is None else set(initiative_ids)
+    unknown_at: set[tuple[str, Location]] = set()
     for location, record in pairs:
         if isinstance(record, DataError):
             problems.extend(record.diagnostics)
@@ -322,10 +323,14 @@ def load_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[s
                          f"(also at {_where(first[key].location)})", "keep one reading per initiative and quarter")
             continue
         if known is not None and reading.initiative_id not in known:
-            hint = did_you_mean(reading.initiative_id, known)
-            problems.add("BP419", location.evolve(field="initiative_id"),
-                         f"outcome for unknown initiative '{reading.initiative_id}'",
-                         hint or "check the id against the initiatives file")
+            # Once per place: readings a source derives from one line (an xAPI mapping entry gives one
+            # reading per quarter) share its location, and the fix is one edit there.
+            if (reading.initiative_id, location) not in unknown_at:
+                unknown_at.add((reading.initiative_id, location))
+                hint = did_you_mean(reading.initiative_id, known)
+                problems.add("BP419", location.evolve(field="initiative_id"),
+                             f"outcome for unknown initiative '{reading.initiative_id}'",
+                             hint or "check the id against the initiatives file")
             continue
         first[key] = reading
         items.append(reading)

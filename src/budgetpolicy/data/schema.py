@@ -26,7 +26,9 @@ from jsonschema.exceptions import ValidationError
 from budgetpolicy.errors import Diagnostics, did_you_mean
 from budgetpolicy.schema_errors import SchemaPath, SchemaProblem, Vocabulary, shipped_schema, translate
 
-SCHEMAS = {"initiatives": "initiative.schema.json", "outcomes": "outcome.schema.json"}
+# Candidates of stretch assignments are checked by budgetpolicy.stretch.candidates with the same translator.
+SCHEMAS = {"initiatives": "initiative.schema.json", "outcomes": "outcome.schema.json",
+           "candidates": "candidate.schema.json"}
 # (field, map key) -> the user's name for it, e.g. ("ratings", "fit") -> "rating.fit".
 ColumnNames = Mapping[tuple[str, str], str]
 
@@ -36,14 +38,14 @@ def schema_path(kind: str) -> Path:
     return shipped_schema(SCHEMAS[kind])
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=4)
 def schema(kind: str) -> dict[str, Any]:
     with open(schema_path(kind), encoding="utf-8") as fh:
         loaded: dict[str, Any] = json.load(fh)
     return loaded
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=4)
 def _validator(kind: str) -> Draft202012Validator:
     # Every row is validated: with the local $refs inlined, jsonschema skips resolving them per
     # value (about 40% of the validation time). Errors and their messages are the same.
@@ -194,7 +196,7 @@ ROW_WORDS = Vocabulary(
 )
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=4)
 def row_words(kind: str) -> Vocabulary:
     """:data:`ROW_WORDS` for one record kind: a missing field's hint gives its title in that kind's schema."""
     return evolve(ROW_WORDS, handlers={**ROW_WORDS.handlers, "required": functools.partial(_missing, kind)})

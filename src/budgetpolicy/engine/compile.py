@@ -23,7 +23,8 @@ from budgetpolicy.allocation.candidates import allocation_candidates, allocation
 from budgetpolicy.allocation.checks import allocation_diagnostics
 from budgetpolicy.canonical import sha256_hex
 from budgetpolicy.engine.collector import collector_paused
-from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, PluginError, PolicyLoadError
+from budgetpolicy.errors import (DataError, Diagnostic, Diagnostics, ExpressionError, Location, PluginError,
+                                 PolicyLoadError)
 from budgetpolicy.explain.counterfactual import explain_outcomes
 from budgetpolicy.expr import FunctionSpec, function_specs
 from budgetpolicy.model import (Decision, Explanation, FrozenMap, Funding, Initiative, Policy,
@@ -103,7 +104,11 @@ class CompiledPolicy:
         """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
         calibrated, calibration = calibrate_initiative(self.policy, initiative, context.calibration)
         scored = score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
-        approved = self.ruleset.run(self._env(calibrated, scored, transient=True), context.as_of)
+        try:
+            approved = self.ruleset.run(self._env(calibrated, scored, transient=True), context.as_of)
+        except ExpressionError as exc:  # a condition (or a plugin function it calls) failed on this row
+            raise ExpressionError([evolve(d, message=f"{d.message} on initiative '{initiative.id}'")
+                                   for d in exc.diagnostics]) from exc
         return Decision(initiative.id, approved.outcome, scored.total, scored.expected_value, approved.roles,
                         approved.flags, approved.reasons, calibration=calibration)
 

@@ -17,14 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from attrs import define, field, setters
 
 from budgetpolicy.allocation.result import AllocationResult
+from budgetpolicy.engine.records import decision_records, records_frame
 from budgetpolicy.model import Decision, Explanation, Initiative, Policy
 
 if TYPE_CHECKING:
+    import pandas
+
     from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 
 
@@ -32,7 +35,18 @@ if TYPE_CHECKING:
 # still set once, in __init__ (on_setattr refuses a later assignment).
 @define(on_setattr=setters.frozen)
 class Evaluation:
-    """The decisions of one funding cycle; :meth:`explanation` says why each came out as it did."""
+    """The decisions of one funding cycle; :meth:`explanation` says why each came out as it did.
+
+    Attributes: ``policy`` (the :class:`Policy` that decided), ``context`` (the
+    :class:`EvaluationContext`: evaluation time, as-of date, calibration, what-if), ``decisions`` (a
+    :class:`Decision` per initiative, in input order), ``allocation`` (the ``AllocationResult``, None
+    without an ``[allocation]`` section), ``compiled`` and ``initiatives`` (what explanations are built
+    from). For a notebook: :meth:`to_records` (plain dicts) and :meth:`to_pandas` (a DataFrame)::
+
+        evaluation = budgetpolicy.run_cycle("policies/acme-2026.toml", "policies/acme-2026.initiatives.csv")
+        frame = evaluation.to_pandas()                   # Decimal columns as exact strings
+        frame = evaluation.to_pandas(decimals="float")   # or float64, for plotting
+    """
 
     policy: Policy
     context: EvaluationContext
@@ -44,7 +58,22 @@ class Evaluation:
     _explanations: dict[str, Explanation] = field(init=False, factory=dict, eq=False, repr=False)
 
     def decision(self, initiative_id: str) -> Decision:
+        """The decision for ``initiative_id`` (KeyError when the evaluation has none)."""
         return self.decisions[self._positions[initiative_id]]
+
+    def to_records(self, decimals: Literal["decimal", "string"] = "decimal") -> list[dict[str, Any]]:
+        """One plain dict per decision, in decision order: the initiative's columns (title, kind, department,
+        currency, requested), the decision's (outcome, score, expected_value, allocated, funding_step,
+        required_approvers, flags, reasons, reason_messages as lists) and the policy's id and version.
+        Money and scores stay ``Decimal``; ``decimals="string"`` gives their exact text instead."""
+        return decision_records(self.policy, self.decisions, self.initiatives,
+                                self.context.evaluated_at.isoformat(), decimals)
+
+    def to_pandas(self, decimals: Literal["string", "float"] = "string") -> pandas.DataFrame:
+        """:meth:`to_records` as a pandas DataFrame (needs pandas: the ``pandas`` extra). No column is
+        ``object``: text and list columns (joined with ", ") are pandas ``string``; Decimal columns are
+        exact ``string`` by default or ``float64`` with ``decimals="float"`` (inexact: sum money as Decimals)."""
+        return records_frame(self.to_records(), decimals)
 
     def explanation(self, initiative_id: str) -> Explanation:
         """Why the decision for ``initiative_id`` came out as it did; built on the first call, then kept."""

@@ -13,9 +13,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from attrs import evolve
+
+from budgetpolicy.errors import Location
 from budgetpolicy.expr import (ANY, BOOL, NUMBER, STRING, Type, list_of, map_of, optional, parse_type,
                                record)
+from budgetpolicy.expr.types import TypeSyntaxError
 from budgetpolicy.model import FrozenMap, Initiative, Policy
+from budgetpolicy.policy.locate import TomlLocator
 
 # Names available after scoring: rules may gate on the score.
 SCORE_SYMBOLS = ("score", "expected_value", "scores")
@@ -23,7 +28,8 @@ SCORE_SYMBOLS = ("score", "expected_value", "scores")
 
 def initiative_symbols(policy: Policy) -> dict[str, Type]:
     """Types of every name a condition may reference, for this policy."""
-    attributes = {name: optional(parse_type(str(type_name))) for name, type_name in policy.attributes.items()}
+    attributes = {name: optional(_attribute_type(policy, name, str(type_name)))
+                  for name, type_name in policy.attributes.items()}
     return {
         "id": STRING, "title": STRING, "kind": STRING, "department": STRING, "role": optional(STRING),
         "cost": NUMBER, "currency": optional(STRING), "headcount": NUMBER,
@@ -35,6 +41,22 @@ def initiative_symbols(policy: Policy) -> dict[str, Type]:
         "score": NUMBER, "expected_value": NUMBER,
         "scores": record({c.id: NUMBER for c in policy.scoring.criteria}),
     }
+
+
+# A declared ``date`` attribute holds ISO ``YYYY-MM-DD`` text (data/records.py converts it), so a condition
+# reads it as a string: ISO text orders as the dates do (``attributes.due < "2026-07-01"``).
+_ATTRIBUTE_TYPE_NAMES = {"date": "string"}
+
+
+def _attribute_type(policy: Policy, name: str, type_name: str) -> Type:
+    try:
+        return parse_type(_ATTRIBUTE_TYPE_NAMES.get(type_name, type_name))
+    except TypeSyntaxError as exc:  # the schema allows only known names; say where if one slips through
+        source = policy.source
+        line = TomlLocator(source.text).exact_line(("attributes", name)) if source and source.text else None
+        raise TypeSyntaxError([evolve(d, location=Location(file=source.path if source else None,
+                                                          key=f"attributes.{name}", line=line))
+                               for d in exc.diagnostics]) from None
 
 
 def initiative_env(initiative: Initiative, declared_attributes: Any = ()) -> dict[str, Any]:

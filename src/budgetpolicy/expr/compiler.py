@@ -291,9 +291,11 @@ class _Compiler(OperatorCompiler):
         fns = tuple(arg_fns)
         read = self._reader(self.type_of(node), f"{name}() returned a bad value", fail)
 
+        # Plugin code: report it at the call, naming who registered it, never crash the engine.
+        who = f" (plugin '{spec.plugin}', hook register_functions)" if spec.plugin else ""
+
         def failed(exc: Exception) -> ExpressionError:
-            # Plugin code: report it at the call, never crash the engine.
-            return fail(f"{name}() failed: {exc}" if str(exc) else f"{name}() failed: {type(exc).__name__}",
+            return fail(f"{name}(){who} failed: {exc}" if str(exc) else f"{name}(){who} failed: {type(exc).__name__}",
                         spec.signature)
 
         if len(fns) == 1:  # the usual call, len(x) or a one-argument plugin function: no argument list

@@ -55,7 +55,7 @@ class FunctionSpec:
 
     ``fn`` receives Decimals for numbers, str, bool, None, tuples for lists and
     mappings for maps, and must be pure. Exceptions it raises become BP350
-    errors at the call's column.
+    errors at the call's column, naming ``plugin`` (who registered it) when known.
     """
 
     name: str
@@ -65,6 +65,7 @@ class FunctionSpec:
     description: str = ""
     optional: int = 0
     check: Callable[[tuple[Type, ...]], Type] | None = field(default=None, eq=False)
+    plugin: str = field(default="", eq=False)  # the plugin that registered it, named when it raises
 
     @property
     def variadic(self) -> bool:
@@ -95,13 +96,13 @@ class FunctionSpec:
         return f"{self.name}({', '.join(parts)}) -> {self.returns}"
 
 
-def spec_from_registration(name: str, fn: Callable[..., Any], **options: Any) -> FunctionSpec:
+def spec_from_registration(name: str, fn: Callable[..., Any], plugin: str = "", /, **options: Any) -> FunctionSpec:
     """Build a FunctionSpec from ``register(name, fn, params=..., returns=..., description=...)``."""
     known = {"params", "returns", "description", "optional", "check"}
     unknown = set(options) - known
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(known))}")
-    return FunctionSpec(name, fn, **options)
+    return FunctionSpec(name, fn, **options, plugin=plugin)
 
 
 class _Registration(Protocol):
@@ -112,6 +113,9 @@ class _Registration(Protocol):
 
     @property
     def options(self) -> Mapping[str, Any]: ...
+
+    @property
+    def plugin(self) -> str: ...
 
 
 class FunctionTable(Protocol):
@@ -124,7 +128,7 @@ class FunctionTable(Protocol):
 
 def function_specs(registry: FunctionTable) -> dict[str, FunctionSpec]:
     """The functions of a :class:`budgetpolicy.registry.Registry`, ready for compile_expression."""
-    return {name: spec_from_registration(name, reg.obj, **reg.options)
+    return {name: spec_from_registration(name, reg.obj, reg.plugin, **reg.options)
             for name, reg in sorted(registry.functions.items())}
 
 

@@ -16,10 +16,11 @@ from typing import Any
 
 from budgetpolicy.model import (
     KPI, AllocationPolicy, Approval, Baseline, CalibrationPolicy, Caps, Criterion, FrozenMap, MilestonePolicy,
-    Policy, PolicySource, PolicyTest, Priority, ReallocationPolicy, Reserve, Rule, Scoring, SpendPolicy,
-    SunsetCriterion, SunsetPolicy,
+    Policy, PolicySource, PolicyTest, Priority, ReallocationPolicy, RequestsPolicy, Reserve, Rule, Scoring,
+    SignoffPolicy, SpendPolicy, SunsetCriterion, SunsetPolicy,
 )
 from budgetpolicy.policy.locate import PolicyLocations
+from budgetpolicy.policy.stretch import build_stretch
 
 # Expectation keys holding numbers: converted to Decimal so test runners compare exactly.
 _EXPECT_NUMBERS = frozenset({
@@ -91,6 +92,9 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         if "sunset" in data else None,
         milestones=_milestones(data["milestones"]) if "milestones" in data else None,
         spend=_spend(data["spend"]) if "spend" in data else None,
+        signoff=_signoff(data["signoff"]) if "signoff" in data else None,
+        requests=_requests(data["requests"]) if "requests" in data else None,
+        stretch=build_stretch(data["stretch"], dec) if "stretch" in data else None,
         tests=tests,
         source=source,
     )
@@ -181,6 +185,16 @@ def _milestones(m: Mapping[str, Any]) -> MilestonePolicy:
 def _spend(s: Mapping[str, Any]) -> SpendPolicy:
     d = SpendPolicy()
     return SpendPolicy(tolerance=dec(s.get("tolerance", d.tolerance)), on_mismatch=s.get("on_mismatch", d.on_mismatch))
+
+
+def _signoff(s: Mapping[str, Any]) -> SignoffPolicy:
+    d = SignoffPolicy()
+    return SignoffPolicy(release_unsigned_at=s.get("release_unsigned_at", d.release_unsigned_at),
+                         reallocate_to_unsigned=s.get("reallocate_to_unsigned", d.reallocate_to_unsigned))
+
+
+def _requests(r: Mapping[str, Any]) -> RequestsPolicy:
+    return RequestsPolicy(reserve=dec(r.get("reserve", 0)), kinds=tuple(r.get("kinds", ())))
 
 
 def _sunset(c: Mapping[str, Any]) -> SunsetCriterion:

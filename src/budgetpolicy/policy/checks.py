@@ -19,7 +19,8 @@ realisation_below without threshold; BP215 unknown expected outcome; BP216
 expected reason names no rule; BP217 expected minimum above maximum; BP218
 (warning) expected approver role no rule requires; BP219 (warning) sunset
 threshold ignored by its kind; BP220 (warning) a role a rule requires that
-``[roles]`` does not list (only when the policy has a ``[roles]`` table).
+``[roles]`` does not list (only when the policy has a ``[roles]`` table). BP250..BP255: ``[stretch]``
+(:mod:`budgetpolicy.policy.stretch`).
 
 Priority weights not summing to 1 is a warning, not an error: the policy is
 still well defined (a sponsor may deliberately leave weight unassigned), but
@@ -37,6 +38,7 @@ from budgetpolicy.errors import Diagnostic, Diagnostics, did_you_mean
 from budgetpolicy.formatting import trimmed_number
 from budgetpolicy.model import OUTCOMES, Policy
 from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations, format_key_path
+from budgetpolicy.policy.stretch import stretch_diagnostics
 
 ZERO, ONE = Decimal("0"), Decimal("1")
 
@@ -51,6 +53,7 @@ def semantic_diagnostics(policy: Policy) -> list[Diagnostic]:
     _dates_and_rules(policy, found)
     _role_holders(policy, found)
     _review_sections(policy, found)
+    stretch_diagnostics(policy, found)  # [stretch]: BP250..BP255, policy/stretch.py
     _tests(policy, found)
     return found.in_source_order()
 

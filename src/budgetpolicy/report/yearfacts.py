@@ -25,13 +25,15 @@ from attrs import frozen
 
 from budgetpolicy.formatting import money
 from budgetpolicy.year.events import BudgetYear, RecordedQuarter, SignOff
-from budgetpolicy.year.positions import DepartmentBurn, Positions, positions
+from budgetpolicy.year.positions import DepartmentBurn, Positions, positions, requested_decision
 
 # The kinds of move, in the order a quarter's section lists them, with the heading of each.
 KINDS = (("signoff", "Sign-offs"), ("refusal", "Refusals"), ("sunset", "Sunsets"), ("completion", "Completions"),
-         ("release", "Releases"), ("reallocation", "Reallocations"), ("scale_up", "Scale-ups"))
+         ("release", "Releases"), ("reallocation", "Reallocations"), ("scale_up", "Scale-ups"),
+         ("request", "New requests"))
 LABELS = {"signoff": "signed", "refusal": "refused", "sunset": "sunset", "completion": "completed",
-          "release": "released", "reallocation": "received", "scale_up": "scale-up headroom"}
+          "release": "released", "reallocation": "received", "scale_up": "scale-up headroom",
+          "request": "requested"}
 
 
 @frozen
@@ -118,6 +120,7 @@ def year_report(year: BudgetYear, period: str | None = None) -> YearReport:
     after = quarters[-1].seq if quarters else plan.seq
     since = tuple(_event_move(e) for e in year.events if e.seq > after)
     planned = {d.initiative_id: d for d in plan.decisions}
+    planned.update((r.initiative_id, requested_decision(r)) for r in year.requests)
     bets = tuple(BetRow(p.initiative_id, planned[p.initiative_id].title, planned[p.initiative_id].department,
                         p.state, p.planned, p.allocated, p.earmarked, p.spent, p.burn) for p in taken.initiatives)
     return YearReport(plan.policy_id, plan.policy_version, plan.policy_sha256, plan.seq, plan.evaluated_at,
@@ -156,13 +159,20 @@ def quarter_moves(quarter: RecordedQuarter, events: tuple[Move, ...] = ()) -> Qu
                           f"{item.get('cause', '')}: {item.get('reason', '')}", quarter.seq))
     for item in _items(review, "reallocations"):
         kind = str(item.get("kind", "")).replace("_", "-")
+        awaiting = item.get("awaiting") or ()
+        waits = f"; awaits the sign-off of {', '.join(awaiting)}" if awaiting else ""
         moves.append(Move(item["initiative_id"], "reallocation", amount(item["amount"]),
                           f"{kind}: allocation {amount(item['allocation_before']):,} -> "
-                          f"{amount(item['allocation_after']):,}", quarter.seq))
+                          f"{amount(item['allocation_after']):,}{waits}", quarter.seq))
     for item in _items(review, "scale_ups"):
         moves.append(Move(item["initiative_id"], "scale_up", amount(item["headroom"]),
                           f"proven (realisation {item.get('realisation', '')}): may grow by up to the headroom; granted "
                           f"{amount(item.get('granted', '0')):,}", quarter.seq))
+    for item in _items(review, "requests"):
+        funded = amount(item.get("funded", "0"))
+        moves.append(Move(item["initiative_id"], "request", funded if funded else None,
+                          f"{str(item.get('outcome', '')).replace('_', ' ')}, score {item.get('score', '')}: "
+                          f"{item.get('reason', '')}", quarter.seq))
     summary = review.get("summary") or {}
     return QuarterMoves(quarter.period, quarter.seq, quarter.at, tuple(moves),
                         *(amount(summary.get(k, "0")) for k in ("released", "redistributed", "returned_to_pool")))

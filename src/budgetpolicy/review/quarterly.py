@@ -42,6 +42,8 @@ from decimal import Decimal
 
 from attrs import field, frozen
 
+from budgetpolicy.model import ADDED_LATER
+
 from budgetpolicy.errors import Location, ReviewError
 from budgetpolicy.model import Decision, FrozenMap, Initiative, OutcomeReading, Policy, frozen_map
 from budgetpolicy.review.periods import parse_period, period_name
@@ -50,9 +52,10 @@ from budgetpolicy.review.calibrate import GroupCalibration, NormalisedRating, ca
     normalise_ratings
 from budgetpolicy.review.complete import Completion, check_completion
 from budgetpolicy.review.milestones import due_lifts
-from budgetpolicy.review.reallocate import Position, Reallocation, Release, ScaleUp, redistribute, \
-    release_funds
+from budgetpolicy.review.reallocate import Gate, Position, Purse, Reallocation, Release, ScaleUp, redistribute, \
+    release_funds, release_unsigned
 from budgetpolicy.review.realise import Realisation, realise
+from budgetpolicy.review.signoffs import SignState, YearView
 from budgetpolicy.review.sunset import Sunset, check_sunset
 
 ZERO = Decimal(0)
@@ -65,6 +68,22 @@ class MoneySummary:
     released: Decimal
     redistributed: Decimal
     returned_to_pool: Decimal
+    # What the [requests] reserve gave new requests (budget year; None when none was given).
+    reserve_used: Decimal | None = field(default=None, metadata=ADDED_LATER)
+
+
+@frozen
+class RequestOutcome:
+    """A new request reviewed with a quarter: what the policy decided and what it was given."""
+
+    initiative_id: str
+    period: str
+    outcome: str
+    score: Decimal
+    expected_value: Decimal
+    required_approvers: tuple[str, ...]
+    funded: Decimal
+    reason: str
 
 
 @frozen
@@ -78,6 +97,7 @@ class QuarterReview:
     scale_ups: tuple[ScaleUp, ...]
     summary: MoneySummary
     completions: tuple[Completion, ...] = ()
+    requests: tuple[RequestOutcome, ...] = field(default=(), metadata=ADDED_LATER)
 
 
 @frozen
@@ -85,7 +105,9 @@ class Holding:
     """Where one initiative stands after the review."""
 
     initiative_id: str
-    status: str  # active | unfunded | ineligible | completed | completed_below_target | sunset
+    # active | unfunded | ineligible | completed | completed_below_target | sunset; from the ledger also
+    # refused | lapsed (released unsigned) | requested (a new request not funded)
+    status: str
     planned: Decimal
     allocation: Decimal
     spent: Decimal
@@ -123,6 +145,7 @@ class ReviewResult:
     positions: tuple[Holding, ...]
     history: tuple[QuarterReview, ...]  # the quarters before ``period``, oldest first
     completions: tuple[Completion, ...] = ()
+    requests: tuple[RequestOutcome, ...] = field(default=(), metadata=ADDED_LATER)
 
     @property
     def factors(self) -> dict[str, Decimal]:
@@ -131,8 +154,10 @@ class ReviewResult:
 
 
 def review(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Decision],
-           outcomes: Sequence[OutcomeReading], period: str) -> ReviewResult:
-    """Review every quarter up to ``period`` from ``plan`` and ``outcomes``; see the module docstring."""
+           outcomes: Sequence[OutcomeReading], period: str, year: YearView | None = None) -> ReviewResult:
+    """Review every quarter up to ``period`` from ``plan`` and ``outcomes``; see the module docstring.
+    ``year`` (from the ledger: :mod:`budgetpolicy.review.signoffs`) brings sign-offs and new requests;
+    ``initiatives`` then include the requests' initiatives."""
     target = parse_period(period, Location(key="period"))
     checked = check_inputs(policy, initiatives, plan, outcomes)
     quarters = sorted({q for (_, q) in checked.readings if q <= target})
@@ -141,12 +166,13 @@ def review(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Dec
                           hint="choose a later --period or add readings for it", code="BP705")
     first = quarters[0]
     by_id = {i.id: i for i in initiatives}
-    book = _open_book(initiatives, checked.decisions, checked.starts, first)
+    book = _open_book(initiatives, checked.decisions, checked.starts, first, year is not None)
     measured: dict[str, dict[int, Realisation]] = defaultdict(dict)
     every: list[Realisation] = []
     reviews: list[QuarterReview] = []
+    purse = Purse(ZERO, policy.requests.reserve, policy.requests.kinds) if policy.requests is not None else Purse(ZERO)
     for q in range(first, target + 1):
-        reviews.append(_quarter(policy, by_id, book, checked, measured, every, q))
+        reviews.append(_quarter(policy, by_id, book, checked, measured, every, q, year, purse))
     last = reviews[-1]
     calibrations = last.calibrations
     return ReviewResult(
@@ -161,13 +187,18 @@ def review(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Dec
         positions=tuple(Holding(p.initiative.id, p.status, _plan_amount(checked.decisions.get(p.initiative.id)),
                                 p.allocation, p.spent, p.released, p.received)
                         for p in sorted(book.values(), key=lambda p: p.initiative.id)),
-        history=tuple(reviews[:-1]), completions=last.completions,
+        history=tuple(reviews[:-1]), completions=last.completions, requests=last.requests,
     )
 
 
 def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Position], checked: CheckedInputs,
-             measured: dict[str, dict[int, Realisation]], every: list[Realisation], q: int) -> QuarterReview:
+             measured: dict[str, dict[int, Realisation]], every: list[Realisation], q: int,
+             year: YearView | None, purse: Purse) -> QuarterReview:
     name = period_name(q)
+    state = year.at(q) if year is not None else SignState()
+    arrived = _arrivals(book, year, q, checked.starts)
+    if year is not None:
+        _apply_signatures(book, state)
     realisations, finished = _realise(policy, by_id, book, checked, measured, q)
     every.extend(realisations[i] for i in sorted(realisations))
     calibrations = calibrate(every, by_id, policy.calibration, name) if policy.calibration is not None else ()
@@ -180,12 +211,73 @@ def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
     positions = [book[i] for i in sorted(book)]
     releases = release_funds(positions, realisations, sunset_ids, {c.initiative_id: c.status for c in completions},
                              policy.reallocation, name)
+    if policy.signoff is not None and policy.signoff.release_unsigned_at == name:
+        releases += release_unsigned(positions, name)
     released = sum((r.amount for r in releases), ZERO)
+    purse.left = released
+    used_before = purse.reserve_used
+    gate = Gate(year, state, policy.signoff is not None and policy.signoff.reallocate_to_unsigned)
+    fundable = [book[d.initiative_id] for _, d in arrived if d.outcome in FUNDABLE]
     moves, scale_ups, returned = redistribute(released, positions, realisations, policy.reallocation,
-                                              policy.allocation, q, name)
-    summary = MoneySummary(released, released - returned, returned)
+                                              policy.allocation, q, name, gate, fundable, purse)
+    used = purse.reserve_used - used_before
+    summary = MoneySummary(released, released - returned, returned, used if arrived else None)
     return QuarterReview(name, tuple(realisations[i] for i in sorted(realisations)), calibrations,
-                         tuple(sunsets), tuple(releases), tuple(moves), tuple(scale_ups), summary, tuple(completions))
+                         tuple(sunsets), tuple(releases), tuple(moves), tuple(scale_ups), summary, tuple(completions),
+                         _request_outcomes(arrived, moves, name))
+
+
+def _arrivals(book: dict[str, Position], year: YearView | None, q: int,
+              starts: dict[str, int | None]) -> list[tuple[Initiative, Decision]]:
+    """Quarter q's new requests join the book: not running before the quarter after the review at the
+    earliest, with the decision the policy gave them."""
+    arrived = list(year.requests.get(q, ())) if year is not None else []
+    for initiative, decision in arrived:
+        start = max(starts.get(initiative.id) or q + 1, q + 1)
+        book[initiative.id] = Position(initiative, "requested", ZERO, ZERO, start, decision.expected_value,
+                                       decision.score)
+    return arrived
+
+
+def _apply_signatures(book: dict[str, Position], state: SignState) -> None:
+    """The sign-offs and refusals recorded before the quarter's review: a refused plan decision gives up its
+    money (the refusal returned it to the pool), a reallocation is cleared once every role it awaits has
+    signed and withdrawn when one refuses; money still awaiting a role is held."""
+    for iid in sorted(book):
+        pos = book[iid]
+        signed, refused = state.signed_roles(iid), state.refused_roles(iid)
+        if pos.required and pos.status in ("active", "unfunded"):
+            if any(role in refused for role in pos.required):
+                pos.status, pos.allocation, pos.plan_held = "refused", ZERO, False
+                for move in pos.pending:
+                    move.withdrawn = True
+                continue
+            pos.plan_held = pos.status == "active" and any(role not in signed for role in pos.required)
+        for move in pos.pending:
+            if not move.held:
+                continue
+            if any(role in refused for role in move.awaiting):
+                move.withdrawn = True
+                pos.allocation -= min(move.amount, pos.allocation)
+            elif all(role in signed for role in move.awaiting):
+                move.cleared = True
+
+
+def _request_outcomes(arrived: Sequence[tuple[Initiative, Decision]], moves: Sequence[Reallocation],
+                      period: str) -> tuple[RequestOutcome, ...]:
+    given = {m.initiative_id: m.amount for m in moves if m.kind == "request"}
+    out = []
+    for initiative, decision in sorted(arrived, key=lambda pair: pair[0].id):
+        funded = given.get(initiative.id, ZERO)
+        if decision.outcome not in FUNDABLE:
+            why = f"{decision.outcome} by the policy: " + "; ".join(r.message for r in decision.reasons[:3])
+        elif funded > 0:
+            why = f"funded {funded} of {initiative.cost}"
+        else:
+            why = "not funded: no released money or reserve left for at least its minimum viable funding"
+        out.append(RequestOutcome(initiative.id, period, decision.outcome, decision.score, decision.expected_value,
+                                  decision.required_approvers, funded, why))
+    return tuple(out)
 
 
 def _realise(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Position], checked: CheckedInputs,
@@ -237,7 +329,7 @@ def _plan_amount(decision: Decision | None) -> Decimal:
 
 
 def _open_book(initiatives: Sequence[Initiative], decisions: dict[str, Decision], starts: dict[str, int | None],
-               first: int) -> dict[str, Position]:
+               first: int, signing: bool = False) -> dict[str, Position]:
     book: dict[str, Position] = {}
     for initiative in initiatives:
         decision = decisions.get(initiative.id)
@@ -251,9 +343,11 @@ def _open_book(initiatives: Sequence[Initiative], decisions: dict[str, Decision]
         else:
             status = "ineligible"
         start = starts.get(initiative.id)
+        required = decision.required_approvers if signing and decision is not None \
+            and decision.outcome == "pending_approval" else ()
         book[initiative.id] = Position(initiative, status, amount, amount, first if start is None else start,
                                        decision.expected_value if decision is not None else None,
-                                       decision.score if decision is not None else ZERO)
+                                       decision.score if decision is not None else ZERO, required=required)
     return book
 
 

@@ -40,11 +40,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
 
-from attrs import define, frozen
+from attrs import define, field, frozen
 
 from budgetpolicy.errors import ReviewError
-from budgetpolicy.model import AllocationPolicy, Caps, Initiative, ReallocationPolicy
+from budgetpolicy.model import ADDED_LATER, AllocationPolicy, Caps, Initiative, ReallocationPolicy
 from budgetpolicy.review.realise import Realisation
+from budgetpolicy.review.signoffs import PendingMove, SignState, YearView
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -65,6 +66,16 @@ class Position:
     scaled: Decimal = ZERO
     released: Decimal = ZERO
     received: Decimal = ZERO
+    # The budget year (review.signoffs): the roles the plan's pending decision requires, whether its
+    # funding still awaits one of them, and reallocations awaiting a sign-off.
+    required: tuple[str, ...] = ()
+    plan_held: bool = False
+    pending: list[PendingMove] = field(factory=list)
+
+    @property
+    def held(self) -> bool:
+        """Money of it awaits a sign-off (its plan funding, or a reallocation)."""
+        return self.plan_held or any(m.held for m in self.pending)
 
     @property
     def rank_value(self) -> Decimal | None:
@@ -86,7 +97,7 @@ class Position:
 class Release:
     initiative_id: str
     period: str
-    cause: str  # below_threshold | finished | sunset
+    cause: str  # below_threshold | finished | sunset | unsigned
     realisation: Decimal | None
     unspent: Decimal
     share: Decimal
@@ -98,11 +109,15 @@ class Release:
 class Reallocation:
     initiative_id: str
     period: str
-    kind: str  # next_ranked | scale_up
+    kind: str  # next_ranked | scale_up | request
     amount: Decimal
     allocation_before: Decimal
     allocation_after: Decimal
     reason: str
+    # The roles the approval rules require for the new allocation that have not signed: the amount is
+    # earmarked until they do (review.signoffs); and, for a request, what the [requests] reserve gave.
+    awaiting: tuple[str, ...] = field(default=(), metadata=ADDED_LATER)
+    from_reserve: Decimal | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen
@@ -148,42 +163,172 @@ def release_funds(book: Sequence[Position], realisations: Mapping[str, Realisati
     return out
 
 
+def release_unsigned(book: Sequence[Position], period: str) -> list[Release]:
+    """At ``[signoff] release_unsigned_at``: release what still awaits a sign-off. A bet whose plan funding
+    awaits one releases all it has unspent and lapses; a bet holding reallocations that await one
+    releases those (at most what it has unspent)."""
+    out: list[Release] = []
+    for pos in sorted(book, key=lambda p: p.initiative.id):
+        if pos.status != "active" or not pos.held:
+            continue
+        waiting = [m for m in pos.pending if m.held]
+        unspent = pos.unspent
+        if pos.plan_held:
+            amount, why = unspent, "its funding still awaits a sign-off: all unspent funds are released"
+            pos.status, pos.plan_held = "lapsed", False
+        else:
+            amount = min(sum((m.amount for m in waiting), ZERO), unspent)
+            why = "reallocations to it still await a sign-off: they are released"
+        for move in waiting:
+            move.lapsed = True
+        amount = amount.quantize(CENT, rounding=ROUND_DOWN)
+        if amount <= 0:
+            continue
+        pos.allocation -= amount
+        pos.released += amount
+        out.append(Release(pos.initiative.id, period, "unsigned", None, unspent, Decimal(1), amount,
+                           f"unsigned at the review of {period} ([signoff] release_unsigned_at): {why}"))
+    return out
+
+
+@frozen
+class Gate:
+    """Who may receive money in a quarter, and whose sign-off it then awaits (review.signoffs)."""
+
+    year: YearView | None = None
+    state: SignState = SignState()
+    to_unsigned: bool = False  # [signoff] reallocate_to_unsigned
+
+    def may_receive(self, pos: Position) -> bool:
+        return self.to_unsigned or not pos.held
+
+    def awaiting(self, pos: Position, allocation: Decimal) -> tuple[str, ...]:
+        """The roles the rules require for ``allocation`` that have not signed ``pos``."""
+        if self.year is None:
+            return ()
+        signed = self.state.signed_roles(pos.initiative.id)
+        return tuple(r for r in self.year.roles_for(pos.initiative, allocation) if r not in signed)
+
+
+def grant(pos: Position, amount: Decimal, kind: str, why: str, period: str, gate: Gate,
+          settings: ReallocationPolicy | None, from_reserve: Decimal | None = None) -> Reallocation:
+    """Give ``amount`` to ``pos``; what the rules require for its new allocation and nobody signed holds it."""
+    before = pos.allocation
+    awaiting = gate.awaiting(pos, before + amount)
+    pos.allocation += amount
+    pos.received += amount
+    if awaiting:
+        pos.pending.append(PendingMove(amount, awaiting))
+        why = f"{why}; awaits the sign-off of {', '.join(awaiting)} (the approval rules on {pos.allocation})"
+    reason = f"{settings.reason}: {why}" if settings is not None and settings.reason else why
+    return Reallocation(pos.initiative.id, period, kind, amount, before, pos.allocation, reason, awaiting,
+                        from_reserve)
+
+
+@define
+class Purse:
+    """What a quarter may still give: its released money (``left``) and the ``[requests]`` reserve."""
+
+    left: Decimal
+    reserve: Decimal = ZERO
+    reserve_kinds: tuple[str, ...] = ()
+    reserve_used: Decimal = ZERO
+
+    def reserve_for(self, initiative: Initiative) -> Decimal:
+        kinds = self.reserve_kinds
+        eligible = not kinds or initiative.kind in kinds or (initiative.pilot and "pilot" in kinds)
+        return self.reserve if eligible else ZERO
+
+
 def redistribute(total: Decimal, book: Sequence[Position], realisations: Mapping[str, Realisation],
                  settings: ReallocationPolicy | None, allocation: AllocationPolicy | None, quarter: int,
-                 period: str) -> tuple[list[Reallocation], list[ScaleUp], Decimal]:
-    """Give ``total`` to next-ranked and proven initiatives; returns moves, recommendations, returned."""
-    if settings is None:
-        return [], [], total
-    unit = allocation.unit if allocation is not None and allocation.unit > 0 else CENT
-    caps = allocation.caps if allocation is not None else Caps()
-    left = total
+                 period: str, gate: Gate = Gate(), requests: Sequence[Position] = (),
+                 purse: Purse | None = None) -> tuple[list[Reallocation], list[ScaleUp], Decimal]:
+    """Give ``total`` to next-ranked initiatives, then to this quarter's new ``requests`` (with the
+    ``[requests]`` reserve in ``purse``), then to proven ones; returns moves, recommendations, returned."""
+    purse = purse if purse is not None else Purse(total)
     moves: list[Reallocation] = []
+    recommendations: list[ScaleUp] = []
+    if settings is not None:
+        moves += _next_ranked(book, settings, allocation, quarter, period, gate, purse)
+    moves += _requests(requests, book, settings, allocation, quarter, period, gate, purse)
+    if settings is not None:
+        recommendations = _scale_ups(book, realisations, settings, allocation, quarter, period, gate, purse, moves)
+    redistributed = sum((m.amount - (m.from_reserve or ZERO) for m in moves), ZERO)
+    if redistributed + purse.left != total or purse.left < 0:  # a bug, never a data problem
+        raise ReviewError(f"money not conserved in {period}: released {total}, redistributed {redistributed}, "
+                          f"returned {purse.left}", code="BP799")
+    return moves, recommendations, purse.left
 
-    def grant(pos: Position, amount: Decimal, kind: str, why: str) -> None:
-        nonlocal left
-        before = pos.allocation
-        pos.allocation += amount
-        pos.received += amount
-        left -= amount
-        reason = f"{settings.reason}: {why}" if settings.reason else why
-        moves.append(Reallocation(pos.initiative.id, period, kind, amount, before, pos.allocation, reason))
 
-    unfunded = sorted((p for p in book if p.status == "unfunded" and p.rank_value is not None),
+def _units(allocation: AllocationPolicy | None) -> tuple[Decimal, Caps]:
+    unit = allocation.unit if allocation is not None and allocation.unit > 0 else CENT
+    return unit, allocation.caps if allocation is not None else Caps()
+
+
+def _viable(amount: Decimal, cost: Decimal, allocation: AllocationPolicy | None) -> bool:
+    """Enough to fund a bet costing ``cost``: its minimum viable funding, or all of it without partial."""
+    floor = max(allocation.min_viable, allocation.min_viable_share * cost) if allocation else ZERO
+    return amount > 0 and amount >= floor and not (allocation is not None and not allocation.partial
+                                                   and amount < cost)
+
+
+def _next_ranked(book: Sequence[Position], settings: ReallocationPolicy, allocation: AllocationPolicy | None,
+                 quarter: int, period: str, gate: Gate, purse: Purse) -> list[Reallocation]:
+    unit, caps = _units(allocation)
+    moves: list[Reallocation] = []
+    unfunded = sorted((p for p in book if p.status == "unfunded" and p.rank_value is not None
+                       and gate.may_receive(p)),
                       key=lambda p: (-p.rank_value, -p.score, p.initiative.id))  # type: ignore[operator]
     for rank, pos in enumerate(unfunded, start=1):
         cost = pos.initiative.cost
-        amount = _floor(min(cost, left, _cap_room(pos, book, caps)), unit)
-        floor = max(allocation.min_viable, allocation.min_viable_share * cost) if allocation else ZERO
-        if amount <= 0 or amount < floor or (allocation is not None and not allocation.partial and amount < cost):
+        amount = _floor(min(cost, purse.left, _cap_room(pos, book, caps)), unit)
+        if not _viable(amount, cost, allocation):
             continue
         pos.status = "active"
         pos.planned = amount  # scale-ups are measured against the first funding it got
         pos.start = max(pos.start, quarter + 1)  # it starts next quarter at the earliest
-        grant(pos, amount, "next_ranked",
-              f"next-ranked unfunded initiative (rank {rank} by expected value per cost: "
-              f"{pos.expected_value} for {cost}): funded {amount} of {cost}")
+        purse.left -= amount
+        moves.append(grant(pos, amount, "next_ranked",
+                           f"next-ranked unfunded initiative (rank {rank} by expected value per cost: "
+                           f"{pos.expected_value} for {cost}): funded {amount} of {cost}", period, gate, settings))
+    return moves
 
-    proven = [p for p in book if p.status == "active" and p.initiative.id in realisations
+
+def _requests(requests: Sequence[Position], book: Sequence[Position], settings: ReallocationPolicy | None,
+              allocation: AllocationPolicy | None, quarter: int, period: str, gate: Gate,
+              purse: Purse) -> list[Reallocation]:
+    """Fund the quarter's new requests (approved or pending by the policy), by the plan's ranking: from
+    the reserve where their kind may draw on it, then from the released money."""
+    unit, caps = _units(allocation)
+    moves: list[Reallocation] = []
+    ranked = sorted(requests, key=lambda p: (-(p.rank_value or ZERO), -p.score, p.initiative.id))
+    for pos in ranked:
+        cost = pos.initiative.cost
+        room = _cap_room(pos, book, caps)
+        reserved = _floor(min(cost, purse.reserve_for(pos.initiative), room), unit)
+        released = _floor(min(cost - reserved, purse.left, room - reserved), unit)
+        amount = reserved + released
+        if not _viable(amount, cost, allocation):
+            continue
+        purse.reserve -= reserved
+        purse.reserve_used += reserved
+        purse.left -= released
+        pos.status = "active"
+        pos.planned = amount
+        pos.start = max(pos.start, quarter + 1)
+        sources = " and ".join(part for part, value in (("the mid-year reserve", reserved),
+                                                        ("released money", released)) if value > 0)
+        moves.append(grant(pos, amount, "request", f"new request funded {amount} of {cost} from {sources}",
+                           period, gate, settings, reserved))
+    return moves
+
+
+def _scale_ups(book: Sequence[Position], realisations: Mapping[str, Realisation], settings: ReallocationPolicy,
+               allocation: AllocationPolicy | None, quarter: int, period: str, gate: Gate, purse: Purse,
+               moves: list[Reallocation]) -> list[ScaleUp]:
+    unit, caps = _units(allocation)
+    proven = [p for p in book if p.status == "active" and p.initiative.id in realisations and gate.may_receive(p)
               and realisations[p.initiative.id].value is not None
               and realisations[p.initiative.id].value >= settings.scale_above  # type: ignore[operator]
               and p.end > quarter]
@@ -194,19 +339,16 @@ def redistribute(total: Decimal, book: Sequence[Position], realisations: Mapping
         value = realisations[pos.initiative.id].value
         assert value is not None
         headroom = max(settings.scale_max_share * pos.planned - pos.scaled, ZERO).quantize(CENT, ROUND_DOWN)
-        amount = _floor(min(headroom, left, _cap_room(pos, book, caps)), unit)
+        amount = _floor(min(headroom, purse.left, _cap_room(pos, book, caps)), unit)
         why = (f"proven: realisation {value} >= scale_above {settings.scale_above}; may grow by up to "
                f"{headroom} more ({settings.scale_max_share} x planned {pos.planned})")
         if amount > 0:
             pos.scaled += amount
-            grant(pos, amount, "scale_up", why)
+            purse.left -= amount
+            moves.append(grant(pos, amount, "scale_up", why, period, gate, settings))
         recommendations.append(ScaleUp(pos.initiative.id, period, value, pos.allocation, headroom,
                                        max(amount, ZERO), why))
-    redistributed = sum((m.amount for m in moves), ZERO)
-    if redistributed + left != total or left < 0:  # a bug, never a data problem
-        raise ReviewError(f"money not conserved in {period}: released {total}, redistributed {redistributed}, "
-                          f"returned {left}", code="BP799")
-    return moves, recommendations, left
+    return recommendations
 
 
 def _floor(amount: Decimal, unit: Decimal) -> Decimal:

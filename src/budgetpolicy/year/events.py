@@ -19,6 +19,13 @@ it>, "flags": [{"code", "message"}, ...]}`` (flags only when its spend did not r
 ``{"plan": <first seq>, "period": ..., "review": <that quarter's moves>}`` (realisations, calibrations,
 completions, sunsets, releases, reallocations, scale-ups and the money summary, as canonical JSON).
 
+A **request** (kind ``request``) is one new initiative reviewed with a quarter: an initiative of the
+``--initiatives`` file that the plan does not decide, decided under the plan's policy when the quarter is
+recorded. ``period`` the quarter, the payload ``{"plan": <first seq>, "period": ..., "input": <the
+initiative as the engine saw it>, "decision": <what the policy decided: outcome, score, expected value,
+required approvers, flags, reasons>}``; what it was given is in the quarter's record (a ``request``
+reallocation). A request recorded with quarter P never changes a quarter before P.
+
 Reading needs no snapshot: records are only ever appended, so events appended while the plan is read
 are simply read too, as if the read had started later.
 """
@@ -29,7 +36,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord
 from budgetpolicy.audit.ledger import Ledger
@@ -39,7 +46,7 @@ from budgetpolicy.policy.load import load_policy_text
 
 SIGNOFF, REFUSAL = "signoff", "refusal"
 EVENT_KINDS = (SIGNOFF, REFUSAL)
-READING, QUARTER = "reading", "quarter"
+READING, QUARTER, REQUEST = "reading", "quarter", "request"
 
 
 @frozen
@@ -118,6 +125,26 @@ class RecordedQuarter:
 
 
 @frozen
+class RecordedRequest:
+    """One new request recorded with a quarter: the initiative's input and the decision, as recorded."""
+
+    seq: int
+    initiative_id: str
+    period: str
+    plan: int
+    input: dict[str, Any]
+    decision: dict[str, Any]
+
+    @property
+    def required_approvers(self) -> tuple[str, ...]:
+        return tuple(str(r) for r in self.decision.get("required_approvers", ()))
+
+    @property
+    def outcome(self) -> str:
+        return str(self.decision.get("outcome", ""))
+
+
+@frozen
 class BudgetYear:
     """What a ledger holds about the year so far: the plan, its policy, and the events that name it."""
 
@@ -127,6 +154,21 @@ class BudgetYear:
     path: str | None = None  # the ledger it was read from, for messages
     readings: tuple[RecordedReading, ...] = ()
     quarters: tuple[RecordedQuarter, ...] = ()  # in chain order, which is quarter order
+    requests: tuple[RecordedRequest, ...] = ()  # new requests, in chain order
+
+    def request(self, initiative_id: str) -> RecordedRequest | None:
+        return next((r for r in self.requests if r.initiative_id == initiative_id), None)
+
+    def before(self, seq: int) -> BudgetYear:
+        """The year as it stood before record ``seq`` was appended."""
+        return evolve(self, events=tuple(e for e in self.events if e.seq < seq),
+                      readings=tuple(r for r in self.readings if r.seq < seq),
+                      quarters=tuple(q for q in self.quarters if q.seq < seq),
+                      requests=tuple(r for r in self.requests if r.seq < seq))
+
+    def ids(self) -> list[str]:
+        """Every initiative of the year: the plan's, then the requests'."""
+        return [d.initiative_id for d in self.plan.decisions] + [r.initiative_id for r in self.requests]
 
 
 def read_year(ledger: Ledger) -> BudgetYear:
@@ -140,6 +182,7 @@ def read_year(ledger: Ledger) -> BudgetYear:
     events: list[SignOff] = []
     readings: list[RecordedReading] = []
     quarters: list[RecordedQuarter] = []
+    requests: list[RecordedRequest] = []
     for record in ledger.iter_records_from(plan.seq):
         kind = record.entry.kind
         if kind in EVENT_KINDS:
@@ -154,7 +197,12 @@ def read_year(ledger: Ledger) -> BudgetYear:
             quarter = _quarter(record, ledger.path)
             if quarter.plan == plan.seq:
                 quarters.append(quarter)
-    return BudgetYear(plan, plan_policy(ledger, plan), tuple(events), ledger.path, tuple(readings), tuple(quarters))
+        elif kind == REQUEST:
+            request = _request(record, ledger.path)
+            if request.plan == plan.seq:
+                requests.append(request)
+    return BudgetYear(plan, plan_policy(ledger, plan), tuple(events), ledger.path, tuple(readings), tuple(quarters),
+                      tuple(requests))
 
 
 def latest_plan(ledger: Ledger) -> Plan | None:
@@ -247,6 +295,18 @@ def _quarter(record: LedgerRecord, path: str) -> RecordedQuarter:
     return RecordedQuarter(record.seq, period, plan, entry.evaluated_at, moves)
 
 
+def _request(record: LedgerRecord, path: str) -> RecordedRequest:
+    entry = record.entry
+    data = entry.data()
+    values: dict[str, Any] = data if isinstance(data, dict) else {}
+    plan, period, given, decision = (values.get(k) for k in ("plan", "period", "input", "decision"))
+    if not (isinstance(plan, int) and isinstance(period, str) and period == entry.period
+            and isinstance(given, dict) and isinstance(decision, dict)
+            and given.get("id") == entry.initiative_id and decision.get("initiative_id") == entry.initiative_id):
+        raise _bad_record(record, path, "is a request without a plan seq, its period, input and decision")
+    return RecordedRequest(record.seq, entry.initiative_id, period, plan, given, decision)
+
+
 def _bad_record(record: LedgerRecord, path: str, problem: str) -> YearError:
     return YearError(f"record {record.seq} ({record.entry.initiative_id}) {problem}",
                      Location(file=path, key=f"record {record.seq}"), code="BP858",
@@ -277,6 +337,14 @@ def quarter_entry(plan: Plan, period: str, moves: dict[str, Any], at: str) -> Le
     """The ledger entry of one reviewed quarter (``moves``: canonical JSON of its review)."""
     return LedgerEntry.of(QUARTER, "", period, plan.policy_id, plan.policy_version, plan.policy_sha256, at,
                           {"plan": plan.seq, "period": period, "review": moves})
+
+
+def request_entry(plan: Plan, period: str, given: dict[str, Any], decision: dict[str, Any], at: str) -> LedgerEntry:
+    """The ledger entry of one new request reviewed with ``period`` (``given``: the initiative as the
+    engine saw it, ``decision``: what the policy decided; both as canonical JSON data)."""
+    return LedgerEntry.of(REQUEST, decision["initiative_id"], period, plan.policy_id, plan.policy_version,
+                          plan.policy_sha256, at, {"plan": plan.seq, "period": period, "input": given,
+                                                   "decision": decision})
 
 
 def recorded_time(text: str) -> dt.datetime | None:

@@ -41,10 +41,63 @@ from attrs import evolve, frozen
 
 from budgetpolicy.errors import Location, YearError
 from budgetpolicy.review.periods import parse_period
-from budgetpolicy.year.events import BudgetYear, PlannedDecision, RecordedQuarter, SignOff
+from budgetpolicy.year.events import BudgetYear, PlannedDecision, RecordedQuarter, RecordedRequest, SignOff
 
 ZERO = Decimal(0)
-STATES = ("funded", "earmarked", "refused", "unfunded", "deferred", "rejected")
+STATES = ("funded", "earmarked", "refused", "lapsed", "unfunded", "deferred", "rejected")
+
+
+@frozen
+class Claim:
+    """A recorded reallocation that awaited sign-offs (the approval rules on its new amount): held until
+    every role in ``awaiting`` signs (``cleared``), ``withdrawn`` when one refuses (returned to the pool),
+    ``lapsed`` when a review released it unsigned ([signoff] release_unsigned_at), whichever came first."""
+
+    initiative_id: str
+    period: str
+    seq: int  # the quarter's record
+    amount: Decimal
+    awaiting: tuple[str, ...]
+    status: str = "held"  # held | cleared | withdrawn | lapsed
+    missing: tuple[str, ...] = ()  # while held: the roles of ``awaiting`` that have not signed
+
+
+def claims(year: BudgetYear, quarters: Iterable[RecordedQuarter]) -> dict[str, list[Claim]]:
+    """Per initiative, the reallocations of ``quarters`` that awaited a sign-off, each with its status
+    after the events recorded so far."""
+    taken = tuple(quarters)
+    lapses: dict[str, list[int]] = {}
+    for quarter in taken:
+        for release in quarter.review.get("releases") or ():
+            if release.get("cause") == "unsigned":
+                lapses.setdefault(release["initiative_id"], []).append(quarter.seq)
+    out: dict[str, list[Claim]] = {}
+    for quarter in taken:
+        for move in quarter.review.get("reallocations") or ():
+            awaiting = tuple(move.get("awaiting") or ())
+            if awaiting:
+                iid = move["initiative_id"]
+                claim = Claim(iid, quarter.period, quarter.seq, _amount(move["amount"]), awaiting)
+                out.setdefault(iid, []).append(_settled(claim, year.events, lapses.get(iid, ())))
+    return out
+
+
+def _settled(claim: Claim, events: Iterable[SignOff], lapses: Iterable[int]) -> Claim:
+    signed: set[str] = set()
+    for event in events:  # chain order
+        if event.initiative_id != claim.initiative_id or event.role not in claim.awaiting:
+            continue
+        lapse = next((seq for seq in lapses if claim.seq < seq < event.seq), None)
+        if lapse is not None:
+            return evolve(claim, status="lapsed")
+        if event.refused:
+            return evolve(claim, status="withdrawn")
+        signed.add(event.role)
+        if signed >= set(claim.awaiting):
+            return evolve(claim, status="cleared")
+    if any(seq > claim.seq for seq in lapses):
+        return evolve(claim, status="lapsed")
+    return evolve(claim, missing=tuple(r for r in claim.awaiting if r not in signed))
 
 
 @frozen
@@ -67,6 +120,7 @@ class InitiativePosition:
     refused_by: str | None = None  # the role that refused it
     burn: Decimal | None = None  # spent / allocated (4 places); None when nothing is allocated
     flags: tuple[str, ...] = ()  # recorded spend flags, "QUARTER CODE" (year/spend.py)
+    requested: str | None = None  # a new request: the quarter it was reviewed with
 
 
 @frozen
@@ -92,6 +146,7 @@ class PoolPosition:
     spent: Decimal = ZERO
     released: Decimal = ZERO
     received: Decimal = ZERO
+    reserve: Decimal = ZERO  # the [requests] reserve still held for mid-year requests
 
 
 @frozen
@@ -111,44 +166,81 @@ class Positions:
     departments: tuple[DepartmentBurn, ...] = ()  # burn rate per department, by name
 
     def initiative(self, initiative_id: str) -> InitiativePosition:
+        """The position of ``initiative_id`` (StopIteration when the plan has no such initiative)."""
         return next(p for p in self.initiatives if p.initiative_id == initiative_id)
 
 
 def positions(year: BudgetYear, period: str | None = None) -> Positions:
-    """The positions of ``year.plan`` after ``year.events`` and the quarters recorded up to ``period`` (all of
-    them when None), in the plan's currency and pool."""
+    """The positions of ``year.plan`` and its requests after ``year.events`` and the quarters recorded up to
+    ``period`` (all of them when None), in the plan's currency and pool."""
     plan, policy = year.plan, year.policy
-    by_initiative: dict[str, list[SignOff]] = {d.initiative_id: [] for d in plan.decisions}
+    quarters = _quarters(year, period)
+    taken = {q.period for q in quarters}
+    decisions = [*plan.decisions, *(requested_decision(r) for r in year.requests if r.period in taken)]
+    by_initiative: dict[str, list[SignOff]] = {d.initiative_id: [] for d in decisions}
     for event in year.events:
         if event.initiative_id not in by_initiative:
+            if year.request(event.initiative_id) is not None:
+                continue  # a request reviewed after ``period``
             raise YearError(f"record {event.seq} is a {event.kind} of '{event.initiative_id}', which the "
                             f"{plan.where} does not decide", Location(file=year.path, key=f"record {event.seq}"),
                             code="BP858",
                             hint="the record was not written by budgetpolicy approve or refuse")
         by_initiative[event.initiative_id].append(event)
-    quarters = _quarters(year, period)
     moved = _moves(year, quarters)
     flags = _flags(year, quarters)
-    rows = tuple(_burnt(_reviewed(initiative_position(d, by_initiative[d.initiative_id]),
-                                  *moved.get(d.initiative_id, ())), flags.get(d.initiative_id, ()))
-                 for d in plan.decisions)
+    held = claims(year, quarters)
+    lapsed = {r["initiative_id"] for q in quarters for r in q.review.get("releases") or ()
+              if r.get("cause") == "unsigned"}
+    rows = tuple(_burnt(_reviewed(initiative_position(d, by_initiative[d.initiative_id]), held.get(d.initiative_id, ()),
+                                  d.initiative_id in lapsed, *moved.get(d.initiative_id, ())),
+                        flags.get(d.initiative_id, ()))
+                 for d in decisions)
+    planned_ids = plan_ids(year)
+    rows = tuple(r if r.initiative_id in planned_ids else
+                 evolve(r, requested=year.request(r.initiative_id).period)  # type: ignore[union-attr]
+                 for r in rows)
+    return Positions(plan.seq, plan.policy_id, plan.policy_version, plan.policy_sha256, plan.evaluated_at,
+                     sum(not e.refused for e in year.events), sum(e.refused for e in year.events), rows,
+                     _pool(year, quarters, rows), tuple(q.period for q in quarters), _departments(decisions, rows))
+
+
+def plan_ids(year: BudgetYear) -> set[str]:
+    return {d.initiative_id for d in year.plan.decisions}
+
+
+def requested_decision(request: RecordedRequest) -> PlannedDecision:
+    """A new request as a row of the positions: nothing planned; what a review gave it arrives as received,
+    earmarked while the roles the rules require for it have not signed (a :class:`Claim`)."""
+    given = request.input
+    start = given.get("start")
+    return PlannedDecision(request.initiative_id, request.outcome, (), ZERO, request.seq,
+                           str(given.get("department") or ""), start if isinstance(start, str) else None,
+                           str(given.get("title") or ""))
+
+
+def _pool(year: BudgetYear, quarters: tuple[RecordedQuarter, ...], rows: tuple[InitiativePosition, ...]) -> PoolPosition:
+    plan, policy = year.plan, year.policy
     planned = sum((d.funding for d in plan.decisions), ZERO)
     pool = policy.allocation.pool if policy.allocation is not None else planned
-    if planned > pool:
-        raise YearError(f"the {plan.where} funds {planned:,}, more than its policy's pool of {pool:,}",
+    reserve = policy.requests.reserve if policy.requests is not None else ZERO
+    if planned + reserve > pool:
+        raise YearError(f"the {plan.where} funds {planned:,}, more than its policy's pool of {pool:,}"
+                        + (f" less the mid-year reserve of {reserve:,}" if reserve else ""),
                         Location(file=year.path, key=plan.where), code="BP859",
                         hint="the plan was not recorded by 'evaluate --ledger' under this policy")
     names = ("allocated", "earmarked", "returned", "spent", "released", "received")
     totals = {name: sum((getattr(r, name) for r in rows), ZERO) for name in names}
     back = sum((_amount(q.review["summary"]["returned_to_pool"]) for q in quarters), ZERO)
-    result = PoolPosition(policy.currency, pool, leftover=pool - planned + back, **totals)
-    # Events move money between allocated, earmarked and returned, reviews between bets and back to the
-    # pool; none is created or lost.
-    assert result.released == result.received + back, result
-    assert result.allocated + result.earmarked + result.returned + result.leftover == result.pool, result
-    return Positions(plan.seq, plan.policy_id, plan.policy_version, plan.policy_sha256, plan.evaluated_at,
-                     sum(not e.refused for e in year.events), sum(e.refused for e in year.events), rows, result,
-                     tuple(q.period for q in quarters), _departments(plan.decisions, rows))
+    used = sum((_amount(q.review["summary"].get("reserve_used") or "0") for q in quarters), ZERO)
+    result = PoolPosition(policy.currency, pool, leftover=pool - planned - reserve + back, reserve=reserve - used,
+                          **totals)
+    # Events move money between allocated, earmarked and returned, reviews between bets, back to the pool
+    # and out of the reserve; none is created or lost.
+    assert result.released + used == result.received + back, result
+    assert result.allocated + result.earmarked + result.returned + result.leftover + result.reserve == result.pool, \
+        result
+    return result
 
 
 def burn_rate(spent: Decimal, allocated: Decimal) -> Decimal | None:
@@ -215,19 +307,28 @@ def _amount(text: str) -> Decimal:
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
-def _reviewed(position: InitiativePosition, spent: Decimal = ZERO, released: Decimal = ZERO,
-              received: Decimal = ZERO) -> InitiativePosition:
-    """The position after the reviews: it holds ``planned - released + received`` in its state's column."""
+def _reviewed(position: InitiativePosition, held: Iterable[Claim] = (), lapsed: bool = False, spent: Decimal = ZERO,
+              released: Decimal = ZERO, received: Decimal = ZERO) -> InitiativePosition:
+    """The position after the reviews: it holds ``planned - released + received`` in its state's column;
+    of a funded bet's, reallocations still awaiting a sign-off are earmarked and refused ones returned."""
     if not (spent or released or received):
         return position
     holds = position.planned - released + received
     moved = evolve(position, spent=spent, released=released, received=received)
     if position.state == "earmarked":
-        return evolve(moved, earmarked=holds)
+        return evolve(moved, state="lapsed" if lapsed else "earmarked", earmarked=holds)
     if position.state == "refused":
         return evolve(moved, returned=holds)
     if position.state == "funded" or holds > 0:
-        return evolve(moved, state="funded", allocated=holds)
+        claims_of = list(held)
+        withdrawn = min(sum((c.amount for c in claims_of if c.status == "withdrawn"), ZERO), max(holds, ZERO))
+        waiting = min(sum((c.amount for c in claims_of if c.status == "held"), ZERO), max(holds - withdrawn, ZERO))
+        awaiting = tuple(dict.fromkeys(r for c in claims_of if c.status == "held" for r in c.missing))
+        allocated = holds - withdrawn - waiting
+        # All it holds awaits a sign-off (a reallocation to a bet the plan left unfunded): earmarked.
+        state = "earmarked" if waiting > 0 and allocated <= 0 else "funded"
+        return evolve(moved, state=state, allocated=allocated, earmarked=waiting, returned=withdrawn,
+                      awaiting=awaiting or position.awaiting)
     return moved
 
 
@@ -243,9 +344,11 @@ def initiative_position(decision: PlannedDecision, events: Iterable[SignOff]) ->
     signed: list[str] = []
     refused_by = None
     for event in events:
+        if event.role not in decision.required_approvers:
+            continue  # a role a reallocation awaits: its Claim counts it
         if event.refused:
             refused_by = refused_by or event.role
-        elif event.role in decision.required_approvers and event.role not in signed:
+        elif event.role not in signed:
             signed.append(event.role)
     base = evolve(base, signed=tuple(signed), refused_by=refused_by)
     awaiting = tuple(r for r in decision.required_approvers if r not in signed)

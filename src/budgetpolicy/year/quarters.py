@@ -30,13 +30,18 @@ from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.canonical import canonical_json
 from budgetpolicy.data.load import outcome_to_record, record_to_outcome
+from budgetpolicy.engine.compile import CompiledPolicy, compile_policy
 from budgetpolicy.errors import Diagnostic, Location, YearError
 from budgetpolicy.model import Decision, Initiative, OutcomeReading
+from budgetpolicy.plugins import build_registry
+from budgetpolicy.registry import Registry
 from budgetpolicy.review.periods import is_period, parse_period, period_name
 from budgetpolicy.review.quarterly import QuarterReview, ReviewResult, review
+from budgetpolicy.review.signoffs import YearView
 from budgetpolicy.year.events import (BudgetYear, RecordedQuarter, RecordedReading, quarter_entry, read_year,
-                                      reading_entry)
+                                      reading_entry, request_entry)
 from budgetpolicy.year.spend import SpendProblem, check_spend, flags_of, spend_policy
+from budgetpolicy.year.view import decide_requests, request_payload, year_view
 
 
 @frozen
@@ -54,6 +59,7 @@ class YearReview:
 
     @property
     def shown_from_record(self) -> bool:
+        """True when this quarter was already recorded and is shown from its record, not recomputed."""
         return self.result is None
 
 
@@ -73,22 +79,28 @@ def plan_inputs(ledger: Ledger, year: BudgetYear) -> tuple[tuple[Initiative, ...
 
 
 def review_quarter(ledger_path: str | os.PathLike[str], outcomes: Sequence[OutcomeReading], period: str, *,
-                   at: str, dry_run: bool = False, policy_sha256: str | None = None) -> YearReview:
+                   at: str, dry_run: bool = False, policy_sha256: str | None = None,
+                   initiatives: Sequence[Initiative] = (), registry: Registry | None = None) -> YearReview:
     """Review ``period`` of the ledger's plan with ``outcomes`` (the file's readings), and record it unless
-    ``dry_run``; a quarter already recorded is returned from its record. See the module docstring."""
+    ``dry_run``; a quarter already recorded is returned from its record. ``initiatives`` (a file's) bring
+    the new requests: those the plan does not decide. See the module docstring."""
     with Ledger(ledger_path, create=False, readonly=True) as reader:
         year = read_year(reader)
         _check_policy(year, policy_sha256)
         shown = _recorded(year, period)
         if shown is not None:
             return YearReview(period, year, None, shown, 0)
-        initiatives, decisions = plan_inputs(reader, year)
+        planned, decisions = plan_inputs(reader, year)
+    compiled = compile_policy(year.policy, registry or build_registry())
+    new, request_notes = decide_requests(year, compiled, initiatives)
     readings, notes = _readings(year, outcomes)
     target = parse_period(period, Location(key="--period"))
     _check_order(year, target, readings)
     flags = _reconcile(year, readings, period)
-    result = review(year.policy, initiatives, decisions, readings, period)
+    view = year_view(year, compiled, period, new)
+    result = review(year.policy, (*planned, *requested(view)), decisions, readings, period, view)
     _check_history(year, result)
+    notes = (*notes, *request_notes)
     moves = _jsonable(_quarter_of(result))
     flagged_first = tuple(p.diagnostic for p in flags)
     if dry_run:
@@ -108,19 +120,22 @@ def review_quarter(ledger_path: str | os.PathLike[str], outcomes: Sequence[Outco
             flagged, last[:] = flags_of(problems), [p.diagnostic for p in problems]
             records = [outcome_to_record(r) for r in readings if r.period == period]
             return [*(reading_entry(now.plan, r, at, flagged.get(r["initiative_id"])) for r in records),
+                    *(request_entry(now.plan, period, *request_payload(i, d), at) for i, d in new),
                     quarter_entry(now.plan, period, moves, at)]
         seqs = ledger.append_checked(entries)
     recorded = RecordedQuarter(seqs[-1], period, year.plan.seq, at, moves)
-    return YearReview(period, year, result, recorded, len(seqs) - 1, notes, tuple(last))
+    return YearReview(period, year, result, recorded, len(seqs) - 1 - len(new), notes, tuple(last))
+
+
+def requested(view: YearView) -> list[Initiative]:
+    """The initiatives of every request in ``view``: the review checks their readings too."""
+    return [initiative for pairs in view.requests.values() for initiative, _ in pairs]
 
 
 def _reconcile(year: BudgetYear, readings: Sequence[OutcomeReading], period: str) -> tuple[SpendProblem, ...]:
     """``period``'s spend against the position at its start: every problem refuses the review at once under
-    ``[spend] on_mismatch = "error"``; under ``"flag"`` they are returned, to be recorded with the readings.
-    A plan whose policy has no ``[spend]`` section is not reconciled: its year began before the rule (the
-    bundled example's readings spend on unsigned and deferred bets), so its reviews go on as recorded."""
-    if year.policy.spend is None:
-        return ()
+    ``[spend] on_mismatch = "error"`` (the default, also without a ``[spend]`` section); under ``"flag"``
+    they are returned, to be recorded with the readings."""
     problems = check_spend(year, readings, period)
     if problems and spend_policy(year).on_mismatch == "error":
         raise YearError([p.diagnostic for p in problems])
@@ -212,13 +227,16 @@ def recorded_outcomes(year: BudgetYear, readings: Iterable[RecordedReading]) -> 
 
 
 def recompute_quarter(year: BudgetYear, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
-                      recorded: RecordedQuarter) -> QuarterReview:
+                      recorded: RecordedQuarter, compiled: CompiledPolicy) -> QuarterReview:
     """``recorded``'s quarter computed again from the ledger alone: the plan's policy, initiatives and
-    decisions, and the readings of that quarter and the ones before it, as recorded before its record."""
+    decisions, the readings of that quarter and the ones before it as recorded before its record, and the
+    sign-offs and requests each of those quarters saw (``compiled``: the plan's policy, compiled)."""
     until = parse_period(recorded.period)
     periods = {q.period for q in year.quarters if parse_period(q.period) <= until}
     readings = recorded_outcomes(year, _kept_readings(year, periods, before=recorded.seq).values())
-    return _quarter_of(review(year.policy, initiatives, decisions, readings, recorded.period))
+    view = year_view(year, compiled)
+    return _quarter_of(review(year.policy, (*initiatives, *requested(view)), decisions, readings,
+                              recorded.period, view))
 
 
 @frozen
@@ -275,7 +293,8 @@ def _diverged(year: BudgetYear, problem: str) -> YearError:
 
 def _quarter_of(result: ReviewResult) -> QuarterReview:
     return QuarterReview(result.period, result.realisations, result.calibrations, result.sunsets, result.releases,
-                         result.reallocations, result.scale_ups, result.summary, result.completions)
+                         result.reallocations, result.scale_ups, result.summary, result.completions,
+                         result.requests)
 
 
 def _jsonable(quarter: QuarterReview) -> Any:

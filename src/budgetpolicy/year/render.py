@@ -50,7 +50,8 @@ def burn_line(positions: Positions) -> str:
 def pool_line(positions: Positions) -> str:
     pool = positions.pool
     line = (f"pool {money(pool.pool, pool.currency)}: allocated {money(pool.allocated)}, earmarked "
-            f"{money(pool.earmarked)}, returned {money(pool.returned)}, leftover {money(pool.leftover)}")
+            f"{money(pool.earmarked)}, returned {money(pool.returned)}, leftover {money(pool.leftover)}"
+            + (f", mid-year reserve {money(pool.reserve)}" if pool.reserve else ""))
     if not positions.reviewed:
         return line
     return line + f"; spent {money(pool.spent)}, released {money(pool.released)} / received {money(pool.received)}"
@@ -88,6 +89,9 @@ def signoff_line(result: SignOffResult) -> str:
         return (f"{event.initiative_id}: refused by {event.by} for {event.role} ({where}); "
                 f"{money(position.returned, currency)} returned to the pool")
     head = f"{event.initiative_id}: {event.role} signed by {event.by} ({where}); "
+    if position.state == "funded" and position.awaiting:
+        return (head + f"{money(position.allocated, currency)} allocated, {money(position.earmarked)} awaiting "
+                       f"{', '.join(position.awaiting)} stays earmarked")
     if position.state == "funded":
         return head + f"every required role has signed: {money(position.allocated, currency)} allocated"
     if position.state == "earmarked":
@@ -111,8 +115,9 @@ _SECTIONS = (
     ("Sunsets", "sunsets", ("initiative_id", "criterion", "reason", "detail")),
     ("Released", "releases", ("initiative_id", "cause", "unspent", "amount", "reason")),
     ("Reallocated", "reallocations", ("initiative_id", "kind", "amount", "allocation_before", "allocation_after",
-                                      "reason")),
+                                      "awaiting", "reason")),
     ("Scale-up recommendations", "scale_ups", ("initiative_id", "realisation", "allocation", "headroom", "granted")),
+    ("New requests", "requests", ("initiative_id", "outcome", "score", "required_approvers", "funded", "reason")),
 )
 
 
@@ -123,6 +128,8 @@ def recorded_quarter_table(quarter: RecordedQuarter, currency: str) -> str:
              f"{quarter.seq} ({quarter.at})\n"]
     for title, name, keys in _SECTIONS:
         items: list[dict[str, Any]] = review.get(name) or []
+        if name == "requests" and not items:
+            continue  # the quarter reviewed no new request
         parts.append(f"\n{title}\n")
         parts.append(table([k.upper() for k in keys], [[_cell(item.get(k)) for k in keys] for item in items])
                      if items else "none\n")
@@ -140,4 +147,6 @@ def recorded_quarter_json(quarter: RecordedQuarter) -> str:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "-"
     return "-" if value is None else str(value)

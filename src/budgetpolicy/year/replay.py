@@ -16,12 +16,18 @@ from __future__ import annotations
 
 import os
 
-from attrs import evolve, field, frozen
+from attrs import field, frozen
 
 from budgetpolicy.audit.ledger import Ledger
+from budgetpolicy.canonical import canonical_json
+from budgetpolicy.engine.compile import CompiledPolicy, compile_policy
 from budgetpolicy.errors import YearError
-from budgetpolicy.year.events import BudgetYear, SignOff, latest_plan, read_year, recorded_time
-from budgetpolicy.year.quarters import QuarterMismatch, plan_inputs, quarter_mismatch, recompute_quarter
+from budgetpolicy.plugins import build_registry
+from budgetpolicy.registry import Registry
+from budgetpolicy.year.events import BudgetYear, RecordedRequest, SignOff, latest_plan, read_year, recorded_time
+from budgetpolicy.year.quarters import (QuarterMismatch, first_difference, plan_inputs, quarter_mismatch,
+                                        recompute_quarter)
+from budgetpolicy.year.view import plan_context, rebuilt_request, request_payload
 from budgetpolicy.year.signoff import check_event
 
 
@@ -47,6 +53,8 @@ class YearReplay:
     signoffs: int = 0  # sign-offs and refusals
     quarter_mismatches: tuple[QuarterMismatch, ...] = field(default=())
     signoff_mismatches: tuple[SignOffMismatch, ...] = field(default=())
+    requests: int = 0
+    request_mismatches: tuple[QuarterMismatch, ...] = field(default=())  # seq, period, first field, both values
 
     @property
     def quarters_reproduced(self) -> int:
@@ -57,38 +65,56 @@ class YearReplay:
         return self.signoffs - len(self.signoff_mismatches)
 
     @property
+    def requests_reproduced(self) -> int:
+        return self.requests - len(self.request_mismatches)
+
+    @property
     def ok(self) -> bool:
-        return not (self.quarter_mismatches or self.signoff_mismatches)
+        return not (self.quarter_mismatches or self.signoff_mismatches or self.request_mismatches)
 
 
-def replay_year(path: str | os.PathLike[str]) -> YearReplay | None:
+def replay_year(path: str | os.PathLike[str], registry: Registry | None = None) -> YearReplay | None:
     """Replay the quarters and sign-offs of the latest plan in the ledger at ``path``; None when it holds no
     plan, or a plan without recorded events (nothing to replay beyond its decisions)."""
     with Ledger(path, create=False, readonly=True) as ledger:
         if latest_plan(ledger) is None:
             return None
         year = read_year(ledger)
-        if not (year.quarters or year.events):
+        if not (year.quarters or year.events):  # requests come with quarters
             return None
         quarters: tuple[QuarterMismatch, ...] = ()
+        requests: tuple[QuarterMismatch, ...] = ()
         if year.quarters:
             initiatives, decisions = plan_inputs(ledger, year)
-            found = (quarter_mismatch(q, recompute_quarter(year, initiatives, decisions, q)) for q in year.quarters)
+            compiled = compile_policy(year.policy, registry or build_registry())
+            found = (quarter_mismatch(q, recompute_quarter(year, initiatives, decisions, q, compiled))
+                     for q in year.quarters)
             quarters = tuple(m for m in found if m is not None)
-        signoffs = tuple(m for i, event in enumerate(year.events)
-                         if (m := _check_signoff(year, ledger.path, i, event)) is not None)
-    return YearReplay(year.plan.seq, len(year.quarters), len(year.events), quarters, signoffs)
+            requests = tuple(m for r in year.requests if (m := request_mismatch(year, compiled, r)) is not None)
+        signoffs = tuple(m for event in year.events if (m := _check_signoff(year, ledger.path, event)) is not None)
+    return YearReplay(year.plan.seq, len(year.quarters), len(year.events), quarters, signoffs, len(year.requests),
+                      requests)
 
 
-def _check_signoff(year: BudgetYear, path: str, index: int, event: SignOff) -> SignOffMismatch | None:
-    """``event`` checked against the plan and the events recorded before it."""
+def request_mismatch(year: BudgetYear, compiled: CompiledPolicy, recorded: RecordedRequest) -> QuarterMismatch | None:
+    """A recorded request decided again under the plan's policy, in the plan's context: None when the
+    decision is its record's, byte for byte."""
+    initiative, _ = rebuilt_request(year, recorded)
+    _, again = request_payload(initiative, compiled.decide(initiative, plan_context(year)))
+    if canonical_json(again) == canonical_json(recorded.decision):
+        return None
+    path, before, after = first_difference(recorded.decision, again) or ("decision", recorded.decision, again)
+    return QuarterMismatch(recorded.seq, recorded.period, f"request {recorded.initiative_id} {path}", before, after)
+
+
+def _check_signoff(year: BudgetYear, path: str, event: SignOff) -> SignOffMismatch | None:
+    """``event`` checked against the plan and everything recorded before it."""
     at = recorded_time(event.at)
     if at is None:
         return SignOffMismatch(event.seq, event.kind, event.initiative_id, event.role, event.by, "BP858",
                                f"its time '{event.at}' is not an ISO 8601 timestamp")
-    before = evolve(year, events=year.events[:index])
     try:
-        check_event(before, path, event.initiative_id, event.role, event.by, at)
+        check_event(year.before(event.seq), path, event.initiative_id, event.role, event.by, at)
     except YearError as exc:
         first = exc.diagnostics[0]
         return SignOffMismatch(event.seq, event.kind, event.initiative_id, event.role, event.by,

@@ -3,11 +3,13 @@
 A sign-off is accepted only when all of these hold, checked in this order (each failure is one
 :class:`~budgetpolicy.errors.YearError` naming the ledger, the plan and the fix, and nothing is written):
 
-BP850 the ledger holds a plan; BP851 the initiative is in it (did-you-mean from the plan's ids); BP857
-the time of signing is not before the plan was made; BP852 its decision is ``pending_approval``; BP853
-the role is one the decision requires; BP854 the signer holds the role in the plan's policy ``[roles]``
-(the policy text the ledger stores, never a file); BP856 nobody has refused the initiative; BP855 the
-role has not signed or refused it already.
+BP850 the ledger holds a plan; BP851 the initiative is in it, or is a new request recorded with a quarter
+(did-you-mean from their ids); BP857 the time of signing is not before the plan was made; BP852 something
+of it awaits a sign-off: its decision is ``pending_approval``, or a reallocation to it awaits one (the
+approval rules on its new amount); BP864 what awaited the role has not lapsed ([signoff]
+release_unsigned_at released it); BP853 the role is one it requires; BP854 the signer holds the role in the
+plan's policy ``[roles]`` (the policy text the ledger stores, never a file); BP856 nobody has refused the
+initiative's plan decision; BP855 the role has not signed or refused it already.
 
 The plan and its events are read, checked and the record appended inside one write transaction
 (:meth:`budgetpolicy.audit.ledger.Ledger.append_checked`), so two people signing for the same role at
@@ -21,14 +23,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from budgetpolicy.audit.entry import LedgerEntry
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import Location, UsageError, YearError, did_you_mean
 from budgetpolicy.year.events import (REFUSAL, SIGNOFF, BudgetYear, PlannedDecision, SignOff, event_entry, read_year,
                                       recorded_time)
-from budgetpolicy.year.positions import InitiativePosition, initiative_position
+from budgetpolicy.year.positions import Claim, InitiativePosition, claims, positions, requested_decision
 
 
 @frozen
@@ -61,10 +63,8 @@ def record_event(ledger_path: str | os.PathLike[str], kind: str, initiative_id: 
     (year,) = read
     event = SignOff(seq, kind, initiative_id, year.plan.seq, role, by, at.isoformat(),
                     **{"reason" if kind == REFUSAL else "note": text})
-    events = [e for e in (*year.events, event) if e.initiative_id == initiative_id]
-    decision = year.plan.decision(initiative_id)
-    assert decision is not None  # checked before the append
-    return SignOffResult(event, initiative_position(decision, events), year.policy.currency)
+    after = positions(evolve(year, events=(*year.events, event)))
+    return SignOffResult(event, after.initiative(initiative_id), year.policy.currency)
 
 
 def _check_arguments(kind: str, role: str, by: str, text: str | None) -> None:
@@ -81,13 +81,16 @@ def _check_arguments(kind: str, role: str, by: str, text: str | None) -> None:
 
 def check_event(year: BudgetYear, path: str, initiative_id: str, role: str, by: str,
                 at: dt.datetime) -> PlannedDecision:
-    """The planned decision the event is about, once every check in the module docstring has passed."""
+    """The decision the event is about (the plan's, or a request's), once every check in the module
+    docstring has passed."""
     plan = year.plan
     where = Location(file=path, key=plan.where)
-    decision = plan.decision(initiative_id)
+    request = year.request(initiative_id)
+    decision = plan.decision(initiative_id) or (requested_decision(request) if request is not None else None)
     if decision is None:
-        ids = [d.initiative_id for d in plan.decisions]
-        raise YearError(f"no initiative '{initiative_id}' in the plan", where, code="BP851",
+        ids = year.ids()
+        raise YearError(f"no initiative '{initiative_id}' in the plan{' or its requests' if year.requests else ''}",
+                        where, code="BP851",
                         hint=did_you_mean(initiative_id, ids) or
                         f"the plan decides {len(ids)} initiative(s); list them with 'budgetpolicy ledger "
                         f"positions {path}'")
@@ -96,19 +99,46 @@ def check_event(year: BudgetYear, path: str, initiative_id: str, role: str, by: 
         raise YearError(f"{initiative_id}: the time of signing {at.isoformat()} is before the plan was made "
                         f"({plan.evaluated_at})", where, code="BP857",
                         hint="give the time it was signed with --at, after the plan")
-    if decision.outcome != "pending_approval":
-        raise YearError(f"{initiative_id} is {decision.outcome} in the plan, not pending approval: it takes no "
-                        f"sign-off", where, code="BP852",
-                        hint=f"only pending_approval decisions take sign-offs; 'budgetpolicy ledger positions "
-                             f"{path}' lists them (state earmarked or unfunded)")
-    required = decision.required_approvers
+    claimed = claims(year, year.quarters).get(initiative_id, [])
+    required = _required(decision, claimed)
+    if not required:
+        raise YearError(f"{initiative_id} is {decision.outcome} {'in the plan' if request is None else 'as a request'}"
+                        f", not pending approval, and no reallocation to it awaits a sign-off: it takes none",
+                        where, code="BP852",
+                        hint=f"only pending_approval decisions and reallocations awaiting a role take sign-offs; "
+                             f"'budgetpolicy ledger positions {path}' lists them (AWAITING)")
+    _check_not_lapsed(year, where, decision, claimed, role)
     if role not in required:
         raise YearError(f"{initiative_id} does not require a '{role}' sign-off (it requires: "
-                        f"{', '.join(required) or 'none'})", where, code="BP853",
+                        f"{', '.join(required)})", where, code="BP853",
                         hint=did_you_mean(role, required) or f"sign for one of: {', '.join(required)}")
     _check_holder(year, where, role, by)
-    _check_not_settled(year, where, initiative_id, role)
+    _check_not_settled(year, where, decision, role)
     return decision
+
+
+def _required(decision: PlannedDecision, claimed: list[Claim]) -> tuple[str, ...]:
+    """The roles that sign for it: its pending plan decision's, and those its reallocations await."""
+    own = decision.required_approvers if decision.outcome == "pending_approval" else ()
+    return tuple(dict.fromkeys((*own, *(r for c in claimed for r in c.awaiting))))
+
+
+def _check_not_lapsed(year: BudgetYear, where: Location, decision: PlannedDecision, claimed: list[Claim],
+                      role: str) -> None:
+    """BP864: a review released unsigned everything that awaited ``role``."""
+    lapsed_plan = decision.outcome == "pending_approval" and role in decision.required_approvers and any(
+        r.get("cause") == "unsigned" and r["initiative_id"] == decision.initiative_id
+        for q in year.quarters for r in q.review.get("releases") or ()) and not any(
+        c.status != "lapsed" and role in c.awaiting for c in claimed)
+    waiting = [c for c in claimed if role in c.awaiting]
+    lapsed_moves = bool(waiting) and all(c.status == "lapsed" for c in waiting) and not (
+        decision.outcome == "pending_approval" and role in decision.required_approvers)
+    if lapsed_plan or lapsed_moves:
+        setting = year.policy.signoff.release_unsigned_at if year.policy.signoff is not None else "?"
+        raise YearError(f"{decision.initiative_id}: what awaited the {role} sign-off was released unsigned at the "
+                        f"review of {setting} ([signoff] release_unsigned_at)", where, code="BP864",
+                        hint="the money went back to the year's reallocation; it is not earmarked any more, so "
+                             "there is nothing left to sign")
 
 
 def _check_holder(year: BudgetYear, where: Location, role: str, by: str) -> None:
@@ -126,9 +156,11 @@ def _check_holder(year: BudgetYear, where: Location, role: str, by: str) -> None
                         hint=f"the holders of {role} in [roles]: {', '.join(holders)}")
 
 
-def _check_not_settled(year: BudgetYear, where: Location, initiative_id: str, role: str) -> None:
+def _check_not_settled(year: BudgetYear, where: Location, decision: PlannedDecision, role: str) -> None:
+    initiative_id = decision.initiative_id
     events = [e for e in year.events if e.initiative_id == initiative_id]
-    refusal = next((e for e in events if e.refused), None)
+    refusal = next((e for e in events if e.refused and e.role in decision.required_approvers
+                    and decision.outcome == "pending_approval"), None)
     if refusal is not None:
         raise YearError(f"{initiative_id} was refused by {refusal.role} ({refusal.by}) at record {refusal.seq}: "
                         "it takes no further sign-off or refusal", where, code="BP856",
@@ -136,15 +168,13 @@ def _check_not_settled(year: BudgetYear, where: Location, initiative_id: str, ro
                              "'budgetpolicy evaluate --ledger'")
     earlier = next((e for e in events if e.role == role), None)
     if earlier is not None:
-        raise YearError(f"{initiative_id} already has the {role} sign-off (record {earlier.seq}, by {earlier.by} "
+        what = "refusal" if earlier.refused else "sign-off"
+        raise YearError(f"{initiative_id} already has the {role} {what} (record {earlier.seq}, by {earlier.by} "
                         f"at {earlier.at})", where, code="BP855",
                         hint=f"each required role signs once; {initiative_id} awaits "
                              f"{_awaiting(year, initiative_id) or 'no other role'}")
 
 
 def _awaiting(year: BudgetYear, initiative_id: str) -> str:
-    decision = year.plan.decision(initiative_id)
-    assert decision is not None
-    events = [e for e in year.events if e.initiative_id == initiative_id]
-    return ", ".join(initiative_position(decision, events).awaiting)
+    return ", ".join(positions(year).initiative(initiative_id).awaiting)
 

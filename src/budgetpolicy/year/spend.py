@@ -14,7 +14,8 @@ BP874  spend in a quarter before the initiative's start quarter
 BP875  spend lower than the previous recorded spend (spend to date never goes down)
 =====  ======================================================================================
 
-Only a plan whose policy has a ``[spend]`` section is reconciled. Under ``on_mismatch = "error"`` (its default) they refuse the review together; under ``"flag"``
+Every plan is reconciled, with ``[spend]``'s settings or their defaults. Under ``on_mismatch = "error"``
+(the default) they refuse the review together; under ``"flag"``
 each reading is recorded with its flags (``{"code", "message"}`` in the ``reading`` event), which
 positions show. Pure: the caller reads the ledger and decides.
 """
@@ -33,8 +34,8 @@ from budgetpolicy.review.periods import is_period, parse_period
 from budgetpolicy.year.events import BudgetYear
 from budgetpolicy.year.positions import InitiativePosition, positions
 
-_NO_MONEY = {"rejected": "rejected in the plan", "deferred": "deferred in the plan (no money this cycle)",
-             "unfunded": "unfunded in the plan"}
+_NO_MONEY = {"rejected": "rejected", "deferred": "deferred (no money this cycle)", "unfunded": "unfunded",
+             "lapsed": "lapsed: a review released its earmark unsigned ([signoff] release_unsigned_at)"}
 
 
 def spend_policy(year: BudgetYear) -> SpendPolicy:
@@ -72,13 +73,15 @@ def _problems(year: BudgetYear, reading: OutcomeReading, spend: Decimal, positio
     spent = f"{iid} spent {money(spend, currency)} by {period}"
     out: list[tuple[str, str, str]] = []
     decision = year.plan.decision(iid)
-    start = decision.start if decision is not None else None
+    request = year.request(iid)
+    start = decision.start if decision is not None else request.input.get("start") if request is not None else None
     if spend > 0 and start is not None and is_period(start) and parse_period(period) < parse_period(start):
         out.append(("BP874", f"{spent}, before its start quarter {start}",
                     "spend is read from the start quarter on: correct the reading's period or spend"))
     if spend > 0 and position.state in _NO_MONEY:
         out.append(("BP871", f"{spent}, but it is {_NO_MONEY[position.state]}",
-                    "only a funded initiative spends: correct the reading, or fund it in a new plan"))
+                    "only a funded initiative spends: correct the reading, or fund it first (a review's "
+                    "reallocation, or a new plan)"))
     elif spend > 0 and position.state == "refused":
         out.append(("BP873", f"{spent}, but {position.refused_by} refused it: its money was returned to the pool",
                     "a refused initiative does not spend: correct the reading"))
@@ -87,14 +90,18 @@ def _problems(year: BudgetYear, reading: OutcomeReading, spend: Decimal, positio
                              f"its {money(position.earmarked)} is earmarked, not spendable",
                     f"record the sign-off first: budgetpolicy approve {year.path} {iid} "
                     f"--role {position.awaiting[0]} --by NAME"))
-    holds = position.allocated + position.earmarked
+    # Earmarked money is not spendable: a funded bet spends what is allocated (a reallocation awaiting a
+    # sign-off is earmarked); a bet awaiting its plan's sign-off is BP872 above, measured against it all.
+    holds = position.allocated if position.state == "funded" else position.allocated + position.earmarked
     limit = holds * (1 + tolerance)
     if spend > limit and position.state in ("funded", "earmarked"):
         share = f"tolerance {tolerance * 100:f}".rstrip("0").rstrip(".") + "%"
+        waiting = (f"; {money(position.earmarked)} more awaits the sign-off of {', '.join(position.awaiting)}"
+                   if position.state == "funded" and position.earmarked else "")
         out.append(("BP870", f"{spent}, {money(spend - holds)} above its allocation of {money(holds)} "
-                             f"({share}: up to {money(limit)})",
-                    "correct the reading, or raise the allocation first; [spend] tolerance sets the share "
-                    "accepted beyond it"))
+                             f"({share}: up to {money(limit)}){waiting}",
+                    "correct the reading, or raise the allocation first (or record the sign-off awaited); "
+                    "[spend] tolerance sets the share accepted beyond it"))
     before = previous.get(iid)
     if before is not None and spend < before[1]:
         out.append(("BP875", f"{spent}, less than the {money(before[1])} recorded by {before[0]} "

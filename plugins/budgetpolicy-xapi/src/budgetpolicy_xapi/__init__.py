@@ -1,32 +1,35 @@
-"""budgetpolicy plugin: outcomes from xAPI statements exported from a learning record store.
+"""budgetpolicy plugin: outcomes from xAPI statements, from an export file or read live from an LRS.
 
-Registers the data source ``xapi`` through the ``register_data_sources`` hook::
+Registers two data sources through the ``register_data_sources`` hook, and the
+``xapi-report`` command (per-course totals) through ``register_commands``::
 
-    budgetpolicy review --outcomes xapi:lrs-export.json ...
+    budgetpolicy review --outcomes 'xapi:lrs-export.json?mapping=acme.xapi.toml' ...
+    budgetpolicy review --outcomes lrs:lrs.toml ...
+    budgetpolicy xapi-report 'xapi:lrs-export.json?mapping=acme.xapi.toml'
 
-The file is what an LRS export gives: a JSON array of statements, the
-statements API response ``{"statements": [...], "more": ""}``, or JSON Lines
-(one statement per line). Numbers are read as ``Decimal``. Each initiative's
-statements become one outcome record per quarter (see
-:mod:`budgetpolicy_xapi.outcomes` for the rules); the core then validates and
-converts every record like any other source's.
+Statements map to initiatives through a mapping of activity ids
+(:mod:`budgetpolicy_xapi.mapping`); each initiative's statements become one
+outcome record per quarter (:mod:`budgetpolicy_xapi.outcomes` has the rules);
+the core then validates and converts every record like any other source's.
+:mod:`budgetpolicy_xapi.lrs` is the LRS connector.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from budgetpolicy import hookimpl
 from budgetpolicy.errors import DataError, Location
+from budgetpolicy_xapi.export import parse_target, read_statements
+from budgetpolicy_xapi.lrs import fetch_statements, load_config
+from budgetpolicy_xapi.mapping import ActivityMapping, load_mapping
+from budgetpolicy_xapi.notes import checked_records
+from budgetpolicy_xapi.outcomes import ASSESSMENT_EXT, INITIATIVE_EXT, Aggregate, Totals, aggregate, quarter
 
-from budgetpolicy_xapi.outcomes import ASSESSMENT_EXT, INITIATIVE_EXT, aggregate, quarter
-
-__all__ = ["ASSESSMENT_EXT", "INITIATIVE_EXT", "aggregate", "quarter", "read_statements", "register_data_sources",
-           "xapi_source"]
+__all__ = ["ASSESSMENT_EXT", "INITIATIVE_EXT", "ActivityMapping", "Aggregate", "Totals", "aggregate",
+           "load_mapping", "lrs_source", "quarter", "read_source", "read_statements", "register_commands",
+           "register_data_sources", "xapi_source"]
 
 
 @hookimpl
@@ -35,62 +38,56 @@ def register_data_sources(register: Callable[..., None]) -> None:
     # source owns; users pick this source explicitly with the ``xapi:`` prefix.
     register("xapi", xapi_source, extensions=(),
              description="outcomes (completion rate, pre/post assessment) per initiative and quarter "
-                         "from xAPI statements exported from an LRS")
+                         "from an xAPI statements export (FILE?mapping=MAP.toml&skip-invalid=1)")
+    register("lrs", lrs_source, extensions=(),
+             description="the same outcomes read live from a learning record store's statements API "
+                         "(lrs:CONFIG.toml)")
+
+
+@hookimpl
+def register_commands(subparsers: Any) -> None:
+    from budgetpolicy_xapi.command import configure
+
+    configure(subparsers)
+
+
+def _outcomes_only(kind: str, target: str, spec: str) -> None:
+    if kind != "outcomes":
+        raise DataError(f"the {spec.split(':')[0]} source reads outcomes, not {kind}", Location(file=target),
+                        hint=f"use it as --outcomes {spec}; initiatives come from a CSV/JSON/TOML file",
+                        code="BP491")
+
+
+def read_source(spec: str, target: str) -> tuple[Aggregate, str, bool, list[str]]:
+    """The statements behind ``xapi:``/``lrs:`` ``target`` aggregated, the file (or URL) they came from,
+    whether unreadable statements are to be skipped, and what reading them saw (a line each); what
+    the sources and ``xapi-report`` share."""
+    if spec == "lrs":
+        config = load_config(target)
+        fetched = fetch_statements(config)
+        url = config.statements_url
+        seen = [f"lrs: {url}: {fetched.pages} page(s), {len(fetched.statements) + fetched.after_consistent} unique "
+                f"statements, {fetched.duplicates} repeated id(s) dropped"]
+        if fetched.consistent_through is not None:
+            seen.append(f"lrs: {url}: {fetched.after_consistent} statement(s) stored after the LRS's "
+                        f"consistent-through time {fetched.consistent_through} left out (a later run reads them)")
+        return aggregate(fetched.statements, url, config.mapping), url, config.skip_invalid, seen
+    options = parse_target(target)
+    result = aggregate(read_statements(options.path), options.path, options.mapping)
+    return result, options.path, options.skip_invalid, []
 
 
 def xapi_source(target: str, kind: str) -> Iterator[tuple[Location, dict[str, Any]]]:
-    """Outcome records from the statements in ``target``; ``kind`` must be ``"outcomes"``."""
-    if kind != "outcomes":
-        raise DataError(f"the xapi source reads outcomes, not {kind}", Location(file=target),
-                        hint="use it as --outcomes xapi:FILE; initiatives come from a CSV/JSON/TOML file",
-                        code="BP491")
-    result = aggregate(read_statements(target), target)
-    if result.problems:
-        raise DataError(result.problems)
-    return iter(result.records)
+    """Outcome records from the statements in the export ``target``; ``kind`` must be ``"outcomes"``."""
+    _outcomes_only(kind, target, "xapi:FILE")
+    result, file, skip, seen = read_source("xapi", target)
+    return iter(checked_records(result, file, skip_invalid=skip, option="?skip-invalid=1 after the file name",
+                                seen=seen))
 
 
-def read_statements(target: str) -> list[Any]:
-    """Every statement in the export, in file order."""
-    path = Path(target)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read xAPI export: {exc.strerror or exc}", Location(file=target),
-                        hint="check the path after 'xapi:'", code="BP491") from None
-    try:
-        data = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as first:
-        return _json_lines(text, target, first)
-    if isinstance(data, dict) and isinstance(data.get("statements"), list):
-        return list(data["statements"])
-    if isinstance(data, list):
-        return data
-    if isinstance(data, dict) and "actor" in data:
-        return [data]
-    raise DataError("an xAPI export must be a list of statements or {\"statements\": [...]}",
-                    Location(file=target), code="BP491")
-
-
-def _json_lines(text: str, target: str, first: json.JSONDecodeError) -> list[Any]:
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    # JSON Lines only when the first line is a whole statement; otherwise the
-    # file is a broken JSON document and the first parse error is the useful one.
-    if len(lines) < 2 or not _is_object(lines[0][1]):
-        raise DataError(f"not valid JSON: {first.msg}", Location(file=target, line=first.lineno,
-                                                                 column=first.colno), code="BP491")
-    out = []
-    for n, line in lines:
-        try:
-            out.append(json.loads(line, parse_float=Decimal))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON (or JSON Lines): {exc.msg}",
-                            Location(file=target, line=n, column=exc.colno), code="BP491") from None
-    return out
-
-
-def _is_object(line: str) -> bool:
-    try:
-        return isinstance(json.loads(line), dict)
-    except json.JSONDecodeError:
-        return False
+def lrs_source(target: str, kind: str) -> Iterator[tuple[Location, dict[str, Any]]]:
+    """Outcome records from the statements an LRS holds; ``target`` is the configuration file."""
+    _outcomes_only(kind, target, "lrs:CONFIG.toml")
+    result, url, skip, seen = read_source("lrs", target)
+    return iter(checked_records(result, url, skip_invalid=skip, option="skip_invalid = true in " + target,
+                                seen=seen))
