@@ -82,7 +82,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], max_width: int 
     so that plugins written against it keep working, and ignored: no cell is cut any more."""
     screen = screen or current_screen()
     cells = [[value_text(v) if not isinstance(v, str) else v for v in row] for row in rows]
-    numeric = [bool(cells) and all(_is_number(r[i]) for r in cells) for i in range(len(headers))]
+    # A number column: every cell a number or a placeholder ("", "-"), and at least one number.
+    numeric = [all(_is_number(r[i]) for r in cells) and any(r[i] not in ("", "-") for r in cells)
+               for i in range(len(headers))]
     widths = column_widths(headers, cells, numeric, screen.width)
     grid = Table(box=_HEADER_RULE, show_edge=False, pad_edge=False, padding=(0, 1), collapse_padding=True,
                  header_style="bold" if screen.colour else "", expand=False, highlight=False)
