@@ -39,17 +39,19 @@ demo: $(STAMP)
 	  $(BIN)/budgetpolicy approve $(DEMO_LEDGER) $$id --role vp --by e1187 --at 2026-01-22T09:00:00+00:00 || exit 1; \
 	done
 	# The quarterly reviews read the record: the plan and earlier quarters from the ledger, each quarter's
-	# readings from the outcomes file, recorded in order. Q1 funds INI-005 (deferred in the plan) with
-	# 30,000: over 25,000, so the approval rules want a VP, and the money stays earmarked until one signs.
+	# readings from the outcomes file, recorded in order (every reading's spend reconciled).
 	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q1 \
 	  --evaluated-at 2026-04-02T09:00:00+00:00 >/dev/null
-	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-005 --role vp --by e1187 --at 2026-04-06T09:00:00+00:00
 	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q2 \
 	  --evaluated-at 2026-07-02T09:00:00+00:00 >/dev/null
 	# Q3 also takes three new requests (the initiatives the plan does not decide): decided by the plan's
-	# policy, funded from the quarter's released money when they pass; each is its own ledger event.
+	# policy, each its own ledger event, competing with the plan's waiting bets for the released money.
+	# Q3 funds INI-032 (deferred in the plan) with 40,000: over 25,000, so the approval rules want a VP,
+	# and the money stays earmarked until one signs.
 	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q3 \
 	  --initiatives $(EXAMPLE_REQUESTS) --evaluated-at 2026-10-02T09:00:00+00:00 >/dev/null
+	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-032 --role vp --by e1187 --at 2026-10-05T09:00:00+00:00 \
+	  --note "Q3 reallocation of 40,000 to the analytics academy"
 	$(BIN)/budgetpolicy ledger positions $(DEMO_LEDGER) --period 2026-Q3
 	# The living document of the year, from the ledger alone: Markdown and a self-contained HTML page.
 	$(BIN)/budgetpolicy report --ledger $(DEMO_LEDGER) -o out/year.md

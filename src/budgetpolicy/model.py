@@ -490,6 +490,18 @@ class Provenance:
 
 
 @frozen
+class FunctionCall:
+    """One call a decision's rules made to a plugin's expression function, recorded so that replay can
+    reuse (hermetic) or check (live) its result: the function, the plugin that registered it, the
+    arguments and the result, as expression values (Decimal, str, bool, None, tuples, maps)."""
+
+    function: str
+    plugin: str
+    args: tuple[Any, ...]
+    result: Any
+
+
+@frozen
 class Decision:
     """What the engine settled for one initiative: outcome, score, sign-offs, reasons, funding, provenance.
 
@@ -502,7 +514,8 @@ class Decision:
     id and message); ``funding`` (a ``Funding``: amount, requested, the allocation step and why; None
     when no allocation ran; ``allocation`` is its amount or 0); ``provenance`` (policy id, version and
     hash, input hash, engine and plugin versions, evaluation time); ``calibration`` (the forecast
-    calibration applied before scoring). ``Evaluation.to_records()`` flattens decisions into rows.
+    calibration applied before scoring); ``calls`` (each plugin expression-function call its rules made, a
+    ``FunctionCall``, recorded in the ledger for replay). ``Evaluation.to_records()`` flattens decisions into rows.
     """
 
     initiative_id: str
@@ -516,6 +529,8 @@ class Decision:
     provenance: Provenance | None = None
     # Forecast calibration applied before scoring: group, factor, raw and calibrated forecasts.
     calibration: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
+    # The plugin expression-function calls its rules made (empty unless they call a plugin's function).
+    calls: tuple[FunctionCall, ...] = field(default=(), metadata=ADDED_LATER)
 
     @property
     def allocation(self) -> Decimal:

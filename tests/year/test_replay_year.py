@@ -153,3 +153,20 @@ def test_first_difference_names_the_first_field_in_key_and_list_order():
     assert first_difference({"a": {"x": "1"}}, {"a": {}}) == ("a.x", "1", None)
     assert first_difference({"b": [1]}, {"b": [1, 2]}) == ("b[1]", None, 2)
     assert first_difference({"a": "1"}, {"a": 1}) == ("a", "1", 1)
+
+
+def test_the_events_of_an_earlier_plan_are_replayed_too(year_files, flag_plan_file, tmp_path):
+    q2, _ = year_files
+    path = _copy(q2, tmp_path)
+    with Ledger(path, create=False) as ledger:
+        first = read_year(ledger).plan  # a second vp sign-off of the first plan's INI-009, past the checks
+        (seq,) = ledger.append([event_entry(first, SIGNOFF, "INI-009", "vp", "e1187", AT, None)])
+    with Ledger(flag_plan_file, create=False, readonly=True) as source:
+        decisions = [r.entry for r in source.iter_records() if r.entry.kind == "decision"]
+    with Ledger(path, create=False) as ledger:  # a new plan: the year starts again
+        ledger.append(decisions)
+        assert read_year(ledger).plan.seq > first.seq
+    report = replay_year(path)
+    assert report is not None and not report.ok
+    assert report.quarters_reproduced == report.quarters == 2  # the first plan's quarters
+    assert [m.seq for m in report.signoff_mismatches] == [seq]

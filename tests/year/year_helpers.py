@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import budgetpolicy
+from budgetpolicy.audit.record import record_evaluation
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = str(ROOT / "policies" / "acme-2026.toml")
@@ -25,17 +27,28 @@ HOLDERS = {"vp": ("e1042", "e1187"), "finance": ("e2210",), "director": ("e0315"
 OUTCOMES = str(ROOT / "policies" / "acme-2026.outcomes.csv")
 REQUESTS = str(ROOT / "policies" / "acme-2026.requests.csv")
 QUARTERS = ("2026-Q1", "2026-Q2", "2026-Q3")
-# The sign-offs `make demo` records: every pending decision of the plan before Q1, and after Q1 the VP
-# for INI-005, whose Q1 reallocation of 30,000 crosses the VP rule (the example readings spend on all).
+# The sign-offs `make demo` records before Q1: every pending decision of the plan (the example readings
+# spend on all of them from Q1).
 PLAN_SIGNOFFS = (("INI-009", "vp", "e1042"), ("INI-009", "finance", "e2210"), ("INI-001", "vp", "e1187"),
                  ("INI-002", "vp", "e1187"), ("INI-011", "vp", "e1187"), ("INI-021", "vp", "e1187"))
-SIGNOFFS_AFTER = {"2026-Q1": (("INI-005", "vp", "e1187"),)}
 
 
 def sign(ledger: Path, signoffs: tuple[tuple[str, str, str], ...], at: dt.datetime = AT) -> None:
     """Record each (initiative, role, signer) sign-off through the API."""
     for initiative, role, by in signoffs:
         budgetpolicy.approve(ledger, initiative, role=role, by=by, at=at)
+
+
+def record_plan(path: Path, policy: str) -> Path:
+    """A ledger at ``path`` holding the example's plan under ``policy`` (recorded as evaluate --ledger does)."""
+    evaluation = budgetpolicy.run_cycle(policy, INITIATIVES, evaluated_at=PLANNED_AT)
+    record_evaluation(path, evaluation, evaluation.initiatives)
+    return path
+
+
+def copied(source: Path, target: Path) -> Path:
+    shutil.copyfile(source, target)
+    return target
 
 
 def flag_policy(directory: Path) -> Path:

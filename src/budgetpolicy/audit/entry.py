@@ -19,7 +19,8 @@ from attrs.validators import instance_of
 
 from budgetpolicy.canonical import canonical_bytes, to_jsonable
 from budgetpolicy.errors import LedgerError, Location
-from budgetpolicy.model import Decision, Explanation, explained
+from budgetpolicy.expr.calls import args_key, to_record
+from budgetpolicy.model import Decision, Explanation, FunctionCall, explained
 
 
 def payload_text(payload: Any, subject: str = "a ledger payload",
@@ -105,7 +106,7 @@ def entry_for_decision(decision: Any, input_record: Any, outcomes: list[Any] | N
                           f"only decisions made by the engine can be recorded", code="BP805",
                           hint="evaluate through CompiledPolicy.evaluate, which fills provenance")
     payload = payload_text(_decision_payload(explained(decision, explanation or _UNEXPLAINED), input_record,
-                                             outcomes, prov),
+                                             outcomes, prov, decision.calls),
                            f"decision for '{decision.initiative_id}'", "inputs must hold Decimal, not float")
     return LedgerEntry(kind=kind, initiative_id=decision.initiative_id, period=period,
                        policy_id=prov.policy_id, policy_version=prov.policy_version,
@@ -121,11 +122,33 @@ def decision_record(decision: Decision, explanation: Explanation) -> dict[str, A
     return record
 
 
-def _decision_payload(decision: Any, input_record: Any, outcomes: list[Any] | None, prov: Any) -> Any:
-    return {
+def _decision_payload(decision: Any, input_record: Any, outcomes: list[Any] | None, prov: Any,
+                      calls: tuple[FunctionCall, ...]) -> Any:
+    payload = {
         "decision": decision,
         "input": input_record,
         "outcomes": list(outcomes or []),
         "provenance": {"engine_version": prov.engine_version, "plugins": prov.plugins,
                        "input_sha256": prov.input_sha256, "as_of": prov.as_of},
     }
+    if calls:  # absent when no rule called a plugin function: such records keep their bytes and hashes
+        payload["functions"] = function_calls(calls)
+    return payload
+
+
+def function_calls(calls: tuple[FunctionCall, ...]) -> list[dict[str, Any]]:
+    """A decision's plugin-function calls as its record's ``functions`` holds them: each distinct call
+    (function and arguments) once, in the order first made, with its plugin and result."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for call in calls:
+        try:
+            args = [to_record(a) for a in call.args]
+            result = to_record(call.result)
+        except ValueError as exc:
+            raise LedgerError(f"decision calls {call.function}() (plugin '{call.plugin}'), whose value cannot be "
+                              f"recorded: {exc}", code="BP805",
+                              hint="expression functions take and return Decimal, str, bool, None, lists and maps"
+                              ) from exc
+        out.setdefault((call.function, args_key(args)),
+                       {"function": call.function, "plugin": call.plugin, "args": args, "result": result})
+    return list(out.values())

@@ -27,11 +27,15 @@ runs recorded with one do not reproduce.
 
 Modes. ``live`` re-scores with the scorer plugins installed now; a score that
 differs is traced to its criterion, scorer and plugin, with the plugin's
-recorded and installed versions. ``hermetic`` reuses each recorded scorer
-output (the ``ScoreLine``) wherever the criterion is unchanged (same id, scorer
-and parameters as in the recorded policy) and the initiative is the recorded
-one, so plugin upgrades cannot change the result; rules and allocation still
-run. Replay never calls decision sinks: a replay is not a new decision.
+recorded and installed versions; a plugin expression function whose recorded
+call (the record's ``functions``: function, plugin, arguments, result) gives
+another result now is named the same way, and in exact mode such a call is a
+difference (``functions``) even when the decision's outcome did not move.
+``hermetic`` reuses each recorded scorer output (the ``ScoreLine``) wherever
+the criterion is unchanged (same id, scorer and parameters as in the recorded
+policy) and the initiative is the recorded one, and each recorded function
+result for the same call (function and arguments), so plugin upgrades cannot
+change the result; rules and allocation still run. Replay never calls decision sinks: a replay is not a new decision.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from typing import Any
 from attrs import define, evolve, field
 
 from budgetpolicy.audit.batches import iter_batches
-from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, decision_change
+from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, decision_change, summary
 from budgetpolicy.audit.entry import decision_record
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.audit.replayrun import BatchRunner
@@ -74,6 +78,14 @@ class ReplayReport:
     @property
     def reproduced(self) -> int:
         return self.replayed - len(self.changes)
+
+
+def function_change(change: DecisionChange | None, recorded: dict[str, Any], replayed: dict[str, Any],
+                    calls: tuple[Any, Any], record: Any) -> DecisionChange:
+    """``change`` (None: the decision itself reproduced) with its plugin-function calls as one more difference."""
+    if change is None:
+        change = DecisionChange(record.entry.initiative_id, summary(recorded), summary(replayed), (), record.seq)
+    return evolve(change, changed=(*change.changed, "functions"), values={**change.values, "functions": calls})
 
 
 def open_ledger(path: str, *, verify: bool = True) -> Ledger:
@@ -133,8 +145,12 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
                 if not exact:
                     before = Decimal((recorded.get("funding") or {}).get("amount", "0"))
                     report.money.add(initiative, before, decision.allocation)
-                change = decision_change(recorded, decision_record(decision, explanation), exact=exact,
+                replayed = decision_record(decision, explanation)
+                change = decision_change(recorded, replayed, exact=exact,
                                          initiative_id=record.entry.initiative_id, seq=record.seq)
+                calls = runner.function_difference(payload, decision) if exact else None
+                if calls is not None:  # a plugin function answers differently, whether or not the outcome moved
+                    change = function_change(change, recorded, replayed, calls, record)
                 if change is not None:
                     report.changes.append(evolve(change, causes=causes(payload, decision)))
             report.replayed += len(batch.records)

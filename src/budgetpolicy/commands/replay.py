@@ -10,9 +10,10 @@ and the report shows which decisions change and how, with the money moved
 together, since allocation depends on the whole portfolio (see docs/audit.md).
 
 --mode live (default) re-scores with the plugins installed now and names the
-plugin behind a changed score; --mode hermetic reuses the recorded scorer
-outputs. A progress line goes to stderr when it is a terminal (--progress
-forces it, --no-progress silences it).
+plugin behind a changed score or plugin function result; --mode hermetic
+reuses the recorded scorer outputs and plugin function results. A progress
+line goes to stderr when it is a terminal (--progress forces it,
+--no-progress silences it).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "the ledger) instead of each decision's own version")
     parser.add_argument("--mode", choices=MODES, default="live",
                         help="live: re-score with the plugins installed now (default); "
-                             "hermetic: reuse the recorded scorer outputs")
+                             "hermetic: reuse the recorded scorer outputs and plugin function results")
     add_format_options(parser)
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress on stderr (default: only when stderr is a terminal)")
@@ -137,7 +138,7 @@ def replay_table(report: Any, year: Any = None, stretch: Any = ()) -> str:
             for name, (before, after) in c.values.items():
                 parts.append(f"  seq {c.seq} {c.initiative_id} {name}: {_short(before)} -> {_short(after)}\n")
         if report.mode == "live" and any(c.causes for c in report.changes):
-            parts.append("hint: --mode hermetic reuses the recorded scorer outputs\n")
+            parts.append("hint: --mode hermetic reuses the recorded scorer outputs and plugin function results\n")
     if not report.exact and report.replayed:
         parts.append(money_table(report.money, currency))
     return "".join(parts)

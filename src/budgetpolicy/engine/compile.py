@@ -27,9 +27,10 @@ from budgetpolicy.errors import (DataError, Diagnostic, Diagnostics, ExpressionE
                                  PolicyLoadError)
 from budgetpolicy.explain.counterfactual import explain_outcomes
 from budgetpolicy.expr import FunctionSpec, function_specs
+from budgetpolicy.expr.calls import called, calls_of, is_recorded, recording
 from budgetpolicy.model import (Decision, Explanation, FrozenMap, Funding, Initiative, Policy,
                                Provenance, frozen_map)
-from budgetpolicy.engine.approve import CompiledRule, RuleSet, compile_rules
+from budgetpolicy.engine.approve import Approved, CompiledRule, RuleSet, compile_rules
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.engine.narrative import narrative
 from budgetpolicy.engine.score import CompiledCriterion, Scored, compile_scoring, score_initiative, score_lines
@@ -64,7 +65,8 @@ def compile_policy(policy: Policy, registry: Registry) -> "CompiledPolicy":
     compiled: list[Diagnostic] = []  # the scoring and rule compilers append to a list
     criteria = compile_scoring(policy, registry, compiled)
     symbols = initiative_symbols(policy)
-    rules = compile_rules(policy.approval.rules, symbols, registry_functions(registry), compiled)
+    # Plugin functions log their calls, so that a recorded decision keeps them for replay (expr.calls).
+    rules = compile_rules(policy.approval.rules, symbols, recording(registry_functions(registry)), compiled)
     found.extend(compiled)
     if policy.allocation is not None:
         found.extend(allocation_diagnostics(policy, registry))
@@ -89,6 +91,8 @@ class CompiledPolicy:
     ruleset: RuleSet = field(eq=False, repr=False)
     condition_env: ConditionEnv = field(eq=False, repr=False)
     reads_scores: bool = field(eq=False, repr=False)
+    # Whether a rule calls a plugin's function: only then does deciding open a log of the calls.
+    records_calls: bool = field(default=False, eq=False, repr=False)
 
     @classmethod
     def of(cls, policy: Policy, registry: Registry, criteria: tuple[CompiledCriterion, ...],
@@ -97,20 +101,32 @@ class CompiledPolicy:
         # so that environment also binds the names reason templates fill in.
         names = [name for cr in rules for name in (*cr.condition.names, *cr.placeholders)]
         reads_scores = any(name.split(".", 1)[0] == "scores" for name in names)
+        functions = {name for cr in rules for name in called(cr.condition.ast)}
+        records_calls = any(name in registry.functions and is_recorded(registry.functions[name].plugin)
+                            for name in functions)
         return cls(policy, registry, criteria, rules, warnings, RuleSet.of(rules),
-                   ConditionEnv(names, policy.attributes), reads_scores)
+                   ConditionEnv(names, policy.attributes), reads_scores, records_calls)
 
     def decide(self, initiative: Initiative, context: EvaluationContext) -> Decision:
         """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
         calibrated, calibration = calibrate_initiative(self.policy, initiative, context.calibration)
         scored = score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
+        if self.records_calls:
+            with calls_of(initiative.id) as log:
+                approved = self._approve(initiative, calibrated, scored, context)
+            return Decision(initiative.id, approved.outcome, scored.total, scored.expected_value, approved.roles,
+                            approved.flags, approved.reasons, calibration=calibration, calls=tuple(log.calls))
+        approved = self._approve(initiative, calibrated, scored, context)
+        return Decision(initiative.id, approved.outcome, scored.total, scored.expected_value, approved.roles,
+                        approved.flags, approved.reasons, calibration=calibration)
+
+    def _approve(self, initiative: Initiative, calibrated: Initiative, scored: Scored,
+                 context: EvaluationContext) -> Approved:
         try:
-            approved = self.ruleset.run(self._env(calibrated, scored, transient=True), context.as_of)
+            return self.ruleset.run(self._env(calibrated, scored, transient=True), context.as_of)
         except ExpressionError as exc:  # a condition (or a plugin function it calls) failed on this row
             raise ExpressionError([evolve(d, message=f"{d.message} on initiative '{initiative.id}'")
                                    for d in exc.diagnostics]) from exc
-        return Decision(initiative.id, approved.outcome, scored.total, scored.expected_value, approved.roles,
-                        approved.flags, approved.reasons, calibration=calibration)
 
     def scored(self, initiative: Initiative, context: EvaluationContext) -> Scored:
         """The scores :meth:`decide` gives ``initiative`` (total, expected value, each criterion's), alone."""
@@ -127,7 +143,11 @@ class CompiledPolicy:
             raise PluginError(f"initiative '{initiative.id}' scores {scored.total} now but {decision.score} in its "
                               "decision: a scorer is not pure (same initiative, same answer), or the decision was "
                               "made in another context", initiative.location, code="BP503")
-        traces = self.ruleset.traces(self._env(calibrated, scored), context.as_of)
+        if self.records_calls:  # the rules run again: replay's recorded functions answer for this initiative
+            with calls_of(initiative.id):
+                traces = self.ruleset.traces(self._env(calibrated, scored), context.as_of)
+        else:
+            traces = self.ruleset.traces(self._env(calibrated, scored), context.as_of)
         return Explanation(lines, traces, narrative(decision, lines, traces, self.policy.currency), counterfactuals)
 
     def _env(self, initiative: Initiative, scored: Scored, transient: bool = False) -> dict[str, Any]:

@@ -13,6 +13,8 @@ quarter (sums over the initiatives read that quarter, from
 ``kpi_progress`` estimates each KPI's position: the baseline moved by the
 realised lifts of each initiative's latest reading, as a share of the gap to
 the target.
+
+The words and tables both formats print are in :mod:`.sections`.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ class Portfolio:
     counts: tuple[tuple[str, int], ...]
     quarters: tuple[QuarterLift, ...] = ()
     kpi_progress: tuple[KpiProgress, ...] = ()
-    period: str | None = None
+    period: str | None = None  # the quarter reviewed, None without a review
+    first_period: str | None = None  # the first quarter read by the review
 
     def with_outcome(self, *outcomes: str) -> list[Bet]:
         return [b for b in self.bets if b.decision.outcome in outcomes]
@@ -114,6 +117,7 @@ def portfolio(evaluation: Evaluation, initiatives: Sequence[Initiative],
         summary=summary, requested=sum((i.cost for i in initiatives), ZERO),
         counts=tuple((k, counts[k]) for k in order if k in counts), quarters=quarters, kpi_progress=progress,
         period=review.period if review is not None else None,
+        first_period=review.first_period if review is not None else None,
     )
 
 
@@ -153,8 +157,3 @@ def kpi_progress(policy: Policy, review: ReviewResult) -> tuple[KpiProgress, ...
         out.append(KpiProgress(p.id, p.name, p.kpi.unit, p.kpi.baseline, p.kpi.target, current, share))
     return tuple(out)
 
-
-def rule_in_words(rule: Any) -> str:
-    effect = {"reject": "reject", "require": f"require sign-off by **{rule.role}**", "flag": "flag",
-              "approve": "approve (fast track)"}[rule.effect]
-    return f"{effect} when `{rule.condition}`: {rule.message}"

@@ -234,8 +234,9 @@ def _arrivals(book: dict[str, Position], year: YearView | None, q: int,
     arrived = list(year.requests.get(q, ())) if year is not None else []
     for initiative, decision in arrived:
         start = max(starts.get(initiative.id) or q + 1, q + 1)
+        required = decision.required_approvers if decision.outcome == "pending_approval" else ()
         book[initiative.id] = Position(initiative, "requested", ZERO, ZERO, start, decision.expected_value,
-                                       decision.score)
+                                       decision.score, required=required)
     return arrived
 
 

@@ -22,7 +22,11 @@ a. Next-ranked unfunded initiatives (the plan approved or deferred them but
    then score descending, then id. Each gets ``min(cost, left, cap room)``
    rounded down to ``[allocation] unit``; it is skipped when that is below its
    minimum viable funding (``max(min_viable, min_viable_share x cost)``) or,
-   with ``partial = false``, below its cost.
+   with ``partial = false``, below its cost. From the ledger, the quarter's new
+   requests stand in the same line on the same ranking (merit, not arrival),
+   drawing on the ``[requests]`` reserve first where their kind may; and a bet
+   whose money awaits a sign-off receives nothing unless the policy allows it
+   (``review.signoffs``).
 b. Proven initiatives: running, realisation this quarter >= ``scale_above``,
    horizon not over; by realisation descending, then rank, then id. Each may
    gain up to ``scale_max_share`` x its planned allocation over the whole
@@ -166,7 +170,7 @@ def release_funds(book: Sequence[Position], realisations: Mapping[str, Realisati
 def release_unsigned(book: Sequence[Position], period: str) -> list[Release]:
     """At ``[signoff] release_unsigned_at``: release what still awaits a sign-off. A bet whose plan funding
     awaits one releases all it has unspent and lapses; a bet holding reallocations that await one
-    releases those (at most what it has unspent)."""
+    releases those (at most what it has unspent). A bet with nothing unspent to release keeps waiting."""
     out: list[Release] = []
     for pos in sorted(book, key=lambda p: p.initiative.id):
         if pos.status != "active" or not pos.held:
@@ -175,15 +179,16 @@ def release_unsigned(book: Sequence[Position], period: str) -> list[Release]:
         unspent = pos.unspent
         if pos.plan_held:
             amount, why = unspent, "its funding still awaits a sign-off: all unspent funds are released"
-            pos.status, pos.plan_held = "lapsed", False
         else:
             amount = min(sum((m.amount for m in waiting), ZERO), unspent)
             why = "reallocations to it still await a sign-off: they are released"
-        for move in waiting:
-            move.lapsed = True
         amount = amount.quantize(CENT, rounding=ROUND_DOWN)
         if amount <= 0:
             continue
+        if pos.plan_held:
+            pos.status, pos.plan_held = "lapsed", False
+        for move in waiting:
+            move.lapsed = True
         pos.allocation -= amount
         pos.released += amount
         out.append(Release(pos.initiative.id, period, "unsigned", None, unspent, Decimal(1), amount,
@@ -203,11 +208,13 @@ class Gate:
         return self.to_unsigned or not pos.held
 
     def awaiting(self, pos: Position, allocation: Decimal) -> tuple[str, ...]:
-        """The roles the rules require for ``allocation`` that have not signed ``pos``."""
+        """The roles the rules require for ``allocation``, and those its pending decision requires (a
+        request decided on its whole cost), that have not signed ``pos``."""
         if self.year is None:
             return ()
         signed = self.state.signed_roles(pos.initiative.id)
-        return tuple(r for r in self.year.roles_for(pos.initiative, allocation) if r not in signed)
+        roles = dict.fromkeys((*self.year.roles_for(pos.initiative, allocation), *pos.required))
+        return tuple(r for r in roles if r not in signed)
 
 
 def grant(pos: Position, amount: Decimal, kind: str, why: str, period: str, gate: Gate,
@@ -244,14 +251,13 @@ def redistribute(total: Decimal, book: Sequence[Position], realisations: Mapping
                  settings: ReallocationPolicy | None, allocation: AllocationPolicy | None, quarter: int,
                  period: str, gate: Gate = Gate(), requests: Sequence[Position] = (),
                  purse: Purse | None = None) -> tuple[list[Reallocation], list[ScaleUp], Decimal]:
-    """Give ``total`` to next-ranked initiatives, then to this quarter's new ``requests`` (with the
-    ``[requests]`` reserve in ``purse``), then to proven ones; returns moves, recommendations, returned."""
+    """Give ``total`` to the waiting line (next-ranked unfunded initiatives and this quarter's new
+    ``requests``, with the ``[requests]`` reserve in ``purse``), then to proven ones; returns moves,
+    recommendations, returned."""
     purse = purse if purse is not None else Purse(total)
     moves: list[Reallocation] = []
     recommendations: list[ScaleUp] = []
-    if settings is not None:
-        moves += _next_ranked(book, settings, allocation, quarter, period, gate, purse)
-    moves += _requests(requests, book, settings, allocation, quarter, period, gate, purse)
+    moves += _waiting_line(book, requests, settings, allocation, quarter, period, gate, purse)
     if settings is not None:
         recommendations = _scale_ups(book, realisations, settings, allocation, quarter, period, gate, purse, moves)
     redistributed = sum((m.amount - (m.from_reserve or ZERO) for m in moves), ZERO)
@@ -273,40 +279,21 @@ def _viable(amount: Decimal, cost: Decimal, allocation: AllocationPolicy | None)
                                                    and amount < cost)
 
 
-def _next_ranked(book: Sequence[Position], settings: ReallocationPolicy, allocation: AllocationPolicy | None,
-                 quarter: int, period: str, gate: Gate, purse: Purse) -> list[Reallocation]:
+def _waiting_line(book: Sequence[Position], requests: Sequence[Position], settings: ReallocationPolicy | None,
+                  allocation: AllocationPolicy | None, quarter: int, period: str, gate: Gate,
+                  purse: Purse) -> list[Reallocation]:
+    """Fund the waiting line by the plan's ranking (expected value per cost, then score, then id): the
+    unfunded bets of the plan (with ``[reallocation]``) and the quarter's new requests compete on merit.
+    A request draws on the ``[requests]`` reserve first where its kind may, then on released money."""
     unit, caps = _units(allocation)
+    line = [p for p in book if settings is not None and p.status == "unfunded" and p.rank_value is not None
+            and gate.may_receive(p)] + [p for p in requests]
+    line.sort(key=lambda p: (-(p.rank_value or ZERO), -p.score, p.initiative.id))
     moves: list[Reallocation] = []
-    unfunded = sorted((p for p in book if p.status == "unfunded" and p.rank_value is not None
-                       and gate.may_receive(p)),
-                      key=lambda p: (-p.rank_value, -p.score, p.initiative.id))  # type: ignore[operator]
-    for rank, pos in enumerate(unfunded, start=1):
-        cost = pos.initiative.cost
-        amount = _floor(min(cost, purse.left, _cap_room(pos, book, caps)), unit)
-        if not _viable(amount, cost, allocation):
-            continue
-        pos.status = "active"
-        pos.planned = amount  # scale-ups are measured against the first funding it got
-        pos.start = max(pos.start, quarter + 1)  # it starts next quarter at the earliest
-        purse.left -= amount
-        moves.append(grant(pos, amount, "next_ranked",
-                           f"next-ranked unfunded initiative (rank {rank} by expected value per cost: "
-                           f"{pos.expected_value} for {cost}): funded {amount} of {cost}", period, gate, settings))
-    return moves
-
-
-def _requests(requests: Sequence[Position], book: Sequence[Position], settings: ReallocationPolicy | None,
-              allocation: AllocationPolicy | None, quarter: int, period: str, gate: Gate,
-              purse: Purse) -> list[Reallocation]:
-    """Fund the quarter's new requests (approved or pending by the policy), by the plan's ranking: from
-    the reserve where their kind may draw on it, then from the released money."""
-    unit, caps = _units(allocation)
-    moves: list[Reallocation] = []
-    ranked = sorted(requests, key=lambda p: (-(p.rank_value or ZERO), -p.score, p.initiative.id))
-    for pos in ranked:
-        cost = pos.initiative.cost
+    for rank, pos in enumerate(line, start=1):
+        cost, request = pos.initiative.cost, pos.status == "requested"
         room = _cap_room(pos, book, caps)
-        reserved = _floor(min(cost, purse.reserve_for(pos.initiative), room), unit)
+        reserved = _floor(min(cost, purse.reserve_for(pos.initiative), room), unit) if request else ZERO
         released = _floor(min(cost - reserved, purse.left, room - reserved), unit)
         amount = reserved + released
         if not _viable(amount, cost, allocation):
@@ -315,12 +302,17 @@ def _requests(requests: Sequence[Position], book: Sequence[Position], settings: 
         purse.reserve_used += reserved
         purse.left -= released
         pos.status = "active"
-        pos.planned = amount
-        pos.start = max(pos.start, quarter + 1)
-        sources = " and ".join(part for part, value in (("the mid-year reserve", reserved),
-                                                        ("released money", released)) if value > 0)
-        moves.append(grant(pos, amount, "request", f"new request funded {amount} of {cost} from {sources}",
-                           period, gate, settings, reserved))
+        pos.planned = amount  # scale-ups are measured against the first funding it got
+        pos.start = max(pos.start, quarter + 1)  # it starts next quarter at the earliest
+        ranked = f"rank {rank} by expected value per cost: {pos.expected_value} for {cost}"
+        if request:
+            sources = " and ".join(part for part, value in (("the mid-year reserve", reserved),
+                                                            ("released money", released)) if value > 0)
+            moves.append(grant(pos, amount, "request", f"new request ({ranked}) funded {amount} of {cost} from "
+                               f"{sources}", period, gate, settings, reserved))
+        else:
+            moves.append(grant(pos, amount, "next_ranked", f"next-ranked unfunded initiative ({ranked}): funded "
+                               f"{amount} of {cost}", period, gate, settings))
     return moves
 
 

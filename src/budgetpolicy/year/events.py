@@ -38,6 +38,7 @@ from typing import Any
 
 from attrs import evolve, frozen
 
+from budgetpolicy.audit.batches import iter_batches
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import Location, PolicyLoadError, YearError
@@ -171,10 +172,10 @@ class BudgetYear:
         return [d.initiative_id for d in self.plan.decisions] + [r.initiative_id for r in self.requests]
 
 
-def read_year(ledger: Ledger) -> BudgetYear:
-    """The latest plan of ``ledger`` with its policy (from the ledger's store) and its events; BP850
-    when the ledger holds no plan."""
-    plan = latest_plan(ledger)
+def read_year(ledger: Ledger, plan: Plan | None = None) -> BudgetYear:
+    """The latest plan of ``ledger`` (or ``plan``, one of :func:`plans`) with its policy (from the ledger's
+    store) and its events; BP850 when the ledger holds no plan."""
+    plan = plan or latest_plan(ledger)
     if plan is None:
         raise YearError("the ledger holds no funding plan (no decision records)", Location(file=ledger.path),
                         hint="record one first: budgetpolicy evaluate --policy POLICY --initiatives SOURCE "
@@ -203,6 +204,14 @@ def read_year(ledger: Ledger) -> BudgetYear:
                 requests.append(request)
     return BudgetYear(plan, plan_policy(ledger, plan), tuple(events), ledger.path, tuple(readings), tuple(quarters),
                       tuple(requests))
+
+
+def plans(ledger: Ledger) -> list[Plan]:
+    """Every plan of ``ledger``, oldest first: each batch of decision records one ``evaluate --ledger``
+    appended (the grouping replay uses, :func:`budgetpolicy.audit.batches.iter_batches`)."""
+    return [Plan(batch.records[0].seq, batch.records[0].entry.policy_id, batch.records[0].entry.policy_version,
+                 batch.policy_sha256, batch.evaluated_at, tuple(_planned(r, ledger.path) for r in batch.records))
+            for batch in iter_batches(ledger.iter_records()) if batch.kind == "decision"]
 
 
 def latest_plan(ledger: Ledger) -> Plan | None:

@@ -173,7 +173,7 @@ class Positions:
 def positions(year: BudgetYear, period: str | None = None) -> Positions:
     """The positions of ``year.plan`` and its requests after ``year.events`` and the quarters recorded up to
     ``period`` (all of them when None), in the plan's currency and pool."""
-    plan, policy = year.plan, year.policy
+    plan = year.plan
     quarters = _quarters(year, period)
     taken = {q.period for q in quarters}
     decisions = [*plan.decisions, *(requested_decision(r) for r in year.requests if r.period in taken)]

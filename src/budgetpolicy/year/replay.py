@@ -9,7 +9,8 @@ canonical payload; the same comparison guards ``review --ledger`` (BP862). Every
 must still pass the checks it passed when it was recorded
 (:func:`budgetpolicy.year.signoff.check_event`) against the events before it.
 
-Only the latest plan is replayed: the events of an earlier plan do not count for the year.
+Every plan of the ledger is replayed with its own events (a new plan starts the year again: the events
+of an earlier plan do not count for the latest, but they were recorded and are checked).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from budgetpolicy.engine.compile import CompiledPolicy, compile_policy
 from budgetpolicy.errors import YearError
 from budgetpolicy.plugins import build_registry
 from budgetpolicy.registry import Registry
-from budgetpolicy.year.events import BudgetYear, RecordedRequest, SignOff, latest_plan, read_year, recorded_time
+from budgetpolicy.year.events import (BudgetYear, RecordedRequest, SignOff, latest_plan, plans, read_year,
+                                      recorded_time)
 from budgetpolicy.year.quarters import (QuarterMismatch, first_difference, plan_inputs, quarter_mismatch,
                                         recompute_quarter)
 from budgetpolicy.year.view import plan_context, rebuilt_request, request_payload
@@ -74,24 +76,35 @@ class YearReplay:
 
 
 def replay_year(path: str | os.PathLike[str], registry: Registry | None = None) -> YearReplay | None:
-    """Replay the quarters and sign-offs of the latest plan in the ledger at ``path``; None when it holds no
-    plan, or a plan without recorded events (nothing to replay beyond its decisions)."""
+    """Replay the quarters, sign-offs and requests of every plan in the ledger at ``path`` (the counts and
+    differences of all of them; ``plan`` names the latest); None when it holds no plan, or only plans
+    without recorded events (nothing to replay beyond their decisions)."""
     with Ledger(path, create=False, readonly=True) as ledger:
         if latest_plan(ledger) is None:
             return None
-        year = read_year(ledger)
-        if not (year.quarters or year.events):  # requests come with quarters
-            return None
-        quarters: tuple[QuarterMismatch, ...] = ()
-        requests: tuple[QuarterMismatch, ...] = ()
-        if year.quarters:
-            initiatives, decisions = plan_inputs(ledger, year)
-            compiled = compile_policy(year.policy, registry or build_registry())
-            found = (quarter_mismatch(q, recompute_quarter(year, initiatives, decisions, q, compiled))
-                     for q in year.quarters)
-            quarters = tuple(m for m in found if m is not None)
-            requests = tuple(m for r in year.requests if (m := request_mismatch(year, compiled, r)) is not None)
-        signoffs = tuple(m for event in year.events if (m := _check_signoff(year, ledger.path, event)) is not None)
+        registry = registry or build_registry()
+        found = [r for plan in plans(ledger) if (r := _replay_plan(ledger, read_year(ledger, plan), registry))]
+    if not found:
+        return None
+    return YearReplay(found[-1].plan, sum(r.quarters for r in found), sum(r.signoffs for r in found),
+                      tuple(m for r in found for m in r.quarter_mismatches),
+                      tuple(m for r in found for m in r.signoff_mismatches), sum(r.requests for r in found),
+                      tuple(m for r in found for m in r.request_mismatches))
+
+
+def _replay_plan(ledger: Ledger, year: BudgetYear, registry: Registry) -> YearReplay | None:
+    if not (year.quarters or year.events):  # requests come with quarters
+        return None
+    quarters: tuple[QuarterMismatch, ...] = ()
+    requests: tuple[QuarterMismatch, ...] = ()
+    if year.quarters:
+        initiatives, decisions = plan_inputs(ledger, year)
+        compiled = compile_policy(year.policy, registry)
+        recomputed = (quarter_mismatch(q, recompute_quarter(year, initiatives, decisions, q, compiled))
+                      for q in year.quarters)
+        quarters = tuple(m for m in recomputed if m is not None)
+        requests = tuple(m for r in year.requests if (m := request_mismatch(year, compiled, r)) is not None)
+    signoffs = tuple(e for event in year.events if (e := _check_signoff(year, ledger.path, event)) is not None)
     return YearReplay(year.plan.seq, len(year.quarters), len(year.events), quarters, signoffs, len(year.requests),
                       requests)
 
