@@ -9,7 +9,7 @@ EXAMPLE_OUTCOMES    := policies/acme-2026.outcomes.csv
 EXAMPLE_REQUESTS    := policies/acme-2026.requests.csv
 DEMO_LEDGER         := out/ledger.db
 
-.PHONY: demo test bench browser clean
+.PHONY: demo test bench browser clean mutation
 
 $(STAMP): pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,16 @@ BENCH_ARGS ?= --quick
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
+# Mutation testing (not part of `make test`): mutmut over engine/, allocation/ and review/ ([tool.mutmut] in
+# pyproject.toml), one worker at low priority; figures and excluded mutants in docs/reliability.md.
+# Tests that run the CLI in a subprocess import the installed budgetpolicy, not the mutated copy: they
+# cannot kill a mutant, so the score is a lower bound.
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mutation]'
+	rm -rf mutants
+	nice -n 19 $(BIN)/mutmut run --max-children 1
+	$(BIN)/python benchmarks/stress_mutation.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -43,14 +43,16 @@ POLICY = AllocationPolicy(pool=D("1000"), baselines=(Baseline("sales-core", D("1
 
 # What the eager implementation (one Funding per candidate, built in the allocator) produced.
 EXPECTED = {
-    "m-partial": Funding(D("300"), D("300"), "rank", 3, "funded by rank 3 (EV/cost 0.03)"),
-    "a-free": Funding(D("0"), D("0"), "rank", 1, "funded by rank 1 (EV/cost free): nothing requested"),
+    "m-partial": Funding(D("300"), D("300"), "rank", 3, "funded by rank 3 (EV 30 per 1,000)"),
+    "a-free": Funding(D("0"), D("0"), "rank", 1, "funded by rank 1 (EV free): nothing requested"),
     "z-stretch": Funding(D("100"), D("100"), "reserve", 4, "funded from the reserve"),
     "b-sales": Funding(D("200"), D("200"), "baseline:sales-core", 5, "funded in baseline sales-core"),
     "q-capped": Funding(D("400"), D("500"), "rank", 2,
-                        "capped by per-initiative cap (400): 400 of 500; funded by rank 2 (EV/cost 0.1)"),
-    "c-unfunded": Funding(D("0"), D("400"), "unfunded", 7, "unfunded: ranked below the cut-off at EV/cost 0.0012"),
-    "d-dept": Funding(D("0"), D("100"), "unfunded", 6, "unfunded: ranked below the cut-off at EV/cost 0.002"),
+                        "capped by per-initiative cap (400): 400 of 500; funded by rank 2 (EV 100 per 1,000)"),
+    "c-unfunded": Funding(D("0"), D("400"), "unfunded", 7, "unfunded: ranked below the cut-off at EV 1.2 per 1,000"),
+    # The pool is spent by its turn, but the Ops cap (0) would stop it with any pool: the cap is named.
+    "d-dept": Funding(D("0"), D("100"), "unfunded", 6,
+                      "unfunded: department cap Ops (0) reached; a larger pool would not fund it"),
 }
 EXPECTED_SOURCES = {
     "m-partial": {"rank": D(300)}, "a-free": {}, "z-stretch": {"reserve": D(100)},
@@ -70,7 +72,7 @@ def test_fundings_equal_the_eager_ones(result):
     assert f == EXPECTED and EXPECTED == f  # Mapping equality, both ways
     assert f == FrozenMap(EXPECTED) and FrozenMap(EXPECTED) == f
     assert hash(f) == hash(FrozenMap(EXPECTED))
-    assert f != {**EXPECTED, "m-partial": Funding(D("299"), D("300"), "rank", 3, "funded by rank 3 (EV/cost 0.03)")}
+    assert f != {**EXPECTED, "m-partial": Funding(D("299"), D("300"), "rank", 3, "funded by rank 3 (EV 30 per 1,000)")}
     assert f != {k: v for k, v in EXPECTED.items() if k != "d-dept"}
     for key, funding in EXPECTED.items():
         assert f[key] == funding and f.get(key) == funding and key in f

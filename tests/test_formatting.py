@@ -55,3 +55,15 @@ def test_templates_fill_known_names_and_keep_the_rest() -> None:
     values = {"cost": "12,000", "initiative.kind": "pilot"}
     assert fill_template("{cost} for {initiative.kind}, {missing} {0} {}", values.get) == \
         "12,000 for pilot, {missing} {0} {}"
+
+
+def test_columns_and_readable_ratios() -> None:
+    from budgetpolicy.formatting import fixed_places, money_column, number_column, per_thousand
+
+    assert fixed_places(D("0.5236"), 6) == "0.523600" and fixed_places(D("0.4316665"), 6) == "0.431666"
+    assert fixed_places(None, 2) == ""
+    assert money_column([D(48000), D(500), None]) == ["48,000", "500", ""]
+    assert money_column([D(48000), D("500.5")]) == ["48,000.00", "500.50"]  # cents for all when any has them
+    assert money_column([D("1.125"), D(2)]) == ["1.125", "2.000"]
+    assert number_column([D("0.4"), D("0.15"), D(1)]) == ["0.40", "0.15", "1.00"]
+    assert per_thousand(D("0.0000015384")) == "0.0015" and per_thousand(None) == "free"

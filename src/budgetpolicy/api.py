@@ -26,8 +26,8 @@ from budgetpolicy.audit.git import load_policy_ref
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.authoring.lint import lint_diagnostics
 from budgetpolicy.data.conform import unchecked_rows
-from budgetpolicy.data.load import (MAX_REPORTED, RowRules, apply_attribute_types, check_rollouts, load_initiatives,
-                                    load_outcomes)
+from budgetpolicy.data.load import MAX_REPORTED, RowRules, apply_attribute_types, load_initiatives, load_outcomes
+from budgetpolicy.data.rollouts import check_rollouts
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.engine.compile import compile_policy as _compile
 from budgetpolicy.engine.evaluation import Evaluation

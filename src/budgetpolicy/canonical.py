@@ -59,21 +59,28 @@ _FIELDS: dict[type, tuple[str, ...] | None] = {}
 _ADDED_LATER: dict[type, tuple[str, ...]] = {}
 
 
-def to_jsonable(value: Any) -> Any:
+def normal_text(value: Decimal) -> str:
+    """A Decimal as output JSON writes it: the same number without trailing zeros (``55.800`` -> ``"55.8"``,
+    ``78750.00`` -> ``"78750"``), positional like :func:`decimal_text`. Never used for hashes or the ledger."""
+    return decimal_text(value.normalize()) if value.is_finite() else decimal_text(value)
+
+
+def to_jsonable(value: Any, normal: bool = False) -> Any:
     """Convert model values to plain JSON data, losslessly (Decimal -> str); floats raise TypeError.
 
     The common cases come first, by exact type, and leaves are kept inline rather than
     recursed into: this runs over every decision of an output and every recorded decision.
+    ``normal`` writes Decimals by :func:`normal_text` (output files), else by :func:`decimal_text`.
     """
     kind = type(value)
     if kind in _LEAVES:
         return value
     if kind is Decimal:
-        return decimal_text(value)
+        return normal_text(value) if normal else decimal_text(value)
     if kind is list or kind is tuple:
-        return [v if type(v) in _LEAVES else to_jsonable(v) for v in value]
+        return [v if type(v) in _LEAVES else to_jsonable(v, normal) for v in value]
     if kind is dict:
-        return {str(k): v if type(v) in _LEAVES else to_jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _LEAVES else to_jsonable(v, normal) for k, v in value.items()}
     try:
         names = _FIELDS[kind]
     except KeyError:
@@ -82,13 +89,13 @@ def to_jsonable(value: Any) -> Any:
         out = {}
         for name in names:
             v = getattr(value, name)
-            out[name] = v if type(v) in _LEAVES else to_jsonable(v)
+            out[name] = v if type(v) in _LEAVES else to_jsonable(v, normal)
         if kind in _ADDED_LATER:
             for name in _ADDED_LATER[kind]:
                 if out[name] is None or out[name] == {} or out[name] == []:
                     del out[name]
         return out
-    return _other_jsonable(value)
+    return _other_jsonable(value, normal)
 
 
 def _fields_of(kind: type) -> tuple[str, ...] | None:
@@ -101,7 +108,7 @@ def _fields_of(kind: type) -> tuple[str, ...] | None:
     return tuple(f.name for f in fields)
 
 
-def _other_jsonable(value: Any) -> Any:
+def _other_jsonable(value: Any, normal: bool) -> Any:
     """Subclasses of the JSON types (enums, str-derived literals) become the base type, so every
     encoder writes them alike; then Decimal subclasses, dates, other mappings and sequences."""
     if isinstance(value, bool):
@@ -111,15 +118,15 @@ def _other_jsonable(value: Any) -> Any:
     if isinstance(value, str):  # str.__str__, not str(): a (str, Enum) member's str() is "Cls.NAME"
         return str.__str__(value)
     if isinstance(value, Decimal):
-        return decimal_text(value)
+        return normal_text(value) if normal else decimal_text(value)
     if isinstance(value, (dt.date, dt.datetime, dt.time)):  # TOML has times of day too
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(k): to_jsonable(v, normal) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
+        return [to_jsonable(v, normal) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted((to_jsonable(v) for v in value), key=canonical_json)
+        return sorted((to_jsonable(v, normal) for v in value), key=canonical_json)
     if isinstance(value, float):
         raise TypeError("floats are not allowed in canonical values; use Decimal")
     raise TypeError(f"cannot serialise {type(value).__name__}")
@@ -163,9 +170,17 @@ def sha256_hex(value: Any) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def pretty_json(value: Any) -> str:
-    """Stable, human-readable JSON for output files: sorted keys, 2-space indent, final newline."""
-    return _text(to_jsonable(value), indent=True) + "\n"
+def pretty_json(value: Any, normal: bool = False) -> str:
+    """Stable, human-readable JSON for output files: sorted keys, 2-space indent, final newline.
+
+    ``normal``: Decimals without trailing zeros (:func:`normal_text`), as every ``--format json`` writes them.
+    """
+    return _text(to_jsonable(value, normal), indent=True) + "\n"
+
+
+def json_line(value: Any, normal: bool = True) -> str:
+    """``value`` as one compact JSON line (sorted keys, final newline): a ``--format jsonl`` record."""
+    return _text(to_jsonable(value, normal), indent=False) + "\n"
 
 
 def display_json(value: Any) -> str:

@@ -106,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_USAGE
+        _set_screen(args)
         return int(args.func(args) or 0)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
@@ -143,6 +144,19 @@ def _undecodable(argv: Sequence[str]) -> str | None:
             return (f"budgetpolicy: argument {n} ({shown}): BP002 error: not valid UTF-8 ({what} at character "
                     f"{exc.start + 1}) (rename the file or retype the argument in UTF-8)")
     return None
+
+
+def _set_screen(args: argparse.Namespace) -> None:
+    """Draw the command's tables for where its output goes: the terminal (its width; colour unless
+    NO_COLOR is set), or a pipe or ``--output`` file (COLUMNS or 100 characters wide, never colour)."""
+    import os
+    import shutil
+
+    from budgetpolicy.output import screen_for, use_screen
+
+    terminal = not getattr(args, "output", None) and sys.stdout.isatty()
+    width = shutil.get_terminal_size((0, 0)).columns if terminal else None
+    use_screen(screen_for(terminal=terminal, environ=os.environ, terminal_width=width or None))
 
 
 def _add_plugin_commands(parser: argparse.ArgumentParser, argv: list[str]) -> None:

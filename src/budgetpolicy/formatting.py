@@ -14,6 +14,11 @@ purpose, each named for what it shows (the values are never changed, only writte
 - :func:`trimmed_number`: exact, no separators, trailing zeros dropped (``0.5236``): scores and
   weights in reports and hints.
 - :func:`ratio_text`: two significant digits, never scientific: value-per-cost ratios.
+- :func:`per_thousand`: a value-per-cost ratio per 1,000 spent (``0.0000015`` -> ``0.0015``), two
+  significant digits: what the allocation wording shows, since per unit it reads as noise.
+- :func:`fixed_places`: exactly ``places`` decimals (``0.5236`` -> ``0.523600``): score columns, aligned.
+- :func:`money_column`: a column of amounts in one format (cents for all when any has them).
+- :func:`number_column`: a column of numbers with one number of places (``0.40`` beside ``0.15``).
 
 Reason templates (``{name}`` placeholders) are split and filled by :func:`template_parts` and
 :func:`fill_template`; a placeholder nobody knows stays as written, so a typo shows instead of vanishing.
@@ -95,6 +100,45 @@ def ratio_text(ratio: Decimal | None) -> str:
         ctx.prec = 2
         rounded = +ratio
     return format(rounded, "f")
+
+
+PER = Decimal(1000)
+
+
+def per_thousand(ratio: Decimal | None) -> str:
+    """A value-per-cost ratio as value per 1,000 spent, two significant digits (``free`` for no cost)."""
+    return ratio_text(None if ratio is None else ratio * PER)
+
+
+def fixed_places(value: Decimal | None, places: int) -> str:
+    """``value`` rounded half-even to exactly ``places`` decimals, no separators; nothing for None."""
+    if value is None:
+        return ""
+    return format(value.quantize(Decimal(1).scaleb(-places)), "f")
+
+
+def money_column(amounts: list[Decimal | None]) -> list[str]:
+    """Amounts of one column, thousands separated, all with the most places any of them has (none when
+    all are whole, else at least cents), so the column reads and aligns as one format; None stays empty."""
+    places = _places(amounts)
+    places = max(places, 2) if places else 0
+    return ["" if a is None else f"{a:,.{places}f}" for a in amounts]
+
+
+def number_column(values: list[Decimal | None]) -> list[str]:
+    """Numbers of one column (weights, factors) with the most places any of them needs, no separators:
+    ``0.4`` beside ``0.15`` reads ``0.40``, so the points align; None stays empty."""
+    places = _places(values)
+    return ["" if v is None else f"{v:.{places}f}" for v in values]
+
+
+def _places(values: list[Decimal | None]) -> int:
+    places = 0
+    for value in values:
+        if value is not None and value.is_finite() and value != value.to_integral_value():
+            exponent = value.normalize().as_tuple().exponent
+            places = max(places, -exponent if isinstance(exponent, int) else 0)
+    return places
 
 
 def template_parts(template: str) -> tuple[str, ...]:

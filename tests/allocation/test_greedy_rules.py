@@ -20,9 +20,9 @@ def test_pool_is_split_by_value_per_cost_and_the_last_one_is_partial():
     r = greedy_allocate(THREE, pol(250))
     assert amounts(r) == {"a": D(100), "b": D(100), "c": D(50)}
     assert texts(r) == {
-        "a": "funded by rank 1 (EV/cost 0.1)",
-        "b": "funded by rank 2 (EV/cost 0.05)",
-        "c": "partially funded (50 of 100) because the pool ran out; funded by rank 3 (EV/cost 0.01)",
+        "a": "funded by rank 1 (EV 100 per 1,000)",
+        "b": "funded by rank 2 (EV 50 per 1,000)",
+        "c": "partially funded (50 of 100) because the pool ran out; funded by rank 3 (EV 10 per 1,000)",
     }
     assert [r.fundings[k].step for k in "abc"] == ["rank", "rank", "rank"]
     s = r.summary
@@ -32,7 +32,7 @@ def test_pool_is_split_by_value_per_cost_and_the_last_one_is_partial():
 def test_candidates_beyond_the_pool_are_unfunded_below_the_cut_off():
     r = greedy_allocate(THREE, pol(200))
     assert r.fundings["c"].amount == 0 and r.fundings["c"].step == "unfunded"
-    assert r.fundings["c"].explanation == "unfunded: ranked below the cut-off at EV/cost 0.01"
+    assert r.fundings["c"].explanation == "unfunded: ranked below the cut-off at EV 10 per 1,000"
     assert r.summary.unfunded_count == 1
 
 
@@ -144,7 +144,7 @@ def test_tie_break_keys_come_from_the_policy():
 def test_per_initiative_cap():
     r = greedy_allocate([cand("a", 100, 10)], pol(500, caps=Caps(per_initiative=D(60))))
     assert amounts(r) == {"a": D(60)}
-    assert r.fundings["a"].explanation == "capped by per-initiative cap (60): 60 of 100; funded by rank 1 (EV/cost 0.1)"
+    assert r.fundings["a"].explanation == "capped by per-initiative cap (60): 60 of 100; funded by rank 1 (EV 100 per 1,000)"
 
 
 def test_department_cap():
@@ -152,9 +152,22 @@ def test_department_cap():
     r = greedy_allocate(cands, pol(500, caps=Caps(per_department={"Sales": D(120)})))
     assert amounts(r) == {"s1": D(100), "s2": D(20), "s3": D(0), "e": D(100)}
     assert r.fundings["s2"].explanation == ("capped by department cap Sales (120): 20 of 100; "
-                                            "funded by rank 2 (EV/cost 0.09)")
-    assert r.fundings["s3"].explanation == "unfunded: department cap Sales (120) reached"
+                                            "funded by rank 2 (EV 90 per 1,000)")
+    assert r.fundings["s3"].explanation == "unfunded: department cap Sales (120) reached; a larger pool would not fund it"
     assert r.summary.by_department == {"Eng": D(100), "Sales": D(120)}
+
+
+def test_a_short_cap_binds_over_a_short_pool():
+    # When s2's turn comes the pool has 10 left and the Sales cap 30 (of 120): both are below s2's
+    # minimum (50), but only the cap stops it however large the pool, so the cap is what is named.
+    cands = [cand("s1", 90, 10), cand("o", 100, 9, department="Ops"), cand("s2", 100, 8)]
+    r = greedy_allocate(cands, pol(200, caps=Caps(per_department={"Sales": D(120)}), min_viable_share=D("0.5")))
+    assert amounts(r) == {"s1": D(90), "o": D(100), "s2": D(0)}
+    assert r.fundings["s2"].explanation == ("unfunded: department cap Sales (120) binds: 90 used, 30 left, below "
+                                            "minimum viable funding 50; a larger pool would not fund it")
+    # Where only the pool is short, the pool is named (a larger pool would fund it).
+    r = greedy_allocate(cands, pol(200, caps=Caps(per_department={"Sales": D(200)}), min_viable_share=D("0.5")))
+    assert r.fundings["s2"].explanation == "unfunded: only 10 left in the pool, below minimum viable funding 50"
 
 
 def test_kind_cap():
@@ -191,7 +204,7 @@ def test_all_or_nothing_when_partial_is_off():
 def test_zero_cost_candidates_rank_first_and_are_funded_at_zero():
     r = greedy_allocate([cand("a", 100, 10), cand("z", 0, 1)], pol(100))
     z = r.fundings["z"]
-    assert (z.amount, z.step, z.rank, z.explanation) == (D(0), "rank", 1, "funded by rank 1 (EV/cost free): nothing requested")
+    assert (z.amount, z.step, z.rank, z.explanation) == (D(0), "rank", 1, "funded by rank 1 (EV free): nothing requested")
     assert r.summary.funded_count == 2
 
 
@@ -205,7 +218,7 @@ def test_summary_splits_each_funding_across_priorities_to_the_cent():
 
 def test_scores_as_value_say_score_per_cost():
     r = greedy_allocate([cand("a", 100, 10)], pol(100, value="score"))
-    assert r.fundings["a"].explanation == "funded by rank 1 (score/cost 0.1)"
+    assert r.fundings["a"].explanation == "funded by rank 1 (score 100 per 1,000)"
 
 
 def test_bad_candidates_raise():

@@ -27,9 +27,9 @@ def test_greedy_is_suboptimal_and_optimal_is_better():
     assert total_value(best, KNAPSACK) == D(11)
     assert best.summary.leftover == 0 and greedy.summary.leftover == D(40)
     assert texts(best) == {
-        "a": "unfunded: not in the optimal selection at EV/cost 0.12 (rank 1)",
-        "b": "funded by the optimiser at EV/cost 0.11 (rank 2)",
-        "c": "funded by the optimiser at EV/cost 0.11 (rank 3)",
+        "a": "unfunded: not in the optimal selection at EV 120 per 1,000 (rank 1)",
+        "b": "funded by the optimiser at EV 110 per 1,000 (rank 2)",
+        "c": "funded by the optimiser at EV 110 per 1,000 (rank 3)",
     }
     assert best.strategy == "optimal"
 
@@ -43,7 +43,7 @@ def test_minimum_viable_funding_also_makes_greedy_myopic():
     assert amounts(best) == {"a": D(90), "b": D(50)}
     assert total_value(best, cands) == D("13.5")
     assert best.fundings["b"].explanation == ("partially funded (50 of 100) in the optimal split of the pool; "
-                                              "funded by the optimiser at EV/cost 0.09 (rank 2)")
+                                              "funded by the optimiser at EV 90 per 1,000 (rank 2)")
 
 
 def test_optimal_honours_baselines_reserve_and_caps():

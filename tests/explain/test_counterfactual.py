@@ -117,7 +117,8 @@ def test_funding_thresholds_by_hand():
     value, pool = funding_counterfactuals("B", candidates, settings, None, D("0.000001"))
     assert (value.input, value.value) == ("value", D("0.500001"))
     assert (pool.input, pool.value) == ("pool", D(10))
-    assert value.text == ("would be funded if its expected value per dollar were >= 0.01000002 "
+    # The bar reads per 1,000 spent (0.01000002 per dollar), rounded up so it is never below the exact one.
+    assert value.text == ("would be funded if its expected value per 1,000 spent were >= 10.00002 "
                           "(expected value >= 0.500001), or the pool 10 larger")
 
 
@@ -129,7 +130,9 @@ def test_funding_blocked_by_a_cap_says_the_pool_alone_does_not_help():
     [value, *rest] = funding_counterfactuals("B", candidates, settings, None, D("0.000001"))
     assert rest == []
     assert value.value == D("0.500001")
-    assert value.text.endswith("no larger pool alone would fund it (a cap or the minimum viable amount binds)")
+    # It names the cap that binds, in the allocation's own words, at the widest pool tried.
+    assert value.text.endswith("no larger pool alone would fund it (with the pool 110 larger: "
+                               "department cap Ops (60) reached)")
 
 
 # -- the bundled example ----------------------------------------------------------------

@@ -104,13 +104,22 @@ def test_cli_what_if_pool_table_and_json(acme):
     what = what_if_pool(compiled, initiatives, base, D(50000))
     run = _cli("--what-if-pool", "+50000")
     assert run.returncode == 0, run.stderr
-    assert "What if the pool were USD +50,000: would fund, in order" in run.stdout
-    first = what.changes[0]
-    assert f"  1. {first.initiative_id} " in run.stdout
+    # What a larger pool funds and what it drops are listed apart, each with the allocation's reason.
+    text = run.stdout.split("What if the pool were USD +50,000:")[1]
+    funds, drops = text.split("would drop, lowest-ranked first:")
+    assert "would fund, in order:" in funds
+    gains = [c for c in what.changes if c.after > c.before]
+    losses = [c for c in what.changes if c.after < c.before]
+    assert gains and losses, "the example's +50,000 both funds and drops"
+    assert all(f"{c.initiative_id} " in " ".join(funds.split()) for c in gains)
+    assert all(f"{c.initiative_id} " in " ".join(drops.split()) and c.initiative_id not in funds for c in losses)
+    assert "loses all USD 10,000" in " ".join(drops.split()) and "(unfunded: ranked below the cut-off" in " ".join(drops.split())
     run = _cli("--what-if-pool", "-20000", "--format", "json")
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert doc["what_if"]["pool_delta"] == "-20000"
+    assert {c["direction"] for c in doc["what_if"]["changes"]} <= {"fund", "drop"}
+    assert all(c["reason"] for c in doc["what_if"]["changes"])
     assert doc["decisions"], "the evaluation itself is still there"
 
 

@@ -31,7 +31,8 @@ def _run(*args: str, cwd: Path) -> str:
     # The code under test (the package this process imported) first on the path: cwd is a temporary
     # directory, where a relative PYTHONPATH would silently fall back to another installed copy.
     path = os.pathsep.join([str(Path(budgetpolicy.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])
-    env = {**os.environ, "BUDGETPOLICY_PLUGINS": "", "PYTHONPATH": path}
+    # Tables off a terminal are COLUMNS wide (else 100); pytest-xdist workers set COLUMNS=80: pinned.
+    env = {**os.environ, "BUDGETPOLICY_PLUGINS": "", "PYTHONPATH": path, "COLUMNS": "100"}
     result = subprocess.run([sys.executable, "-m", "budgetpolicy", *args], capture_output=True, text=True,
                             cwd=cwd, env=env, timeout=300)
     assert result.returncode == 0, result.stderr

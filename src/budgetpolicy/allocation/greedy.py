@@ -52,6 +52,17 @@ class _State:
             room, limit = kind_cap - self.kind.get(c.kind, 0), LIMIT_KIND
         return max(room, 0), limit
 
+    def blocking_cap(self, pos: int, c: Candidate, need: int) -> tuple[int, str] | None:
+        """The department or kind cap whose room is below ``need`` (the tighter one), or None: a cap
+        that would stop the candidate however much money were left, so it is what binds."""
+        found: tuple[int, str] | None = None
+        for cap, used, limit in ((self.p.per_department.get(c.department), self.dept.get(c.department, 0),
+                                  LIMIT_DEPARTMENT),
+                                 (self.p.per_kind.get(c.kind), self.kind.get(c.kind, 0), LIMIT_KIND)):
+            if cap is not None and cap - used < need and (found is None or cap - used < found[0]):
+                found = (max(cap - used, 0), limit)
+        return found
+
     def give(self, pos: int, c: Candidate, units: int) -> None:
         self.funded[pos] += units
         self.dept[c.department] = self.dept.get(c.department, 0) + units
@@ -109,8 +120,14 @@ def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -
             continue
         c = problem.candidate(pos)
         room, limit = s.room(pos, c, s.general, LIMIT_POOL)
+        need = s.need(pos)
+        if room < need and limit == LIMIT_POOL:
+            # The pool is short, but if a cap is short too, the cap is what binds (more money would not help).
+            blocked = s.blocking_cap(pos, c, need)
+            if blocked is not None:
+                room, limit = blocked
         out.limit[pos], out.room[pos] = codes[limit], room
-        if room < s.need(pos):
+        if room < need:
             continue
         s.give(pos, c, room)
         s.general -= room

@@ -1,5 +1,10 @@
 """The wording of allocation: the plain-English reason for each initiative's funding.
 
+An unfunded candidate's reason names the constraint that binds: the pool (how much was left, and the
+reserve when it is held back from this candidate), a department or kind cap (how much of it was used
+and left: a larger pool would not fund it; the greedy strategy records a short cap over a short pool),
+the minimum viable amount or all-or-nothing funding. Ratios read per 1,000 spent.
+
 Every strategy records per candidate the units it got, the step that funded it and the limit
 that stopped it (the result's ``Outcome``); the result turns that into text here, when a
 :class:`~budgetpolicy.model.Funding` is read. One wording serves the greedy and the optimal
@@ -11,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from budgetpolicy.formatting import money_compact, ratio_text
+from budgetpolicy.formatting import money_compact, per_thousand
 from budgetpolicy.allocation.problem import (
     LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, LIMIT_RESERVE, Item, Problem,
 )
@@ -29,7 +34,7 @@ def limit_text(problem: Problem, item: Item, limit: str) -> str:
 def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | None, room: int,
             optimal: bool = False) -> str:
     """The plain-English reason for one initiative's funding (see docs/allocation.md)."""
-    label = f"{problem.value_label} {ratio_text(item.ratio)}"
+    label = value_per_thousand(problem, item)
     by_rank = f"rank {item.rank} ({label})"
     amount, requested = money_compact(problem.amount(funded)), money_compact(item.cost)
     if item.target == 0:
@@ -40,13 +45,11 @@ def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | N
         if optimal:
             return f"unfunded: not in the optimal selection at {label} (rank {item.rank})"
         if limit in (LIMIT_DEPARTMENT, LIMIT_KIND):
-            text = f"unfunded: {limit_text(problem, item, limit)} reached"
-            if room > 0:
-                text += f" ({money_compact(problem.amount(room))} left, {_short_of(problem, item)})"
-            return text
+            return f"unfunded: {_cap_binds(problem, item, limit, room)}"
         if room > 0:
-            return f"unfunded: only {money_compact(problem.amount(room))} left in the pool, {_short_of(problem, item)}"
-        return f"unfunded: ranked below the cut-off at {label}"
+            return (f"unfunded: only {money_compact(problem.amount(room))} left in the pool{_held(problem, item)}, "
+                    f"{_short_of(problem, item)}")
+        return f"unfunded: ranked below the cut-off at {label}{_held(problem, item)}"
     if step.startswith("baseline:"):
         head = f"funded in baseline {step.split(':', 1)[1]}"
     elif step == "reserve":
@@ -64,6 +67,35 @@ def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | N
         return f"partially funded ({amount} of {requested}) in the optimal split of the pool; {head}"
     why = f"{limit_text(problem, item, limit or LIMIT_POOL)} ran out"
     return f"partially funded ({amount} of {requested}) because {why}; {head}"
+
+
+def value_per_thousand(problem: Problem, item: Item) -> str:
+    """``EV 0.0015 per 1,000``: the ranking ratio per 1,000 spent (per unit it reads 0.0000015)."""
+    word = "EV" if problem.value_label.startswith("EV") else "score"
+    ratio = per_thousand(item.ratio)
+    return f"{word} free" if item.ratio is None else f"{word} {ratio} per 1,000"
+
+
+NO_POOL_HELPS = "a larger pool would not fund it"
+
+
+def _cap_binds(problem: Problem, item: Item, limit: str, room: int) -> str:
+    """A department or kind cap that stops the candidate however large the pool: which cap, how much of
+    it is used, and what the candidate needed."""
+    cap = problem.per_department[item.department] if limit == LIMIT_DEPARTMENT else problem.per_kind[item.kind]
+    used, left = money_compact(problem.amount(cap - room)), money_compact(problem.amount(room))
+    if room == 0:
+        return f"{limit_text(problem, item, limit)} reached; {NO_POOL_HELPS}"
+    return f"{limit_text(problem, item, limit)} binds: {used} used, {left} left, {_short_of(problem, item)}; {NO_POOL_HELPS}"
+
+
+def _held(problem: Problem, item: Item) -> str:
+    """Where the reserve is held back (not released) and the candidate may not use it, say so: it is part
+    of why the pool was short."""
+    reserve = problem.policy.reserve
+    if problem.reserve == 0 or reserve is None or reserve.release_unused or item.reserve_ok:
+        return ""
+    return f" ({money_compact(problem.amount(problem.reserve))} held in the reserve for {', '.join(reserve.kinds)})"
 
 
 def _short_of(problem: Problem, item: Item) -> str:

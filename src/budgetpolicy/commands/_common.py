@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from budgetpolicy.registry import Registry
 
-FORMATS = ("table", "json", "csv")
+FORMATS = ("table", "json", "jsonl", "csv")
 
 
 def add_format_options(parser: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS) -> None:
     parser.add_argument("--format", "-f", choices=formats, default=formats[0],
-                        help=f"output format (default: {formats[0]})")
+                        help=f"output format: {', '.join(formats)} (default: {formats[0]}; tables fit the "
+                             "terminal, or COLUMNS / 100 characters when not written to one)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
 
 

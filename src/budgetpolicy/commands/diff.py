@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--head", required=True, metavar="POLICY", help="the proposed policy: file or path@REV")
     parser.add_argument("--initiatives", "-i", required=True, metavar="SOURCE",
                         help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin")
-    add_format_options(parser, ("table", "json"))
+    add_format_options(parser)
     parser.add_argument("--as-of", metavar="DATE", help="apply the rules in force on DATE (YYYY-MM-DD)")
     parser.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision changes")
 
@@ -45,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
     # The time only reaches provenance, which the diff does not show: fixed, so output is stable.
     at = dt.datetime.combine(base.policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)
     result = impact_diff(base, head, initiatives, EvaluationContext(evaluated_at=at, as_of=as_of))
-    emit(args, diff_json(args, result) if args.format == "json" else diff_table(result, len(initiatives)))
+    if args.format in ("csv", "jsonl"):
+        emit(args, changes_text(args.format, result.changes))
+    else:
+        emit(args, diff_json(args, result) if args.format == "json" else diff_table(result, len(initiatives)))
     return 1 if args.fail_on_change and result.changed else 0
 
 
@@ -61,13 +64,34 @@ def diff_json(args: argparse.Namespace, result: Any) -> str:
         return {"spec": spec, "id": policy.id, "version": policy.version,
                 "sha256": policy.source.sha256 if policy.source else None,
                 "revision": policy.source.revision if policy.source else None}
-    return pretty_json({
+    return pretty_json(normal=True, value={
         "base": side(args.base, result.base.policy), "head": side(args.head, result.head.policy),
         "policy_changes": [c.to_dict() for c in result.policy_changes],
         "decisions": {"total": len(result.base.decisions), "changed": len(result.changes)},
         "changes": [change_dict(c) for c in result.changes],
         "money": result.money.to_dict(),
     })
+
+
+# --format csv: one row per changed decision (replay's too), headline fields before and after.
+CHANGE_COLUMNS = ("seq", "id", "outcome_before", "outcome_after", "allocation_before", "allocation_after",
+                  "approvers_before", "approvers_after", "score_before", "score_after", "changed", "causes")
+
+
+def changes_text(fmt: str, changes: Sequence[Any]) -> str:
+    """The changed decisions as CSV rows (:data:`CHANGE_COLUMNS`) or JSON lines (one change each, as in
+    the JSON output's ``changes``)."""
+    from budgetpolicy.audit.diff import change_dict
+    from budgetpolicy.output import records_csv, records_jsonl
+
+    if fmt == "jsonl":
+        return records_jsonl(change_dict(c) for c in changes)
+    rows = [{"seq": c.seq, "id": c.initiative_id, "outcome_before": c.before.outcome, "outcome_after": c.after.outcome,
+             "allocation_before": c.before.allocation, "allocation_after": c.after.allocation,
+             "approvers_before": c.before.required_approvers, "approvers_after": c.after.required_approvers,
+             "score_before": c.before.score, "score_after": c.after.score, "changed": c.changed,
+             "causes": c.causes} for c in changes]
+    return records_csv(CHANGE_COLUMNS, rows)
 
 
 def diff_table(result: Any, total: int) -> str:
@@ -102,7 +126,7 @@ def changes_table(changes: Sequence[Any], currency: str, *, with_seq: bool = Fal
                ", ".join(f for f in c.changed if f not in headline) or "-"]
         rows.append([c.seq, *row] if with_seq else row)
     headers = ("ID", "OUTCOME", f"ALLOCATION ({currency})", "APPROVERS", "SCORE", "ALSO CHANGED")
-    text = "\n" + table((("SEQ",) if with_seq else ()) + headers, rows, max_width=70)
+    text = "\n" + table((("SEQ",) if with_seq else ()) + headers, rows)
     causes = [f"  {c.initiative_id}: {cause}\n" for c in changes for cause in c.causes]
     return text + ("\nCauses\n" + "".join(causes) if causes else "")
 

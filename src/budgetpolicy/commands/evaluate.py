@@ -1,7 +1,8 @@
 """Run a funding cycle: score every initiative, apply the approval rules, allocate the pool.
 
-Prints one line per decision (table), or the full explained decisions
-(--format json) or a flat CSV. The evaluation time is an input: pass
+Prints one row per decision (a table that fits the terminal), or the full explained decisions
+(--format json, or one per line with jsonl) or a flat CSV (with title, department and the funding
+reason). The evaluation time is an input: pass
 --evaluated-at for byte-identical output across runs (default: now, UTC).
 """
 
@@ -39,7 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.commands._common import emit, registry_from_args, warn
-    from budgetpolicy.output import decisions_csv, decisions_table, evaluation_json
+    from budgetpolicy.output import decisions_csv, decisions_table, evaluation_json, evaluation_jsonl, wrapped
 
     registry = registry_from_args(args)
     compiled = api.open_policy(args.policy, registry)
@@ -61,26 +62,21 @@ def run(args: argparse.Namespace) -> int:
 
         count = record_evaluation(args.ledger, evaluation, initiatives)
         warn(f"ledger: appended {count} decision(s) to {args.ledger}")
-    costs = {i.id: i.cost for i in initiatives}
+    by_id = {i.id: i for i in initiatives}
     if args.format == "json":
-        text = evaluation_json(evaluation)
-        if what_if is not None:
-            import json
+        from budgetpolicy.explain.whatif import what_if_json
 
-            from budgetpolicy.canonical import pretty_json
-            from budgetpolicy.explain.whatif import what_if_json
-
-            text = pretty_json({**json.loads(text), "what_if": what_if_json(what_if)})
-        emit(args, text)
-    elif args.format == "csv":
-        emit(args, decisions_csv(evaluation.decisions, costs))
-        if what_if is not None:
+        emit(args, evaluation_json(evaluation, {"what_if": what_if_json(what_if)} if what_if is not None else None))
+    elif args.format in ("csv", "jsonl"):
+        emit(args, decisions_csv(evaluation.decisions, by_id) if args.format == "csv" else evaluation_jsonl(evaluation))
+        if what_if is not None:  # the records stay one shape; the comparison goes to stderr
             warn(_what_if_text(what_if, evaluation, initiatives).rstrip("\n"))
     else:
-        text = decisions_table(evaluation.decisions, costs)
-        text += "\n" + summary_text(evaluation) + "\n"
+        policy = evaluation.policy
+        text = decisions_table(evaluation.decisions, by_id, policy.currency, policy.scoring.precision)
+        text += "\n" + wrapped(summary_text(evaluation)) + "\n"
         if what_if is not None:
-            text += "\n" + _what_if_text(what_if, evaluation, initiatives)
+            text += "\n" + wrapped(_what_if_text(what_if, evaluation, initiatives))
         emit(args, text)
     if skipped:
         warn(f"{len(skipped)} invalid row(s) skipped (see above)")

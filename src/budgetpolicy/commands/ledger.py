@@ -7,8 +7,8 @@ stored ``policy``.
   budgetpolicy ledger prove FILE [SEQ] --checkpoint CP [--checkpoint CP2] [-o OUT]
   budgetpolicy ledger policy FILE SHA256 [-o OUT]
   budgetpolicy ledger export FILE --format jsonl|csv [-o OUT] [filters]
-  budgetpolicy ledger show FILE [filters] [--format table|json]
-  budgetpolicy ledger positions FILE [--period YYYY-Qn] [--format table|json|csv] [-o OUT]
+  budgetpolicy ledger show FILE [filters] [--format table|json|jsonl|csv]
+  budgetpolicy ledger positions FILE [--period YYYY-Qn] [--format table|json|jsonl|csv] [-o OUT]
 
 Filters: --initiative ID, --period P, --policy-version V, --kind K.
 ``verify`` exits 0 when the chain is intact (and consistent with every checkpoint given) and 1 when
@@ -43,8 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     show = sub.add_parser("show", help="list records, filtered")
     show.add_argument("file", metavar="FILE")
-    show.add_argument("--format", "-f", choices=("table", "json"), default="table")
-    show.add_argument("--output", "-o", metavar="OUT", help="write to OUT instead of standard output")
+    add_format_options(show)
     _add_filters(show)
 
     positions = sub.add_parser("positions", help="where the money of the latest plan stands, after its sign-offs")
@@ -153,6 +152,8 @@ def _export(ledger: Any, args: argparse.Namespace) -> int:
 def _show(ledger: Any, args: argparse.Namespace) -> int:
     from budgetpolicy.audit.export import decision_summary, jsonl_line
 
+    if args.format in ("jsonl", "csv"):  # the records exactly as 'ledger export' writes them
+        return _export(ledger, args)
     records = ledger.iter_records(**_filters(args))
     if args.format == "json":
         out, target = _open_output(args)
@@ -171,11 +172,9 @@ def _show(ledger: Any, args: argparse.Namespace) -> int:
         outcome, allocation, _ = decision_summary(e)
         lines.append((str(record.seq), e.kind, e.initiative_id or "-", e.period or "-",
                       f"{e.policy_id}@{e.policy_version}", e.evaluated_at or "-", outcome or "-", allocation or "-"))
-    widths = [max(len(h), *(len(line[i]) for line in lines)) if lines else len(h)
-              for i, h in enumerate(header)]
-    text = "\n".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()
-                     for line in (header, *lines)) + "\n"
-    text += f"{len(lines)} record{'s' if len(lines) != 1 else ''}\n"
+    from budgetpolicy.output import table
+
+    text = table(header, lines) + f"{len(lines)} record{'s' if len(lines) != 1 else ''}\n"
     emit(args, text)
     return 0
 
@@ -184,6 +183,11 @@ def _positions(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.year.render import positions_csv, positions_json, positions_table
 
-    render = {"json": positions_json, "csv": positions_csv}.get(args.format, positions_table)
+    from budgetpolicy.output import records_jsonl
+
+    def jsonl(positions: Any) -> str:  # one initiative's position per line
+        return records_jsonl(positions.initiatives)
+
+    render = {"json": positions_json, "csv": positions_csv, "jsonl": jsonl}.get(args.format, positions_table)
     emit(args, render(api.positions(args.file, args.period)))
     return 0

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     from budgetpolicy.commands._common import add_format_options
 
-    add_format_options(parser, formats=("table", "json"))
+    add_format_options(parser)
     parser.add_argument("--builtins", action=argparse.BooleanOptionalAction, default=True,
                         help="include the built-in plugins (default: yes)")
 
@@ -30,6 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy.canonical import pretty_json
     from budgetpolicy.commands._common import emit, plugin_selection
+    from budgetpolicy.output import records_csv, records_jsonl
     from budgetpolicy.plugin_info import describe_plugins, registry_and_broken
 
     enable, disable = plugin_selection(args)
@@ -37,9 +38,22 @@ def run(args: argparse.Namespace) -> int:
     infos = [i for i in describe_plugins(registry, broken) if args.builtins or not i.builtin]
     if args.format == "json":
         emit(args, pretty_json([i.to_dict() for i in infos]))
-        return 0
-    emit(args, render_table(infos))
+    elif args.format == "jsonl":
+        emit(args, records_jsonl(i.to_dict() for i in infos))
+    elif args.format == "csv":
+        emit(args, records_csv(PLUGIN_COLUMNS, [_flat(i) for i in infos]))
+    else:
+        emit(args, render_table(infos))
     return 0
+
+
+PLUGIN_COLUMNS = ("name", "builtin", "distribution", "version", "status", "module", "hooks", "registered")
+
+
+def _flat(info: PluginInfo) -> dict[str, object]:
+    """A plugin as one CSV row: hooks joined by ';', what it registered as 'kind: a, b; kind: c'."""
+    return {**info.to_dict(), "hooks": ";".join(info.hooks),
+            "registered": "; ".join(f"{kind}: {', '.join(names)}" for kind, names in info.registered)}
 
 
 def render_table(infos: Sequence[PluginInfo]) -> str:
@@ -52,7 +66,7 @@ def render_table(infos: Sequence[PluginInfo]) -> str:
         rows.append([name, info.distribution, info.version, info.status, ", ".join(info.hooks) or "-",
                      registered or "-"])
     loaded = sum(1 for i in infos if i.status == "loaded")
-    text = table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "HOOKS", "REGISTERED"], rows, max_width=200)
+    text = table(["PLUGIN", "DISTRIBUTION", "VERSION", "STATUS", "HOOKS", "REGISTERED"], rows)
     # What each installed plugin's registrations do, as their description= says (the built-ins' long
     # list is in --format json and docs/expressions.md).
     described = "".join(f"{info.name} {kind[:-1]} {name}: {text}\n" for info in infos if not info.builtin

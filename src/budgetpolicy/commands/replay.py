@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, default="live",
                         help="live: re-score with the plugins installed now (default); "
                              "hermetic: reuse the recorded scorer outputs and plugin function results")
-    add_format_options(parser, ("table", "json"))
+    add_format_options(parser)
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress on stderr (default: only when stderr is a terminal)")
     parser.add_argument("--fail-on-change", action="store_true",
@@ -92,7 +92,13 @@ def run(args: argparse.Namespace) -> int:
     # The year's quarters and sign-offs replay under their recorded policy only (the plan's).
     year = replay_year(args.ledger) if report.exact else None
     stretch = api.replay_stretch(args.ledger) if report.exact else ()  # docs/stretch.md
-    emit(args, replay_json(report, year, stretch) if args.format == "json" else replay_table(report, year, stretch))
+    if args.format in ("csv", "jsonl"):  # the changed decisions only; the counts are in table and json
+        from budgetpolicy.commands.diff import changes_text
+
+        emit(args, changes_text(args.format, report.changes))
+    else:
+        emit(args, replay_json(report, year, stretch) if args.format == "json"
+             else replay_table(report, year, stretch))
     if report.exact:
         return 1 if report.changes or (year is not None and not year.ok) or any(d for _, d in stretch) else 0
     return 1 if args.fail_on_change and report.changes else 0
@@ -203,4 +209,4 @@ def replay_json(report: Any, year: Any = None, stretch: Any = ()) -> str:
         out["year"] = _year_json(year)
     if stretch:
         out["stretch_selections"] = [{"seq": seq, "reproduced": not d, "differences": list(d)} for seq, d in stretch]
-    return pretty_json(out)
+    return pretty_json(out, normal=True)

@@ -20,7 +20,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from budgetpolicy.formatting import money_cents, trimmed_number
+from budgetpolicy.formatting import fixed_places, money_cents, trimmed_number
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outcomes", "-O", required=True, metavar="SOURCE",
                         help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
-    add_format_options(parser, ("table", "json"))
+    add_format_options(parser)
     parser.add_argument("--ledger", metavar="FILE",
                         help="with a plan in it: review the plan and record the quarter; without one: append "
                              "the review (one record per initiative it touched)")
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     at = dt.datetime.combine(policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)
     plan = api.evaluate(compiled, initiatives, evaluated_at=at).decisions
     result = review(policy, initiatives, plan, outcomes, args.period)
-    emit(args, review_json(policy, result) if args.format == "json" else review_table(policy, result))
+    emit(args, render_review(args.format, policy, result))
     if args.ledger and not args.dry_run:
         import sys
 
@@ -84,6 +84,7 @@ def _from_ledger(args: argparse.Namespace) -> int:
 
     from budgetpolicy import api
     from budgetpolicy.commands._common import emit, registry_from_args, warn
+    from budgetpolicy.output import records_csv, records_jsonl
     from budgetpolicy.year.render import recorded_quarter_json, recorded_quarter_table
 
     at = api.parse_timestamp(args.evaluated_at, "--evaluated-at") if args.evaluated_at else None
@@ -96,12 +97,16 @@ def _from_ledger(args: argparse.Namespace) -> int:
     policy, recorded = done.year.policy, done.recorded
     if done.result is None:
         assert recorded is not None
-        emit(args, recorded_quarter_json(recorded) if args.format == "json"
-             else recorded_quarter_table(recorded, policy.currency))
+        if args.format in ("csv", "jsonl"):
+            records = review_records(recorded.period, recorded.review)
+            emit(args, records_csv(REVIEW_COLUMNS, records) if args.format == "csv" else records_jsonl(records))
+        else:
+            emit(args, recorded_quarter_json(recorded) if args.format == "json"
+                 else recorded_quarter_table(recorded, policy.currency))
         print(f"ledger: {done.period} is recorded (record {recorded.seq}, at {recorded.at}): shown from its record, "
               "nothing recomputed or written", file=sys.stderr)
         return 0
-    emit(args, review_json(policy, done.result) if args.format == "json" else review_table(policy, done.result))
+    emit(args, render_review(args.format, policy, done.result))
     if recorded is None:
         print(f"dry run: {done.period} computed from {args.ledger}, nothing recorded", file=sys.stderr)
     else:
@@ -110,13 +115,85 @@ def _from_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
+def render_review(fmt: str, policy: Any, result: Any) -> str:
+    """The review in ``fmt``: a table, JSON, or its moves as flat records (CSV, JSON lines)."""
+    from budgetpolicy.canonical import to_jsonable
+    from budgetpolicy.output import records_csv, records_jsonl
+
+    if fmt == "json":
+        return review_json(policy, result)
+    if fmt in ("csv", "jsonl"):
+        records = review_records(result.period, to_jsonable(result))
+        return records_csv(REVIEW_COLUMNS, records) if fmt == "csv" else records_jsonl(records)
+    return review_table(policy, result)
+
+
 def review_json(policy: Any, result: Any) -> str:
-    from budgetpolicy.canonical import pretty_json, to_jsonable
+    from budgetpolicy.canonical import pretty_json
 
     doc = {"policy": {"id": policy.id, "version": policy.version, "currency": policy.currency,
                       "sha256": policy.source.sha256 if policy.source else None},
-           "factors": to_jsonable(result.factors), **to_jsonable(result)}
-    return pretty_json(doc)
+           "factors": result.factors, "result": result}
+    # The review's fields at the top level, as before; Decimals normalised like every JSON output.
+    import json
+
+    data = json.loads(pretty_json(doc, normal=True))
+    return pretty_json({**{k: v for k, v in data.items() if k != "result"}, **data["result"]})
+
+
+# The review's moves as flat records (--format csv / jsonl): one row per calibration group, calibrated
+# forecast, realisation, completion, sunset, release, reallocation and scale-up of the period, in that
+# order. What value, amount, before and after hold for each section: docs/cli.md.
+REVIEW_COLUMNS = ("period", "section", "id", "kind", "value", "amount", "before", "after", "reason")
+
+
+def review_records(period: str, review: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows from a review as JSON data (``to_jsonable`` of a result, or a recorded quarter's review)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(section: str, item: dict[str, Any], **fields: Any) -> None:
+        rows.append({"period": period, "section": section, "id": item.get("initiative_id"), **fields})
+
+    for g in review.get("calibrations") or []:
+        rows.append({"period": period, "section": "calibration", "id": g.get("group"), "kind": g.get("bounded"),
+                     "value": g.get("factor"),
+                     "reason": f"{g.get('observations')} observation(s): realised/forecast {g.get('raw')}, "
+                               f"shrunk {g.get('shrunk')}"})
+    for f in review.get("forecasts") or []:
+        add("forecast", f, kind=f.get("group"), value=f.get("factor"),
+            reason=", ".join(f"{k} {v}" for k, v in (f.get("calibrated") or {}).items()))
+    for r in review.get("realisations") or []:
+        add("realisation", r, value=r.get("value"),
+            reason="; ".join(f"{k.get('priority')} {k.get('realised')}/{k.get('expected')}"
+                             for k in r.get("kpis") or [] if k.get("ratio") is not None))
+    for c in review.get("completions") or []:
+        add("completion", c, kind=c.get("status"), value=c.get("latest"), reason=f"{c.get('cause')}: {c.get('reason')}")
+    for u in review.get("sunsets") or []:
+        add("sunset", u, kind=u.get("criterion"), reason=f"{u.get('reason')} ({u.get('detail')})")
+    for r in review.get("releases") or []:
+        add("release", r, kind=r.get("cause"), value=r.get("unspent"), amount=r.get("amount"), reason=r.get("reason"))
+    for m in review.get("reallocations") or []:
+        add("reallocation", m, kind=m.get("kind"), amount=m.get("amount"), before=m.get("allocation_before"),
+            after=m.get("allocation_after"), reason=m.get("reason"))
+    for s in review.get("scale_ups") or []:
+        add("scale_up", s, value=s.get("realisation"), amount=s.get("granted"), before=s.get("allocation"),
+            reason=f"headroom {s.get('headroom')}")
+    return [{k: _normal(v) if k in ("value", "amount", "before", "after") else v for k, v in row.items()}
+            for row in rows]
+
+
+def _normal(value: Any) -> Any:
+    """A decimal string from the review's JSON data, without trailing zeros (as JSON output writes it)."""
+    from decimal import Decimal, InvalidOperation
+
+    from budgetpolicy.canonical import normal_text
+
+    if not isinstance(value, str):
+        return value
+    try:
+        return normal_text(Decimal(value))
+    except InvalidOperation:
+        return value
 
 
 def review_table(policy: Any, result: Any) -> str:
@@ -130,22 +207,22 @@ def review_table(policy: Any, result: Any) -> str:
         parts.append(f"\nCalibration by {c.group_by}: last {c.lookback_quarters} quarters, shrinkage {c.shrinkage}, "
                      f"bounds {c.min_factor}..{c.max_factor}\n")
         parts.append(table(("GROUP", "OBS", "REALISED/FORECAST", "SHRUNK", "FACTOR", "BOUND"),
-                           [(g.group, g.observations, str(g.raw), str(g.shrunk), str(g.factor), g.bounded or "-")
+                           [(g.group, g.observations, _ratio(g.raw), _ratio(g.shrunk), _ratio(g.factor), g.bounded or "-")
                             for g in result.calibrations]) if result.calibrations else "no measured group\n")
         if result.forecasts:
             parts.append("\nCalibrated forecasts for the next cycle\n")
             parts.append(table(("ID", "GROUP", "FACTOR", "RAW", "CALIBRATED"),
-                               [(f.initiative_id, f.group, f.factor, _kv(f.raw), _kv(f.calibrated))
+                               [(f.initiative_id, f.group, _ratio(f.factor), _kv(f.raw), _kv(f.calibrated))
                                 for f in result.forecasts]))
     m = policy.milestones
     parts.append(f"\nRealisation in {result.period} (realised / lift due by then; ramp "
                  f"{m.ramp if m is not None else 'linear'} where no milestone is declared)\n")
     parts.append(table(("ID", "REALISATION", "KPIS: REALISED/DUE = RATIO (DUE BY)"),
-                       [(r.initiative_id, "-" if r.value is None else str(r.value), _kpis(r))
-                        for r in result.realisations], max_width=120) if result.realisations else "no readings\n")
+                       [(r.initiative_id, "-" if r.value is None else _ratio(r.value), _kpis(r))
+                        for r in result.realisations]) if result.realisations else "no readings\n")
     sections: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
         ("Completions", ("ID", "STATUS", "CAUSE", "LATEST", "TARGET", "REASON"),
-         [(c.initiative_id, c.status, c.cause, "-" if c.latest is None else str(c.latest), str(c.target), c.reason)
+         [(c.initiative_id, c.status, c.cause, "-" if c.latest is None else _ratio(c.latest), _ratio(c.target), c.reason)
           for c in result.completions]),
         ("Sunsets", ("ID", "CRITERION", "REASON", "NUMBERS"),
          [(s.initiative_id, s.criterion, s.reason, s.detail) for s in result.sunsets]),
@@ -156,7 +233,7 @@ def review_table(policy: Any, result: Any) -> str:
          [(m.initiative_id, m.kind, money_cents(m.amount), money_cents(m.allocation_before),
            money_cents(m.allocation_after), m.reason) for m in result.reallocations]),
         ("Scale-up recommendations", ("ID", "REALISATION", "ALLOCATION", "HEADROOM", "GRANTED"),
-         [(s.initiative_id, str(s.realisation), money_cents(s.allocation), money_cents(s.headroom),
+         [(s.initiative_id, _ratio(s.realisation), money_cents(s.allocation), money_cents(s.headroom),
            money_cents(s.granted)) for s in result.scale_ups]),
     ]
     if result.requests:  # reviewed from the ledger with new requests (docs/budget-year.md)
@@ -166,7 +243,7 @@ def review_table(policy: Any, result: Any) -> str:
     sections += _rollout_sections(result, cur)
     for title, headers, rows in sections:
         parts.append(f"\n{title}\n")
-        parts.append(table(headers, rows, max_width=120) if rows else "none\n")
+        parts.append(table(headers, rows) if rows else "none\n")
     s, t = result.summary, result.totals
     parts.append(f"\n{result.period}: released {money_cents(s.released, cur)} = "
                  f"redistributed {money_cents(s.redistributed)} + returned to the pool {money_cents(s.returned_to_pool)}"
@@ -179,6 +256,11 @@ def review_table(policy: Any, result: Any) -> str:
                      f"{len(q.reallocations)} reallocation(s); released {money_cents(q.summary.released)}, "
                      f"returned {money_cents(q.summary.returned_to_pool)}\n")
     return "".join(parts)
+
+
+def _ratio(value: Any) -> str:
+    """Realisations, factors and targets to the review's four places, so their columns align."""
+    return fixed_places(value, 4)
 
 
 def _kv(values: Any) -> str:

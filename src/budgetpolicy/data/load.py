@@ -36,7 +36,7 @@ from budgetpolicy.model import Initiative, OutcomeReading
 from budgetpolicy.policy.limits import breaches
 from budgetpolicy.registry import Registered, Registry
 
-__all__ = ["LoadResult", "MAX_REPORTED", "RowRules", "apply_attribute_types", "check_columns", "check_rollouts",
+__all__ = ["LoadResult", "MAX_REPORTED", "RowRules", "apply_attribute_types", "check_columns",
            "initiative_to_record",
            "iter_initiatives", "load_initiatives",
            "load_outcomes", "outcome_to_record", "record_to_initiative", "record_to_outcome", "resolve_source"]
@@ -288,29 +288,6 @@ def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
         first[initiative.id] = initiative
         items.append(initiative)
     return _finish(items, problems, skip_invalid, source)
-
-
-def check_rollouts(initiatives: Iterable[Initiative], known: Iterable[Initiative] = ()) -> None:
-    """Each ``rollout_of`` must name a pilot among ``initiatives`` or ``known`` (the plan's, for mid-year
-    requests): BP460 an unknown id, BP461 an initiative that is not a pilot; every problem at once, each
-    at the rollout's file, row and field."""
-    items = list(initiatives)
-    by_id = {i.id: i for i in (*known, *items)}
-    problems = Diagnostics()
-    for initiative in items:
-        pilot_id = initiative.rollout_of
-        if pilot_id is None:
-            continue
-        where = initiative.location.evolve(field="rollout_of")
-        pilot = by_id.get(pilot_id)
-        if pilot is None:
-            problems.add("BP460", where, f"{initiative.id} is a rollout of '{pilot_id}', which is not an initiative",
-                         did_you_mean(pilot_id, [i for i, v in by_id.items() if v.pilot])
-                         or "name the pilot's id (an initiative with pilot = true), or leave rollout_of empty")
-        elif not pilot.pilot or pilot_id == initiative.id:
-            problems.add("BP461", where, f"{initiative.id} is a rollout of {pilot_id}, which is not a pilot",
-                         f"set pilot = true on {pilot_id} if it is one, or name the pilot this rolls out")
-    problems.raise_if_errors(DataError)
 
 
 def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,

@@ -33,6 +33,7 @@ from attrs import evolve, frozen
 # The stage module, not its function: probes call ``allocation_stage.allocate`` at run time, so a test
 # can count them by patching the module (tests/decisions/test_funding_budget.py).
 from budgetpolicy.allocation import allocate as allocation_stage
+from budgetpolicy.allocation.wording import NO_POOL_HELPS
 from budgetpolicy.formatting import value_text
 from budgetpolicy.model import AllocationPolicy, Decision, Explanation, Initiative, Policy
 from budgetpolicy.explain._search import derived_values, flips, seen_values
@@ -146,9 +147,9 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
     clauses: list[str] = []
     value = _least(target.value, value_ceiling, value_quantum, funded_with_value) if target.cost > 0 else None
     if value is not None:
-        per_dollar = value / target.cost
+        per_thousand = value * 1000 / target.cost  # per unit spent it reads 0.0000015
         out.append(Counterfactual("funding", "value", ">=", value, target.value,
-                                  f"its {word} per dollar were >= {_sig_up(per_dollar)} ({word} >= "
+                                  f"its {word} per 1,000 spent were >= {_sig_up(per_thousand)} ({word} >= "
                                   f"{value_text(value)})"))
         clauses.append(out[-1].text)
     extra = _least(ZERO, pool_room, settings.unit, funded_with_pool)
@@ -161,8 +162,18 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
                                "no single change funds it: its caps or minimum viable amount stop it"),)
     text = "would be funded if " + ", or ".join(clauses)
     if extra is None:
-        text += "; no larger pool alone would fund it (a cap or the minimum viable amount binds)"
+        text += f"; no larger pool alone would fund it ({_binding(target_id, candidates, settings, registry, pool_room)})"
     return tuple(evolve(c, text=text) if i == 0 else evolve(c, text="") for i, c in enumerate(out))
+
+
+def _binding(target_id: str, candidates: Sequence[Any], settings: AllocationPolicy, registry: Any,
+             extra: Decimal) -> str:
+    """What still stops the candidate with the pool ``extra`` larger: the allocation's own words for the
+    binding cap or minimum (one more allocation run, within the funding budget's slack)."""
+    wider = evolve(settings, pool=settings.pool + extra)
+    funding = allocation_stage.allocate(candidates, wider, registry).fundings[target_id]
+    why = str(funding.explanation).removeprefix("unfunded: ").removesuffix(f"; {NO_POOL_HELPS}")
+    return f"with the pool {value_text(extra)} larger: {why}"
 
 
 def _funding_grids(target: Any, candidates: Sequence[Any], settings: AllocationPolicy,
@@ -180,7 +191,7 @@ def funding_probes(target: Any, candidates: Sequence[Any], settings: AllocationP
     """At most how many allocations :func:`funding_counterfactuals` runs for ``target``."""
     value_ceiling, pool_room = _funding_grids(target, candidates, settings, value_quantum)
     value = _bisection_probes(target.value, value_ceiling, value_quantum) if target.cost > 0 else 0
-    return value + _bisection_probes(ZERO, pool_room, settings.unit)
+    return value + _bisection_probes(ZERO, pool_room, settings.unit) + 1  # + 1: naming what binds (_binding)
 
 
 def _bisection_probes(low: Decimal, high: Decimal, step: Decimal) -> int:

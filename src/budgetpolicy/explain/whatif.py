@@ -3,10 +3,11 @@
 Used by ``budgetpolicy evaluate --what-if-pool +50000`` and from Python. The
 cycle is evaluated again with ``EvaluationContext.pool_delta`` (nothing else
 changes, so the difference is the pool's doing) and the two allocations are
-compared initiative by initiative: what an increase would fund, in the order
-the allocation reaches them, or what a cut would drop, lowest-ranked first,
+compared initiative by initiative: what the other pool would fund, in the order
+the allocation reaches them, and, apart, what it would drop, lowest-ranked first
+(a larger pool can drop a bet too: the reserve's share grows with the pool),
 each with the expected value (or score, per ``allocation.value``) gained or
-lost. Partial funding counts in proportion, as the allocator values it.
+lost and the allocation's reason under the other pool. Partial funding counts in proportion, as the allocator values it.
 
 Under the optimal strategy the solver's dual values (the LP relaxation's
 shadow prices, ``AllocationResult.duals``) say what one more unit of the pool,
@@ -40,6 +41,7 @@ class Change:
     requested: Decimal
     value_change: Decimal  # value x (after - before) / requested
     rank: int | None
+    reason: str = ""  # the allocation's words for its funding under the other pool (why it gained or lost)
 
 
 @frozen
@@ -99,8 +101,9 @@ def funding_changes(base: Any, other: Any, delta: Decimal) -> WhatIf:
         requested = funding.requested if funding is not None else ZERO
         value = before.score if by_score else before.expected_value
         gained = (value * (new - old) / requested).quantize(quantum) if requested > 0 else ZERO
+        reason = after.funding.explanation if after.funding is not None else ""
         changes.append(Change(before.initiative_id, old, new, requested, gained,
-                              funding.rank if funding is not None else None))
+                              funding.rank if funding is not None else None, reason))
     # An increase is listed in the order the allocation reaches the newly funded; a cut drops the lowest first.
     growing = delta >= 0
     changes.sort(key=lambda c: ((c.rank if c.rank is not None else 10**9) * (1 if growing else -1),
@@ -143,34 +146,46 @@ def marginal_values(duals: Mapping[str, Any], currency: str, label: str) -> tupl
 
 
 def what_if_text(what: WhatIf, currency: str, titles: Mapping[str, str] | None = None) -> str:
+    """The comparison in words: what the other pool would fund and what it would drop, apart, each with
+    the allocation's reason under that pool (a larger pool can drop a bet: a cap or the reserve's share
+    moves with it)."""
     titles = titles or {}
     head = f"What if the pool were {currency} {_signed(what.delta)}"
     if not what.changes:
         lines = [head + ": no allocation changes."]
     else:
-        verb = "would fund" if what.delta >= 0 else "would drop"
-        lines = [f"{head}: {verb}, in order"]
-        for n, c in enumerate(what.changes, start=1):
-            title = f" {titles[c.initiative_id]}" if c.initiative_id in titles else ""
-            if c.before == 0:
-                what_happens = f"funded {currency} {value_text(c.after)} of {value_text(c.requested)}"
-            elif c.after == 0:
-                what_happens = f"loses all {currency} {value_text(c.before)}"
-            else:
-                what_happens = f"{currency} {value_text(c.before)} -> {value_text(c.after)}"
-            lines.append(f"  {n}. {c.initiative_id}{title}: {what_happens}; {what.value_label} "
-                         f"{_signed(c.value_change)}")
+        lines = [f"{head}:"]
+        gains = [c for c in what.changes if c.after > c.before]
+        losses = sorted((c for c in what.changes if c.after < c.before),
+                        key=lambda c: (-(c.rank if c.rank is not None else 10**9), c.initiative_id))
+        for verb, group in (("would fund, in order", gains), ("would drop, lowest-ranked first", losses)):
+            if group:
+                lines.append(f"  {verb}:")
+                lines += [_change_line(n, c, what.value_label, currency, titles) for n, c in enumerate(group, 1)]
         lines.append(f"  total: {currency} {_signed(what.spent_change)} allocated, {what.value_label} "
                      f"{_signed(what.value_change)}")
     lines += [f"  {m}" for m in what.marginal]
     return "\n".join(lines) + "\n"
 
 
+def _change_line(n: int, c: Change, label: str, currency: str, titles: Mapping[str, str]) -> str:
+    title = f" {titles[c.initiative_id]}" if c.initiative_id in titles else ""
+    if c.before == 0:
+        what_happens = f"funded {currency} {value_text(c.after)} of {value_text(c.requested)}"
+    elif c.after == 0:
+        what_happens = f"loses all {currency} {value_text(c.before)}"
+    else:
+        what_happens = f"{currency} {value_text(c.before)} -> {value_text(c.after)}"
+    reason = f" ({c.reason})" if c.reason else ""
+    return f"    {n}. {c.initiative_id}{title}: {what_happens}; {label} {_signed(c.value_change)}{reason}"
+
+
 def what_if_json(what: WhatIf) -> dict[str, Any]:
-    return {"pool_delta": str(what.delta), "allocated_change": str(what.spent_change),
-            "value_change": str(what.value_change), "value": what.value_label,
-            "changes": [{"id": c.initiative_id, "before": str(c.before), "after": str(c.after),
-                         "requested": str(c.requested), "value_change": str(c.value_change), "rank": c.rank}
+    return {"pool_delta": what.delta, "allocated_change": what.spent_change,
+            "value_change": what.value_change, "value": what.value_label,
+            "changes": [{"id": c.initiative_id, "before": c.before, "after": c.after,
+                         "requested": c.requested, "value_change": c.value_change, "rank": c.rank,
+                         "reason": c.reason, "direction": "fund" if c.after > c.before else "drop"}
                         for c in what.changes],
             "marginal": list(what.marginal)}
 

@@ -66,7 +66,7 @@ def _reviewed(positions: Positions) -> str:
 
 def positions_json(positions: Positions) -> str:
     """Canonical JSON (sorted keys, amounts as exact strings) of the positions value."""
-    return pretty_json(positions)
+    return pretty_json(positions, normal=True)
 
 
 def positions_csv(positions: Positions) -> str:
@@ -135,8 +135,8 @@ def recorded_quarter_table(quarter: RecordedQuarter, currency: str) -> str:
         if name in _OPTIONAL and not items:
             continue  # the quarter reviewed no new request, no pilot against a [rollout] gate
         parts.append(f"\n{title}\n")
-        parts.append(table([k.upper() for k in keys], [[_cell(item.get(k)) for k in keys] for item in items],
-                           max_width=120) if items else "none\n")
+        parts.append(table([k.upper() for k in keys], [[_cell(item.get(k)) for k in keys] for item in items])
+                     if items else "none\n")
     summary = review.get("summary") or {}
     parts.append(f"\n{quarter.period}: released {money_cents(Decimal(summary.get('released', '0')), currency)} = "
                  f"redistributed {money_cents(Decimal(summary.get('redistributed', '0')))} + returned to the pool "

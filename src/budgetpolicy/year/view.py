@@ -21,7 +21,7 @@ from attrs import evolve
 from budgetpolicy.audit.batches import rebuild_decision, rebuild_initiative
 from budgetpolicy.audit.entry import LedgerEntry, LedgerRecord, decision_record
 from budgetpolicy.canonical import to_jsonable
-from budgetpolicy.data.load import check_rollouts
+from budgetpolicy.data.rollouts import check_rollouts
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.model import Decision, Explanation, Initiative
 from budgetpolicy.review.periods import parse_period

@@ -1,0 +1,96 @@
+"""The mutation run's figures per package (`make mutation` prints them; docs/reliability.md keeps them).
+
+    python benchmarks/stress_mutation.py            # after `mutmut run`, from the repository root
+
+Reads ``mutmut results --all true`` and prints, per package (engine, allocation, review), how many
+mutants were killed, survived, timed out, had no test covering them, or were not checked (a run cut
+short), and the score: (killed + timeout) / (killed + timeout + survived), over the mutants that ran.
+Mutants listed in EQUIVALENT behave exactly like the original code; they are counted apart, each with
+its reason, and left out of the score.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+# Mutant name patterns (fnmatch) -> why no test can tell the mutant from the original.
+EQUIVALENT = {
+    # decimal's default context rounds half-even and budgetpolicy never changes it, so
+    # quantize(q, None) / quantize(q) round exactly as quantize(q, ROUND_HALF_EVEN).
+    "budgetpolicy.review.calibrate.x_calibrate__mutmut_46": "quantize rounding None = the context's half-even",
+    "budgetpolicy.review.calibrate.x_calibrate__mutmut_48": "quantize rounding omitted = the context's half-even",
+    "budgetpolicy.review.calibrate.x_normalise_ratings__mutmut_70": "quantize rounding None = the context's half-even",
+    "budgetpolicy.review.calibrate.x_normalise_ratings__mutmut_72": "quantize rounding omitted = the context's half-even",
+    "budgetpolicy.review.milestones.x__text__mutmut_7": "quantize rounding None = the context's half-even",
+    "budgetpolicy.review.milestones.x__text__mutmut_9": "quantize rounding omitted = the context's half-even",
+    # w * 1 and w / 1 are the same Decimal.
+    "budgetpolicy.review.calibrate.x_calibrate__mutmut_50": "w / ONE == w * ONE",
+    # sum() of a non-empty list of Decimals starts from int 0 or Decimal 0 to the same Decimal.
+    "budgetpolicy.review.calibrate.x__mean_sd__mutmut_8": "sum(values) == sum(values, ZERO) for Decimals",
+    "budgetpolicy.review.calibrate.x__mean_sd__mutmut_14": "sum(values) == sum(values, ZERO) for Decimals",
+    # format(d, "F") == format(d, "f") for finite Decimals; _text_exact never returns an exponent form
+    # that format(d, "f") and str(d) would print differently after the 4-place quantize.
+    "budgetpolicy.review.milestones.x__text__mutmut_13": "format 'F' == 'f' for finite Decimals",
+    # scipy's linprog defaults to HiGHS and reads the method name case-insensitively.
+    "budgetpolicy.allocation.optimal.x__duals__mutmut_18": "linprog's default method is 'highs'",
+    "budgetpolicy.allocation.optimal.x__duals__mutmut_27": "linprog lower-cases the method name",
+    # The one-sweep path and the bare closure are speed-ups: without them (evaluators None, never sweep,
+    # evaluate None) the engine falls back to the rule-by-rule run through CompiledExpression, with the
+    # same results, only slower (the benchmarks, not the tests, see it).
+    "budgetpolicy.engine.approve.xǁRuleSetǁof__mutmut_2": "speed-up only: falls back to rule by rule",
+    "budgetpolicy.engine.approve.xǁRuleSetǁof__mutmut_3": "speed-up only: falls back to rule by rule",
+    "budgetpolicy.engine.approve.xǁCompiledRuleǁof__mutmut_36": "speed-up only: falls back to CompiledExpression",
+    "budgetpolicy.engine.score.x_compile_scoring__mutmut_6": "sum(values) == sum(values, ZERO) for Decimals",
+    # The two Skipped values are built when the module is imported, before any mutant is active:
+    # mutmut's trampoline cannot switch code that runs at import time.
+    "budgetpolicy.engine.approve.xǁSkippedǁ__init____mutmut_1": "runs at import, before a mutant can be active",
+    # _force_text is called only for a rule not in force, so as_of == effective_from never reaches it
+    # (in_force is true on the start date itself).
+    "budgetpolicy.engine.approve.x__force_text__mutmut_3": "as_of == effective_from is in force: never reaches _force_text",
+}
+PACKAGES = ("engine", "allocation", "review")
+
+
+def equivalent_reason(name: str) -> str | None:
+    for pattern, reason in EQUIVALENT.items():
+        if fnmatch.fnmatchcase(name, pattern):
+            return reason
+    return None
+
+
+def main() -> int:
+    mutmut = Path(sys.executable).with_name("mutmut")  # the one installed beside this Python
+    out = subprocess.run([str(mutmut), "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for line in out.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        if not name.startswith("budgetpolicy."):
+            continue
+        package = name.split(".")[1]
+        if status == "survived" and equivalent_reason(name):
+            status = "equivalent"
+        counts[package][status] += 1
+    print("| package | killed | survived | timeout | equivalent | no tests | not checked | score |")
+    print("|---|---|---|---|---|---|---|---|")
+    total: Counter[str] = Counter()
+    for package in PACKAGES:
+        c = counts[package]
+        total.update(c)
+        print(_row(package, c))
+    print(_row("all", total))
+    return 0
+
+
+def _row(label: str, c: Counter[str]) -> str:
+    ran = c["killed"] + c["timeout"] + c["survived"]
+    score = f"{100 * (c['killed'] + c['timeout']) / ran:.1f}%" if ran else "-"
+    return (f"| {label} | {c['killed']:,} | {c['survived']:,} | {c['timeout']:,} | {c['equivalent']:,} "
+            f"| {c['no tests']:,} | {c['not checked']:,} | {score} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
