@@ -101,11 +101,11 @@ def test_a_rollout_in_the_plan_waits_for_its_pilot_then_is_ranked_at_the_scaled_
     (refused,) = q1["rollouts"]
     assert refused["verdict"] == "refused" and "pilot INI-039 unmeasured (measured in 0 quarter(s)" in refused["reason"]
     gate_release = [r for r in q1["releases"] if r["initiative_id"] == "INI-048"]
-    assert [(r["cause"], r["amount"]) for r in gate_release] == [("rollout_gate", "15000.00")]
+    assert [(r["cause"], r["amount"]) for r in gate_release] == [("rollout_gate", "15000")]
     assert [r["verdict"] for r in q2["rollouts"]] == ["waiting"]
     assert not [m for q in (q1, q2) for m in q["reallocations"] if m["initiative_id"] == "INI-048"]
     (eligible,) = q3["rollouts"]
-    assert (eligible["verdict"], eligible["cost"]) == ("eligible", "20000.00")
+    assert (eligible["verdict"], eligible["cost"]) == ("eligible", "20000")
     assert {p["pilot_id"]: p["status"] for p in q3["pilots"]}["INI-039"] == "passed"
     moves = [(m["kind"], m["amount"]) for m in q3["reallocations"] if m["initiative_id"] == "INI-048"]
     assert moves == [("next_ranked", "16500")]  # first in line; the Engineering cap leaves it 16,500 of 20,000
