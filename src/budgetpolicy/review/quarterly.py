@@ -44,10 +44,8 @@ from decimal import Decimal
 
 from attrs import field, frozen
 
-from budgetpolicy.model import ADDED_LATER
-
 from budgetpolicy.errors import Location, ReviewError
-from budgetpolicy.model import Decision, FrozenMap, Initiative, OutcomeReading, Policy, frozen_map
+from budgetpolicy.model import ADDED_LATER, Decision, FrozenMap, Initiative, OutcomeReading, Policy, frozen_map
 from budgetpolicy.review.periods import parse_period, period_name
 from budgetpolicy.review.inputs import CheckedInputs, check_inputs
 from budgetpolicy.review.calibrate import GroupCalibration, NormalisedRating, calibrate, group_of, \
