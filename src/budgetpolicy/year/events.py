@@ -33,6 +33,7 @@ are simply read too, as if the read had started later.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -180,30 +181,16 @@ def read_year(ledger: Ledger, plan: Plan | None = None) -> BudgetYear:
         raise YearError("the ledger holds no funding plan (no decision records)", Location(file=ledger.path),
                         hint="record one first: budgetpolicy evaluate --policy POLICY --initiatives SOURCE "
                              f"--ledger {ledger.path}", code="BP850")
-    events: list[SignOff] = []
-    readings: list[RecordedReading] = []
-    quarters: list[RecordedQuarter] = []
-    requests: list[RecordedRequest] = []
+    found: dict[str, list[Any]] = {group: [] for group, _ in _PARSERS.values()}
     for record in ledger.iter_records_from(plan.seq):
-        kind = record.entry.kind
-        if kind in EVENT_KINDS:
-            event = _event(record, ledger.path)
-            if event.plan == plan.seq:
-                events.append(event)
-        elif kind == READING:
-            reading = _reading(record, ledger.path)
-            if reading.plan == plan.seq:
-                readings.append(reading)
-        elif kind == QUARTER:
-            quarter = _quarter(record, ledger.path)
-            if quarter.plan == plan.seq:
-                quarters.append(quarter)
-        elif kind == REQUEST:
-            request = _request(record, ledger.path)
-            if request.plan == plan.seq:
-                requests.append(request)
-    return BudgetYear(plan, plan_policy(ledger, plan), tuple(events), ledger.path, tuple(readings), tuple(quarters),
-                      tuple(requests))
+        parser = _PARSERS.get(record.entry.kind)
+        if parser is not None:
+            group, parse = parser
+            item = parse(record, ledger.path)
+            if item.plan == plan.seq:  # only the events that name this plan count for it
+                found[group].append(item)
+    return BudgetYear(plan, plan_policy(ledger, plan), tuple(found["events"]), ledger.path,
+                      tuple(found["readings"]), tuple(found["quarters"]), tuple(found["requests"]))
 
 
 def plans(ledger: Ledger) -> list[Plan]:
@@ -314,6 +301,13 @@ def _request(record: LedgerRecord, path: str) -> RecordedRequest:
             and given.get("id") == entry.initiative_id and decision.get("initiative_id") == entry.initiative_id):
         raise _bad_record(record, path, "is a request without a plan seq, its period, input and decision")
     return RecordedRequest(record.seq, entry.initiative_id, period, plan, given, decision)
+
+
+# Each year event kind: the BudgetYear field it goes to (sign-offs and refusals together, in chain order)
+# and its reader.
+_PARSERS: dict[str, tuple[str, Callable[[LedgerRecord, str], Any]]] = {
+    SIGNOFF: ("events", _event), REFUSAL: ("events", _event), READING: ("readings", _reading),
+    QUARTER: ("quarters", _quarter), REQUEST: ("requests", _request)}
 
 
 def _bad_record(record: LedgerRecord, path: str, problem: str) -> YearError:

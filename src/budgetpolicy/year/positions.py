@@ -62,15 +62,22 @@ class Claim:
     missing: tuple[str, ...] = ()  # while held: the roles of ``awaiting`` that have not signed
 
 
+def lapses(quarters: Iterable[RecordedQuarter]) -> dict[str, list[int]]:
+    """Per initiative, the records of the quarters that released its money unsigned
+    ([signoff] release_unsigned_at: releases of cause ``unsigned``)."""
+    out: dict[str, list[int]] = {}
+    for quarter in quarters:
+        for release in quarter.review.get("releases") or ():
+            if release.get("cause") == "unsigned":
+                out.setdefault(release["initiative_id"], []).append(quarter.seq)
+    return out
+
+
 def claims(year: BudgetYear, quarters: Iterable[RecordedQuarter]) -> dict[str, list[Claim]]:
     """Per initiative, the reallocations of ``quarters`` that awaited a sign-off, each with its status
     after the events recorded so far."""
     taken = tuple(quarters)
-    lapses: dict[str, list[int]] = {}
-    for quarter in taken:
-        for release in quarter.review.get("releases") or ():
-            if release.get("cause") == "unsigned":
-                lapses.setdefault(release["initiative_id"], []).append(quarter.seq)
+    lapsed = lapses(taken)
     out: dict[str, list[Claim]] = {}
     for quarter in taken:
         for move in quarter.review.get("reallocations") or ():
@@ -78,7 +85,7 @@ def claims(year: BudgetYear, quarters: Iterable[RecordedQuarter]) -> dict[str, l
             if awaiting:
                 iid = move["initiative_id"]
                 claim = Claim(iid, quarter.period, quarter.seq, _amount(move["amount"]), awaiting)
-                out.setdefault(iid, []).append(_settled(claim, year.events, lapses.get(iid, ())))
+                out.setdefault(iid, []).append(_settled(claim, year.events, lapsed.get(iid, ())))
     return out
 
 
@@ -190,8 +197,7 @@ def positions(year: BudgetYear, period: str | None = None) -> Positions:
     moved = _moves(year, quarters)
     flags = _flags(year, quarters)
     held = claims(year, quarters)
-    lapsed = {r["initiative_id"] for q in quarters for r in q.review.get("releases") or ()
-              if r.get("cause") == "unsigned"}
+    lapsed = lapses(quarters)
     rows = tuple(_burnt(_reviewed(initiative_position(d, by_initiative[d.initiative_id]), held.get(d.initiative_id, ()),
                                   d.initiative_id in lapsed, *moved.get(d.initiative_id, ())),
                         flags.get(d.initiative_id, ()))

@@ -30,7 +30,8 @@ from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.errors import Location, UsageError, YearError, did_you_mean
 from budgetpolicy.year.events import (REFUSAL, SIGNOFF, BudgetYear, PlannedDecision, SignOff, event_entry, read_year,
                                       recorded_time)
-from budgetpolicy.year.positions import Claim, InitiativePosition, claims, positions, requested_decision
+from budgetpolicy.year.positions import (Claim, InitiativePosition, claims, lapses, positions,
+                                        requested_decision)
 
 
 @frozen
@@ -126,10 +127,9 @@ def _required(decision: PlannedDecision, claimed: list[Claim]) -> tuple[str, ...
 def _check_not_lapsed(year: BudgetYear, where: Location, decision: PlannedDecision, claimed: list[Claim],
                       role: str) -> None:
     """BP864: a review released unsigned everything that awaited ``role``."""
-    lapsed_plan = decision.outcome == "pending_approval" and role in decision.required_approvers and any(
-        r.get("cause") == "unsigned" and r["initiative_id"] == decision.initiative_id
-        for q in year.quarters for r in q.review.get("releases") or ()) and not any(
-        c.status != "lapsed" and role in c.awaiting for c in claimed)
+    lapsed_plan = decision.outcome == "pending_approval" and role in decision.required_approvers and \
+        decision.initiative_id in lapses(year.quarters) and not any(
+            c.status != "lapsed" and role in c.awaiting for c in claimed)
     waiting = [c for c in claimed if role in c.awaiting]
     lapsed_moves = bool(waiting) and all(c.status == "lapsed" for c in waiting) and not (
         decision.outcome == "pending_approval" and role in decision.required_approvers)
