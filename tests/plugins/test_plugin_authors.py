@@ -70,7 +70,8 @@ def test_plugins_lists_a_plugin_that_fails_to_import_as_broken(site):
     site.install("kpiextra", SCORER_PLUGIN, version="3.1.4")
     site.install("broken", FAILS_TO_IMPORT, version="0.9")
     table = site.cli("plugins", pinned="kpiextra,broken")
-    assert table.returncode == 0, table.stderr
+    # Listed in full, and the status says something is broken (like `pip check`), for CI and health checks.
+    assert table.returncode == 1, table.stderr
     lines = table.stdout.splitlines()
     row = next(line for line in lines if line.startswith("broken "))
     assert row.split()[:4] == ["broken", "bp-fake-broken", "0.9", "broken"]
@@ -78,7 +79,9 @@ def test_plugins_lists_a_plugin_that_fails_to_import_as_broken(site):
     error = next(line for line in lines if line.startswith("broken is broken: "))
     assert "BP502 error: plugin 'broken' failed to import: ModuleNotFoundError" in error and "-p no:broken" in error
     assert lines[-1].startswith("5 plugin(s) loaded, ") and lines[-1].endswith(" installed but not loaded (1 broken)")
-    data = {p["name"]: p for p in json.loads(site.cli("plugins", "-f", "json", pinned="kpiextra,broken").stdout)}
+    as_json = site.cli("plugins", "-f", "json", pinned="kpiextra,broken")
+    assert as_json.returncode == 1
+    data = {p["name"]: p for p in json.loads(as_json.stdout)}
     assert data["broken"]["status"] == "broken" and "ModuleNotFoundError" in data["broken"]["error"]
     assert data["kpiextra"]["status"] == "loaded" and data["kpiextra"]["error"] is None
 
@@ -97,7 +100,7 @@ def test_other_commands_stop_with_one_line_naming_the_broken_plugin(site, tmp_pa
 def test_plugins_lists_a_plugin_whose_registration_hook_raises_as_broken(site):
     site.install("boom", RAISES_IN_HOOK)
     result = site.cli("plugins", "-f", "json", pinned="boom")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     boom = {p["name"]: p for p in json.loads(result.stdout)}["boom"]
     assert boom["status"] == "broken"
     assert "BP505 error: plugin 'boom' hook register_scorers raised RuntimeError: licence server unreachable" \
@@ -107,6 +110,7 @@ def test_plugins_lists_a_plugin_whose_registration_hook_raises_as_broken(site):
 def test_plugins_shows_the_description_given_at_registration(site):
     site.install("kpiextra", SCORER_PLUGIN)
     table = site.cli("plugins", pinned="kpiextra")
+    assert table.returncode == 0, table.stderr  # nothing broken
     assert "kpiextra function double: x * 2" in table.stdout.splitlines()
     assert "kpiextra scorer fixed: always the same value" in table.stdout.splitlines()
     data = {p["name"]: p for p in json.loads(site.cli("plugins", "-f", "json", pinned="kpiextra").stdout)}

@@ -7,6 +7,10 @@ error (the others still load), so a missing scorer or source is easy to trace.
 Each installed plugin's registrations are listed with the description= they
 were given (every plugin's, built-ins included, in --format json). --format json gives the
 same information for scripts.
+
+Exit status: 0 when every plugin that should load loaded, 1 when one is broken
+(the listing is still printed in full), so a CI step or a container health check
+can run `budgetpolicy plugins` to catch a plugin that no longer imports.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
         emit(args, records_csv(PLUGIN_COLUMNS, [_flat(i) for i in infos]))
     else:
         emit(args, render_table(infos))
-    return 0
+    # Like `pip check`: the listing is the output, the status says whether anything is broken.
+    return 1 if any(i.status == "broken" for i in infos) else 0
 
 
 PLUGIN_COLUMNS = ("name", "builtin", "distribution", "version", "status", "module", "hooks", "registered")
