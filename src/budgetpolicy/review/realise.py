@@ -29,8 +29,13 @@ Definitions (docs/review.md has worked examples):
   positive forecasts and a whole-horizon comparison is
   ``sum(realised) / sum(forecast)``. ``None`` when no KPI qualifies (the
   quarter still counts as measured when a reading exists).
-- Ratios are rounded half-even to 4 decimal places once, at the end; the
-  weighted sums are kept exact so calibration can pool them across quarters.
+- Ratios are rounded half-even to 4 decimal places once, at the end. Each
+  KPI's weighted term ``|f_k| * realised_k / expected_k`` is computed
+  multiplication first (so a whole-horizon term is the realised lift itself)
+  and rounded half-even to 6 decimal places, so a lift due by a thirds ramp
+  (expected ``0.233333333333``) records ``1.05``, not the division residue
+  ``1.050000000001500000000002143``; calibration pools these sums across
+  quarters.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from budgetpolicy.model import Initiative, OutcomeReading, Policy
 from budgetpolicy.review.milestones import Due
 
 RATIO = Decimal("0.0001")
+WEIGHTED = Decimal("0.000001")  # a weighted term's places: far below a RATIO step, free of division residue
 ZERO = Decimal(0)
 
 
@@ -137,7 +143,7 @@ def realise(initiative: Initiative, reading: OutcomeReading, lifts: Mapping[str,
             exact = realised / expected
             lines.append(KpiRealisation(priority_id, forecast, realised, exact.quantize(RATIO, ROUND_HALF_EVEN),
                                         "", expected, basis))
-            weighted += abs(forecast) * exact
+            weighted += (abs(forecast) * realised / expected).quantize(WEIGHTED, ROUND_HALF_EVEN)
             weight += abs(forecast)
     for priority_id in sorted(set(lifts) - set(initiative.forecast)):
         lines.append(KpiRealisation(priority_id, None, lifts[priority_id], None, "no forecast for this KPI"))
