@@ -92,3 +92,19 @@ def test_same_kpi_as_lift_and_raw_value_is_an_error():
 @pytest.mark.parametrize("value,expected", [("27", D("2.5000")), ("22", D("0.0000"))])
 def test_raw_value_at_target_and_at_baseline(value, expected):
     assert realised(initiative("I1", forecast={"win-rate": "2"}), {"win_rate": value}).value == expected
+
+
+def test_weighted_term_is_free_of_division_residue():
+    # A thirds ramp: 0.7 x 1/3 = 0.233333333333 due; 0.35 realised. The term is 0.7 x 0.35 / 0.233333333333
+    # = 1.0500000000015..., rounded to 6 places: 1.05 (the ratio shown is 1.5000), never a 28-digit residue.
+    from budgetpolicy.review.milestones import Due
+
+    init = initiative("I1", forecast={"win-rate": "0.7"})
+    r = reading(init.id, "2026-Q1", {"win-rate": "0.35"})
+    lifts, _ = kpi_lifts(r, POLICY)
+    done = realise(init, r, lifts, {"win-rate": Due(D("0.233333333333"), "linear 1/3")})
+    assert (done.weighted, str(done.weighted), done.kpis[0].ratio, done.value) == (D("1.05"), "1.050000",
+                                                                                  D("1.5000"), D("1.5000"))
+    # Due in full: the term is the realised lift itself, exactly (multiplication before division).
+    whole = realise(init, r, lifts, {"win-rate": Due(D("0.7"), "forecast")})
+    assert str(whole.weighted) == "0.350000"
