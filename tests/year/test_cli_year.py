@@ -30,8 +30,16 @@ def test_evaluate_then_approve_then_positions(tmp_path):
                               "returned to the pool\n")
     table = cli("ledger", "positions", ledger)
     assert table.returncode == 0, table.stderr
-    assert table.stdout.endswith("pool USD 480,000: allocated 337,500, earmarked 94,000, returned 48,000, "
-                                 "leftover 500\n")
+    assert ("\npool USD 480,000: allocated 337,500, earmarked 94,000, returned 48,000, leftover 500\n"
+            in table.stdout)
+    # The sign-offs table: every initiative that requires a role, with who signed, who is awaited, who refused.
+    signoffs = table.stdout.split("\nSign-offs and flags (", 1)[1].splitlines()
+    assert signoffs[0] == "10 initiatives; the other 34 require none)"
+    assert signoffs[2].split() == ["ID", "STATE", "REQUIRED", "SIGNED", "AWAITING", "REFUSED", "BY", "FLAGS"]
+    rows = {line.split()[0]: line.split() for line in signoffs[4:]}
+    assert rows["INI-009"] == ["INI-009", "funded", "vp;finance", "vp;finance", "-", "-", "-"]
+    assert rows["INI-001"] == ["INI-001", "refused", "vp", "-", "-", "vp", "-"]
+    assert max(len(line) for line in table.stdout.splitlines()[1:]) <= 100  # fits a pipe's 100 columns
     assert cli("ledger", "verify", ledger).returncode == 0
     replay = cli("replay", "--ledger", ledger)  # sign-offs do not disturb the decisions' replay
     assert replay.returncode == 0 and "44 of 44 reproduced (100%)" in replay.stdout

@@ -63,9 +63,12 @@ def test_a_reallocation_past_a_threshold_is_earmarked_until_that_role_signs(demo
     # Q3 funds INI-032 (deferred in the plan) with 40,000: over the VP rule's 25,000.
     ini032 = before.initiative("INI-032")
     assert (ini032.state, ini032.allocated, ini032.earmarked, ini032.awaiting) == ("earmarked", 0, 40000, ("vp",))
+    assert (ini032.required, ini032.signed) == (("vp",), ())
     _conserved(before)
     done = bp.approve(ledger, "INI-032", role="vp", by="e1042")
     assert (done.position.state, done.position.allocated, done.position.earmarked) == ("funded", 40000, 0)
+    # The move's sign-off is shown as signed, though the plan (which deferred it) required nobody.
+    assert (done.position.required, done.position.signed, done.position.awaiting) == (("vp",), ("vp",), ())
     after = bp.positions(ledger)
     assert after.initiative("INI-032") == done.position
     assert after.pool.allocated - before.pool.allocated == 40000 == before.pool.earmarked - after.pool.earmarked

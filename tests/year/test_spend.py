@@ -116,8 +116,9 @@ def test_flags_are_recorded_and_shown_by_positions(tmp_path):
     assert data["INI-007"]["flags"] == ["2026-Q1 BP871"]
     assert data["INI-003"]["flags"] == []
     table = cli("ledger", "positions", str(ledger)).stdout.splitlines()
-    at = next(i for i, r in enumerate(table) if r.startswith("INI-007"))
-    # The FLAGS cell is the last column; the table wraps it onto the next line when it needs the width.
+    # Its row in the sign-offs table (the last one to name it); FLAGS is the last column, wrapped onto
+    # the next line when it needs the width.
+    at = max(i for i, r in enumerate(table) if r.startswith("INI-007"))
     flags = table[at].split("  ")[-1].strip()
     if not flags.endswith("BP871"):
         flags += " " + table[at + 1].strip()

@@ -333,8 +333,13 @@ def _reviewed(position: InitiativePosition, held: Iterable[Claim] = (), lapsed: 
         allocated = holds - withdrawn - waiting
         # All it holds awaits a sign-off (a reallocation to a bet the plan left unfunded): earmarked.
         state = "earmarked" if waiting > 0 and allocated <= 0 else "funded"
+        # The roles its reallocations wanted count among what it requires, and their sign-offs among
+        # what is signed (a bet the plan deferred has no plan sign-offs, only these).
+        required = tuple(dict.fromkeys((*position.required, *(r for c in claims_of for r in c.awaiting))))
+        signed = tuple(dict.fromkeys((*position.signed, *(r for c in claims_of if c.status in ("held", "cleared")
+                                                          for r in c.awaiting if r not in c.missing))))
         return evolve(moved, state=state, allocated=allocated, earmarked=waiting, returned=withdrawn,
-                      awaiting=awaiting or position.awaiting)
+                      awaiting=awaiting or position.awaiting, required=required, signed=signed)
     return moved
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from budgetpolicy.canonical import pretty_json
 from budgetpolicy.formatting import money, money_cents, percent
-from budgetpolicy.output import table
+from budgetpolicy.output import table, wrapped
 from budgetpolicy.year.events import RecordedQuarter
 from budgetpolicy.year.positions import STATES, Positions
 from budgetpolicy.year.signoff import SignOffResult
@@ -23,19 +23,36 @@ CSV_COLUMNS = ("initiative_id", "outcome", "state", *AMOUNTS, "burn", "required"
 
 
 def positions_table(positions: Positions) -> str:
-    """A title, one aligned row per initiative (money with thousands separators), the states and the pool."""
+    """A title, one aligned row per initiative (money with thousands separators), the states and the pool,
+    then the sign-offs of the initiatives that require, hold or await any (or carry spend flags).
+
+    Two tables rather than one: the money and the signatures side by side took 123 columns, and a
+    table must fit 100 (what a pipe or file gets). Every initiative is in the first; the second lists
+    only those with something to sign or flag, and says how many it left out."""
     pool = positions.pool
-    title = (f"Positions of the plan at record {positions.plan} ({positions.policy_id} {positions.policy_version}, "
-             f"planned {positions.evaluated_at}) after {_count(positions.signoffs, 'sign-off')} and "
-             f"{_count(positions.refusals, 'refusal')}{_reviewed(positions)}; amounts in {pool.currency}\n\n")
-    headers = ("ID", "STATE", *(a.upper() for a in AMOUNTS), "BURN", "SIGNED", "AWAITING", "FLAGS")
-    rows = [[p.initiative_id, p.state, *(money(getattr(p, a)) for a in AMOUNTS), percent(p.burn),
-             ";".join(p.signed) or "-", ";".join(p.awaiting) or "-", ";".join(p.flags) or "-"]
+    title = wrapped(f"Positions of the plan at record {positions.plan} ({positions.policy_id} "
+                    f"{positions.policy_version}, planned {positions.evaluated_at}) after "
+                    f"{_count(positions.signoffs, 'sign-off')} and {_count(positions.refusals, 'refusal')}"
+                    f"{_reviewed(positions)}; amounts in {pool.currency}") + "\n\n"
+    headers = ("ID", "STATE", *(a.upper() for a in AMOUNTS), "BURN")
+    rows = [[p.initiative_id, p.state, *(money(getattr(p, a)) for a in AMOUNTS), percent(p.burn)]
             for p in positions.initiatives]
     counts = {s: sum(p.state == s for p in positions.initiatives) for s in STATES}
     states = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     return (title + table(headers, rows) + f"\n{len(positions.initiatives)} initiatives: {states}\n"
-            + pool_line(positions) + "\n" + burn_line(positions))
+            + pool_line(positions) + "\n" + burn_line(positions) + signoffs_table(positions))
+
+
+def signoffs_table(positions: Positions) -> str:
+    """Who signed, who is awaited, who refused, and the spend flags: one row per initiative with any."""
+    rows = [[p.initiative_id, p.state, ";".join(p.required) or "-", ";".join(p.signed) or "-",
+             ";".join(p.awaiting) or "-", p.refused_by or "-", ";".join(p.flags) or "-"]
+            for p in positions.initiatives if p.required or p.signed or p.awaiting or p.refused_by or p.flags]
+    if not rows:
+        return "\nSign-offs: no initiative requires one, and no spend is flagged\n"
+    rest = len(positions.initiatives) - len(rows)
+    return ("\nSign-offs and flags (" + _count(len(rows), "initiative") + f"; the other {rest} require none)\n\n"
+            + table(("ID", "STATE", "REQUIRED", "SIGNED", "AWAITING", "REFUSED BY", "FLAGS"), rows))
 
 
 def burn_line(positions: Positions) -> str:
