@@ -10,6 +10,7 @@ Benchmarks (each in its own process, so peak RSS and imports are its own):
 * ``allocation``: ``bench_allocation.py`` (greedy and optimal allocation).
 * ``ledger``: ``bench_ledger.py`` (append, verify, replay read path).
 * ``replay``: ``bench_replay.py`` (replaying a large ledger, throughput and peak RSS).
+* ``policy``: ``bench_policy.py`` (hostile policy files refused: a 1 MB condition, a 10 MB file).
 
 Synthetic data is generated from fixed seeds, in temporary directories.
 ``--quick`` shrinks every size so ``make bench`` finishes in a few minutes.
@@ -44,8 +45,9 @@ SIZES = {  # full, quick
     "allocation": (["--greedy", "100000", "--optimal", "10000"], ["--greedy", "10000", "--optimal", "1000"]),
     "ledger": (["--records", "100000", "1000000"], ["--records", "10000"]),
     "replay": (["--records", "100000", "1000000"], ["--records", "5000", "--batch", "500"]),
+    "policy": (["--runs", "5"], ["--runs", "2"]),
 }
-JSON_OUTPUT = {"evaluate", "startup", "stream"}
+JSON_OUTPUT = {"evaluate", "startup", "stream", "policy"}
 
 
 def run_one(name: str, quick: bool) -> tuple[int, str, dict | None]:
@@ -151,7 +153,20 @@ def summary(results: dict[str, dict | None]) -> str:
         lines.append(f"| 5. {sm['n']:,} initiatives streamed from CSV < 500 MB peak RSS | {before:.0f} MB scoring and "
                      f"approving, {sm['peak_rss_mb']:.0f} MB with allocation; {sm['initiatives'] / sm['seconds']:,.0f} "
                      f"initiatives/s | {'yes' if sm['peak_rss_mb'] < 500 else ('without allocation only' if before < 500 else '**no**')} |")
+    lines.extend(_policy_rows(results.get("policy")))
     return "\n".join(lines)
+
+
+def _policy_rows(policy: dict | None) -> list[str]:
+    """Issue #17 target 7: every hostile policy refused within 0.5 s of CPU (bench_policy.py)."""
+    if not policy:
+        return []
+    refused = [r for r in policy["rows"] if r["expected_exit"] != 0]
+    worst = max(refused, key=lambda r: r["cpu_s"])
+    met = all(r["cpu_s"] <= 0.5 and r["exit"] == r["expected_exit"] for r in refused)
+    return [f"| 7. a 1 MB expression (and a 10 MB policy, a 5,000-character condition) refused in <= 0.5 s | "
+            f"slowest: {worst['case']}, {worst['cpu_s']:.3f} s CPU (baseline validate "
+            f"{policy['rows'][0]['cpu_s']:.3f} s) | {'yes' if met else '**no**'} |"]
 
 
 def _replace_section(text: str, heading: str, body: str, at_top: bool = False) -> str:

@@ -59,3 +59,29 @@ def test_unknown_paths_fall_back_to_the_nearest_known_one():
     assert loc.line_of(("values", 1)) == 6
     assert loc.line_of(("tests", 1, "expect", "approvers")) == 17
     assert loc.line_of(("nowhere",)) == 1
+
+
+def test_strings_escapes_and_brackets_do_not_confuse_the_scanner():
+    text = '\n'.join([
+        'a = "a [ bracket, a \\" quote and a # hash"  # a comment',
+        "b = 'literal \\ with a backslash [ and # hash'",
+        'c = """multi',
+        'line \\""" still inside ] }',
+        '"""',
+        "d = '''raw [",
+        "still raw ''' ",
+        'e = [ "x]", { f = "}" },',
+        '  "\\\\", # a comment in an array ]',
+        ']',
+        'g = 1',
+    ]) + "\n"
+    loc = TomlLocator(text)
+    assert [loc.exact_line((k,)) for k in "abcdeg"] == [1, 2, 3, 6, 8, 11]
+
+
+def test_a_megabyte_line_is_located_exactly():
+    # The speed of this is benchmarks/bench_policy_limits.py's (issue #17: nothing measured is a timed test).
+    long_value = 'x = "' + "cost > 1 or " * 90_000 + '"\ny = 2\n'
+    escapes = 'x = "' + "\\n" * 200_000 + '\\"" z = 1\ny = 2\n'
+    for text in (long_value, escapes):
+        assert TomlLocator(text).exact_line(("y",)) == 2
