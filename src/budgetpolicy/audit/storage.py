@@ -122,6 +122,8 @@ class SqliteEventStore:
             raise LedgerError(f"ledger file '{self.path}' does not exist", Location(file=self.path),
                               hint="check the path, or create a ledger with 'budgetpolicy evaluate --ledger FILE'",
                               code="BP801")
+        if create and not readonly and not Path(self.path).exists():
+            _create_in_place(self.path)
         try:
             if readonly:
                 self.conn = _connect_readonly(self.path, timeout)
@@ -417,6 +419,43 @@ def _head(conn: sqlite3.Connection, path: str | None = None) -> Checkpoint:
         raise LedgerDamagedError(f"the ledger's meta head_count {str(count)[:40]!r} is not a record count",
                                  Location(file=path, key="meta head_count"), code="BP822", hint=RESTORE)
     return Checkpoint(int(count), values.get("head_hash", GENESIS))
+
+
+def _create_in_place(path: str) -> None:
+    """Make a new ledger file appear whole: the schema is committed in a temporary file beside it,
+    which is then hard-linked to ``path`` (atomic, and it fails rather than replace a ledger another
+    process created meanwhile). A kill at any moment leaves either no ledger or a complete empty one,
+    never a SQLite file without the ledger's tables (which ``verify`` must call BP802); at worst a
+    stray ``.NAME.new-PID-N`` beside it. Where links are not possible (some file systems), or the
+    directory cannot be written, this does nothing and the caller creates the file as before, with its
+    errors."""
+    target = Path(path)
+    temp = target.with_name(f".{target.name}.new-{os.getpid()}-{random.randrange(1 << 30)}")
+    try:
+        conn = sqlite3.connect(temp, isolation_level=None)
+        try:
+            conn.execute("PRAGMA page_size=8192")  # as _configure sets it: only an empty file takes it
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            _create_schema(conn)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()  # the last connection checkpoints the WAL into the file and removes it
+        with open(temp, "rb") as fh:
+            os.fsync(fh.fileno())
+        with suppress(FileExistsError):  # another process won: open its ledger
+            os.link(temp, target)
+        with suppress(OSError):
+            dir_fd = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)  # the new name survives power loss as the batch would
+            finally:
+                os.close(dir_fd)
+    except (OSError, sqlite3.DatabaseError):
+        pass  # the caller's sqlite3.connect creates the file and reports what goes wrong, as before
+    finally:
+        with suppress(OSError):
+            os.unlink(temp)
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:
