@@ -335,7 +335,9 @@ def _reviewed(position: InitiativePosition, held: Iterable[Claim] = (), lapsed: 
         state = "earmarked" if waiting > 0 and allocated <= 0 else "funded"
         # The roles its reallocations wanted count among what it requires, and their sign-offs among
         # what is signed (a bet the plan deferred has no plan sign-offs, only these).
-        required = tuple(dict.fromkeys((*position.required, *(r for c in claims_of for r in c.awaiting))))
+        # (A bet the plan did not fund owes nothing to the plan's rules for money it never got.)
+        planned_roles = position.required if position.outcome in ("approved", "pending_approval") else ()
+        required = tuple(dict.fromkeys((*planned_roles, *(r for c in claims_of for r in c.awaiting))))
         signed = tuple(dict.fromkeys((*position.signed, *(r for c in claims_of if c.status in ("held", "cleared")
                                                           for r in c.awaiting if r not in c.missing))))
         return evolve(moved, state=state, allocated=allocated, earmarked=waiting, returned=withdrawn,

@@ -28,7 +28,8 @@ def positions_table(positions: Positions) -> str:
 
     Two tables rather than one: the money and the signatures side by side took 123 columns, and a
     table must fit 100 (what a pipe or file gets). Every initiative is in the first; the second lists
-    only those with something to sign or flag, and says how many it left out."""
+    only those with something to sign or flag (not a bet the plan deferred or rejected whose roles
+    nobody owes), and says how many it left out."""
     pool = positions.pool
     title = wrapped(f"Positions of the plan at record {positions.plan} ({positions.policy_id} "
                     f"{positions.policy_version}, planned {positions.evaluated_at}) after "
@@ -47,11 +48,12 @@ def signoffs_table(positions: Positions) -> str:
     """Who signed, who is awaited, who refused, and the spend flags: one row per initiative with any."""
     rows = [[p.initiative_id, p.state, ";".join(p.required) or "-", ";".join(p.signed) or "-",
              ";".join(p.awaiting) or "-", p.refused_by or "-", ";".join(p.flags) or "-"]
-            for p in positions.initiatives if p.required or p.signed or p.awaiting or p.refused_by or p.flags]
+            for p in positions.initiatives if p.signed or p.awaiting or p.refused_by or p.flags
+            or (p.required and p.state not in ("deferred", "rejected", "unfunded"))]
     if not rows:
         return "\nSign-offs: no initiative requires one, and no spend is flagged\n"
     rest = len(positions.initiatives) - len(rows)
-    return ("\nSign-offs and flags (" + _count(len(rows), "initiative") + f"; the other {rest} require none)\n\n"
+    return ("\nSign-offs and flags (" + _count(len(rows), "initiative") + f"; the other {rest} owe none)\n\n"
             + table(("ID", "STATE", "REQUIRED", "SIGNED", "AWAITING", "REFUSED BY", "FLAGS"), rows))
 
 
