@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from attrs import evolve, field, frozen
+from attrs import Factory, evolve, field, frozen
 
 from budgetpolicy.allocation.allocate import allocate
 from budgetpolicy.allocation.candidates import allocation_candidates, allocation_settings
@@ -33,7 +33,7 @@ from budgetpolicy.model import (Decision, Explanation, FrozenMap, Funding, Initi
 from budgetpolicy.engine.approve import Approved, CompiledRule, RuleSet, compile_rules
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.engine.narrative import narrative
-from budgetpolicy.engine.score import CompiledCriterion, Scored, compile_scoring, score_initiative, score_lines
+from budgetpolicy.engine.score import CompiledCriterion, ScoreProgram, Scored, compile_scoring, score_lines
 from budgetpolicy.engine.symbols import ConditionEnv, initiative_env, initiative_symbols
 from budgetpolicy.registry import Registry, required_plugin_diagnostics
 from budgetpolicy.version import engine_version
@@ -93,6 +93,11 @@ class CompiledPolicy:
     reads_scores: bool = field(eq=False, repr=False)
     # Whether a rule calls a plugin's function: only then does deciding open a log of the calls.
     records_calls: bool = field(default=False, eq=False, repr=False)
+    # The criteria as one scoring program (remembering the scorers' usual answers), for the hot path.
+    # Not an __init__ argument: built from ``criteria`` by every construction, evolve() included (hermetic
+    # replay swaps the scorers), so it can never go stale.
+    scoring: ScoreProgram = field(init=False, eq=False, repr=False, default=Factory(
+        lambda self: ScoreProgram(self.criteria, self.policy.scoring.precision), takes_self=True))
 
     @classmethod
     def of(cls, policy: Policy, registry: Registry, criteria: tuple[CompiledCriterion, ...],
@@ -109,8 +114,11 @@ class CompiledPolicy:
 
     def decide(self, initiative: Initiative, context: EvaluationContext) -> Decision:
         """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
-        calibrated, calibration = calibrate_initiative(self.policy, initiative, context.calibration)
-        scored = score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
+        if context.calibration and self.policy.calibration is not None:
+            calibrated, calibration = calibrate_initiative(self.policy, initiative, context.calibration)
+        else:  # calibrate_initiative's own answer without factors, without the call
+            calibrated, calibration = initiative, _UNCALIBRATED
+        scored = self.scoring(calibrated)
         if self.records_calls:
             with calls_of(initiative.id) as log:
                 approved = self._approve(initiative, calibrated, scored, context)
@@ -122,8 +130,14 @@ class CompiledPolicy:
 
     def _approve(self, initiative: Initiative, calibrated: Initiative, scored: Scored,
                  context: EvaluationContext) -> Approved:
+        # The transient environment of _env(), built inline: this runs once per initiative.
+        env = self.condition_env(calibrated)
+        env["score"] = scored.total
+        env["expected_value"] = scored.expected_value
+        if self.reads_scores:
+            env["scores"] = scored.by_criterion(self.criteria)
         try:
-            return self.ruleset.run(self._env(calibrated, scored, transient=True), context.as_of)
+            return self.ruleset.run(env, context.as_of)
         except ExpressionError as exc:  # a condition (or a plugin function it calls) failed on this row
             raise ExpressionError([evolve(d, message=f"{d.message} on initiative '{initiative.id}'")
                                    for d in exc.diagnostics]) from exc
@@ -131,7 +145,7 @@ class CompiledPolicy:
     def scored(self, initiative: Initiative, context: EvaluationContext) -> Scored:
         """The scores :meth:`decide` gives ``initiative`` (total, expected value, each criterion's), alone."""
         calibrated, _ = calibrate_initiative(self.policy, initiative, context.calibration)
-        return score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
+        return self.scoring(calibrated)
 
     def explain(self, initiative: Initiative, decision: Decision, context: EvaluationContext,
                 counterfactuals: tuple[str, ...] = ()) -> Explanation:
