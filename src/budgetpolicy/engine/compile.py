@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import repeat
+from operator import call
 from typing import Any
 
 from attrs import Factory, evolve, field, frozen
@@ -181,7 +183,40 @@ class CompiledPolicy:
     def decide_all(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
         """:meth:`decide` for many initiatives (no allocation), with the cyclic GC paused as in :meth:`evaluate`."""
         with collector_paused():
+            return self._decide_many(initiatives, context)
+
+    def _decide_many(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
+        """:meth:`decide` for each initiative, in one loop over what the policy compiled to.
+
+        The usual cycle (no calibration factors, no recorded plugin calls, every rule in force) runs
+        its steps inline: score, environment, one sweep of the conditions, and the pattern of their
+        values looked up in what the rules came to before. Anything else, a pattern not seen yet, and
+        any failure go through :meth:`decide` itself, which gives the same decision or raises the
+        located error."""
+        ruleset = self.ruleset
+        if self.records_calls or not ruleset.sweep or (context.as_of is not None and ruleset.dated) or \
+                (context.calibration and self.policy.calibration is not None):
             return [self.decide(i, context) for i in initiatives]
+        score, environment, patterns, evaluators = self.scoring, self.condition_env, ruleset.patterns, ruleset.evaluators
+        reads_scores, criteria = self.reads_scores, self.criteria
+        decisions: list[Decision] = []
+        for initiative in initiatives:
+            scored = score(initiative)
+            env = environment(initiative)
+            env["score"] = scored.total
+            env["expected_value"] = scored.expected_value
+            if reads_scores:
+                env["scores"] = scored.by_criterion(criteria)
+            try:
+                approved = patterns.get(tuple(map(call, evaluators, repeat(env))))
+            except Exception:  # a condition failed, or gave an unhashable value: decide() says which
+                approved = None
+            if approved is None:
+                decisions.append(self.decide(initiative, context))
+                continue
+            decisions.append(Decision(initiative.id, approved.outcome, scored.total, scored.expected_value,
+                                      approved.roles, approved.flags, approved.reasons, calibration=_UNCALIBRATED))
+        return decisions
 
     def evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
         """A funding cycle: decide every initiative, allocate the pool, record provenance.
@@ -195,7 +230,7 @@ class CompiledPolicy:
     def _evaluate(self, initiatives: tuple[Initiative, ...], context: EvaluationContext) -> Evaluation:
         _check_in_force(self.policy, context.as_of)
         _check_unique(initiatives)
-        decisions = [self.decide(i, context) for i in initiatives]
+        decisions = self._decide_many(initiatives, context)
         allocation = None
         if self.policy.allocation is not None:
             decisions, allocation = self._allocate(initiatives, decisions, context)

@@ -43,7 +43,7 @@ class CompiledCriterion:
         return cls(criterion, weight, plugin, fn, criterion.id, criterion.scorer == "expected_value")
 
 
-class Scored(NamedTuple):  # a tuple: made once per initiative
+class Scored(NamedTuple):  # a tuple: made once per initiative (by the program through _new_tuple, a frame less)
     total: Decimal
     expected_value: Decimal
     raws: tuple[Decimal, ...]  # each criterion's 0..1 score, in rubric order
@@ -51,6 +51,9 @@ class Scored(NamedTuple):  # a tuple: made once per initiative
     def by_criterion(self, criteria: Sequence[CompiledCriterion]) -> dict[str, Decimal]:
         """Criterion id -> its score: what conditions see as ``scores``."""
         return {cc.id: raw for cc, raw in zip(criteria, self.raws)}
+
+
+_new_tuple = tuple.__new__
 
 
 def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagnostic]) -> tuple[CompiledCriterion, ...]:
@@ -155,25 +158,27 @@ class ScoreProgram:
                 raw = fn(initiative)
             except Exception as exc:
                 raise _raised(cc, initiative, exc) from exc
-            if raw.__class__ is tuple and len(raw) == 2:
-                raw = raw[0] if raw[1].__class__ in _DETAIL_CLASSES or callable(raw[1]) else raw
-            entry = None
-            if raw.__class__ is Decimal:
-                try:
-                    entry = memo.get(raw)
-                except TypeError:  # a signalling NaN cannot be hashed; the checks below refuse it
-                    pass
+            # The usual answers: a Decimal seen before, bare or with its detail (text or a function).
+            value = raw[0] if raw.__class__ is tuple and len(raw) == 2 and raw[1].__class__ in _DETAIL_CLASSES \
+                else raw
+            try:
+                entry = memo.get(value) if value.__class__ is Decimal else None
+            except TypeError:  # a signalling NaN cannot be hashed; _entry's checks refuse it
+                entry = None
             if entry is None:
                 entry = self._entry(cc, initiative, raw, memo)
-            value, weighted, share = entry
-            total += weighted
+            raws.append(entry[0])
+            total += entry[1]
             if is_ev:
-                expected += share
-            raws.append(value)
-        return Scored(self._decimal(total), self._decimal(expected), tuple(raws))
+                expected += entry[2]
+        totals = self.totals
+        return _new_tuple(Scored, (totals.get(total) or self._decimal(total),
+                                   totals.get(expected) or self._decimal(expected), tuple(raws)))
 
     def _entry(self, cc: CompiledCriterion, initiative: Initiative, raw: object,
                memo: dict[Decimal, tuple[Decimal, int, int]]) -> tuple[Decimal, int, int]:
+        if raw.__class__ is tuple and len(raw) == 2:  # type: ignore[arg-type]
+            raw = raw[0] if raw[1].__class__ in _DETAIL_CLASSES or callable(raw[1]) else raw  # type: ignore[index]
         remember = raw.__class__ is Decimal
         if not (raw.__class__ is Decimal and raw.is_finite() and ZERO <= raw <= ONE):  # type: ignore[attr-defined,operator]
             raw = _checked(cc, initiative, raw)
