@@ -145,7 +145,9 @@ class ScoreProgram:
         self.quantum = _quantum(precision)
         self.scale = 10 ** precision
         self.exact = 0 <= precision <= 15
-        self.steps = tuple((cc, cc.fn, {}, cc.expected_value) for cc in self.criteria)
+        self.steps: tuple[tuple[CompiledCriterion, Callable[[Initiative], object],
+                                dict[Decimal, tuple[Decimal, int, int]], bool], ...] = \
+            tuple((cc, cc.fn, {}, cc.expected_value) for cc in self.criteria)
         self.totals: dict[int, Decimal] = {}
 
     def __call__(self, initiative: Initiative) -> Scored:
@@ -177,10 +179,10 @@ class ScoreProgram:
 
     def _entry(self, cc: CompiledCriterion, initiative: Initiative, raw: object,
                memo: dict[Decimal, tuple[Decimal, int, int]]) -> tuple[Decimal, int, int]:
-        if raw.__class__ is tuple and len(raw) == 2:  # type: ignore[arg-type]
-            raw = raw[0] if raw[1].__class__ in _DETAIL_CLASSES or callable(raw[1]) else raw  # type: ignore[index]
+        if raw.__class__ is tuple and isinstance(raw, tuple) and len(raw) == 2:
+            raw = raw[0] if raw[1].__class__ in _DETAIL_CLASSES or callable(raw[1]) else raw
         remember = raw.__class__ is Decimal
-        if not (raw.__class__ is Decimal and raw.is_finite() and ZERO <= raw <= ONE):  # type: ignore[attr-defined,operator]
+        if not (isinstance(raw, Decimal) and raw.__class__ is Decimal and raw.is_finite() and ZERO <= raw <= ONE):
             raw = _checked(cc, initiative, raw)
         assert isinstance(raw, Decimal)
         value = raw.quantize(self.quantum, ROUND_HALF_EVEN).normalize()

@@ -346,12 +346,12 @@ class _Compiler(OperatorCompiler):
         item = next(iter(items)) if items is not None and len(items) == 1 else None
         # A list is read as is when it is a tuple of its item class (what the name's reader accepts as is).
         fast = fast_classes(result) if result.kind != "list" else frozenset({tuple}) if item else frozenset()
-        (only,) = fast if len(fast) == 1 else (None,)
+        only: Any = next(iter(fast)) if len(fast) == 1 else None
         answers = fast_classes(returns)
-        (answer,) = answers if len(answers) == 1 else (None,)
+        answer: Any = next(iter(answers)) if len(answers) == 1 else None
 
         def call_name(env: Mapping[str, Any]) -> Any:
-            value = env.get(key, slow)
+            value: Any = env.get(key, slow)
             if value.__class__ is not only:
                 value = slow(env)
             elif item is not None:
