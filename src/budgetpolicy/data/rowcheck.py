@@ -82,6 +82,22 @@ class _Compiler:
             return checks[0]
         return _all(tuple(checks))
 
+    def classes(self, schema: Any) -> frozenset[type]:
+        """The value classes ``schema`` may pass (all known ones when it does not say): an ``anyOf``
+        tries only the branches that may pass a value's class."""
+        if isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and \
+                schema["$ref"][8:] in self.defs and set(schema) & (_KEYWORDS - {"$ref"}) == set():
+            return self.classes(self.defs[schema["$ref"][8:]])
+        if not isinstance(schema, Mapping):
+            return _KNOWN
+        allowed = _KNOWN
+        if "type" in schema:
+            classes, integer = _classes(schema)
+            allowed = (classes or frozenset()) | ({float} if integer else set())
+        if "anyOf" in schema:
+            allowed = allowed & frozenset().union(*(self.classes(sub) for sub in schema["anyOf"]))
+        return frozenset(allowed)
+
     def _ref(self, schema: Mapping[str, Any]) -> Check | None:
         ref = schema.get("$ref")
         if ref is None:
@@ -151,7 +167,9 @@ class _Compiler:
     def _logic(self, schema: Mapping[str, Any]) -> Check | None:
         checks: list[Check] = []
         if "anyOf" in schema:
-            checks.append(_any(tuple(self.node(sub) for sub in schema["anyOf"])))
+            branches = schema["anyOf"]
+            checks.append(_any(tuple(self.node(sub) for sub in branches),
+                               tuple(self.classes(sub) for sub in branches)))
         if "allOf" in schema:
             checks.extend(self.node(sub) for sub in schema["allOf"])
         if "oneOf" in schema or "not" in schema:
@@ -191,9 +209,17 @@ def _remembered(check: Check, size: int = 4096) -> Check:
     return remembered
 
 
-def _any(branches: tuple[Check, ...]) -> Check:
+def _any(branches: tuple[Check, ...], classes: tuple[frozenset[type], ...]) -> Check:
+    # Per value class, the branches that may pass it: a number goes straight to the number branch.
+    tried = {cls: tuple(b for b, allowed in zip(branches, classes) if cls in allowed) for cls in _KNOWN}
+    single = {cls: found[0] for cls, found in tried.items() if len(found) == 1}
+
     def check(value: Any) -> bool:
-        for branch in branches:
+        cls = value.__class__
+        branch = single.get(cls)
+        if branch is not None:
+            return branch(value)
+        for branch in tried.get(cls, ()):
             if branch(value):
                 return True
         return False
@@ -230,6 +256,9 @@ def _leaf(schema: Mapping[str, Any]) -> Check | None:
         return _pattern_leaf(pattern, type(None) in allowed)
     if texts is not None and not text and not bounded and str in allowed:
         return lambda value: value.__class__ is str and value in texts
+    if texts is None and not text and bounded and not integer and allowed == _NUMBERS and above is None \
+            and below is None:
+        return _number_leaf(low, high)
 
     def check(value: Any) -> bool:
         cls = value.__class__
@@ -249,6 +278,19 @@ def _leaf(schema: Mapping[str, Any]) -> Check | None:
             except ArithmeticError:
                 return False
         return True
+
+    return check
+
+
+def _number_leaf(low: Any, high: Any) -> Check:
+    """A number within inclusive bounds: the amounts, lifts, ratings and shares of a row."""
+    def check(value: Any) -> bool:
+        if value.__class__ not in _NUMBERS:
+            return False
+        try:  # NaN compares false as jsonschema sees it; a Decimal NaN raises: doubted
+            return not ((low is not None and value < low) or (high is not None and value > high))
+        except ArithmeticError:
+            return False
 
     return check
 
