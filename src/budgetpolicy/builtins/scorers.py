@@ -121,7 +121,7 @@ def rubric(params: Mapping[str, Any], policy: Policy) -> Score:
             value = (raw if raw.__class__ is Decimal else Decimal(raw)) / scale
             value = ZERO if value < ZERO else ONE if value > ONE else value
             value = ONE - value if invert else value
-            if raw.__class__ is Decimal and raw.is_finite() and len(known) < 1024:
+            if raw.__class__ is Decimal and raw.is_finite() and raw and len(known) < 1024:  # not 0: -0 == 0
                 known[raw] = value
         return value, lambda: f"{rating} {raw}/{scale}{suffix}"
 

@@ -167,7 +167,7 @@ class ScoreProgram:
                 entry = memo.get(value) if value.__class__ is Decimal else None
             except TypeError:  # a signalling NaN cannot be hashed; _entry's checks refuse it
                 entry = None
-            if entry is None:
+            if entry is None or (not entry[0] and value.is_signed()):  # type: ignore[union-attr]  # -0 == 0, prints -0
                 entry = self._entry(cc, initiative, raw, memo)
             raws.append(entry[0])
             total += entry[1]
@@ -188,7 +188,7 @@ class ScoreProgram:
         value = raw.quantize(self.quantum, ROUND_HALF_EVEN).normalize()
         weighted = (value * cc.weight).quantize(self.quantum, ROUND_HALF_EVEN)
         entry = (value, int(weighted.scaleb(self.precision)), int(value.scaleb(self.precision)))
-        if remember and len(memo) < self.MEMO:
+        if remember and len(memo) < self.MEMO and not raw.is_signed():  # a -0 would answer for 0
             memo[raw] = entry
         return entry
 
