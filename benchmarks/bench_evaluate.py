@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # peers_policy.py, beside this file
 POLICY = ROOT / "policies" / "acme-2026.toml"
 EVALUATED_AT = dt.datetime(2026, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -549,6 +550,78 @@ def run(n: int, seed: int, peer_n: int | None = None, rounds: int = 3) -> dict[s
     return {"n": n, "seed": seed, "rounds": rounds, "rows": rows}
 
 
+# -- the peers' 7-rule policy (issue #17 target 3) -------------------------------------------
+
+
+def run_peers_policy(n: int, seed: int, rounds: int = 3) -> dict[str, Any]:
+    """Target 3: budgetpolicy's decision core on the peers' policy (``peers_policy.py``) against the
+    hand-written float reference and the fused peers, all in this process, best of ``rounds`` each
+    (the contenders alternate, so load affects them alike). Every answer is compared with the
+    reference's; only an exact score of 0.25 may differ."""
+    import peers_policy as pp
+    from budgetpolicy.engine.compile import EvaluationContext
+
+    compiled = pp.compiled_policy()
+    context = EvaluationContext(evaluated_at=EVALUATED_AT, explain=False)
+    raw = list(pp.draws(n, seed))
+    floats = [pp.as_floats(d) for d in raw]
+    items = [pp.as_initiative(d) for d in raw]
+    at_bar = {k for k, d in enumerate(raw) if pp.exact_score(d) == Decimal("0.25")}
+    contenders: list[tuple[str, Callable[[], list]]] = [
+        ("float reference (plain Python)", lambda: [pp.reference(d) for d in floats]),
+        ("budgetpolicy (initiatives built beforehand)",
+         lambda: [pp.from_decision(x) for x in compiled.decide_all(items, context)]),
+        ("budgetpolicy (building each Initiative from the dict too)",
+         lambda: [pp.from_decision(x) for x in compiled.decide_all(map(pp.as_initiative, raw), context)]),
+    ]
+    for name, make in pp.PEERS:
+        try:
+            decide = make()
+        except ImportError as exc:
+            contenders.append((name, lambda exc=exc: exc))  # type: ignore[misc]
+            continue
+        contenders.append((name, lambda decide=decide: [decide(d) for d in floats]))
+    times: dict[str, list[float]] = {name: [] for name, _ in contenders}
+    answers: dict[str, Any] = {}
+    for _ in range(rounds):
+        for name, fn in contenders:
+            t, got = _timed(fn)
+            times[name].append(t)
+            answers[name] = got
+    want = answers[contenders[0][0]]
+    rows = []
+    for name, _ in contenders:
+        got = answers[name]
+        if isinstance(got, Exception):
+            rows.append({"name": name, "n": 0, "error": f"not installed ({got})"})
+            continue
+        bad = [k for k, (g, w) in enumerate(zip(got, want)) if g != w]
+        allowed = [k for k in bad if k in at_bar]
+        wrong = [k for k in bad if k not in at_bar]
+        rows.append({"name": name, "n": n, "decide_s": min(times[name]), "mismatches": len(wrong),
+                     "at_bar": len(allowed),
+                     "first_mismatch": f"first: {raw[wrong[0]]}: got {got[wrong[0]]} want {want[wrong[0]]}"
+                     if wrong else ""})
+    return {"n": n, "seed": seed, "rounds": rounds, "scores_at_bar": len(at_bar), "rows": rows}
+
+
+def peers_table(result: dict[str, Any]) -> str:
+    rows = result["rows"]
+    ref = rows[0]
+    per = lambda row: row["decide_s"] / row["n"] * 1e6  # noqa: E731 - microseconds per initiative
+    lines = ["| contender | initiatives | µs/initiative | x float reference | agrees with the reference |",
+             "|---|---:|---:|---:|---|"]
+    for row in rows:
+        if "error" in row:
+            lines.append(f"| {row['name']} | | {row['error']} | | |")
+            continue
+        agree = ("yes" if not row["mismatches"] else f"NO: {row['mismatches']} differ {row['first_mismatch']}")
+        if row["at_bar"]:
+            agree += f" (differs on {row['at_bar']} of the {result['scores_at_bar']} exact 0.25 scores: allowed)"
+        lines.append(f"| {row['name']} | {row['n']:,} | {per(row):,.2f} | {per(row) / per(ref):.2f} | {agree} |")
+    return "\n".join(lines)
+
+
 def table(result: dict[str, Any]) -> str:
     rows = result["rows"]
     ref, bp = rows[0], rows[1]
@@ -577,7 +650,14 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--rounds", type=int, default=3, help="best of N for reference and budgetpolicy")
     parser.add_argument("--json", action="store_true", help="print the raw result as JSON")
+    parser.add_argument("--peers-policy", action="store_true",
+                        help="target 3 instead: the peers' 7-rule policy, budgetpolicy vs a float reference "
+                             "and zen-engine, CEL, simpleeval (fused)")
     args = parser.parse_args()
+    if args.peers_policy:
+        result = run_peers_policy(args.n, args.seed, args.rounds)
+        print(json.dumps(result) if args.json else peers_table(result))
+        return 1 if any(row.get("mismatches") for row in result["rows"]) else 0
     result = run(args.n, args.seed, args.peer_n, args.rounds)
     print(json.dumps(result) if args.json else table(result))
     return 1 if any(row.get("mismatches") for row in result["rows"]) else 0

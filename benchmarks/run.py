@@ -5,6 +5,9 @@ Benchmarks (each in its own process, so peak RSS and imports are its own):
 * ``evaluate``: ``bench_evaluate.py``: 100,000 initiatives, budgetpolicy vs the
   hand-written reference and rule-engine, cel-python, simpleeval, zen-engine;
   every contender's decisions are checked against the reference.
+* ``core``: ``bench_evaluate.py --peers-policy``: the decision core on the peers' 7-rule policy vs a
+  hand-written float reference, zen-engine (fused), CEL (fused) and simpleeval (issue #17 target 3).
+* ``rows``: ``bench_rows.py``: input rows checked, rows/s, same located errors (issue #17 target 4).
 * ``startup``: ``bench_startup.py``: ``budgetpolicy --help`` and ``validate``.
 * ``stream``: ``bench_stream.py``: 1,000,000 initiatives streamed from CSV, peak RSS.
 * ``allocation``: ``bench_allocation.py`` (greedy and optimal allocation).
@@ -40,6 +43,8 @@ SUMMARY = "## Summary"
 
 SIZES = {  # full, quick
     "evaluate": (["--n", "100000", "--peer-n", "20000"], ["--n", "10000", "--peer-n", "1000", "--rounds", "1"]),
+    "core": (["--peers-policy", "--n", "100000"], ["--peers-policy", "--n", "10000", "--rounds", "2"]),
+    "rows": (["--n", "100000"], ["--n", "10000", "--slow-n", "500", "--rounds", "2"]),
     "startup": (["--runs", "15"], ["--runs", "5"]),
     "stream": (["--n", "1000000"], ["--n", "50000"]),
     "allocation": (["--greedy", "100000", "--optimal", "10000"], ["--greedy", "10000", "--optimal", "1000"]),
@@ -47,11 +52,12 @@ SIZES = {  # full, quick
     "replay": (["--records", "100000", "1000000"], ["--records", "5000", "--batch", "500"]),
     "policy": (["--runs", "5"], ["--runs", "2"]),
 }
-JSON_OUTPUT = {"evaluate", "startup", "stream", "policy"}
+JSON_OUTPUT = {"evaluate", "startup", "stream", "policy", "core", "rows"}
+SCRIPTS = {"core": "bench_evaluate.py"}  # a benchmark run by another's script with other arguments
 
 
 def run_one(name: str, quick: bool) -> tuple[int, str, dict | None]:
-    script = HERE / f"bench_{name}.py"
+    script = HERE / SCRIPTS.get(name, f"bench_{name}.py")
     if not script.exists():
         return 0, f"({script.name} is not in this checkout)", None
     args = SIZES[name][1 if quick else 0] + (["--json"] if name in JSON_OUTPUT else [])
@@ -103,6 +109,32 @@ def _ledger_rows(ledger: dict | None, replay: dict | None) -> list[str]:
     return lines
 
 
+def _core_rows(core: dict | None, rows: dict | None) -> list[str]:
+    """Issue #17 targets 3 (decision core vs the float reference and the fused peers) and 4 (row checks)."""
+    lines = []
+    if core:
+        by = {row["name"].split(" (")[0]: row for row in core["rows"] if "error" not in row}
+        per = {name: row["decide_s"] / row["n"] * 1e6 for name, row in by.items()}
+        ref = per.get("float reference")
+        bp = next((row for row in core["rows"] if row["name"].startswith("budgetpolicy (initiatives built")), None)
+        if ref and bp:
+            ratio = bp["decide_s"] / bp["n"] * 1e6 / ref
+            zen, simple = per.get("zen-engine"), per.get("simpleeval")
+            ahead = all(other is not None and bp["decide_s"] / bp["n"] * 1e6 < other for other in (zen, simple))
+            peers = ", ".join(f"{name} {value / ref:.1f}x" for name, value in per.items()
+                              if name not in ("float reference", "budgetpolicy"))
+            lines.append(f"| #17.3 decision core on the peers' policy <= 4x the float reference ({bp['n']:,} initiatives), "
+                         f"ahead of zen-engine fused and simpleeval | {ratio:.1f}x ({peers}) | "
+                         f"{'yes' if ratio <= 4 and ahead else '**no**'} |")
+    if rows:
+        target = next(row for row in rows["rows"] if row.get("target"))
+        same = not rows["differ"]
+        lines.append(f"| #17.4 input rows checked >= 50,000 rows/s, same located errors | {target['rows_per_s']:,.0f} "
+                     f"rows/s (schema + policy checks); errors {'the same' if same else 'DIFFER'} | "
+                     f"{'yes' if target['rows_per_s'] >= 50_000 and same else '**no**'} |")
+    return lines
+
+
 def summary_note(quick: bool) -> str:
     """A line before a --quick run's summary: its sizes are a smoke test, not the targets' sizes."""
     if not quick:
@@ -140,6 +172,7 @@ def summary(results: dict[str, dict | None]) -> str:
                 met = f"(reference only) {met}"
             lines.append(f"| 2. faster than {peer} on the same 12 rules | conditions {cond:.1f}x slower than "
                          f"budgetpolicy; decide {dec:.2f}x | {met} |")
+    lines.extend(_core_rows(results.get("core"), results.get("rows")))
     lines.extend(_ledger_rows(results.get("ledger"), results.get("replay")))
     st = results.get("startup")
     if st:
@@ -202,7 +235,9 @@ def main() -> int:
             failed.append(f"{name} (exit {code})")
     tables = {}
     for name in names:
-        if name in JSON_OUTPUT and results[name]:
+        if name == "core" and results[name]:
+            tables[name] = __import__("bench_evaluate").peers_table(results[name])
+        elif name in JSON_OUTPUT and results[name]:
             module = __import__(f"bench_{name}")
             tables[name] = module.table(results[name])
         else:
@@ -225,7 +260,9 @@ def write_results(args: argparse.Namespace, names: list[str], tables: dict[str, 
         (f" --only {' '.join(args.only)}" if args.only else "") + " --write-results"
     machine = (f"{dt.date.today()}, Python {platform.python_version()}, {platform.machine()}, "
                f"{__import__('os').cpu_count()} CPUs")
-    titles = {"evaluate": "### Evaluate (bench_evaluate.py)", "startup": "### Start-up (bench_startup.py)",
+    titles = {"evaluate": "### Evaluate (bench_evaluate.py)",
+              "core": "### Decision core on the peers' policy (bench_evaluate.py --peers-policy)",
+              "rows": "### Row checks (bench_rows.py)", "startup": "### Start-up (bench_startup.py)",
               "stream": "### Streaming initiatives from CSV (bench_stream.py)"}
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     old: dict[str, str] = {}  # subsections of the previous write, kept for benchmarks not run this time

@@ -108,13 +108,22 @@ def rubric(params: Mapping[str, Any], policy: Policy) -> Score:
     missing_text = f"no '{rating}' rating (missing = {missing})"
     suffix = " inverted" if invert else ""
 
+    # A rating's score, remembered: ratings take a handful of values, and a Decimal division costs more
+    # than the rest of a decision's rule. Only Decimals are looked up (True == 1 must not hit); bounded.
+    known: dict[Decimal, Decimal] = {}
+
     def score(initiative: Initiative) -> tuple[Decimal, Detail]:
         raw = initiative.ratings.get(rating)
         if raw is None:
             return missing_value, missing_text
-        value = (raw if raw.__class__ is Decimal else Decimal(raw)) / scale
-        value = ZERO if value < ZERO else ONE if value > ONE else value
-        return ONE - value if invert else value, lambda: f"{rating} {raw}/{scale}{suffix}"
+        value = known.get(raw) if raw.__class__ is Decimal else None
+        if value is None:
+            value = (raw if raw.__class__ is Decimal else Decimal(raw)) / scale
+            value = ZERO if value < ZERO else ONE if value > ONE else value
+            value = ONE - value if invert else value
+            if raw.__class__ is Decimal and raw.is_finite() and raw and len(known) < 1024:  # not 0: -0 == 0
+                known[raw] = value
+        return value, lambda: f"{rating} {raw}/{scale}{suffix}"
 
     return score
 

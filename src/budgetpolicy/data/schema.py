@@ -7,6 +7,9 @@ someone fixing a spreadsheet row (:data:`ROW_WORDS`: "a map", "a list", "text", 
 the keywords a row reads differently from a policy (missing fields, enums, alternatives, patterns,
 bad map keys) are worded by the handlers below.
 
+Most rows are valid: :func:`fast_check` proves that at a few µs a row, and jsonschema (about 500 µs a
+row) runs only on the rows it does not pass, so every message comes from the same path.
+
 Codes: BP411 missing field, BP413 wrong type, BP414 out of range, BP415 bad format, BP416 value not
 allowed.
 """
@@ -23,6 +26,7 @@ from attrs import evolve
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from budgetpolicy.data.rowcheck import Check, compile_checker
 from budgetpolicy.errors import Diagnostics, did_you_mean
 from budgetpolicy.schema_errors import SchemaPath, SchemaProblem, Vocabulary, shipped_schema, translate
 
@@ -53,6 +57,13 @@ def _validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(_inline_refs(whole, whole.get("$defs", {})))
 
 
+@functools.lru_cache(maxsize=4)
+def fast_check(kind: str) -> Check | None:
+    """The schema compiled once into a yes/no checker (:mod:`budgetpolicy.data.rowcheck`): a row it passes
+    has no schema problem; any other row goes through jsonschema for the located messages."""
+    return compile_checker(schema(kind))
+
+
 _ANNOTATIONS = frozenset({"title", "description", "examples", "default", "$comment"})
 
 
@@ -77,8 +88,12 @@ def _inline_refs(node: Any, defs: Mapping[str, Any], inside: tuple[str, ...] = (
 
 
 def schema_problems(record: Mapping[str, Any], kind: str, names: ColumnNames, problems: Diagnostics[str | None],
-                    already: frozenset[str | None] = frozenset()) -> None:
-    """Schema violations, leaving out fields in ``already`` (reported while converting)."""
+                    already: frozenset[str | None] = frozenset(), *, fast: bool = True) -> None:
+    """Schema violations, leaving out fields in ``already`` (reported while converting). ``fast=False``
+    skips the fast path (tests compare the two)."""
+    proven = fast_check(kind) if fast else None
+    if proven is not None and proven(record):
+        return  # proven valid: jsonschema would find nothing (most rows end here, at a few µs)
     seen: set[tuple[str | None, str]] = set()
     words = row_words(kind)
     for error in sorted(_validator(kind).iter_errors(record), key=lambda e: [str(p) for p in e.absolute_path]):

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, ClassVar, Final, Literal, NamedTuple
 
-from attrs import field, frozen
+from attrs import Factory, field, frozen
 
 from budgetpolicy.errors import Diagnostic, ExpressionError
 from budgetpolicy.expr import CompiledExpression, FunctionSpec, Type, compile_expression
@@ -141,6 +141,16 @@ class RuleSet:
     # fast-track past the others): then, with no as-of date, the conditions run in one sweep.
     evaluators: tuple[Any, ...] = field(eq=False, repr=False)
     sweep: bool = field(eq=False, repr=False)
+    # A bounded cache: the rules' values in one sweep -> what they come to, for the sweeps whose fired
+    # rules have no reason template (their reasons are then the same text every time). Approved holds
+    # frozen values only, so one instance serves every initiative with that pattern.
+    patterns: dict[tuple[Any, ...], Approved] = field(init=False, factory=dict, eq=False, repr=False)
+    # Whether any rule has effective dates: without them every rule is in force on any as-of date,
+    # so the sweep serves dated evaluations too (``evaluate`` always has an as-of date).
+    dated: bool = field(init=False, eq=False, repr=False, default=Factory(
+        lambda self: any(cr.rule.effective_from or cr.rule.effective_until for cr in self.rules), takes_self=True))
+
+    PATTERNS: ClassVar[int] = 4096
 
     @classmethod
     def of(cls, rules: tuple[CompiledRule, ...]) -> "RuleSet":
@@ -148,6 +158,25 @@ class RuleSet:
 
     def run(self, env: Mapping[str, Any], as_of: date | None) -> Approved:
         """Run the rules on one initiative's environment: outcome, approvers, flags and reasons."""
+        if self.sweep and (as_of is None or not self.dated):
+            try:
+                values = tuple([evaluate(env) for evaluate in self.evaluators])
+            except Exception:
+                values = None  # outcomes() runs rule by rule and reports the failing rule
+            if values is not None:
+                key: tuple[Any, ...] | None = values
+                try:
+                    known = self.patterns.get(values)
+                except TypeError:  # a condition gave an unhashable value (a map): not remembered
+                    known = key = None
+                if known is not None:
+                    return known
+                fired = [cr for cr, value in zip(self.rules, values) if value]
+                approved = _effects(fired, env)
+                if key is not None and len(self.patterns) < self.PATTERNS and \
+                        all(cr.reason_parts is None for cr in fired):
+                    self.patterns[key] = approved
+                return approved
         _, fired = self.outcomes(env, as_of)
         return _effects(fired, env)
 
@@ -158,7 +187,7 @@ class RuleSet:
 
     def outcomes(self, env: Mapping[str, Any], as_of: date | None) -> tuple[list[Any], list[CompiledRule]]:
         """Per rule, its condition's value or why it was :class:`Skipped`; and the rules that fired, in order."""
-        if self.sweep and as_of is None:
+        if self.sweep and (as_of is None or not self.dated):
             try:
                 values = [evaluate(env) for evaluate in self.evaluators]
             except Exception:

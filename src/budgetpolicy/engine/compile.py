@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import repeat
+from operator import call
 from typing import Any
 
-from attrs import evolve, field, frozen
+from attrs import Factory, evolve, field, frozen
 
 from budgetpolicy.allocation.allocate import allocate
 from budgetpolicy.allocation.candidates import allocation_candidates, allocation_settings
@@ -33,7 +35,7 @@ from budgetpolicy.model import (Decision, Explanation, FrozenMap, Funding, Initi
 from budgetpolicy.engine.approve import Approved, CompiledRule, RuleSet, compile_rules
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.engine.narrative import narrative
-from budgetpolicy.engine.score import CompiledCriterion, Scored, compile_scoring, score_initiative, score_lines
+from budgetpolicy.engine.score import CompiledCriterion, ScoreProgram, Scored, compile_scoring, score_lines
 from budgetpolicy.engine.symbols import ConditionEnv, initiative_env, initiative_symbols
 from budgetpolicy.registry import Registry, required_plugin_diagnostics
 from budgetpolicy.version import engine_version
@@ -93,6 +95,11 @@ class CompiledPolicy:
     reads_scores: bool = field(eq=False, repr=False)
     # Whether a rule calls a plugin's function: only then does deciding open a log of the calls.
     records_calls: bool = field(default=False, eq=False, repr=False)
+    # The criteria as one scoring program (remembering the scorers' usual answers), for the hot path.
+    # Not an __init__ argument: built from ``criteria`` by every construction, evolve() included (hermetic
+    # replay swaps the scorers), so it can never go stale.
+    scoring: ScoreProgram = field(init=False, eq=False, repr=False, default=Factory(
+        lambda self: ScoreProgram(self.criteria, self.policy.scoring.precision), takes_self=True))
 
     @classmethod
     def of(cls, policy: Policy, registry: Registry, criteria: tuple[CompiledCriterion, ...],
@@ -109,8 +116,11 @@ class CompiledPolicy:
 
     def decide(self, initiative: Initiative, context: EvaluationContext) -> Decision:
         """Score and approve one initiative (no allocation: that needs the whole portfolio)."""
-        calibrated, calibration = calibrate_initiative(self.policy, initiative, context.calibration)
-        scored = score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
+        if context.calibration and self.policy.calibration is not None:
+            calibrated, calibration = calibrate_initiative(self.policy, initiative, context.calibration)
+        else:  # calibrate_initiative's own answer without factors, without the call
+            calibrated, calibration = initiative, _UNCALIBRATED
+        scored = self.scoring(calibrated)
         if self.records_calls:
             with calls_of(initiative.id) as log:
                 approved = self._approve(initiative, calibrated, scored, context)
@@ -122,8 +132,14 @@ class CompiledPolicy:
 
     def _approve(self, initiative: Initiative, calibrated: Initiative, scored: Scored,
                  context: EvaluationContext) -> Approved:
+        # The transient environment of _env(), built inline: this runs once per initiative.
+        env = self.condition_env(calibrated)
+        env["score"] = scored.total
+        env["expected_value"] = scored.expected_value
+        if self.reads_scores:
+            env["scores"] = scored.by_criterion(self.criteria)
         try:
-            return self.ruleset.run(self._env(calibrated, scored, transient=True), context.as_of)
+            return self.ruleset.run(env, context.as_of)
         except ExpressionError as exc:  # a condition (or a plugin function it calls) failed on this row
             raise ExpressionError([evolve(d, message=f"{d.message} on initiative '{initiative.id}'")
                                    for d in exc.diagnostics]) from exc
@@ -131,7 +147,7 @@ class CompiledPolicy:
     def scored(self, initiative: Initiative, context: EvaluationContext) -> Scored:
         """The scores :meth:`decide` gives ``initiative`` (total, expected value, each criterion's), alone."""
         calibrated, _ = calibrate_initiative(self.policy, initiative, context.calibration)
-        return score_initiative(self.criteria, calibrated, self.policy.scoring.precision)
+        return self.scoring(calibrated)
 
     def explain(self, initiative: Initiative, decision: Decision, context: EvaluationContext,
                 counterfactuals: tuple[str, ...] = ()) -> Explanation:
@@ -167,7 +183,40 @@ class CompiledPolicy:
     def decide_all(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
         """:meth:`decide` for many initiatives (no allocation), with the cyclic GC paused as in :meth:`evaluate`."""
         with collector_paused():
+            return self._decide_many(initiatives, context)
+
+    def _decide_many(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
+        """:meth:`decide` for each initiative, in one loop over what the policy compiled to.
+
+        The usual cycle (no calibration factors, no recorded plugin calls, every rule in force) runs
+        its steps inline: score, environment, one sweep of the conditions, and the pattern of their
+        values looked up in what the rules came to before. Anything else, a pattern not seen yet, and
+        any failure go through :meth:`decide` itself, which gives the same decision or raises the
+        located error."""
+        ruleset = self.ruleset
+        if self.records_calls or not ruleset.sweep or (context.as_of is not None and ruleset.dated) or \
+                (context.calibration and self.policy.calibration is not None):
             return [self.decide(i, context) for i in initiatives]
+        score, environment, patterns, evaluators = self.scoring, self.condition_env, ruleset.patterns, ruleset.evaluators
+        reads_scores, criteria = self.reads_scores, self.criteria
+        decisions: list[Decision] = []
+        for initiative in initiatives:
+            scored = score(initiative)
+            env = environment(initiative)
+            env["score"] = scored.total
+            env["expected_value"] = scored.expected_value
+            if reads_scores:
+                env["scores"] = scored.by_criterion(criteria)
+            try:
+                approved = patterns.get(tuple(map(call, evaluators, repeat(env))))
+            except Exception:  # a condition failed, or gave an unhashable value: decide() says which
+                approved = None
+            if approved is None:
+                decisions.append(self.decide(initiative, context))
+                continue
+            decisions.append(Decision(initiative.id, approved.outcome, scored.total, scored.expected_value,
+                                      approved.roles, approved.flags, approved.reasons, calibration=_UNCALIBRATED))
+        return decisions
 
     def evaluate(self, initiatives: Sequence[Initiative], context: EvaluationContext) -> Evaluation:
         """A funding cycle: decide every initiative, allocate the pool, record provenance.
@@ -181,7 +230,7 @@ class CompiledPolicy:
     def _evaluate(self, initiatives: tuple[Initiative, ...], context: EvaluationContext) -> Evaluation:
         _check_in_force(self.policy, context.as_of)
         _check_unique(initiatives)
-        decisions = [self.decide(i, context) for i in initiatives]
+        decisions = self._decide_many(initiatives, context)
         allocation = None
         if self.policy.allocation is not None:
             decisions, allocation = self._allocate(initiatives, decisions, context)

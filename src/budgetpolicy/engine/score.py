@@ -43,7 +43,7 @@ class CompiledCriterion:
         return cls(criterion, weight, plugin, fn, criterion.id, criterion.scorer == "expected_value")
 
 
-class Scored(NamedTuple):  # a tuple: made once per initiative
+class Scored(NamedTuple):  # a tuple: made once per initiative (by the program through _new_tuple, a frame less)
     total: Decimal
     expected_value: Decimal
     raws: tuple[Decimal, ...]  # each criterion's 0..1 score, in rubric order
@@ -51,6 +51,9 @@ class Scored(NamedTuple):  # a tuple: made once per initiative
     def by_criterion(self, criteria: Sequence[CompiledCriterion]) -> dict[str, Decimal]:
         """Criterion id -> its score: what conditions see as ``scores``."""
         return {cc.id: raw for cc, raw in zip(criteria, self.raws)}
+
+
+_new_tuple = tuple.__new__
 
 
 def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagnostic]) -> tuple[CompiledCriterion, ...]:
@@ -116,6 +119,86 @@ def score_initiative(criteria: Sequence[CompiledCriterion], initiative: Initiati
             expected_value += raw
         raws.append(raw)
     return Scored(total.normalize(), expected_value.normalize(), tuple(raws))
+
+
+class ScoreProgram:
+    """:func:`score_initiative` for one policy's criteria, built once and called per initiative.
+
+    The same answers, for less: each criterion remembers what its scorer's usual answers come to (the
+    value quantized and normalized, its weighted share and its expected-value share, both as whole
+    units of the policy's precision), so a rating seen before costs one dictionary lookup instead of
+    four Decimal operations; the units add up as integers, exact where a Decimal sum of the same
+    quantized values is (a precision of at most 15 places: sums stay far under the context's 28
+    digits); the total is made a Decimal once. Only a finite Decimal answer in 0..1 is remembered
+    (and only Decimals are looked up: ``True == 1`` and ``0.5 == Decimal("0.5")`` must not hit), so a
+    bad answer meets the same checks, and errors, as before. The memos are bounded caches of pure
+    results (scorers are pure: ``explain`` checks it), never decision state.
+    """
+
+    __slots__ = ("criteria", "precision", "quantum", "scale", "steps", "totals", "exact")
+
+    MEMO = 4096  # entries per criterion (and for totals): a continuous score stops adding, still correct
+
+    def __init__(self, criteria: Sequence[CompiledCriterion], precision: int) -> None:
+        self.criteria = tuple(criteria)
+        self.precision = precision
+        self.quantum = _quantum(precision)
+        self.scale = 10 ** precision
+        self.exact = 0 <= precision <= 15
+        self.steps: tuple[tuple[CompiledCriterion, Callable[[Initiative], object],
+                                dict[Decimal, tuple[Decimal, int, int]], bool], ...] = \
+            tuple((cc, cc.fn, {}, cc.expected_value) for cc in self.criteria)
+        self.totals: dict[int, Decimal] = {}
+
+    def __call__(self, initiative: Initiative) -> Scored:
+        if not self.exact:
+            return score_initiative(self.criteria, initiative, self.precision)
+        total = expected = 0
+        raws: list[Decimal] = []
+        for cc, fn, memo, is_ev in self.steps:
+            try:
+                raw = fn(initiative)
+            except Exception as exc:
+                raise _raised(cc, initiative, exc) from exc
+            # The usual answers: a Decimal seen before, bare or with its detail (text or a function).
+            value = raw[0] if raw.__class__ is tuple and len(raw) == 2 and raw[1].__class__ in _DETAIL_CLASSES \
+                else raw
+            try:
+                entry = memo.get(value) if value.__class__ is Decimal else None
+            except TypeError:  # a signalling NaN cannot be hashed; _entry's checks refuse it
+                entry = None
+            if entry is None or (not entry[0] and value.is_signed()):  # type: ignore[union-attr]  # -0 == 0, prints -0
+                entry = self._entry(cc, initiative, raw, memo)
+            raws.append(entry[0])
+            total += entry[1]
+            if is_ev:
+                expected += entry[2]
+        totals = self.totals
+        return _new_tuple(Scored, (totals.get(total) or self._decimal(total),
+                                   totals.get(expected) or self._decimal(expected), tuple(raws)))
+
+    def _entry(self, cc: CompiledCriterion, initiative: Initiative, raw: object,
+               memo: dict[Decimal, tuple[Decimal, int, int]]) -> tuple[Decimal, int, int]:
+        if raw.__class__ is tuple and isinstance(raw, tuple) and len(raw) == 2:
+            raw = raw[0] if raw[1].__class__ in _DETAIL_CLASSES or callable(raw[1]) else raw
+        remember = raw.__class__ is Decimal
+        if not (isinstance(raw, Decimal) and raw.__class__ is Decimal and raw.is_finite() and ZERO <= raw <= ONE):
+            raw = _checked(cc, initiative, raw)
+        assert isinstance(raw, Decimal)
+        value = raw.quantize(self.quantum, ROUND_HALF_EVEN).normalize()
+        weighted = (value * cc.weight).quantize(self.quantum, ROUND_HALF_EVEN)
+        entry = (value, int(weighted.scaleb(self.precision)), int(value.scaleb(self.precision)))
+        if remember and len(memo) < self.MEMO and not raw.is_signed():  # a -0 would answer for 0
+            memo[raw] = entry
+        return entry
+
+    def _decimal(self, units: int) -> Decimal:
+        known = self.totals.get(units)
+        if known is None:
+            known = Decimal(units).scaleb(-self.precision).normalize()
+            if len(self.totals) < self.MEMO:
+                self.totals[units] = known
+        return known
 
 
 def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative,

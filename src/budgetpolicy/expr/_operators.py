@@ -147,6 +147,18 @@ class OperatorCompiler:
                 if negate:
                     return lambda env: left(env) is not constant
                 return lambda env: left(env) is constant
+            if lt == rt and isinstance(left_node, Name):
+                # Fused "name == constant" (kind == "stretch"): read the name directly when its value has
+                # the constant's class, else through the name's own closure (converts, or raises).
+                key, slow = left_node.id, left
+
+                def name_eq_const(env: Mapping[str, Any]) -> Any:  # a bool: both sides are of one class
+                    value = env.get(key, slow)
+                    if value.__class__ is not cls:
+                        value = slow(env)
+                    return (value != constant) if negate else (value == constant)
+
+                return name_eq_const
             if lt == rt:  # the value is certainly of the constant's class
                 if negate:
                     return lambda env: left(env) != constant

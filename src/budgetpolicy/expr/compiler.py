@@ -281,12 +281,14 @@ class _Compiler(OperatorCompiler):
         fail = self.failer(node.span)
         name, fn = node.func, spec.fn
         arg_fns = []
+        guarded = False
         for position, arg in enumerate(node.args):
             arg_fn = self.compile(arg)
             if spec.check is None:
                 expected = spec.param_for(position)
                 if accepts(expected, self.type_of(arg)) == "maybe":
                     arg_fn = self._guarded(arg_fn, expected, f"argument {position + 1} of {name}()", arg.span)
+                    guarded = True
             arg_fns.append(arg_fn)
         fns = tuple(arg_fns)
         if spec.constants is not None:
@@ -304,6 +306,8 @@ class _Compiler(OperatorCompiler):
             return fail(f"{name}(){who} failed: {exc}" if str(exc) else f"{name}(){who} failed: {type(exc).__name__}",
                         spec.signature)
 
+        if len(fns) == 1 and isinstance(node.args[0], Name) and not guarded:
+            return self._call_name(node.args[0], fns[0], self.type_of(node), fn, read, failed)
         if len(fns) == 1:  # the usual call, len(x) or a one-argument plugin function: no argument list
             (only,) = fns
 
@@ -330,6 +334,40 @@ class _Compiler(OperatorCompiler):
             return read(result)
 
         return call
+
+    def _call_name(self, arg: Name, slow: Fn, returns: Type, fn: Callable[..., Any], read: Callable[[Any], Any],
+                   failed: Callable[[Exception], ExpressionError]) -> Fn:
+        """``f(name)``, the commonest call (``len(priorities)``), fused into one closure: the name is read
+        directly when its value is certainly of its static type (a tuple of the item class for a list),
+        else through ``slow``, the name's own closure (which converts or raises); a result of the
+        function's declared class is taken as it is, anything else goes through ``read``."""
+        key, result = arg.id, self.type_of(arg)
+        items = fast_classes(result.item) if result.kind == "list" and result.item is not None else None
+        item = next(iter(items)) if items is not None and len(items) == 1 else None
+        # A list is read as is when it is a tuple of its item class (what the name's reader accepts as is).
+        fast = fast_classes(result) if result.kind != "list" else frozenset({tuple}) if item else frozenset()
+        only: Any = next(iter(fast)) if len(fast) == 1 else None
+        answers = fast_classes(returns)
+        answer: Any = next(iter(answers)) if len(answers) == 1 else None
+
+        def call_name(env: Mapping[str, Any]) -> Any:
+            value: Any = env.get(key, slow)
+            if value.__class__ is not only:
+                value = slow(env)
+            elif item is not None:
+                for x in value:
+                    if x.__class__ is not item:
+                        value = slow(env)
+                        break
+            try:
+                out = fn(value)
+            except ExpressionError:
+                raise
+            except Exception as exc:
+                raise failed(exc) from exc
+            return out if out.__class__ is answer else read(out)
+
+        return call_name
 
     def _guarded(self, fn: Fn, expected: Type, what: str, span: Span) -> Fn:
         check = guard(expected)
