@@ -40,6 +40,7 @@ def emit(args: argparse.Namespace, text: str) -> None:
     """Write command output to ``--output`` (atomically) or stdout."""
     out = getattr(args, "output", None)
     if not out:
+        _to_stdout()
         sys.stdout.write(text)
         return
     from budgetpolicy.errors import UsageError
@@ -57,6 +58,7 @@ def output_stream(args: argparse.Namespace) -> Iterator[TextIO]:
     when the command finishes, so a reader never sees half a file and an error leaves no file) or stdout."""
     out = getattr(args, "output", None)
     if not out:
+        _to_stdout()
         yield sys.stdout
         return
     from budgetpolicy.errors import UsageError
@@ -72,6 +74,14 @@ def output_stream(args: argparse.Namespace) -> Iterator[TextIO]:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _to_stdout() -> None:
+    """Output is about to go to stdout: on a terminal, the progress drawn there is cleared first."""
+    if sys.stdout.isatty():
+        from budgetpolicy.commands._progress import before_terminal_output
+
+        before_terminal_output()
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -23,8 +23,14 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bar
+from rich.text import Text
 
 DELAY_ENV = "BUDGETPOLICY_PROGRESS_DELAY"
 _BATCH = 512  # items between updates sent to rich: a tick costs an increment, not a lock and a sample
@@ -46,6 +52,15 @@ def progress_for(args: argparse.Namespace, stream: TextIO | None = None) -> "Pro
     return Progress(stream if shown else None, force=bool(forced) and not stream.isatty())
 
 
+_CURRENT: list["Progress"] = []  # the command's open progress, closed before output goes to the terminal
+
+
+def before_terminal_output() -> None:
+    """Close the open progress display: what follows is written to the terminal it is drawn on."""
+    for progress in list(_CURRENT):
+        progress.close()
+
+
 def _delay() -> float:
     try:
         return max(0.0, float(os.environ.get(DELAY_ENV, "1")))
@@ -62,15 +77,10 @@ class Progress:
         self._started = self._closed = False
         if stream is None:
             return
-        # rich is imported only when progress can show: a piped run does not pay for it.
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, SpinnerColumn, TextColumn
-        from rich.progress import TimeElapsedColumn
-
         # Forced onto a file or pipe (replay --progress): the last state stays, as plain text.
         console = Console(file=stream, force_terminal=None if not force else False, highlight=False,
                           markup=False, emoji=False)
-        self._bar = Bar(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self._bar = Bar(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), _Count(),
                         TimeElapsedColumn(), console=console, transient=not force, redirect_stdout=False,
                         redirect_stderr=not force)
         self._timer = threading.Timer(0 if force else _delay(), self._start)
@@ -82,6 +92,7 @@ class Progress:
 
     def __enter__(self) -> "Progress":
         if self._bar is not None:
+            _CURRENT.append(self)
             self._timer.start()
         return self
 
@@ -99,6 +110,8 @@ class Progress:
         if self._bar is None:
             return
         self._timer.cancel()
+        if self in _CURRENT:
+            _CURRENT.remove(self)
         with self._lock:
             self._closed = True
             if self._started:
@@ -124,13 +137,36 @@ class Progress:
         finally:
             self._bar.update(task, completed=count[0] if total is None else total, visible=total is not None)
 
-    def step(self, task_description: str, done: int, total: int) -> None:
-        """Show ``done`` of ``total`` for a phase driven by a callback (replay's ``on_progress``)."""
+    @contextlib.contextmanager
+    def tracked(self, description: str) -> Iterator[Callable[[int, int], None]]:
+        """A phase whose caller says where it is, ``report(done, total)`` (replay's ``on_progress``);
+        rich is told at most every 50 ms, and always of the end."""
         if self._bar is None or self._closed:
+            yield _ignore
             return
-        tasks = [t for t in self._bar.tasks if t.description == task_description]
-        task = tasks[0].id if tasks else self._bar.add_task(task_description, total=total)
-        self._bar.update(task, completed=done, total=total)
+        task = self._bar.add_task(description, total=None)
+        last = [0.0]
+
+        def report(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.05 or done >= total:
+                last[0] = now
+                self._bar.update(task, completed=done, total=total)
+
+        yield report
+
+
+class _Count(ProgressColumn):
+    """``1,200/5,000`` for a phase of known size; nothing for a spinner."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text("")
+        return Text(f"{int(task.completed):,}/{int(task.total):,}", style="green")
+
+
+def _ignore(done: int, total: int) -> None:
+    return None
 
 
 def _nothing() -> None:

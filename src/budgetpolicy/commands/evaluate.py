@@ -9,7 +9,6 @@ reason). The evaluation time is an input: pass
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -109,11 +108,8 @@ def _write(args: argparse.Namespace, evaluation: Evaluation, initiatives: Sequen
             text += "\n" + wrapped(summary_text(evaluation)) + "\n"
             if what_if is not None:
                 text += "\n" + wrapped(_what_if_text(what_if, evaluation, initiatives))
-        progress.close()
         emit(args, text)
         return
-    if not args.output and sys.stdout.isatty():
-        progress.close()  # the decisions go to the same terminal: no bar drawn across them
     total = len(evaluation.decisions)
     with output_stream(args) as out, progress.phase(f"writing {args.format}", total=total) as tick:
         if args.format == "json":
