@@ -311,7 +311,7 @@ def write_evaluation_json(evaluation: Any, out: TextIO, extra: Mapping[str, Any]
             first = False
             if tick is not None:
                 tick()
-    out.write(after if first else "\n  ]" + after)
+    out.write(("]" if first else "\n  ]") + after)
 
 
 def evaluation_jsonl(evaluation: Any) -> str:
