@@ -10,6 +10,8 @@ Benchmarks (each in its own process, so peak RSS and imports are its own):
 * ``allocation``: ``bench_allocation.py`` (greedy and optimal allocation).
 * ``ledger``: ``bench_ledger.py`` (append, verify, replay read path).
 * ``replay``: ``bench_replay.py`` (replaying a large ledger, throughput and peak RSS).
+* ``cli``: ``bench_cli.py``: ``budgetpolicy evaluate`` end to end, CSV -> CSV, JSON, JSONL, against
+  the plain read-CSV-write-JSON conversion of the same file, with each child's peak RSS.
 
 Synthetic data is generated from fixed seeds, in temporary directories.
 ``--quick`` shrinks every size so ``make bench`` finishes in a few minutes.
@@ -44,8 +46,9 @@ SIZES = {  # full, quick
     "allocation": (["--greedy", "100000", "--optimal", "10000"], ["--greedy", "10000", "--optimal", "1000"]),
     "ledger": (["--records", "100000", "1000000"], ["--records", "10000"]),
     "replay": (["--records", "100000", "1000000"], ["--records", "5000", "--batch", "500"]),
+    "cli": (["--n", "100000"], ["--n", "10000"]),
 }
-JSON_OUTPUT = {"evaluate", "startup", "stream"}
+JSON_OUTPUT = {"evaluate", "startup", "stream", "cli"}
 
 
 def run_one(name: str, quick: bool) -> tuple[int, str, dict | None]:
@@ -101,6 +104,17 @@ def _ledger_rows(ledger: dict | None, replay: dict | None) -> list[str]:
     return lines
 
 
+def _cli_rows(cli: dict | None) -> list[str]:
+    """Issue 17, target 1: ``evaluate`` end to end against the plain conversion, and JSON's peak RSS."""
+    lines = []
+    for row in (cli or {}).get("rows", []):
+        rss = f", peak RSS {row['rss_mb']:,.0f} MB (<= {row['rss_target_mb']:,.0f} MB)" if row["rss_target_mb"] else ""
+        lines.append(f"| 17.1 `evaluate -f {row['format']}` of {cli['n']:,} initiatives from CSV within "
+                     f"{row['ratio_target']:g}x the plain read-CSV-write-JSON | {row['seconds']:,.1f} vs "
+                     f"{cli['plain_s']:,.2f} s = {row['ratio']:,.1f}x{rss} | {'yes' if row['met'] else '**no**'} |")
+    return lines
+
+
 def summary_note(quick: bool) -> str:
     """A line before a --quick run's summary: its sizes are a smoke test, not the targets' sizes."""
     if not quick:
@@ -145,6 +159,7 @@ def summary(results: dict[str, dict | None]) -> str:
             if row["command"].startswith("budgetpolicy"):
                 lines.append(f"| 4. `{row['command']}` < 300 ms ({row['setting']}) | median {row['median_ms']:.0f} ms "
                              f"wall, {row['cpu_ms']:.0f} ms CPU | {'yes' if row['median_ms'] < 300 else '**no**'} |")
+    lines.extend(_cli_rows(results.get("cli")))
     sm = results.get("stream")
     if sm:
         before = sm.get("rss_after_stream_mb", sm["peak_rss_mb"])
@@ -211,7 +226,8 @@ def write_results(args: argparse.Namespace, names: list[str], tables: dict[str, 
     machine = (f"{dt.date.today()}, Python {platform.python_version()}, {platform.machine()}, "
                f"{__import__('os').cpu_count()} CPUs")
     titles = {"evaluate": "### Evaluate (bench_evaluate.py)", "startup": "### Start-up (bench_startup.py)",
-              "stream": "### Streaming initiatives from CSV (bench_stream.py)"}
+              "stream": "### Streaming initiatives from CSV (bench_stream.py)",
+              "cli": "### Evaluate end to end through the CLI (bench_cli.py)"}
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     old: dict[str, str] = {}  # subsections of the previous write, kept for benchmarks not run this time
     notes = ""
