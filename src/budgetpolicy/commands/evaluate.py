@@ -1,9 +1,12 @@
 """Run a funding cycle: score every initiative, apply the approval rules, allocate the pool.
 
 Prints one row per decision (a table that fits the terminal), or the full explained decisions
-(--format json, or one per line with jsonl) or a flat CSV (with title, department and the funding
-reason). The evaluation time is an input: pass
---evaluated-at for byte-identical output across runs (default: now, UTC).
+(--format json, or one per line with jsonl, then a summary line) or a flat CSV (with title, department
+and the funding reason). JSON, JSON lines and CSV are written decision by decision as they are
+ready (the allocation needs the whole portfolio first); explanations are built only for json and
+jsonl. The evaluation time is an input: pass --evaluated-at for byte-identical output across runs
+(default: now, UTC). Progress goes to stderr when it is a terminal and the run takes more than about a
+second (--quiet silences it).
 """
 
 from __future__ import annotations
