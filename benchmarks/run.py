@@ -14,6 +14,8 @@ Benchmarks (each in its own process, so peak RSS and imports are its own):
 * ``ledger``: ``bench_ledger.py`` (append, verify, replay read path).
 * ``replay``: ``bench_replay.py`` (replaying a large ledger, throughput and peak RSS).
 * ``policy``: ``bench_policy.py`` (hostile policy files refused: a 1 MB condition, a 10 MB file).
+* ``cli``: ``bench_cli.py``: ``budgetpolicy evaluate`` end to end, CSV -> CSV, JSON, JSONL, against
+  the plain read-CSV-write-JSON conversion of the same file, with each child's peak RSS.
 
 Synthetic data is generated from fixed seeds, in temporary directories.
 ``--quick`` shrinks every size so ``make bench`` finishes in a few minutes.
@@ -51,8 +53,9 @@ SIZES = {  # full, quick
     "ledger": (["--records", "100000", "1000000"], ["--records", "10000"]),
     "replay": (["--records", "100000", "1000000"], ["--records", "5000", "--batch", "500"]),
     "policy": (["--runs", "5"], ["--runs", "2"]),
+    "cli": (["--n", "100000"], ["--n", "10000"]),
 }
-JSON_OUTPUT = {"evaluate", "startup", "stream", "policy", "core", "rows"}
+JSON_OUTPUT = {"evaluate", "startup", "stream", "policy", "core", "rows", "cli"}
 SCRIPTS = {"core": "bench_evaluate.py"}  # a benchmark run by another's script with other arguments
 
 
@@ -132,6 +135,14 @@ def _core_rows(core: dict | None, rows: dict | None) -> list[str]:
         lines.append(f"| #17.4 input rows checked >= 50,000 rows/s, same located errors | {target['rows_per_s']:,.0f} "
                      f"rows/s (schema + policy checks); errors {'the same' if same else 'DIFFER'} | "
                      f"{'yes' if target['rows_per_s'] >= 50_000 and same else '**no**'} |")
+def _cli_rows(cli: dict | None) -> list[str]:
+    """Issue 17, target 1: ``evaluate`` end to end against the plain conversion, and JSON's peak RSS."""
+    lines = []
+    for row in (cli or {}).get("rows", []):
+        rss = f", peak RSS {row['rss_mb']:,.0f} MB (<= {row['rss_target_mb']:,.0f} MB)" if row["rss_target_mb"] else ""
+        lines.append(f"| 17.1 `evaluate -f {row['format']}` of {cli['n']:,} initiatives from CSV within "
+                     f"{row['ratio_target']:g}x the plain read-CSV-write-JSON | {row['seconds']:,.1f} vs "
+                     f"{cli['plain_s']:,.2f} s = {row['ratio']:,.1f}x{rss} | {'yes' if row['met'] else '**no**'} |")
     return lines
 
 
@@ -180,6 +191,7 @@ def summary(results: dict[str, dict | None]) -> str:
             if row["command"].startswith("budgetpolicy"):
                 lines.append(f"| 4. `{row['command']}` < 300 ms ({row['setting']}) | median {row['median_ms']:.0f} ms "
                              f"wall, {row['cpu_ms']:.0f} ms CPU | {'yes' if row['median_ms'] < 300 else '**no**'} |")
+    lines.extend(_cli_rows(results.get("cli")))
     sm = results.get("stream")
     if sm:
         before = sm.get("rss_after_stream_mb", sm["peak_rss_mb"])
@@ -264,6 +276,9 @@ def write_results(args: argparse.Namespace, names: list[str], tables: dict[str, 
               "core": "### Decision core on the peers' policy (bench_evaluate.py --peers-policy)",
               "rows": "### Row checks (bench_rows.py)", "startup": "### Start-up (bench_startup.py)",
               "stream": "### Streaming initiatives from CSV (bench_stream.py)"}
+    titles = {"evaluate": "### Evaluate (bench_evaluate.py)", "startup": "### Start-up (bench_startup.py)",
+              "stream": "### Streaming initiatives from CSV (bench_stream.py)",
+              "cli": "### Evaluate end to end through the CLI (bench_cli.py)"}
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     old: dict[str, str] = {}  # subsections of the previous write, kept for benchmarks not run this time
     notes = ""

@@ -16,10 +16,10 @@ from __future__ import annotations
 import csv
 import io
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from attrs import frozen
 from rich.box import Box
@@ -32,6 +32,7 @@ from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.formatting import fixed_places, money_column, value_text
 from budgetpolicy.model import Decision, Initiative, explained
 
+Tick = Callable[[], None]  # called once per record written (progress)
 DEFAULT_WIDTH = 100  # tables written to a pipe or a file, unless COLUMNS says otherwise
 NARROWEST = 40  # below this no table is readable; a smaller COLUMNS is raised to it
 
@@ -180,21 +181,23 @@ DECISION_COLUMNS = ("id", "outcome", "score", "expected_value", "requested", "al
                     "reasons", "title", "department", "kind", "funding")
 
 
+def decision_record(decision: Decision, initiative: Initiative | None) -> dict[str, Any]:
+    """One decision as a flat record (the CSV columns): exact Decimals, lists joined by ``;``."""
+    d, i = decision, initiative
+    return {
+        "id": d.initiative_id, "title": i.title if i else None, "department": i.department if i else None,
+        "kind": i.kind if i else None, "outcome": d.outcome, "score": d.score,
+        "expected_value": d.expected_value, "requested": i.cost if i else None,
+        "allocated": d.funding.amount if d.funding else None, "approvers": ";".join(d.required_approvers),
+        "flags": ";".join(d.flags),
+        "reasons": "; ".join(f"{r.code}: {r.message}" for r in d.reasons if r.code not in d.flags),
+        "funding": d.funding.explanation if d.funding else None,
+    }
+
+
 def decision_records(decisions: Sequence[Decision], initiatives: Mapping[str, Initiative]) -> list[dict[str, Any]]:
     """One flat record per decision (the CSV columns): exact Decimals, lists joined by ``;``."""
-    records = []
-    for d in decisions:
-        i = initiatives.get(d.initiative_id)
-        records.append({
-            "id": d.initiative_id, "title": i.title if i else None, "department": i.department if i else None,
-            "kind": i.kind if i else None, "outcome": d.outcome, "score": d.score,
-            "expected_value": d.expected_value, "requested": i.cost if i else None,
-            "allocated": d.funding.amount if d.funding else None, "approvers": ";".join(d.required_approvers),
-            "flags": ";".join(d.flags),
-            "reasons": "; ".join(f"{r.code}: {r.message}" for r in d.reasons if r.code not in d.flags),
-            "funding": d.funding.explanation if d.funding else None,
-        })
-    return records
+    return [decision_record(d, initiatives.get(d.initiative_id)) for d in decisions]
 
 
 def decisions_table(decisions: Sequence[Decision], initiatives: Mapping[str, Initiative], currency: str,
@@ -214,11 +217,19 @@ def decisions_table(decisions: Sequence[Decision], initiatives: Mapping[str, Ini
 def records_csv(columns: Sequence[str], records: Iterable[Mapping[str, Any]]) -> str:
     """CSV with a header row; Decimals exact without separators, None empty, lists joined by ``;``."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    write_records_csv(columns, records, buf)
+    return buf.getvalue()
+
+
+def write_records_csv(columns: Sequence[str], records: Iterable[Mapping[str, Any]], out: TextIO,
+                      tick: Tick | None = None) -> None:
+    """:func:`records_csv` written to ``out`` row by row, as the records come (``tick()`` after each)."""
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for record in records:
         writer.writerow([_csv_cell(record.get(c)) for c in columns])
-    return buf.getvalue()
+        if tick is not None:
+            tick()
 
 
 def _csv_cell(value: Any) -> Any:
@@ -239,33 +250,88 @@ def records_jsonl(records: Iterable[Any]) -> str:
 
 
 def decisions_csv(decisions: Sequence[Decision], initiatives: Mapping[str, Initiative]) -> str:
-    return records_csv(DECISION_COLUMNS, decision_records(decisions, initiatives))
+    buf = io.StringIO()
+    write_decisions_csv(decisions, initiatives, buf)
+    return buf.getvalue()
 
 
-def evaluation_doc(evaluation: Any) -> dict[str, Any]:
-    """The whole evaluation as one JSON-ready value: policy, times, explained decisions, allocation."""
+def write_decisions_csv(decisions: Sequence[Decision], initiatives: Mapping[str, Initiative], out: TextIO,
+                        tick: Tick | None = None) -> None:
+    """``--format csv``: one row per decision, written as it is made (no explanation is built: the CSV
+    prints none, so no counterfactual is computed either)."""
+    write_records_csv(DECISION_COLUMNS, (decision_record(d, initiatives.get(d.initiative_id)) for d in decisions),
+                      out, tick)
+
+
+def _head(evaluation: Any) -> dict[str, Any]:
+    """What the JSON document and the JSON lines' summary say besides the decisions."""
     policy = evaluation.policy
-    doc: dict[str, Any] = {
+    return {
         "policy": {"id": policy.id, "version": policy.version,
                    "sha256": policy.source.sha256 if policy.source else None, "currency": policy.currency},
         "evaluated_at": evaluation.context.evaluated_at.isoformat(),
         "as_of": evaluation.context.as_of.isoformat() if evaluation.context.as_of else None,
+        "allocation": evaluation.allocation.summary if evaluation.allocation is not None else None,
     }
+
+
+def evaluation_doc(evaluation: Any) -> dict[str, Any]:
+    """The whole evaluation as one JSON-ready value: policy, times, explained decisions, allocation (in
+    memory: :func:`write_evaluation_json` writes the same document without holding it)."""
+    doc = _head(evaluation)
     with collector_paused():  # every explanation is built here, on request
         doc["decisions"] = [explained(d, e) for d, e in evaluation.explained()]
-    doc["allocation"] = evaluation.allocation.summary if evaluation.allocation is not None else None
     return doc
 
 
 def evaluation_json(evaluation: Any, extra: Mapping[str, Any] | None = None) -> str:
-    with collector_paused():
-        return pretty_json({**evaluation_doc(evaluation), **(extra or {})}, normal=True)
+    buf = io.StringIO()
+    write_evaluation_json(evaluation, buf, extra)
+    return buf.getvalue()
+
+
+# The decisions' place in the indented document: a key indented by two spaces is a top-level key (every
+# nested one is indented further, and JSON strings hold no raw newline), so this occurs exactly once.
+_DECISIONS = '\n  "decisions": []'
+
+
+def write_evaluation_json(evaluation: Any, out: TextIO, extra: Mapping[str, Any] | None = None,
+                          tick: Tick | None = None) -> None:
+    """``--format json`` written decision by decision: byte for byte :func:`pretty_json` of
+    :func:`evaluation_doc` (plus ``extra`` keys), but each explanation is built, written and dropped in
+    turn, so memory holds the decisions and one explanation, never the document."""
+    frame = pretty_json({**_head(evaluation), **(extra or {}), "decisions": []}, normal=True)
+    before, after = frame.split(_DECISIONS)
+    out.write(before + '\n  "decisions": [')
+    first = True
+    with collector_paused():  # explanations are acyclic: reference counting frees each one
+        for decision, explanation in evaluation.explained(keep=False):
+            text = pretty_json(explained(decision, explanation), normal=True)
+            out.write(("\n    " if first else ",\n    ") + text[:-1].replace("\n", "\n    "))
+            first = False
+            if tick is not None:
+                tick()
+    out.write(("]" if first else "\n  ]") + after)
 
 
 def evaluation_jsonl(evaluation: Any) -> str:
-    """One line per explained decision (the ``decisions`` of :func:`evaluation_json`)."""
+    buf = io.StringIO()
+    write_evaluation_jsonl(evaluation, buf)
+    return buf.getvalue()
+
+
+def write_evaluation_jsonl(evaluation: Any, out: TextIO, tick: Tick | None = None) -> None:
+    """``--format jsonl``: one line per explained decision (a ``decisions`` item of :func:`evaluation_json`),
+    written as it is built, then one summary line ``{"summary": {...}}``: the policy, times, allocation
+    summary, the number of decisions and the count per outcome."""
+    counts: dict[str, int] = {}
     with collector_paused():
-        return records_jsonl(explained(d, e) for d, e in evaluation.explained())
+        for decision, explanation in evaluation.explained(keep=False):
+            out.write(json_line(explained(decision, explanation)))
+            counts[decision.outcome] = counts.get(decision.outcome, 0) + 1
+            if tick is not None:
+                tick()
+    out.write(json_line({"summary": {**_head(evaluation), "decisions": sum(counts.values()), "outcomes": counts}}))
 
 
 def counts_line(decisions: Sequence[Decision]) -> str:

@@ -158,7 +158,8 @@ def test_output_files_are_fixed_width_whatever_the_terminal(tmp_path):
 
 def test_evaluate_formats_parse(evaluation_json):
     lines = cli("evaluate", *PLAN, "-f", "jsonl").stdout.splitlines()
-    records = [json.loads(line) for line in lines]
+    *records, summary = [json.loads(line) for line in lines]  # the last line sums up (docs/cli.md)
+    assert summary["summary"]["decisions"] == len(records)
     assert [r["initiative_id"] for r in records] == [d["initiative_id"] for d in evaluation_json["decisions"]]
     assert records[0] == evaluation_json["decisions"][0]
     rows = list(csv.DictReader(io.StringIO(cli("evaluate", *PLAN, "-f", "csv").stdout)))

@@ -62,7 +62,8 @@ def test_a_bad_date_in_the_data_names_row_and_column(site, tmp_path):
     (tmp_path / "rows.csv").write_text(ROWS.replace("2026-08-01", "2026-13-01"))
     result = site.cli("evaluate", "-P", policy, "-i", rows, pinned="kpiextra")
     assert result.returncode == 2
-    assert "rows.csv: row 3: field 'attributes.due'" in result.stderr and "BP415" in result.stderr
+    # The column as the file names it: evaluate types attributes as it reads the rows (issue 17).
+    assert "rows.csv: row 3: field 'attr.due'" in result.stderr and "BP415" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 

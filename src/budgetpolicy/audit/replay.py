@@ -114,10 +114,6 @@ def stored_policy(path: str, sha256: str) -> Policy:
     return load_policy_text(stored.text, f"{path}#policy-{stored.sha256[:12]}")
 
 
-def decision_count(ledger: Ledger) -> int:
-    """Records to replay, from the head and the policy store (no table scan on a large ledger)."""
-    count, _ = ledger.head()
-    return count - len(ledger.find_policies())
 
 
 def replay(path: str, *, policy: Policy | None = None, mode: str = "live", registry: Any = None,
@@ -126,7 +122,9 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
 
     ``policy``: replay under this policy (a loaded Policy, e.g. from
     ``api.load_policy``) instead of each decision's own version.
-    ``on_progress(done, total)`` is called after each batch.
+    ``on_progress(done, total)`` is called as each decision is compared: ``done`` is the seq of its record
+    and ``total`` the number of records (counting the decisions alone would take a scan of the ledger), so
+    both count every record, and the last call is ``(total, total)``.
     """
     if mode not in MODES:
         raise LedgerError(f"unknown replay mode '{mode}'", hint=f"use one of: {', '.join(MODES)}", code="BP840")
@@ -135,7 +133,7 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
         exact = policy is None
         label = None if policy is None else f"{policy.id} {policy.version}"
         report = ReplayReport(path, mode, label, exact)
-        total = decision_count(ledger)
+        total, _ = ledger.head()
         for batch in iter_batches(ledger.iter_records()):
             initiatives, evaluation, causes = runner.run(batch)
             report.batches += 1
@@ -153,9 +151,11 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
                     change = function_change(change, recorded, replayed, calls, record)
                 if change is not None:
                     report.changes.append(evolve(change, causes=causes(payload, decision)))
+                if on_progress is not None:
+                    on_progress(record.seq, total)
             report.replayed += len(batch.records)
-            if on_progress is not None:
-                on_progress(report.replayed, total)
+        if on_progress is not None:
+            on_progress(total, total)
         report.plugin_drift = runner.drift
         report.policies = runner.labels
         compiled = runner.target or next(iter(runner.compiled.values()), None)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from budgetpolicy.registry import Registry
@@ -38,6 +40,7 @@ def emit(args: argparse.Namespace, text: str) -> None:
     """Write command output to ``--output`` (atomically) or stdout."""
     out = getattr(args, "output", None)
     if not out:
+        _to_stdout()
         sys.stdout.write(text)
         return
     from budgetpolicy.errors import UsageError
@@ -47,6 +50,38 @@ def emit(args: argparse.Namespace, text: str) -> None:
         raise UsageError(f"--output {out}: directory '{path.parent}' does not exist",
                          hint="create it first or choose another path")
     write_atomic(path, text)
+
+
+@contextlib.contextmanager
+def output_stream(args: argparse.Namespace) -> Iterator[TextIO]:
+    """Where a command streams its output: ``--output`` (a temporary file beside it, put in place only
+    when the command finishes, so a reader never sees half a file and an error leaves no file) or stdout."""
+    out = getattr(args, "output", None)
+    if not out:
+        _to_stdout()
+        yield sys.stdout
+        return
+    from budgetpolicy.errors import UsageError
+
+    path = Path(out)
+    if path.parent and not path.parent.exists():
+        raise UsageError(f"--output {out}: directory '{path.parent}' does not exist",
+                         hint="create it first or choose another path")
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as stream:
+            yield stream
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _to_stdout() -> None:
+    """Output is about to go to stdout: on a terminal, the progress drawn there is cleared first."""
+    if sys.stdout.isatty():
+        from budgetpolicy.commands._progress import before_terminal_output
+
+        before_terminal_output()
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -25,11 +25,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--initiatives", "-i", required=True, metavar="SOURCE",
                         help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin")
     add_format_options(parser)
+    from budgetpolicy.commands._progress import add_quiet_option
+
+    add_quiet_option(parser)  # progress on stderr: docs/cli.md
     parser.add_argument("--as-of", metavar="DATE", help="apply the rules in force on DATE (YYYY-MM-DD)")
     parser.add_argument("--fail-on-change", action="store_true", help="exit 1 when any decision changes")
 
 
 def run(args: argparse.Namespace) -> int:
+    from budgetpolicy.commands._progress import progress_for
+
+    with progress_for(args) as progress, progress.phase("evaluating the initiatives under both policies"):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from budgetpolicy import api

@@ -11,16 +11,15 @@ together, since allocation depends on the whole portfolio (see docs/audit.md).
 
 --mode live (default) re-scores with the plugins installed now and names the
 plugin behind a changed score or plugin function result; --mode hermetic
-reuses the recorded scorer outputs and plugin function results. A progress
-line goes to stderr when it is a terminal (--progress forces it,
---no-progress silences it).
+reuses the recorded scorer outputs and plugin function results. Progress
+(records replayed of the ledger's records) goes to stderr when it is a
+terminal, after about a second (--progress forces it, --no-progress or
+--quiet silences it).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
@@ -28,6 +27,7 @@ from typing import Any
 def configure(parser: argparse.ArgumentParser) -> None:
     from budgetpolicy.audit.replay import MODES
     from budgetpolicy.commands._common import add_format_options
+    from budgetpolicy.commands._progress import add_quiet_option
 
     parser.add_argument("--ledger", "-l", required=True, metavar="FILE", help="the ledger (SQLite) to replay")
     parser.add_argument("--policy", "-P", metavar="POLICY",
@@ -39,34 +39,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_format_options(parser)
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help="progress on stderr (default: only when stderr is a terminal)")
+    add_quiet_option(parser)
     parser.add_argument("--fail-on-change", action="store_true",
                         help="with --policy: exit 1 when any decision changes")
-
-
-class Progress:
-    """``replayed 12,000/100,000`` on one rewritten stderr line, at most ~10 times a second."""
-
-    def __init__(self, stream: Any) -> None:
-        self.stream, self.last, self.shown = stream, 0.0, False
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 0.1 and done < total:
-            return
-        self.last, self.shown = now, True
-        self.stream.write(f"\rreplayed {done:,}/{total:,}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 def run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.audit.replay import LEDGER_PREFIX, replay, stored_policy
     from budgetpolicy.commands._common import emit, registry_from_args, warn
+    from budgetpolicy.commands._progress import progress_for
     from budgetpolicy.commands.ledger_proofs import located
     from budgetpolicy.errors import LedgerError, LedgerTamperedError
     from budgetpolicy.year.replay import replay_year
@@ -77,18 +59,14 @@ def run(args: argparse.Namespace) -> int:
         policy = stored_policy(args.ledger, args.policy[len(LEDGER_PREFIX):])
     elif args.policy:
         policy = api.load_policy(args.policy)
-    show = sys.stderr.isatty() if args.progress is None else args.progress
-    progress = Progress(sys.stderr) if show else None
     try:
-        report = replay(args.ledger, policy=policy, mode=args.mode, registry=registry, on_progress=progress)
+        with progress_for(args) as progress, progress.tracked("replaying records") as on_progress:
+            report = replay(args.ledger, policy=policy, mode=args.mode, registry=registry, on_progress=on_progress)
     except LedgerTamperedError as exc:
         warn(str(exc))
         return 1  # like 'ledger verify': a tampered ledger is a finding, not a usage error
     except LedgerError as exc:
         raise located(exc, args.ledger) from exc
-    finally:
-        if progress is not None:
-            progress.close()
     # The year's quarters and sign-offs replay under their recorded policy only (the plan's).
     year = replay_year(args.ledger) if report.exact else None
     stretch = api.replay_stretch(args.ledger) if report.exact else ()  # docs/stretch.md

@@ -42,11 +42,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="markdown or html (one self-contained file with charts); default: html when "
                              "--output ends in .html or .htm, else markdown")
     parser.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of standard output")
+    from budgetpolicy.commands._progress import add_quiet_option
+
+    add_quiet_option(parser)  # progress on stderr: docs/cli.md
     parser.add_argument("--evaluated-at", metavar="TIMESTAMP",
                         help="evaluation time recorded in the report (default: the policy's effective date)")
 
 
 def run(args: argparse.Namespace) -> int:
+    from budgetpolicy.commands._progress import progress_for
+
+    with progress_for(args) as progress, progress.phase("computing and rendering the report"):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.commands._common import emit, registry_from_args
     from budgetpolicy.errors import Location, UsageError

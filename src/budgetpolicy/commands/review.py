@@ -36,6 +36,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
     add_format_options(parser)
+    from budgetpolicy.commands._progress import add_quiet_option
+
+    add_quiet_option(parser)  # progress on stderr: docs/cli.md
     parser.add_argument("--ledger", metavar="FILE",
                         help="with a plan in it: review the plan and record the quarter; without one: append "
                              "the review (one record per initiative it touched)")
@@ -44,6 +47,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from budgetpolicy.commands._progress import progress_for
+
+    with progress_for(args) as progress, progress.phase("reviewing the quarter"):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
     from budgetpolicy.commands._common import emit, registry_from_args
     from budgetpolicy.review.quarterly import review

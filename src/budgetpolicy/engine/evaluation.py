@@ -82,11 +82,12 @@ class Evaluation:
             explanation = self._explain(self._positions[initiative_id])
         return explanation
 
-    def explained(self) -> Iterator[tuple[Decision, Explanation]]:
-        """Every decision with its explanation, in decision order (the JSON output and the ledger)."""
+    def explained(self, keep: bool = True) -> Iterator[tuple[Decision, Explanation]]:
+        """Every decision with its explanation, in decision order (the JSON output and the ledger).
+        ``keep=False`` does not keep the ones it builds: a streamed output holds one at a time."""
         for index, decision in enumerate(self.decisions):
             explanation = self._explanations.get(decision.initiative_id)
-            yield decision, explanation if explanation is not None else self._explain(index)
+            yield decision, explanation if explanation is not None else self._explain(index, keep)
 
     @cached_property
     def counterfactuals(self) -> Mapping[str, tuple[str, ...]]:
@@ -96,7 +97,7 @@ class Evaluation:
             return {}
         return self._compiler.counterfactuals(self.initiatives, self.decisions, self.context)
 
-    def _explain(self, index: int) -> Explanation:
+    def _explain(self, index: int, keep: bool = True) -> Explanation:
         decision = self.decisions[index]
         initiative = self.initiatives[index] if index < len(self.initiatives) else None
         if initiative is None or initiative.id != decision.initiative_id:
@@ -104,7 +105,8 @@ class Evaluation:
                              "CompiledPolicy.evaluate can be explained")
         explanation = self._compiler.explain(initiative, decision, self.context,
                                              self.counterfactuals.get(decision.initiative_id, ()))
-        self._explanations[decision.initiative_id] = explanation
+        if keep:
+            self._explanations[decision.initiative_id] = explanation
         return explanation
 
     @property
