@@ -127,6 +127,10 @@ class Priority:
     kpi: KPI
     weight: Decimal
     sponsor: str | None = None
+    # Money per KPI unit per year (Phillips level 5): expected value, benefit and ROI in the policy's
+    # currency (evidence/value.py). ``value_unit``, when given, must name the KPI's unit (checked, BP670).
+    value_per_unit: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    value_unit: str | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen
@@ -138,6 +142,9 @@ class Criterion:
     weight: Decimal
     params: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
     description: str | None = None
+    # Across the portfolio: "rank" or "minmax" rescales the raw scores so the criterion's effective weight
+    # matches its declared one (engine/portfolio.py); None: the raw scores as the scorer gives them.
+    normalise: Literal["rank", "minmax"] | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen
@@ -326,6 +333,18 @@ class RolloutPolicy:
 
 
 @frozen
+class EvidencePolicy:
+    """``[evidence]``: the defaults of the money value of outcomes (Phillips ROI, docs/evidence.md): the share
+    of a realised lift attributed to the initiative, the confidence in that estimate, the cost of a participant
+    hour, and how many years of benefit a programme counts."""
+
+    attribution: Decimal = Decimal(1)  # 0..1, a reading's own ``attribution`` wins
+    confidence: Decimal = Decimal(1)  # 0..1, a reading's own ``confidence`` wins
+    hourly_cost: Decimal = Decimal(0)  # money per participant hour, added to the spend (fully loaded cost)
+    max_benefit_years: Decimal = Decimal(1)  # years of benefit counted for a programme over 4 quarters
+
+
+@frozen
 class PolicyTest:
     """An expected decision kept beside the policy (``[[tests]]`` or ``*_test.toml``)."""
 
@@ -374,6 +393,7 @@ class Policy:
     requests: RequestsPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no reserve
     stretch: StretchPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stretch selection
     rollout: RolloutPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stage gate
+    evidence: EvidencePolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     # [currency] rates: code -> policy-currency units per unit of it (initiatives are converted on load)
     currency_rates: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)
     tests: tuple[PolicyTest, ...] = ()

@@ -37,6 +37,7 @@ from decimal import Decimal
 from budgetpolicy.errors import Diagnostic, Diagnostics, did_you_mean
 from budgetpolicy.formatting import trimmed_number
 from budgetpolicy.model import OUTCOMES, Policy
+from budgetpolicy.policy.evidence import evidence_diagnostics
 from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations, format_key_path
 from budgetpolicy.policy.stretch import stretch_diagnostics
 
@@ -54,6 +55,7 @@ def semantic_diagnostics(policy: Policy) -> list[Diagnostic]:
     _role_holders(policy, found)
     _review_sections(policy, found)
     stretch_diagnostics(policy, found)  # [stretch]: BP250..BP255, policy/stretch.py
+    evidence_diagnostics(policy, found)  # money value keys: BP670..BP676, policy/evidence.py
     _tests(policy, found)
     return found.in_source_order()
 
