@@ -1,7 +1,7 @@
 """Run a quarterly review: calibrate forecasters, release and reallocate funds, sunset what does not deliver.
 
 The plan is the funding cycle of --initiatives under --policy (as `evaluate`
-computes it); --outcomes holds readings per initiative and quarter. Every
+computes it); --outcomes holds readings per initiative and quarter (repeatable: the sources are merged). Every
 quarter from the first reading up to --period is reviewed in order; the output
 shows --period (calibration factors and calibrated forecasts, realisations
 against the lift due by then, completions, sunsets, releases, reallocations,
@@ -32,8 +32,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin "
                              "(with a ledger plan: its initiatives that the plan does not decide are new requests, "
                              "reviewed with --period; the plan's own come from the ledger)")
-    parser.add_argument("--outcomes", "-O", required=True, metavar="SOURCE",
-                        help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json)")
+    parser.add_argument("--outcomes", "-O", required=True, metavar="SOURCE", action="append",
+                        help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json); "
+                             "repeat it for several sources (an LRS export and a KPI file): their readings are "
+                             "merged per initiative and quarter, and two sources giving different values for "
+                             "one field is an error (BP660)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
     add_format_options(parser)
     parser.add_argument("--ledger", metavar="FILE",
