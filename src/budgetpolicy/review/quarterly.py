@@ -51,6 +51,7 @@ from budgetpolicy.review.inputs import CheckedInputs, check_inputs
 from budgetpolicy.review.calibrate import GroupCalibration, NormalisedRating, calibrate, group_of, \
     normalise_ratings
 from budgetpolicy.review.complete import Completion, check_completion
+from budgetpolicy.review.learning import LearningChain, learning_chains
 from budgetpolicy.review.milestones import due_lifts
 from budgetpolicy.review.reallocate import Gate, Position, Purse, Reallocation, Release, ScaleUp, redistribute, \
     release_funds, release_unsigned
@@ -154,6 +155,8 @@ class ReviewResult:
     # The [rollout] stage gate (review.rollout): pilots that passed (or that a rollout names), and rollouts.
     pilots: tuple[PilotGate, ...] = field(default=(), metadata=ADDED_LATER)
     rollouts: tuple[RolloutOutcome, ...] = field(default=(), metadata=ADDED_LATER)
+    # The learning chain of every reading up to ``period``, by initiative then quarter (review.learning).
+    learning: tuple[LearningChain, ...] = field(default=(), metadata=ADDED_LATER)
 
     @property
     def factors(self) -> dict[str, Decimal]:
@@ -196,7 +199,7 @@ def review(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Dec
                                 p.allocation, p.spent, p.released, p.received)
                         for p in sorted(book.values(), key=lambda p: p.initiative.id)),
         history=tuple(reviews[:-1]), completions=last.completions, requests=last.requests,
-        pilots=last.pilots, rollouts=last.rollouts,
+        pilots=last.pilots, rollouts=last.rollouts, learning=learning_chains(checked.readings, measured, target),
     )
 
 
