@@ -245,7 +245,7 @@ class ReallocationPolicy:
 @frozen
 class SunsetCriterion:
     id: str
-    kind: Literal["realisation_below", "no_measurement", "horizon_passed"]
+    kind: Literal["realisation_below", "no_measurement", "horizon_passed", "completion_below", "no_behaviour_change"]
     threshold: Decimal | None = None
     quarters: int = 1
     reason: str | None = None

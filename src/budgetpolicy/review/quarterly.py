@@ -215,7 +215,7 @@ def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
     gated = gate_quarter(policy.rollout, book, measured, checked.readings, {i.id for i, _ in arrived}, q)
     every.extend(realisations[i] for i in sorted(realisations))
     calibrations = calibrate(every, by_id, policy.calibration, name) if policy.calibration is not None else ()
-    completions, sunsets = _ends(policy, book, measured, finished, q)
+    completions, sunsets = _ends(policy, book, measured, finished, q, checked.by_initiative)
     sunset_ids = {s.initiative_id for s in sunsets}
     for s in sunsets:
         book[s.initiative_id].status = "sunset"
@@ -320,7 +320,8 @@ def _realise(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
 
 
 def _ends(policy: Policy, book: dict[str, Position], measured: dict[str, dict[int, Realisation]],
-          finished: set[str], q: int) -> tuple[list[Completion], list[Sunset]]:
+          finished: set[str], q: int, readings: Mapping[str, Mapping[int, OutcomeReading]]
+          ) -> tuple[list[Completion], list[Sunset]]:
     """The running bets that end in quarter q: completed (finished, or horizon passed), else sunset."""
     completions: list[Completion] = []
     sunsets: list[Sunset] = []
@@ -334,8 +335,8 @@ def _ends(policy: Policy, book: dict[str, Position], measured: dict[str, dict[in
         if completion is not None:
             completions.append(completion)
             continue
-        sunset = check_sunset(iid, criteria, q, pos.start, pos.initiative.horizon, measured[iid]) \
-            if criteria else None
+        sunset = check_sunset(iid, criteria, q, pos.start, pos.initiative.horizon, measured[iid],
+                              readings.get(iid)) if criteria else None
         if sunset is not None:
             sunsets.append(sunset)
     return completions, sunsets
