@@ -291,10 +291,10 @@ CHAIN_READINGS = ("satisfaction", "relevance", "gain", "pass_rate", "completion_
                   "realisation", "hours", "participants")
 
 
-def _learning_section(result: Any) -> tuple[str, tuple[str, ...], list[tuple[str, ...]]]:
+def _learning_section(result: Any) -> tuple[str, tuple[str, ...], list[tuple[Any, ...]]]:
     """The learning chain of the period's readings that carry one (docs/evidence.md): reaction, learning,
     behaviour and its trend, results, hours and participants."""
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for c in result.learning:
         levels = (c.satisfaction, c.relevance, c.pre_assessment, c.post_assessment, c.pass_rate, c.completion_rate,
                   c.observation, c.hours, c.participants)
