@@ -240,6 +240,8 @@ class ReallocationPolicy:
     scale_above: Decimal = Decimal("1.0")
     scale_max_share: Decimal = Decimal("0.5")
     reason: str | None = None
+    # The learning chain: a completion rate under it releases funds as a low realisation does (None: never).
+    release_completion_below: Decimal | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen

@@ -14,7 +14,7 @@ from attrs import evolve
 from review_helpers import decision, initiative, policy, reading
 
 import budgetpolicy
-from budgetpolicy.model import SunsetCriterion
+from budgetpolicy.model import ReallocationPolicy, SunsetCriterion
 from budgetpolicy.review.quarterly import review
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -118,3 +118,30 @@ def test_bad_learning_criteria_are_located_policy_errors(tmp_path):
                      "-O", str(ROOT / "policies" / "acme-2026.outcomes.csv"), "--period", "2026-Q2")
     assert review_run.returncode == 2 and review_run.stdout == "" and "Traceback" not in review_run.stderr
     assert "BP661" in review_run.stderr
+
+
+def test_low_completion_releases_the_share_of_unspent_funds():
+    settings = ReallocationPolicy(release_below=D("0"), release_share=D("0.5"), scale_max_share=D("0"),
+                                  release_completion_below=D("0.5"))
+    outcomes = [evolve(reading("A1", "2026-Q1", {"win-rate": "2"}, spend="4000"), completion_rate=D("0.4")),
+                evolve(reading("B2", "2026-Q1", {"win-rate": "2"}, spend="1000"), completion_rate=D("0.5"))]
+    result = review(policy(reallocation=settings), INITS, PLAN, outcomes, "2026-Q1")
+    (release,) = result.releases  # B2's 0.5 is not below 0.5
+    assert (release.initiative_id, release.cause, release.unspent, release.share, release.amount) == \
+        ("A1", "low_completion", D("6000"), D("0.5"), D("3000.00"))
+    assert release.reason == ("completion rate 0.4 is below release_completion_below 0.5: 50.0% of its unspent "
+                              "funds are released")
+    # Unset, completion releases nothing (the policies written before it keep their reviews).
+    assert review(policy(reallocation=evolve(settings, release_completion_below=None)), INITS, PLAN, outcomes,
+                  "2026-Q1").releases == ()
+
+
+def test_release_completion_below_outside_0_to_1_is_refused(tmp_path):
+    text = POLICY.read_text(encoding="utf-8").replace("[reallocation]\n", "[reallocation]\nrelease_completion_below = 2\n")
+    assert "release_completion_below = 2" in text
+    path = tmp_path / "acme.toml"
+    path.write_text(text, encoding="utf-8")
+    result = cli("validate", str(path))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "reallocation.release_completion_below: BP213 error: release_completion_below 2 is outside 0..1" in \
+        result.stdout + result.stderr

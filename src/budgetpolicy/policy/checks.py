@@ -173,9 +173,9 @@ def _review_sections(policy: Policy, found: KeyPathDiagnostics) -> None:
                       "use 0 (trust history fully) up to 1 (ignore history)")
     realloc = policy.reallocation
     if realloc is not None:
-        for name in ("release_share", "scale_max_share"):
+        for name in ("release_share", "scale_max_share", "release_completion_below"):
             value: Decimal = getattr(realloc, name)
-            if not ZERO <= value <= ONE:
+            if value is not None and not ZERO <= value <= ONE:
                 found.add("BP213", ("reallocation", name), f"{name} {value} is outside 0..1",
                           "write a share such as 0.5 for 50%")
         for name in ("release_below", "scale_above"):

@@ -222,8 +222,10 @@ def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
     for c in completions:
         book[c.initiative_id].status = c.status
     positions = [book[i] for i in sorted(book)]
+    completion = {iid: r.completion_rate for (iid, at), r in checked.readings.items()
+                  if at == q and r.completion_rate is not None}
     releases = release_funds(positions, realisations, sunset_ids, {c.initiative_id: c.status for c in completions},
-                             policy.reallocation, name) + list(gated.releases)
+                             policy.reallocation, name, completion) + list(gated.releases)
     if policy.signoff is not None and policy.signoff.release_unsigned_at == name:
         releases += release_unsigned(positions, name)
     released = sum((r.amount for r in releases), ZERO)
