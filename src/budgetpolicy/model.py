@@ -247,12 +247,14 @@ class ReallocationPolicy:
     scale_above: Decimal = Decimal("1.0")
     scale_max_share: Decimal = Decimal("0.5")
     reason: str | None = None
+    # The learning chain: a completion rate under it releases funds as a low realisation does (None: never).
+    release_completion_below: Decimal | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen
 class SunsetCriterion:
     id: str
-    kind: Literal["realisation_below", "no_measurement", "horizon_passed"]
+    kind: Literal["realisation_below", "no_measurement", "horizon_passed", "completion_below", "no_behaviour_change"]
     threshold: Decimal | None = None
     quarters: int = 1
     reason: str | None = None
@@ -448,9 +450,14 @@ class Initiative:
     location: Location = field(factory=Location, eq=False)
 
 
+# The learning chain's readings added to OutcomeReading later (docs/evidence.md), in record order.
+LEARNING_READINGS = ("satisfaction", "relevance", "pass_rate", "hours", "participants")
+
+
 @frozen
 class OutcomeReading:
-    """What was measured for one initiative in one quarter: KPI values, assessments, completion, spend."""
+    """What was measured for one initiative in one quarter: KPI values, the learning chain's readings
+    (reaction, learning, behaviour; training hours and participants), completion, spend."""
 
     initiative_id: str
     period: str
@@ -462,6 +469,14 @@ class OutcomeReading:
     spend_to_date: Decimal | None = None
     finished: bool = False
     location: Location = field(factory=Location, eq=False)
+    # The learning chain's readings added later (docs/evidence.md): reaction ratings 0..5, the share
+    # who passed 0..1, training hours and participants. Left out of records while unset, so the
+    # readings recorded before them keep their bytes and hashes.
+    satisfaction: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    relevance: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    pass_rate: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    hours: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    participants: int | None = field(default=None, metadata=ADDED_LATER)
 
 
 # ---------------------------------------------------------------------------

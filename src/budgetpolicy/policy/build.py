@@ -180,7 +180,7 @@ def _reallocation(r: Mapping[str, Any]) -> ReallocationPolicy:
         release_finished_unspent=r.get("release_finished_unspent", d.release_finished_unspent),
         scale_above=dec(r.get("scale_above", d.scale_above)),
         scale_max_share=dec(r.get("scale_max_share", d.scale_max_share)),
-        reason=r.get("reason"),
+        reason=r.get("reason"), release_completion_below=opt_dec(r.get("release_completion_below")),
     )
 
 
