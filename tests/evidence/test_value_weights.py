@@ -106,3 +106,11 @@ def test_gap_claims_scale_with_partial_funding():
     funded = sum(d.allocation / 10000 * lift for d, lift in zip(evaluation.decisions, (5, 4, 3)))
     assert claims["csat"] == funded
     assert effective_weights(evaluation)[0].criterion == "impact"
+
+
+def test_csv_keeps_its_shape_and_still_warns(capsys):
+    code, out, err = run(capsys, "evaluate", "-P", POLICY, "-i", INITIATIVES, "--evaluated-at", "2026-01-15T09:00:00+00:00",
+                         "-f", "csv")
+    assert code == 0
+    assert out.splitlines()[0] == "id,outcome,score,expected_value,requested,allocated,approvers,flags,reasons,title,department,kind,funding"
+    assert err.count("BP677 warning") == 4
