@@ -188,3 +188,16 @@ def test_xapi_alone_sunsets_unmeasured_bets_that_a_kpi_file_measures(tmp_path, x
     chain = next(c for c in both["learning"] if (c["initiative_id"], c["period"]) == ("INI-001", "2026-Q1"))
     assert (chain["completion_rate"], chain["pre_assessment"], chain["realisation"]) == ("0.6", "48.6", "1.2")
     assert (chain["pass_rate"], chain["participants"]) == ("0.75", 5)
+
+
+def test_a_later_check_names_the_source_row_a_merged_field_came_from(tmp_path):
+    """Spend that falls (BP706) is named at the row of the source that gave it, not at the first
+    source's row of the merged reading."""
+    lms = write(tmp_path / "lms.csv", "initiative_id,period,completion_rate\nINI-001,2026-Q1,0.4\n"
+                                       "INI-001,2026-Q2,0.7\n")
+    ops = write(tmp_path / "ops.csv", "initiative_id,period,kpi.win-rate,spend_to_date\nINI-001,2026-Q1,1.2,12000\n"
+                                       "INI-001,2026-Q2,1.8,9000\n")
+    result = cli("review", *PLAN, "-O", lms, "-O", ops, "--period", "2026-Q2")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"{ops}: row 3: field 'spend_to_date': BP706 error: spend to date of 'INI-001' falls")
