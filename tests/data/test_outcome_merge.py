@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
+import budgetpolicy
 from budgetpolicy.data.merge import merge_readings
 from budgetpolicy.errors import DataError, Location
 from budgetpolicy.model import OutcomeReading
@@ -75,3 +76,13 @@ def test_a_third_source_is_checked_against_the_first_that_gave_the_field():
     (only,) = raised.value.diagnostics
     assert (only.location, only.code) == (Location(file="c.csv", row=4, field="observation"), "BP660")
     assert "is 2.5 here but 3 in a.csv: row 2" in only.message
+
+
+def test_the_api_reads_several_specs_into_merged_readings(registry, write):
+    kpis = write("kpis.csv", "initiative_id,period,kpi.win-rate,spend_to_date\nINI-001,2026-Q1,1.2,12000\n")
+    lrs = write("lrs.json", '[{"initiative_id": "INI-001", "period": "2026-Q1", "pass_rate": "0.75", '
+                            '"participants": 5}]')
+    (reading,) = budgetpolicy.read_outcomes([kpis, lrs], registry, initiative_ids=["INI-001"])
+    assert (reading.kpis["win-rate"], reading.spend_to_date, reading.pass_rate, reading.participants) == \
+        (D("1.2"), D("12000"), D("0.75"), 5)
+    assert budgetpolicy.read_outcomes(kpis, registry) == budgetpolicy.read_outcomes([kpis], registry)
