@@ -117,6 +117,8 @@ def test_the_ledger_records_the_merged_readings_and_replays_them(tmp_path):
     ok(result)
     assert "dry run: 2026-Q3 computed" in result.stderr
     ok(cli("ledger", "verify", two))
+    # Replay computes each recorded quarter again from the ledger alone: the merged readings reproduce it.
+    assert "2 quarter(s) reproduced" in ok(cli("replay", "--ledger", two))
 
 
 def test_the_same_value_from_two_sources_is_fine(tmp_path):
