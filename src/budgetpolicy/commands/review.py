@@ -261,8 +261,7 @@ def review_table(policy: Any, result: Any) -> str:
         sections.append((f"New requests ({cur})", ("ID", "OUTCOME", "SCORE", "REQUIRES", "FUNDED", "WHY"),
                          [(r.initiative_id, r.outcome, str(r.score), ", ".join(r.required_approvers) or "-",
                            money_cents(r.funded), r.reason) for r in result.requests]))
-    sections += _rollout_sections(result, cur)
-    sections.append(_learning_section(result))
+    sections += [*_rollout_sections(result, cur), _learning_section(result)]
     for title, headers, rows in sections:
         parts.append(f"\n{title}\n")
         parts.append(table(headers, rows) if rows else "none\n")
