@@ -12,7 +12,9 @@ from budgetpolicy import api
 from budgetpolicy.evidence.roi import realised_portfolio, realised_returns
 from budgetpolicy.review.quarterly import review
 
-from evidence_helpers import INITIATIVES, OUTCOMES, POLICY, policy_variant, run
+from evidence_helpers import INITIATIVES, OUTCOMES, POLICY, ROOT, policy_variant, run
+
+LEARNING = ROOT / "policies" / "acme-2026.learning.csv"
 
 D = Decimal
 
@@ -43,6 +45,20 @@ def test_the_bootcamp_realised_return_is_the_worked_example(capsys):
     assert (r["benefit"], r["spend"], r["cost"], r["bcr"], r["roi"], r["payback_months"]) == \
         ("52800", "36000", "36000", "1.47", "46.67", "8.2")
     assert (r["attribution"], r["confidence"], r["years"], r["lifts"]) == ("0.5", "0.8", "1", {"win-rate": "2.2"})
+
+
+def test_the_learning_readings_hours_load_the_bundled_cost(capsys):
+    # With the learning system's readings: 488 participant hours x 65 = 31,720; cost 67,720; BCR 0.78;
+    # ROI -14,920 / 67,720 = -22.03%; payback 67,720 / 52,800 x 12 = 15.4 months.
+    code, out, err = run(capsys, "review", "-P", POLICY, "-i", INITIATIVES, "-O", OUTCOMES, "-O", LEARNING,
+                         "--period", "2026-Q3", "-f", "json")
+    assert code == 0, err
+    returns = json.loads(out)["returns"]
+    r = returns["initiatives"]["INI-001"]
+    assert (r["hours"], r["hours_cost"], r["cost"], r["bcr"], r["roi"], r["payback_months"]) == \
+        ("488", "31720", "67720", "0.78", "-22.03", "15.4")
+    assert returns["portfolio"] == {"bcr": "0.6", "benefit": "396520", "cost": "661372.5", "measured": 26,
+                                    "roi": "-40.05", "unmeasured": 2}
 
 
 def test_participant_hours_load_the_cost(capsys, tmp_path):
