@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from budgetpolicy.engine.compile import CompiledPolicy
     from budgetpolicy.engine.evaluation import Evaluation
     from budgetpolicy.errors import Diagnostic
+    from budgetpolicy.evidence.duals import NextAmount
+    from budgetpolicy.evidence.plan import PlanEvidence
     from budgetpolicy.explain.whatif import WhatIf
     from budgetpolicy.model import Initiative
 
@@ -40,6 +42,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger", metavar="FILE", help="append every decision to this ledger (SQLite)")
     parser.add_argument("--what-if-pool", metavar="DELTA",
                         help="also show what a pool change (e.g. +50000 or -20000) would fund or drop, in order")
+    parser.add_argument("--marginal", nargs="?", const="1000,10000", metavar="AMOUNTS",
+                        help="also show what the next amounts in the pool would buy, bet by bet, with their value "
+                             "and money benefit (default: 1000,10000; docs/evidence.md)")
     add_quiet_option(parser)
 
 
@@ -55,15 +60,23 @@ def run(args: argparse.Namespace) -> int:
 
     with progress_for(args) as progress:
         evaluation, initiatives = _evaluate(args, progress, on_skip)
-        # Bad --what-if-pool input must fail before anything is written to the ledger.
+        # Bad --what-if-pool or --marginal input must fail before anything is written to the ledger.
         what_if = _what_if(args, evaluation.compiled, initiatives, evaluation)
+        from budgetpolicy.evidence.plan import marginal_steps, plan_evidence
+
+        # Money value, dual values, effective weights, gap claims (CSV and JSON lines show only the warnings).
+        with progress.phase("money value and dual values"):
+            evidence = plan_evidence(evaluation, full=args.format in ("table", "json"))
+            marginal = marginal_steps(args.marginal, evaluation, initiatives, evidence)
+        for diagnostic in evidence.warnings:
+            warn(diagnostic.format())
         if args.ledger:
             from budgetpolicy.audit.record import record_evaluation
 
             with progress.phase("recording in the ledger"):
                 count = record_evaluation(args.ledger, evaluation, initiatives)
             warn(f"ledger: appended {count} decision(s) to {args.ledger}")
-        _write(args, evaluation, initiatives, what_if, progress)
+        _write(args, evaluation, initiatives, what_if, progress, evidence, marginal)
     if skipped:
         warn(f"{len(skipped)} invalid row(s) skipped (see above)")
     return 0
@@ -95,11 +108,13 @@ def _evaluate(args: argparse.Namespace, progress: Progress,
 
 
 def _write(args: argparse.Namespace, evaluation: Evaluation, initiatives: Sequence[Initiative],
-           what_if: WhatIf | None, progress: Progress) -> None:
+           what_if: WhatIf | None, progress: Progress, evidence: PlanEvidence,
+           marginal: Sequence[NextAmount]) -> None:
     """The output, streamed decision by decision (the table, which must see every row to size its
     columns, is the exception). Only what the format prints is built: explanations (and their
     counterfactuals) for json and jsonl, never for csv or the table."""
     from budgetpolicy.commands._common import emit, output_stream, warn
+    from budgetpolicy.evidence.plan import evidence_doc, evidence_lines, marginal_text
     from budgetpolicy.output import (decisions_table, wrapped, write_decisions_csv, write_evaluation_json,
                                      write_evaluation_jsonl)
 
@@ -108,9 +123,12 @@ def _write(args: argparse.Namespace, evaluation: Evaluation, initiatives: Sequen
         with progress.phase("drawing the table"):
             text = decisions_table(evaluation.decisions, {i.id: i for i in evaluation.initiatives},
                                    policy.currency, policy.scoring.precision)
-            text += "\n" + wrapped(summary_text(evaluation)) + "\n"
+            text += "\n" + wrapped("\n".join([summary_text(evaluation), *evidence_lines(evidence, policy.currency)]))
+            text += "\n"
             if what_if is not None:
                 text += "\n" + wrapped(_what_if_text(what_if, evaluation, initiatives))
+            if marginal:
+                text += "\n" + wrapped(marginal_text(marginal, policy.currency, _label(evaluation)))
         emit(args, text)
         return
     total = len(evaluation.decisions)
@@ -118,7 +136,9 @@ def _write(args: argparse.Namespace, evaluation: Evaluation, initiatives: Sequen
         if args.format == "json":
             from budgetpolicy.explain.whatif import what_if_json
 
-            extra = {"what_if": what_if_json(what_if)} if what_if is not None else None
+            extra = {"evidence": evidence_doc(evidence, marginal)}
+            if what_if is not None:
+                extra["what_if"] = what_if_json(what_if)
             write_evaluation_json(evaluation, out, extra, tick)
         elif args.format == "jsonl":
             write_evaluation_jsonl(evaluation, out, tick)
@@ -126,6 +146,8 @@ def _write(args: argparse.Namespace, evaluation: Evaluation, initiatives: Sequen
             write_decisions_csv(evaluation.decisions, {i.id: i for i in evaluation.initiatives}, out, tick)
     if what_if is not None and args.format != "json":  # the records stay one shape; the comparison goes to stderr
         warn(_what_if_text(what_if, evaluation, initiatives).rstrip("\n"))
+    if marginal and args.format in ("csv", "jsonl"):
+        warn(marginal_text(marginal, evaluation.policy.currency, _label(evaluation)).rstrip("\n"))
 
 
 def summary_text(evaluation: Evaluation) -> str:
@@ -140,6 +162,11 @@ def summary_text(evaluation: Evaluation) -> str:
         lines.append(f"pool {policy.currency} {s.pool:,}: allocated {s.allocated:,}, left {s.leftover:,}; "
                      f"reserve {s.reserve_amount:,} (used {s.reserve_used:,}, released {s.reserve_released:,})")
     return "\n".join(lines)
+
+
+def _label(evaluation: Evaluation) -> str:
+    allocation = evaluation.policy.allocation
+    return "score" if allocation is not None and allocation.value == "score" else "expected value"
 
 
 def _what_if(args: argparse.Namespace, compiled: CompiledPolicy | None, initiatives: Sequence[Initiative],
