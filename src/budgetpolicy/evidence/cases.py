@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from attrs import frozen
 
 from budgetpolicy.evidence.formats import BetEvidence, reading_number
-from budgetpolicy.formatting import money, trimmed_number
+from budgetpolicy.formatting import money_compact, trimmed_number
 
 QUESTIONS = {
     "success": ("What did participants do differently on the job, and who noticed?",
@@ -57,8 +57,8 @@ def evidence_lines(case: Case, currency: str) -> list[tuple[str, str]]:
     out = [("Realisation", f"{trimmed_number(r.value) if r else '-'} in {r.period if r else '-'} "
                            f"({b.quarters_measured} quarter(s) measured)"),
            ("Forecast vs realised", lifts or "no KPI reading with a forecast"),
-           ("Spend", f"{money(b.spent, currency)} spent of {money(b.allocation, currency)} allocated "
-                     f"(planned {money(b.planned, currency)})")]
+           ("Spend", f"{currency} {money_compact(b.spent)} spent of {money_compact(b.allocation)} allocated "
+                     f"(planned {money_compact(b.planned)})")]
     chain = chain_words(b)
     out.append(("Learning chain", chain or "no learning readings"))
     out.append(("Decision", b.decision or f"none this year (status: {b.status.replace('_', ' ')})"))

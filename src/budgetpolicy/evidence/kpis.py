@@ -150,7 +150,7 @@ def _forecast_note(p: Priority, forecast: Decimal) -> tuple[str, ...]:
     if gap <= 0 or forecast <= gap:
         return ()
     return (f"Funded forecasts add to {trimmed_number(forecast)} {p.kpi.unit}, "
-            f"{trimmed_number((forecast / gap).quantize(Decimal('0.1')))}x the gap of {trimmed_number(gap)} "
+            f"{trimmed_number((forecast / gap).quantize(Decimal('0.01')))}x the gap of {trimmed_number(gap)} "
             f"{p.kpi.unit}: they overclaim.",)
 
 
