@@ -35,6 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--outcomes", "-O", required=True, metavar="SOURCE",
                         help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
+    parser.add_argument("--kpis", metavar="FILE",
+                        help="the organisation's KPI actuals (CSV: priority or metric, period, value): the table "
+                             "output adds KPI attribution (docs/evidence.md)")
     add_format_options(parser)
     parser.add_argument("--ledger", metavar="FILE",
                         help="with a plan in it: review the plan and record the quarter; without one: append "
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     at = dt.datetime.combine(policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)
     plan = api.evaluate(compiled, initiatives, evaluated_at=at).decisions
     result = review(policy, initiatives, plan, outcomes, args.period)
-    emit(args, render_review(args.format, policy, result))
+    emit(args, render_review(args.format, policy, result) + _evidence(args, policy, initiatives, result, outcomes))
     if args.ledger and not args.dry_run:
         import sys
 
@@ -77,6 +80,18 @@ def run(args: argparse.Namespace) -> int:
         count = record_review(args.ledger, policy, result, outcomes, stamp.isoformat())
         print(f"ledger: appended {count} review record(s) to {args.ledger}", file=sys.stderr)
     return 0
+
+
+def _evidence(args: argparse.Namespace, policy: Any, initiatives: Any, result: Any, outcomes: Any) -> str:
+    """The table output's evidence sections (KPI attribution, effectiveness by format, case drafts)."""
+    if args.format != "table":
+        return ""
+    from budgetpolicy.commands.report import read_actuals
+    from budgetpolicy.report.evidencefacts import evidence_facts
+    from budgetpolicy.report.evidencetext import review_evidence_text
+
+    actuals = read_actuals(args.kpis, policy)
+    return review_evidence_text(evidence_facts(policy, initiatives, result, outcomes, actuals))
 
 
 def _from_ledger(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from attrs import frozen
 
 from budgetpolicy.evidence.cases import evidence_lines
 from budgetpolicy.evidence.formats import FormatRow
-from budgetpolicy.formatting import money, money_compact, percent, trimmed_number
+from budgetpolicy.formatting import money, money_cents, money_compact, percent, trimmed_number
 from budgetpolicy.report.evidencefacts import EvidenceFacts
 from budgetpolicy.report.sections import Table
 
@@ -87,7 +87,7 @@ def format_table(rows: Sequence[FormatRow], name: str) -> Block:
     body = []
     for r in rows:
         body.append((r.group, r.count, money(r.planned), money(r.spent), _n(r.participants),
-                     *([_n(r.hours)] if hours else []), money_compact(r.spend_per_participant) if r.spend_per_participant is not None else "-",
+                     *([_n(r.hours)] if hours else []), money_cents(r.spend_per_participant) if r.spend_per_participant is not None else "-",
                      f"{percent(r.completion)} ({r.completion_n})", f"{_n(r.gain)} ({r.gain_n})",
                      f"{percent(r.realisation)} ({r.realisation_n})"))
     return _t(headers, body, tuple(range(1, len(headers))))
@@ -99,7 +99,8 @@ def format_blocks(f: EvidenceFacts) -> list[Block]:
     return [_h(2, "Effectiveness by format"),
             _p(f"Every funded bet to {f.period}, grouped by kind and by delivery method (not by the calibration "
                f"groups); amounts in {f.currency} from {f.money_from}. Completion, learning gain (post minus pre "
-               "assessment) and realisation are means of each bet's latest reading, over the n bets that have one."),
+               "assessment) and realisation are means of each bet's latest reading, over the n bets that have one; "
+               "participants are the readings' where read, else the planned headcount."),
             _h(3, "By kind"), format_table(f.by_kind, "Kind"),
             _h(3, "By delivery method"), format_table(f.by_delivery, "Delivery")]
 
