@@ -22,11 +22,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 from attrs import field, frozen
 
+from budgetpolicy.data.records import to_decimal
 from budgetpolicy.errors import DataError, Diagnostics, Location, did_you_mean
 from budgetpolicy.formatting import trimmed_number
 from budgetpolicy.model import Policy, Priority
@@ -277,11 +278,10 @@ def _priority(row: Mapping[str, str], where: Location, by_id: Mapping[str, Prior
 
 
 def _value(text: str, where: Location, problems: Diagnostics[Location]) -> Decimal | None:
+    """The value through the data stage's one number parser (finite, sane magnitude, no separators)."""
     try:
-        value = Decimal(text) if text else None
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite():
-        problems.add("BP684", where, f"value {text!r} is not a number", "give the KPI's value, e.g. 23.5")
+        return to_decimal(text)
+    except Exception as exc:  # the parser's own error: its message and hint are in the reader's words
+        problems.add("BP684", where, f"value {text!r}: {exc}", getattr(exc, "hint", None)
+                     or "give the KPI's value as a plain decimal, e.g. 23.5")
         return None
-    return value
