@@ -74,6 +74,13 @@ def test_formats_show_only_the_columns_with_data_and_the_cases_are_drafts(review
     assert "- **Decision**: completed below target in 2026-Q3: Horizon passed without reaching the target" in cases
 
 
+def test_plan_versus_actual_as_docs_evidence_md_computes_it(review_md):
+    outcome = {r[0]: r for r in rows(review_md, "### Outcome measures (per priority)")}
+    assert outcome["Sales win rate (%)"][1:] == ["27", "23.6 (2026-Q3)", "32.0%", "24.13"]
+    programme = {r[0]: r for r in rows(review_md, "### Programme measures (per kind)")}
+    assert programme["training"][1:5] == ["216,000", "150,000", "69.4%", "200,000"]
+
+
 def test_without_kpi_actuals_no_kpi_position_is_invented():
     text = ok("report", "-P", POLICY, "-i", INITIATIVES, "-O", OUTCOMES, "--period", "2026-Q2")
     assert "Not known without KPI actuals (`--kpis FILE`)" in text and "34.5" not in text
