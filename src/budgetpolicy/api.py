@@ -27,6 +27,7 @@ from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.authoring.lint import lint_diagnostics
 from budgetpolicy.data.conform import unchecked_rows
 from budgetpolicy.data.load import MAX_REPORTED, RowRules, apply_attribute_types, load_initiatives, load_outcomes
+from budgetpolicy.data.merge import merge_readings
 from budgetpolicy.data.rollouts import check_rollouts
 from budgetpolicy.engine.compile import CompiledPolicy, EvaluationContext
 from budgetpolicy.engine.compile import compile_policy as _compile
@@ -144,13 +145,16 @@ def read_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     return tuple(result.items)
 
 
-def read_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[str] | None = None,
+def read_outcomes(spec: str | Sequence[str], registry: Registry, *, initiative_ids: Collection[str] | None = None,
                   policy: Policy | None = None) -> tuple[OutcomeReading, ...]:
     """Outcome readings (per initiative and quarter) from any registered data source, every row checked;
     with ``initiative_ids``, a reading for an unknown initiative is an error; with ``policy``, a KPI
-    column that names neither a priority nor a KPI metric of it."""
+    column that names neither a priority nor a KPI metric of it. Several specs are merged per initiative
+    and quarter (:mod:`budgetpolicy.data.merge`: two sources disagreeing on a field is BP660)."""
     rules = RowRules.of(policy) if policy is not None else None
-    return tuple(load_outcomes(spec, registry, initiative_ids=initiative_ids, rules=rules).items)
+    specs = [spec] if isinstance(spec, str) else list(spec)
+    return merge_readings([load_outcomes(s, registry, initiative_ids=initiative_ids, rules=rules).items
+                           for s in specs])
 
 
 def evaluate(compiled: CompiledPolicy, initiatives: str | Sequence[Initiative], *,
@@ -219,13 +223,14 @@ def ledger_has_plan(ledger: str | os.PathLike[str]) -> bool:
         return latest_plan(opened) is not None
 
 
-def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[OutcomeReading], period: str, *,
+def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[str] | Sequence[OutcomeReading],
+                period: str, *,
                 registry: Registry | None = None, policy: str | None = None, dry_run: bool = False,
                 at: dt.datetime | None = None, initiatives: str | Sequence[Initiative] = ()) -> YearReview:
     """The quarterly review of ``period`` of the ledger's plan, recorded in the ledger (unless ``dry_run``).
 
     The policy, the initiatives and the plan's decisions come from the ledger, and so do the readings of
-    the quarters recorded before; ``outcomes`` (a data-source spec or readings) gives ``period``'s. A
+    the quarters recorded before; ``outcomes`` (data-source specs, merged, or readings) gives ``period``'s. A
     quarter already recorded is returned from its record. ``policy``, when given, must be the plan's
     (BP861). Quarters are recorded in order (BP860 names the missing one). ``initiatives`` (a data-source
     spec or initiatives) brings new requests: those the plan does not decide are decided by the plan's
@@ -235,17 +240,19 @@ def review_year(ledger: str | os.PathLike[str], outcomes: str | Sequence[Outcome
     given = load_policy(policy).source if policy is not None else None
     sha = given.sha256 if given is not None else None
     registry = registry or build_registry()
-    if isinstance(initiatives, str) or isinstance(outcomes, str):
+    specs = [outcomes] if isinstance(outcomes, str) else [o for o in outcomes if isinstance(o, str)]
+    if isinstance(initiatives, str) or specs:
         with Ledger(ledger, create=False, readonly=True) as opened:
             year = read_year(opened)
         if isinstance(initiatives, str):  # typed as the plan's policy types its [attributes]
             initiatives = read_initiatives(initiatives, registry, attribute_types=year.policy.attributes,
                                            rollouts_within=False,  # their pilots may be the plan's
                                            policy=year.policy)
-        if isinstance(outcomes, str):
-            outcomes = read_outcomes(outcomes, registry, initiative_ids=year.ids() + [i.id for i in initiatives],
+        if specs:
+            outcomes = read_outcomes(specs, registry, initiative_ids=year.ids() + [i.id for i in initiatives],
                                      policy=year.policy)
-    return review_quarter(ledger, outcomes, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha,
+    readings = tuple(o for o in outcomes if isinstance(o, OutcomeReading))  # specs were read above
+    return review_quarter(ledger, readings, period, at=_now(at).isoformat(), dry_run=dry_run, policy_sha256=sha,
                           initiatives=initiatives, registry=registry)
 
 

@@ -127,6 +127,10 @@ class Priority:
     kpi: KPI
     weight: Decimal
     sponsor: str | None = None
+    # Money per KPI unit per year (Phillips level 5): expected value, benefit and ROI in the policy's
+    # currency (evidence/value.py). ``value_unit``, when given, must name the KPI's unit (checked, BP670).
+    value_per_unit: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    value_unit: str | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen
@@ -138,6 +142,9 @@ class Criterion:
     weight: Decimal
     params: FrozenMap = field(factory=FrozenMap, converter=frozen_map)
     description: str | None = None
+    # Across the portfolio: "rank" or "minmax" rescales the raw scores so the criterion's effective weight
+    # matches its declared one (engine/portfolio.py); None: the raw scores as the scorer gives them.
+    normalise: Literal["rank", "minmax"] | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen
@@ -240,12 +247,14 @@ class ReallocationPolicy:
     scale_above: Decimal = Decimal("1.0")
     scale_max_share: Decimal = Decimal("0.5")
     reason: str | None = None
+    # The learning chain: a completion rate under it releases funds as a low realisation does (None: never).
+    release_completion_below: Decimal | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen
 class SunsetCriterion:
     id: str
-    kind: Literal["realisation_below", "no_measurement", "horizon_passed"]
+    kind: Literal["realisation_below", "no_measurement", "horizon_passed", "completion_below", "no_behaviour_change"]
     threshold: Decimal | None = None
     quarters: int = 1
     reason: str | None = None
@@ -326,6 +335,18 @@ class RolloutPolicy:
 
 
 @frozen
+class EvidencePolicy:
+    """``[evidence]``: the defaults of the money value of outcomes (Phillips ROI, docs/evidence.md): the share
+    of a realised lift attributed to the initiative, the confidence in that estimate, the cost of a participant
+    hour, and how many years of benefit a programme counts."""
+
+    attribution: Decimal = Decimal(1)  # 0..1, a reading's own ``attribution`` wins
+    confidence: Decimal = Decimal(1)  # 0..1, a reading's own ``confidence`` wins
+    hourly_cost: Decimal = Decimal(0)  # money per participant hour, added to the spend (fully loaded cost)
+    max_benefit_years: Decimal = Decimal(1)  # years of benefit counted for a programme over 4 quarters
+
+
+@frozen
 class PolicyTest:
     """An expected decision kept beside the policy (``[[tests]]`` or ``*_test.toml``)."""
 
@@ -374,6 +395,7 @@ class Policy:
     requests: RequestsPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no reserve
     stretch: StretchPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stretch selection
     rollout: RolloutPolicy | None = field(default=None, metadata=ADDED_LATER)  # None: no stage gate
+    evidence: EvidencePolicy | None = field(default=None, metadata=ADDED_LATER)  # None: the defaults
     # [currency] rates: code -> policy-currency units per unit of it (initiatives are converted on load)
     currency_rates: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)
     tests: tuple[PolicyTest, ...] = ()
@@ -428,9 +450,14 @@ class Initiative:
     location: Location = field(factory=Location, eq=False)
 
 
+# The learning chain's readings added to OutcomeReading later (docs/evidence.md), in record order.
+LEARNING_READINGS = ("satisfaction", "relevance", "pass_rate", "hours", "participants")
+
+
 @frozen
 class OutcomeReading:
-    """What was measured for one initiative in one quarter: KPI values, assessments, completion, spend."""
+    """What was measured for one initiative in one quarter: KPI values, the learning chain's readings
+    (reaction, learning, behaviour; training hours and participants), completion, spend."""
 
     initiative_id: str
     period: str
@@ -442,6 +469,14 @@ class OutcomeReading:
     spend_to_date: Decimal | None = None
     finished: bool = False
     location: Location = field(factory=Location, eq=False)
+    # The learning chain's readings added later (docs/evidence.md): reaction ratings 0..5, the share
+    # who passed 0..1, training hours and participants. Left out of records while unset, so the
+    # readings recorded before them keep their bytes and hashes.
+    satisfaction: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    relevance: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    pass_rate: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    hours: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    participants: int | None = field(default=None, metadata=ADDED_LATER)
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ per-initiative scorers is made lazily, only when a decision's explanation is rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,8 @@ Score = Callable[[Initiative], tuple[Decimal, Detail]]
 @hookimpl
 def register_scorers(register: Callable[..., None]) -> None:
     register("expected_value", expected_value,
-             description="probability x impact (share of each linked KPI's gap closed, capped at 1) x priority weight")
+             description="probability x impact (share of each linked KPI's gap closed, capped at 1) x priority weight;"
+                         " diminishing_returns = true counts a lift only up to the gap still open, in rank order")
     register("rubric", rubric, description="a 0..scale rating from the initiative's ratings, normalised to 0..1")
     register("field", field_scorer, description="a numeric initiative field scaled linearly between min and max")
 
@@ -56,34 +57,94 @@ def expected_value(params: Mapping[str, Any], policy: Policy) -> Score:
 
     The KPI gap is |target - baseline|; a forecast lift is the improvement in
     the KPI's good direction, so both directions score alike. Priority weights
-    sum to 1, so the result is already in 0..1.
+    sum to 1, so the result is already in 0..1. With ``diminishing_returns = true``
+    an evaluation binds the scorer to its portfolio (:meth:`ExpectedValue.for_portfolio`):
+    a lift then counts only up to the gap still open after the better-ranked bets' lifts.
     """
-    _check_known(params, set())
+    _check_known(params, {"diminishing_returns"})
+    diminishing = params.get("diminishing_returns", False)
+    if not isinstance(diminishing, bool):
+        raise ValueError("parameter 'diminishing_returns' must be true or false")
     # Per priority: its weight and its KPI's gap, computed once.
     known = {p.id: (p.weight, p.kpi.gap) for p in policy.priorities}
+    return DiminishingExpectedValue(known) if diminishing else ExpectedValue(known)
 
-    def score(initiative: Initiative) -> tuple[Decimal, Detail]:
+
+class ExpectedValue:
+    """The ``expected_value`` scorer, a callable; bound to a portfolio when returns diminish.
+
+    ``open_gaps`` (initiative id -> priority id -> the gap still open when its turn comes) is empty unless
+    :meth:`DiminishingExpectedValue.for_portfolio` bound the scorer to the initiatives of one evaluation;
+    without it every lift counts up to the whole gap (what a single initiative scored alone sees).
+    """
+
+    __slots__ = ("known", "open_gaps", "unbound")
+
+    def __init__(self, known: Mapping[str, tuple[Decimal, Decimal]],
+                 open_gaps: Mapping[str, Mapping[str, Decimal]] | None = None,
+                 unbound: "ExpectedValue | None" = None) -> None:
+        # ``unbound``: the scorer this one was bound from, which binding another portfolio starts from.
+        self.known, self.open_gaps, self.unbound = known, open_gaps or {}, unbound
+
+    def __call__(self, initiative: Initiative) -> tuple[Decimal, Detail]:
         total = ZERO
         forecast = initiative.forecast
         linked = False
+        open_gaps = self.open_gaps.get(initiative.id) if self.open_gaps else None
         for pid in initiative.priorities:
-            entry = known.get(pid)
+            entry = self.known.get(pid)
             if entry is None:
                 continue
             linked = True
             weight, gap = entry
             if gap > 0:
-                impact = forecast.get(pid, ZERO) / gap
+                lift = forecast.get(pid, ZERO)
+                if open_gaps is not None:
+                    lift = min(lift, open_gaps.get(pid, gap))
+                impact = lift / gap
                 total += weight * (ZERO if impact < ZERO else ONE if impact > ONE else impact)
         value = clamp01(initiative.probability * total)
-        return value, (lambda: _ev_detail(initiative, known)) if linked else "no linked priority"
+        if not linked:
+            return value, "no linked priority"
+        return value, lambda: _ev_detail(initiative, self.known, open_gaps)
 
-    return score
+
+class DiminishingExpectedValue(ExpectedValue):
+    """``expected_value`` with ``diminishing_returns = true``: the engine binds it to each evaluation's
+    portfolio (engine/portfolio.py) before it scores; alone it scores as the plain scorer does."""
+
+    __slots__ = ()
+
+    def for_portfolio(self, initiatives: Sequence[Initiative]) -> Score:
+        """This scorer bound to the initiatives of one evaluation.
+
+        Rank order is the allocation's: the undiminished expected value per currency unit, highest first,
+        then the id. Each initiative's positive forecast lift then claims the gap still open, so a later
+        bet on a KPI whose gap the earlier ones already close counts no lift there (docs/evidence.md).
+        """
+        def per_cost(i: Initiative) -> Decimal:
+            value = self(i)[0]
+            return value / i.cost if i.cost > 0 else Decimal("Infinity") if value > 0 else ZERO
+        ranked = sorted(initiatives, key=lambda i: (-per_cost(i), i.id))
+        left = {pid: gap for pid, (_, gap) in self.known.items()}
+        open_gaps: dict[str, dict[str, Decimal]] = {}
+        for i in ranked:
+            mine = open_gaps.setdefault(i.id, {})
+            for pid in i.priorities:
+                if pid in left:
+                    mine[pid] = left[pid]
+                    left[pid] = max(ZERO, left[pid] - max(ZERO, i.forecast.get(pid, ZERO)))
+        return ExpectedValue(self.known, open_gaps, self)
 
 
-def _ev_detail(initiative: Initiative, known: Mapping[str, tuple[Decimal, Decimal]]) -> str:
-    parts = [f"{pid}: lift {initiative.forecast.get(pid, ZERO)} of gap {known[pid][1]} x weight {known[pid][0]}"
-             for pid in initiative.priorities if pid in known]
+def _ev_detail(initiative: Initiative, known: Mapping[str, tuple[Decimal, Decimal]],
+               open_gaps: Mapping[str, Decimal] | None = None) -> str:
+    def still_open(pid: str) -> str:
+        if open_gaps is None or open_gaps.get(pid, known[pid][1]) >= known[pid][1]:
+            return ""
+        return f" (open {open_gaps[pid]})"
+    parts = [f"{pid}: lift {initiative.forecast.get(pid, ZERO)} of gap {known[pid][1]}{still_open(pid)} "
+             f"x weight {known[pid][0]}" for pid in initiative.priorities if pid in known]
     return f"p={initiative.probability} x [" + "; ".join(parts) + "]"
 
 

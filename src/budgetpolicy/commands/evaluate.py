@@ -35,6 +35,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger", metavar="FILE", help="append every decision to this ledger (SQLite)")
     parser.add_argument("--what-if-pool", metavar="DELTA",
                         help="also show what a pool change (e.g. +50000 or -20000) would fund or drop, in order")
+    parser.add_argument("--marginal", nargs="?", const="1000,10000", metavar="AMOUNTS",
+                        help="also show what the next amounts in the pool would buy, bet by bet, with their value "
+                             "and money benefit (default: 1000,10000; docs/evidence.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,8 +58,14 @@ def run(args: argparse.Namespace) -> int:
     initiatives = api.read_initiatives(args.initiatives, registry, skip_invalid=args.skip_invalid, on_skip=on_skip,
                                        policy=compiled.policy)
     evaluation = api.evaluate(compiled, initiatives, evaluated_at=evaluated_at, as_of=as_of)
-    # Bad --what-if-pool input must fail before anything is written to the ledger.
+    # Bad --what-if-pool or --marginal input must fail before anything is written to the ledger.
     what_if = _what_if(args, compiled, initiatives, evaluation)
+    from budgetpolicy.evidence.plan import evidence_doc, evidence_lines, marginal_steps, marginal_text, plan_evidence
+
+    evidence = plan_evidence(evaluation)  # money value, dual values, effective weights, gap claims
+    marginal = marginal_steps(args.marginal, evaluation, initiatives, evidence)
+    for diagnostic in evidence.warnings:
+        warn(diagnostic.format())
     if args.ledger:
         from budgetpolicy.audit.record import record_evaluation
 
@@ -66,17 +75,24 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         from budgetpolicy.explain.whatif import what_if_json
 
-        emit(args, evaluation_json(evaluation, {"what_if": what_if_json(what_if)} if what_if is not None else None))
+        extra = {"evidence": evidence_doc(evidence, marginal)}
+        if what_if is not None:
+            extra["what_if"] = what_if_json(what_if)
+        emit(args, evaluation_json(evaluation, extra))
     elif args.format in ("csv", "jsonl"):
         emit(args, decisions_csv(evaluation.decisions, by_id) if args.format == "csv" else evaluation_jsonl(evaluation))
         if what_if is not None:  # the records stay one shape; the comparison goes to stderr
             warn(_what_if_text(what_if, evaluation, initiatives).rstrip("\n"))
+        if marginal:
+            warn(marginal_text(marginal, evaluation.policy.currency, _label(evaluation)).rstrip("\n"))
     else:
         policy = evaluation.policy
         text = decisions_table(evaluation.decisions, by_id, policy.currency, policy.scoring.precision)
-        text += "\n" + wrapped(summary_text(evaluation)) + "\n"
+        text += "\n" + wrapped("\n".join([summary_text(evaluation), *evidence_lines(evidence, policy.currency)])) + "\n"
         if what_if is not None:
             text += "\n" + wrapped(_what_if_text(what_if, evaluation, initiatives))
+        if marginal:
+            text += "\n" + wrapped(marginal_text(marginal, policy.currency, _label(evaluation)))
         emit(args, text)
     if skipped:
         warn(f"{len(skipped)} invalid row(s) skipped (see above)")
@@ -95,6 +111,11 @@ def summary_text(evaluation: Evaluation) -> str:
         lines.append(f"pool {policy.currency} {s.pool:,}: allocated {s.allocated:,}, left {s.leftover:,}; "
                      f"reserve {s.reserve_amount:,} (used {s.reserve_used:,}, released {s.reserve_released:,})")
     return "\n".join(lines)
+
+
+def _label(evaluation: Evaluation) -> str:
+    allocation = evaluation.policy.allocation
+    return "score" if allocation is not None and allocation.value == "score" else "expected value"
 
 
 def _what_if(args: argparse.Namespace, compiled: CompiledPolicy, initiatives: Sequence[Initiative],

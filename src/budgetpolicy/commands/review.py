@@ -1,7 +1,7 @@
 """Run a quarterly review: calibrate forecasters, release and reallocate funds, sunset what does not deliver.
 
 The plan is the funding cycle of --initiatives under --policy (as `evaluate`
-computes it); --outcomes holds readings per initiative and quarter. Every
+computes it); --outcomes holds readings per initiative and quarter (repeatable: the sources are merged). Every
 quarter from the first reading up to --period is reviewed in order; the output
 shows --period (calibration factors and calibrated forecasts, realisations
 against the lift due by then, completions, sunsets, releases, reallocations,
@@ -32,8 +32,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="initiatives file (.csv/.json/.toml), or NAME:TARGET for a data-source plugin "
                              "(with a ledger plan: its initiatives that the plan does not decide are new requests, "
                              "reviewed with --period; the plan's own come from the ledger)")
-    parser.add_argument("--outcomes", "-O", required=True, metavar="SOURCE",
-                        help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json)")
+    parser.add_argument("--outcomes", "-O", required=True, metavar="SOURCE", action="append",
+                        help="outcome readings file (.csv/.json/.toml), or NAME:TARGET (e.g. xapi:export.json); "
+                             "repeat it for several sources (an LRS export and a KPI file): their readings are "
+                             "merged per initiative and quarter, and two sources giving different values for "
+                             "one field is an error (BP660)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
     parser.add_argument("--kpis", metavar="FILE",
                         help="the organisation's KPI actuals (CSV: priority or metric, period, value): the table "
@@ -193,6 +196,11 @@ def review_records(period: str, review: dict[str, Any]) -> list[dict[str, Any]]:
     for s in review.get("scale_ups") or []:
         add("scale_up", s, value=s.get("realisation"), amount=s.get("granted"), before=s.get("allocation"),
             reason=f"headroom {s.get('headroom')}")
+    for c in review.get("learning") or []:
+        if c.get("period") == period:
+            add("learning", c, kind=c.get("trend") or None, value=c.get("observation"),
+                before=c.get("pre_assessment"), after=c.get("post_assessment"),
+                reason="; ".join(f"{name} {c[name]}" for name in CHAIN_READINGS if c.get(name) is not None))
     return [{k: _normal(v) if k in ("value", "amount", "before", "after") else v for k, v in row.items()}
             for row in rows]
 
@@ -256,6 +264,7 @@ def review_table(policy: Any, result: Any) -> str:
                          [(r.initiative_id, r.outcome, str(r.score), ", ".join(r.required_approvers) or "-",
                            money_cents(r.funded), r.reason) for r in result.requests]))
     sections += _rollout_sections(result, cur)
+    sections.append(_learning_section(result))
     for title, headers, rows in sections:
         parts.append(f"\n{title}\n")
         parts.append(table(headers, rows) if rows else "none\n")
@@ -290,6 +299,40 @@ def _kpis(realisation: Any) -> str:
         elif k.realised is not None or k.note != "not measured":
             out.append(f"{k.priority}: {k.note}")
     return "; ".join(out) or "-"
+
+
+# The learning chain's values a CSV/JSONL row lists in its reason, in the order of the levels.
+CHAIN_READINGS = ("satisfaction", "relevance", "gain", "pass_rate", "completion_rate", "observation", "change",
+                  "realisation", "hours", "participants")
+
+
+def _learning_section(result: Any) -> tuple[str, tuple[str, ...], list[tuple[Any, ...]]]:
+    """The learning chain of the period's readings that carry one (docs/evidence.md): reaction, learning,
+    behaviour and its trend, results, hours and participants."""
+    rows: list[tuple[Any, ...]] = []
+    for c in result.learning:
+        levels = (c.satisfaction, c.relevance, c.pre_assessment, c.post_assessment, c.pass_rate, c.completion_rate,
+                  c.observation, c.hours, c.participants)
+        if c.period != result.period or all(v is None for v in levels):
+            continue
+        trend = c.trend + (f" {_signed(c.change)}" if c.change else "") if c.trend else "-"
+        rows.append((c.initiative_id, _n(c.satisfaction), _n(c.relevance),
+                     "-" if c.gain is None else f"{_n(c.pre_assessment)}->{_n(c.post_assessment)}",
+                     "-" if c.gain is None else _signed(c.gain), _n(c.pass_rate), _n(c.completion_rate),
+                     _n(c.observation), trend, "-" if c.realisation is None else _ratio(c.realisation),
+                     _n(c.hours), _n(c.participants)))
+    return (f"Learning chain in {result.period} (reaction 0-5, learning, behaviour 0-5 and its trend, results)",
+            ("ID", "SAT", "REL", "PRE->POST", "GAIN", "PASS", "COMPLETE", "OBS", "TREND", "REALISED", "HOURS",
+             "PEOPLE"), rows)
+
+
+def _n(value: Any) -> str:
+    """A reading as given, without trailing zeros; "-" when not read."""
+    return "-" if value is None else trimmed_number(value) if not isinstance(value, int) else str(value)
+
+
+def _signed(value: Any) -> str:
+    return ("+" if value > 0 else "") + trimmed_number(value)
 
 
 def _rollout_sections(result: Any, cur: str) -> list[tuple[str, tuple[str, ...], list[tuple[str, ...]]]]:

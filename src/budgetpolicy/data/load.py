@@ -32,14 +32,12 @@ from budgetpolicy.data import records as rec
 from budgetpolicy.data.conform import RowRules, conform
 from budgetpolicy.data.schema import schema, schema_problems
 from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, did_you_mean
-from budgetpolicy.model import Initiative, OutcomeReading
+from budgetpolicy.model import LEARNING_READINGS, Initiative, OutcomeReading
 from budgetpolicy.policy.limits import breaches
 from budgetpolicy.registry import Registered, Registry
 
 __all__ = ["LoadResult", "MAX_REPORTED", "RowRules", "apply_attribute_types", "check_columns",
-           "initiative_to_record",
-           "iter_initiatives", "load_initiatives",
-           "load_outcomes", "outcome_to_record", "record_to_initiative", "record_to_outcome", "resolve_source"]
+           "initiative_to_record", "iter_initiatives", "load_initiatives", "load_outcomes", "outcome_to_record", "record_to_initiative", "record_to_outcome", "resolve_source"]
 
 _BREACH_HINTS = {"depth": "a row's values nest a few levels at most; flatten it",
                  "length": "shorten it; keep long text elsewhere and link to it",
@@ -114,7 +112,8 @@ def record_to_outcome(record: Mapping[str, Any], location: Location = Location()
         initiative_id=data["initiative_id"], period=data["period"], kpis=data.get("kpis", {}),
         pre_assessment=data.get("pre_assessment"), post_assessment=data.get("post_assessment"),
         completion_rate=data.get("completion_rate"), observation=data.get("observation"),
-        spend_to_date=data.get("spend_to_date"), finished=data.get("finished", False), location=location)
+        spend_to_date=data.get("spend_to_date"), finished=data.get("finished", False), location=location,
+        **{name: data.get(name) for name in LEARNING_READINGS})
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -155,6 +154,8 @@ def outcome_to_record(o: OutcomeReading) -> dict[str, Any]:
         "pre_assessment": _dec(o.pre_assessment), "post_assessment": _dec(o.post_assessment),
         "completion_rate": _dec(o.completion_rate), "observation": _dec(o.observation),
         "spend_to_date": _dec(o.spend_to_date), "finished": o.finished,
+        # Only when given: the readings recorded before these fields existed keep their bytes and hashes.
+        **{k: _dec(v) if isinstance(v, Decimal) else v for k in LEARNING_READINGS if (v := getattr(o, k)) is not None},
     }
 
 

@@ -33,6 +33,7 @@ from budgetpolicy.model import (Decision, Explanation, FrozenMap, Funding, Initi
 from budgetpolicy.engine.approve import Approved, CompiledRule, RuleSet, compile_rules
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.engine.narrative import narrative
+from budgetpolicy.engine.portfolio import bind_criteria, needs_portfolio
 from budgetpolicy.engine.score import CompiledCriterion, Scored, compile_scoring, score_initiative, score_lines
 from budgetpolicy.engine.symbols import ConditionEnv, initiative_env, initiative_symbols
 from budgetpolicy.registry import Registry, required_plugin_diagnostics
@@ -176,7 +177,11 @@ class CompiledPolicy:
         # A cycle allocates many small, acyclic frozen objects (reasons, decisions, allocation candidates);
         # the cyclic collector would walk them again and again for nothing. Reference counting frees them.
         with collector_paused():
-            return self._evaluate(tuple(initiatives), context)
+            initiatives = tuple(initiatives)
+            if needs_portfolio(self.criteria):  # diminishing returns, normalised criteria: engine/portfolio.py
+                seen = [calibrate_initiative(self.policy, i, context.calibration)[0] for i in initiatives]
+                return evolve(self, criteria=bind_criteria(self.criteria, seen))._evaluate(initiatives, context)
+            return self._evaluate(initiatives, context)
 
     def _evaluate(self, initiatives: tuple[Initiative, ...], context: EvaluationContext) -> Evaluation:
         _check_in_force(self.policy, context.as_of)

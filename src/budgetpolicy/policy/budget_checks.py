@@ -327,9 +327,10 @@ def _sunset(policy: Policy, found: KeyPathDiagnostics) -> None:
     criteria = policy.sunset.criteria
     for j, c in enumerate(criteria):
         path = ("sunset", "criteria", j)
-        if c.kind == "realisation_below" and c.threshold is not None and c.threshold <= 0:
+        if c.kind in ("realisation_below", "completion_below") and c.threshold is not None and c.threshold <= 0:
+            what = "realisation" if c.kind == "realisation_below" else "a completion rate"
             found.add("BP245", path + ("threshold",),
-                      f"sunset criterion '{c.id}' can never trigger: realisation is never below {c.threshold}",
+                      f"sunset criterion '{c.id}' can never trigger: {what} is never below {c.threshold}",
                       "use a threshold above 0, e.g. 0.4")
             continue
         if c.quarters < 1:
@@ -339,9 +340,14 @@ def _sunset(policy: Policy, found: KeyPathDiagnostics) -> None:
             continue
         for i in range(j):
             e = criteria[i]
+            # A streak below a threshold holds over fewer quarters too; a behaviour change compares the
+            # ends of its window, so only the same window with a looser threshold shadows it.
             shadowed = e.kind == c.kind and e.quarters <= c.quarters and (
-                c.kind != "realisation_below"
-                or (e.threshold is not None and c.threshold is not None and c.threshold <= e.threshold))
+                c.kind in ("no_measurement", "horizon_passed")
+                or (c.kind == "no_behaviour_change" and e.quarters == c.quarters
+                    and (e.threshold or 0) >= (c.threshold or 0))
+                or (c.kind in ("realisation_below", "completion_below") and e.threshold is not None
+                    and c.threshold is not None and c.threshold <= e.threshold))
             if shadowed:
                 found.add("BP245", path,
                           f"sunset criterion '{c.id}' can never trigger: whenever it holds, the earlier "

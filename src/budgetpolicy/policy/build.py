@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from budgetpolicy.model import (
-    KPI, AllocationPolicy, Approval, Baseline, CalibrationPolicy, Caps, Criterion, FrozenMap, MilestonePolicy,
+    KPI, AllocationPolicy, Approval, Baseline, CalibrationPolicy, Caps, Criterion, EvidencePolicy, FrozenMap, MilestonePolicy,
     Policy, PolicySource, PolicyTest, Priority, ReallocationPolicy, RequestsPolicy, Reserve, RolloutPolicy, Rule,
     Scoring,
     SignoffPolicy, SpendPolicy, SunsetCriterion, SunsetPolicy,
@@ -99,6 +99,7 @@ def build_policy(data: Mapping[str, Any], source: PolicySource, places: PolicyLo
         requests=_requests(data["requests"]) if "requests" in data else None,
         stretch=build_stretch(data["stretch"], dec) if "stretch" in data else None,
         rollout=_rollout(data["rollout"]) if "rollout" in data else None,
+        evidence=_evidence(data["evidence"]) if "evidence" in data else None,
         tests=tests,
         source=source,
     )
@@ -114,13 +115,15 @@ def _priority(p: Mapping[str, Any]) -> Priority:
     k = p["kpi"]
     kpi = KPI(metric=k["metric"], unit=k["unit"], direction=k["direction"],
               baseline=dec(k["baseline"]), target=dec(k["target"]))
-    return Priority(id=p["id"], name=p["name"], kpi=kpi, weight=dec(p["weight"]), sponsor=p.get("sponsor"))
+    return Priority(id=p["id"], name=p["name"], kpi=kpi, weight=dec(p["weight"]), sponsor=p.get("sponsor"),
+                    value_per_unit=opt_dec(p.get("value_per_unit")), value_unit=p.get("value_unit"))
 
 
 def _scoring(s: Mapping[str, Any]) -> Scoring:
     criteria = tuple(
         Criterion(id=c["id"], scorer=c["scorer"], weight=dec(c["weight"]),
-                  params=freeze(c.get("params", {})), description=c.get("description"))
+                  params=freeze(c.get("params", {})), description=c.get("description"),
+                  normalise=c.get("normalise"))
         for c in s["criteria"]
     )
     return Scoring(criteria=criteria, weights=s.get("weights", "strict"), precision=s.get("precision", 6))
@@ -177,7 +180,7 @@ def _reallocation(r: Mapping[str, Any]) -> ReallocationPolicy:
         release_finished_unspent=r.get("release_finished_unspent", d.release_finished_unspent),
         scale_above=dec(r.get("scale_above", d.scale_above)),
         scale_max_share=dec(r.get("scale_max_share", d.scale_max_share)),
-        reason=r.get("reason"),
+        reason=r.get("reason"), release_completion_below=opt_dec(r.get("release_completion_below")),
     )
 
 
@@ -207,6 +210,14 @@ def _rollout(r: Mapping[str, Any]) -> RolloutPolicy:
     return RolloutPolicy(min_realisation=dec(r.get("min_realisation", d.min_realisation)),
                          min_quarters=r.get("min_quarters", d.min_quarters),
                          min_learning_gain=None if gain is None else dec(gain), cost=r.get("cost", d.cost))
+
+
+def _evidence(e: Mapping[str, Any]) -> EvidencePolicy:
+    d = EvidencePolicy()
+    return EvidencePolicy(attribution=dec(e.get("attribution", d.attribution)),
+                          confidence=dec(e.get("confidence", d.confidence)),
+                          hourly_cost=dec(e.get("hourly_cost", d.hourly_cost)),
+                          max_benefit_years=dec(e.get("max_benefit_years", d.max_benefit_years)))
 
 
 def _sunset(c: Mapping[str, Any]) -> SunsetCriterion:

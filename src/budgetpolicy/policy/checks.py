@@ -15,11 +15,12 @@ BP205 priority weight outside (0, 1]; BP206 strict criterion weights do not
 sum to 1; BP207 criterion weight <= 0; BP208 require without role; BP209
 role on another effect; BP210 end date before start date; BP211 calibration
 factors; BP212 shrinkage outside 0..1; BP213 reallocation values; BP214
-realisation_below without threshold; BP215 unknown expected outcome; BP216
+realisation_below or completion_below without threshold; BP215 unknown expected outcome; BP216
 expected reason names no rule; BP217 expected minimum above maximum; BP218
 (warning) expected approver role no rule requires; BP219 (warning) sunset
 threshold ignored by its kind; BP220 (warning) a role a rule requires that
-``[roles]`` does not list (only when the policy has a ``[roles]`` table). BP250..BP255: ``[stretch]``
+``[roles]`` does not list (only when the policy has a ``[roles]`` table). BP661 a learning-chain sunset
+threshold outside its reading's range, BP662 no_behaviour_change over fewer than 2 quarters. BP250..BP255: ``[stretch]``
 (:mod:`budgetpolicy.policy.stretch`).
 
 Priority weights not summing to 1 is a warning, not an error: the policy is
@@ -36,7 +37,8 @@ from decimal import Decimal
 
 from budgetpolicy.errors import Diagnostic, Diagnostics, did_you_mean
 from budgetpolicy.formatting import trimmed_number
-from budgetpolicy.model import OUTCOMES, Policy
+from budgetpolicy.model import OUTCOMES, Policy, SunsetCriterion
+from budgetpolicy.policy.evidence import evidence_diagnostics
 from budgetpolicy.policy.locate import KeyPathDiagnostics, PathPart, PolicyLocations, format_key_path
 from budgetpolicy.policy.stretch import stretch_diagnostics
 
@@ -54,6 +56,7 @@ def semantic_diagnostics(policy: Policy) -> list[Diagnostic]:
     _role_holders(policy, found)
     _review_sections(policy, found)
     stretch_diagnostics(policy, found)  # [stretch]: BP250..BP255, policy/stretch.py
+    evidence_diagnostics(policy, found)  # money value keys: BP670..BP676, policy/evidence.py
     _tests(policy, found)
     return found.in_source_order()
 
@@ -172,9 +175,9 @@ def _review_sections(policy: Policy, found: KeyPathDiagnostics) -> None:
                       "use 0 (trust history fully) up to 1 (ignore history)")
     realloc = policy.reallocation
     if realloc is not None:
-        for name in ("release_share", "scale_max_share"):
+        for name in ("release_share", "scale_max_share", "release_completion_below"):
             value: Decimal = getattr(realloc, name)
-            if not ZERO <= value <= ONE:
+            if value is not None and not ZERO <= value <= ONE:
                 found.add("BP213", ("reallocation", name), f"{name} {value} is outside 0..1",
                           "write a share such as 0.5 for 50%")
         for name in ("release_below", "scale_above"):
@@ -191,13 +194,15 @@ def _review_sections(policy: Policy, found: KeyPathDiagnostics) -> None:
                   f"raise min_realisation to at least {realloc.release_below}", severity="warning")
     if policy.sunset is not None:
         for i, c in enumerate(policy.sunset.criteria):
-            if c.kind == "realisation_below" and c.threshold is None:
+            if c.kind in ("realisation_below", "completion_below") and c.threshold is None:
                 found.add("BP214", ("sunset", "criteria", i),
-                          f"criterion '{c.id}' of kind realisation_below needs a threshold",
-                          "add threshold = 0.5 (realised / forecast lift)")
-            elif c.kind != "realisation_below" and c.threshold is not None:
+                          f"criterion '{c.id}' of kind {c.kind} needs a threshold",
+                          "add threshold = 0.5 (" + ("realised / forecast lift)" if c.kind == "realisation_below"
+                                                     else "the completion rate, 0..1)"))
+            elif c.kind in ("no_measurement", "horizon_passed") and c.threshold is not None:
                 found.add("BP219", ("sunset", "criteria", i, "threshold"),
                           f"threshold is ignored by kind {c.kind}", "remove it", severity="warning")
+            learning_criterion(c, ("sunset", "criteria", i), found)
 
 
 def _tests(policy: Policy, found: KeyPathDiagnostics) -> None:
@@ -225,3 +230,15 @@ def _tests(policy: Policy, found: KeyPathDiagnostics) -> None:
                           did_you_mean(role, roles) or "the test can never pass as written",
                           severity="warning")
 
+
+def learning_criterion(c: SunsetCriterion, path: tuple[PathPart, ...], found: KeyPathDiagnostics) -> None:
+    """The learning chain's sunset criteria: thresholds in their reading's range (BP661), and a behaviour
+    change needs two observed quarters to be seen at all (BP662)."""
+    bounds = {"completion_below": (Decimal(0), Decimal(1), "a completion rate"),
+              "no_behaviour_change": (Decimal(0), Decimal(5), "a rise of the 0..5 observation")}.get(c.kind)
+    if bounds is not None and c.threshold is not None and not bounds[0] <= c.threshold <= bounds[1]:
+        found.add("BP661", (*path, "threshold"), f"threshold {c.threshold} of '{c.id}' is outside "
+                  f"{bounds[0]}..{bounds[1]} ({bounds[2]})", f"give a threshold from {bounds[0]} to {bounds[1]}")
+    if c.kind == "no_behaviour_change" and c.quarters < 2:
+        found.add("BP662", (*path, "quarters"), f"'{c.id}' compares the first and last of {c.quarters} quarter(s): "
+                  "one quarter shows no change by definition", "use quarters = 2 or more")

@@ -39,6 +39,14 @@ class CheckedInputs:
     decisions: dict[str, Decision]
     starts: dict[str, int | None]
 
+    @property
+    def by_initiative(self) -> dict[str, dict[int, OutcomeReading]]:
+        """Each initiative's readings by quarter (the sunset criteria of the learning chain judge them)."""
+        out: dict[str, dict[int, OutcomeReading]] = {}
+        for (iid, q), reading in self.readings.items():
+            out.setdefault(iid, {})[q] = reading
+        return out
+
 
 def check_inputs(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Decision],
                  outcomes: Sequence[OutcomeReading]) -> CheckedInputs:

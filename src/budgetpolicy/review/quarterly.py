@@ -51,6 +51,7 @@ from budgetpolicy.review.inputs import CheckedInputs, check_inputs
 from budgetpolicy.review.calibrate import GroupCalibration, NormalisedRating, calibrate, group_of, \
     normalise_ratings
 from budgetpolicy.review.complete import Completion, check_completion
+from budgetpolicy.review.learning import LearningChain, learning_chains
 from budgetpolicy.review.milestones import due_lifts
 from budgetpolicy.review.reallocate import Gate, Position, Purse, Reallocation, Release, ScaleUp, redistribute, \
     release_funds, release_unsigned
@@ -154,6 +155,8 @@ class ReviewResult:
     # The [rollout] stage gate (review.rollout): pilots that passed (or that a rollout names), and rollouts.
     pilots: tuple[PilotGate, ...] = field(default=(), metadata=ADDED_LATER)
     rollouts: tuple[RolloutOutcome, ...] = field(default=(), metadata=ADDED_LATER)
+    # The learning chain of every reading up to ``period``, by initiative then quarter (review.learning).
+    learning: tuple[LearningChain, ...] = field(default=(), metadata=ADDED_LATER)
 
     @property
     def factors(self) -> dict[str, Decimal]:
@@ -196,7 +199,7 @@ def review(policy: Policy, initiatives: Sequence[Initiative], plan: Sequence[Dec
                                 p.allocation, p.spent, p.released, p.received)
                         for p in sorted(book.values(), key=lambda p: p.initiative.id)),
         history=tuple(reviews[:-1]), completions=last.completions, requests=last.requests,
-        pilots=last.pilots, rollouts=last.rollouts,
+        pilots=last.pilots, rollouts=last.rollouts, learning=learning_chains(checked.readings, measured, target),
     )
 
 
@@ -212,15 +215,17 @@ def _quarter(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
     gated = gate_quarter(policy.rollout, book, measured, checked.readings, {i.id for i, _ in arrived}, q)
     every.extend(realisations[i] for i in sorted(realisations))
     calibrations = calibrate(every, by_id, policy.calibration, name) if policy.calibration is not None else ()
-    completions, sunsets = _ends(policy, book, measured, finished, q)
+    completions, sunsets = _ends(policy, book, measured, finished, q, checked.by_initiative)
     sunset_ids = {s.initiative_id for s in sunsets}
     for s in sunsets:
         book[s.initiative_id].status = "sunset"
     for c in completions:
         book[c.initiative_id].status = c.status
     positions = [book[i] for i in sorted(book)]
+    completion = {iid: r.completion_rate for (iid, at), r in checked.readings.items()
+                  if at == q and r.completion_rate is not None}
     releases = release_funds(positions, realisations, sunset_ids, {c.initiative_id: c.status for c in completions},
-                             policy.reallocation, name) + list(gated.releases)
+                             policy.reallocation, name, completion) + list(gated.releases)
     if policy.signoff is not None and policy.signoff.release_unsigned_at == name:
         releases += release_unsigned(positions, name)
     released = sum((r.amount for r in releases), ZERO)
@@ -317,7 +322,8 @@ def _realise(policy: Policy, by_id: dict[str, Initiative], book: dict[str, Posit
 
 
 def _ends(policy: Policy, book: dict[str, Position], measured: dict[str, dict[int, Realisation]],
-          finished: set[str], q: int) -> tuple[list[Completion], list[Sunset]]:
+          finished: set[str], q: int, readings: Mapping[str, Mapping[int, OutcomeReading]]
+          ) -> tuple[list[Completion], list[Sunset]]:
     """The running bets that end in quarter q: completed (finished, or horizon passed), else sunset."""
     completions: list[Completion] = []
     sunsets: list[Sunset] = []
@@ -331,8 +337,8 @@ def _ends(policy: Policy, book: dict[str, Position], measured: dict[str, dict[in
         if completion is not None:
             completions.append(completion)
             continue
-        sunset = check_sunset(iid, criteria, q, pos.start, pos.initiative.horizon, measured[iid]) \
-            if criteria else None
+        sunset = check_sunset(iid, criteria, q, pos.start, pos.initiative.horizon, measured[iid],
+                              readings.get(iid)) if criteria else None
         if sunset is not None:
             sunsets.append(sunset)
     return completions, sunsets

@@ -14,6 +14,9 @@ what is there; unspent = max(allocation - spend_to_date, 0)):
   ``release_finished_unspent`` is true.
 - ``below_threshold``: ``release_share`` x unspent for a running initiative
   whose realisation this quarter is below ``release_below`` (strictly).
+- ``low_completion``: the same share for a running initiative whose completion
+  rate this quarter (the learning chain, ``review.learning``) is below
+  ``release_completion_below`` (strictly; only when the policy sets it).
 
 Redistribution of the quarter's released total R, in this order:
 
@@ -101,7 +104,7 @@ class Position:
 class Release:
     initiative_id: str
     period: str
-    cause: str  # below_threshold | finished | sunset | unsigned
+    cause: str  # below_threshold | low_completion | finished | sunset | unsigned
     realisation: Decimal | None
     unspent: Decimal
     share: Decimal
@@ -138,8 +141,11 @@ class ScaleUp:
 
 
 def release_funds(book: Sequence[Position], realisations: Mapping[str, Realisation], sunset: set[str],
-                  completed: Mapping[str, str], settings: ReallocationPolicy | None, period: str) -> list[Release]:
-    """Release money from this quarter's sunsets, completions (id -> status) and under-performing initiatives."""
+                  completed: Mapping[str, str], settings: ReallocationPolicy | None, period: str,
+                  completion: Mapping[str, Decimal] | None = None) -> list[Release]:
+    """Release money from this quarter's sunsets, completions (id -> status) and under-performing initiatives
+    (realisation, or the ``completion`` rate read this quarter, id -> rate)."""
+    completion = completion or {}
     out: list[Release] = []
     for pos in sorted(book, key=lambda p: p.initiative.id):
         iid = pos.initiative.id
@@ -154,6 +160,11 @@ def release_funds(book: Sequence[Position], realisations: Mapping[str, Realisati
             cause, share = "below_threshold", settings.release_share
             why = (f"realisation {realisation} is below release_below {settings.release_below}: "
                    f"{share * 100:f}% of its unspent funds are released")
+        elif (pos.status == "active" and settings is not None and settings.release_completion_below is not None
+              and iid in completion and completion[iid] < settings.release_completion_below):
+            cause, share = "low_completion", settings.release_share
+            why = (f"completion rate {completion[iid]} is below release_completion_below "
+                   f"{settings.release_completion_below}: {share * 100:f}% of its unspent funds are released")
         else:
             continue
         unspent = pos.unspent
