@@ -29,3 +29,8 @@ def test_a_drafts_evidence_in_words():
     assert lines["Decision"] == "scale up (proven in 2026-Q2): proven"
     assert chain_words(bet("Z")) == ""  # a reading with nothing of the chain in it
     assert case.questions[0].startswith("What did participants do differently")
+
+
+def test_the_chain_words_name_reaction_hours_and_participants_when_read():
+    b = bet("A", realisation="1", satisfaction="4.2", hours="6", participants=12, completion="0.9")
+    assert chain_words(b) == "2026-Q2: satisfaction 4.2/5, completion 90%, 6 training hours, 12 participants"

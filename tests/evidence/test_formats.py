@@ -40,3 +40,14 @@ def test_the_bundled_review_by_kind():
     assert cert.spend_per_participant == D("70.00")
     assert sum(r.count for r in rows.values()) == len(bets)
     assert all(b.planned > 0 or b.allocation > 0 or b.spent > 0 for b in bets)
+
+
+def test_read_participants_and_hours_count_and_the_hours_column_appears_only_when_read():
+    from budgetpolicy.report.evidencesections import format_table
+
+    with_hours = [bet("A", headcount=10, participants=8, hours="120"), bet("B", headcount=5)]
+    (row,) = by_format(with_hours, "kind")
+    assert (row.participants, row.hours) == (D(13), D(120))  # 8 read + 5 planned; hours of the one read
+    assert "Hours" in format_table([row], "Kind").table.headers
+    (plain,) = by_format([bet("B", headcount=5)], "kind")
+    assert plain.hours is None and "Hours" not in format_table([plain], "Kind").table.headers

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from attrs import frozen
 
-from budgetpolicy.evidence.formats import BetEvidence, reading_number
+from budgetpolicy.evidence.formats import BetEvidence
 from budgetpolicy.formatting import money_compact, trimmed_number
 
 QUESTIONS = {
@@ -71,8 +71,7 @@ def chain_words(bet: BetEvidence) -> str:
     if reading is None:
         return ""
     parts = []
-    for name, label in (("satisfaction", "satisfaction"), ("relevance", "relevance")):
-        value = reading_number(reading, name)
+    for label, value in (("satisfaction", reading.satisfaction), ("relevance", reading.relevance)):
         if value is not None:
             parts.append(f"{label} {trimmed_number(value)}/5")
     if reading.completion_rate is not None:
@@ -80,9 +79,14 @@ def chain_words(bet: BetEvidence) -> str:
     if bet.gain is not None:
         parts.append(f"assessment {trimmed_number(reading.pre_assessment)} -> "
                      f"{trimmed_number(reading.post_assessment)} (gain {trimmed_number(bet.gain)})")
-    pass_rate = reading_number(reading, "pass_rate")
-    if pass_rate is not None:
-        parts.append(f"pass rate {trimmed_number(pass_rate * 100)}%")
+    if reading.pass_rate is not None:
+        parts.append(f"pass rate {trimmed_number(reading.pass_rate * 100)}%")
     if reading.observation is not None:
-        parts.append(f"manager observation {trimmed_number(reading.observation)}")
+        moved = bet.chain.trend if bet.chain is not None else ""
+        trend = f", {moved}" if moved in ("rising", "flat", "falling") else ""
+        parts.append(f"manager observation {trimmed_number(reading.observation)}{trend}")
+    if reading.hours is not None:
+        parts.append(f"{trimmed_number(reading.hours)} training hours")
+    if reading.participants is not None:
+        parts.append(f"{reading.participants} participants")
     return f"{reading.period}: " + ", ".join(parts) if parts else ""

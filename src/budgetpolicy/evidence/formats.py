@@ -7,8 +7,8 @@ decided (sunset, completed, scale-up). :func:`by_format` groups them by ``kind``
 (an initiative without one is ``unspecified``), independent of how ``[calibration]`` groups forecasters:
 
 - count, planned and spent (sums, exact);
-- participants: the readings' ``participants`` where read, else the initiative's ``headcount``;
-  hours: the readings' ``hours`` (shown only when some reading has them);
+- participants: the latest readings' ``participants`` where read, else the initiative's ``headcount``;
+  hours: the latest readings' ``hours`` (shown only when some reading has them);
 - completion: mean of the latest readings' ``completion_rate``; learning gain: mean of the latest
   ``post_assessment - pre_assessment`` (readings with both); realisation: mean of the latest defined
   realisations; each over the bets that have one (``n`` of them), 4 places half-even;
@@ -26,6 +26,7 @@ from attrs import frozen
 
 from budgetpolicy.model import Initiative, OutcomeReading
 from budgetpolicy.review.periods import parse_period
+from budgetpolicy.review.learning import LearningChain
 from budgetpolicy.review.quarterly import QuarterReview, ReviewResult
 from budgetpolicy.review.realise import Realisation
 
@@ -47,6 +48,7 @@ class BetEvidence:
     realisation: Realisation | None  # the latest with a defined value
     quarters_measured: int
     decision: str  # what the review decided, in words ("" when it left the bet as it was)
+    chain: LearningChain | None = None  # the review's learning chain of ``reading``: behaviour's trend
 
     @property
     def gain(self) -> Decimal | None:
@@ -57,15 +59,12 @@ class BetEvidence:
 
     @property
     def participants(self) -> Decimal:
-        read = reading_number(self.reading, "participants")
-        return read if read is not None else Decimal(self.initiative.headcount)
+        read = self.reading.participants if self.reading is not None else None
+        return Decimal(read) if read is not None else Decimal(self.initiative.headcount)
 
-
-def reading_number(reading: OutcomeReading | None, name: str) -> Decimal | None:
-    """A reading's number ``name``, None when not read. ``hours`` and ``participants`` are readings the
-    learning-chain work adds to :class:`OutcomeReading`; until a reading carries them they are not read."""
-    value = getattr(reading, name, None) if reading is not None else None
-    return value if isinstance(value, Decimal) else None
+    @property
+    def hours(self) -> Decimal | None:
+        return self.reading.hours if self.reading is not None else None
 
 
 @frozen
@@ -109,7 +108,7 @@ def _row(name: str, bets: Sequence[BetEvidence]) -> FormatRow:
     completion = [b.reading.completion_rate for b in bets if b.reading and b.reading.completion_rate is not None]
     gains = [g for g in (b.gain for b in bets) if g is not None]
     realised = [b.realisation.value for b in bets if b.realisation and b.realisation.value is not None]
-    hours = [h for h in (reading_number(b.reading, "hours") for b in bets) if h is not None]
+    hours = [h for h in (b.hours for b in bets) if h is not None]
     return FormatRow(name, len(bets), sum((b.planned for b in bets), ZERO), sum((b.spent for b in bets), ZERO),
                      sum((b.participants for b in bets), ZERO), sum(hours, ZERO) if hours else None,
                      mean(completion), len(completion), mean(gains), len(gains), mean(realised), len(realised))
@@ -132,10 +131,17 @@ def bets_from_review(initiatives: Iterable[Initiative], review: ReviewResult,
             if r.value is not None:
                 realised[r.initiative_id] = r
     words = decisions(review)
+    chains = {(c.initiative_id, c.period): c for c in review.learning}
     by_id = {i.id: i for i in initiatives}
+
+    def chain(iid: str) -> LearningChain | None:
+        reading = latest.get(iid)
+        return chains.get((iid, reading.period)) if reading is not None else None
+
     return tuple(BetEvidence(by_id[h.initiative_id], h.status, h.planned, h.allocation, h.spent,
                              latest.get(h.initiative_id), realised.get(h.initiative_id),
-                             len(measured.get(h.initiative_id, ())), words.get(h.initiative_id, ""))
+                             len(measured.get(h.initiative_id, ())), words.get(h.initiative_id, ""),
+                             chain(h.initiative_id))
                  for h in review.positions
                  if h.initiative_id in by_id and (h.planned > 0 or h.allocation > 0 or h.spent > 0 or h.received > 0))
 
