@@ -86,7 +86,9 @@ def test_without_kpi_actuals_no_kpi_position_is_invented():
     assert "Not known without KPI actuals (`--kpis FILE`)" in text and "34.5" not in text
     kpis = section(text, "KPI actuals and attribution")
     assert "No KPI actuals were given" in kpis and "| Observed change |" not in kpis
-    assert all(r[4] == "-" for r in rows(text, "### Attributed lift by initiative"))
+    assert "### Attributed lift by initiative" not in text
+    claimed = rows(text, "### Lifts claimed by initiative")
+    assert ["win-rate", "INI-001", "2026-Q2", "1.8"] in claimed and all(len(r) == 4 for r in claimed)
     outcome = rows(text, "### Outcome measures (per priority)")
     assert all(r[2] == "not read" and r[3] == "-" and r[4] == "-" for r in outcome)
 

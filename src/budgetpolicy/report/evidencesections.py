@@ -71,8 +71,14 @@ def kpi_blocks(f: EvidenceFacts) -> list[Block]:
     notes = [note for k in f.kpis for note in k.notes]
     if notes:
         out.append(Block("ul", items=tuple(notes)))
+    if not f.actuals_given:  # claims only: nothing to attribute them against
+        claims = [(k.priority.id, a.initiative_id, a.period, _n(a.claimed)) for k in f.kpis for a in k.attributions]
+        if claims:
+            out += [_h(3, "Lifts claimed by initiative"),
+                    _t(("Priority", "Initiative", "Reading", "Realised lift (claimed)"), claims, (3,))]
+        return out
     rows = [(k.priority.id, a.initiative_id, a.period, _n(a.claimed),
-             _n(a.attributed) if k.observed is not None else "-") for k in f.kpis for a in k.attributions]
+             _n(a.attributed) if k.observed is not None else "not read") for k in f.kpis for a in k.attributions]
     if rows:
         out += [_h(3, "Attributed lift by initiative"),
                 _t(("Priority", "Initiative", "Reading", "Realised lift (claimed)", "Attributed"), rows, (3, 4))]

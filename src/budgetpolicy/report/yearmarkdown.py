@@ -2,7 +2,7 @@
 
 Sections, in order: the header (policy, plan, the latest recorded quarter); where the money stands
 (the pool and the burn per department); what changed in the quarter; every bet; the earlier quarters'
-moves by initiative. Amounts with thousands separators, in the plan's currency.
+moves by initiative; then, when the caller gathered them, the evidence sections (:mod:`.evidencesections`). Amounts with thousands separators, in the plan's currency.
 """
 
 from __future__ import annotations
