@@ -112,8 +112,8 @@ def _year(args: argparse.Namespace) -> int:
     with Ledger(args.ledger, create=False, readonly=True) as ledger:
         year = read_year(ledger)
         facts = year_report(year, args.period)
+        actuals = read_actuals(args.kpis, year.policy)  # checked even before the first quarter is recorded
         if facts.period is not None:
-            actuals = read_actuals(args.kpis, year.policy)
             facts = evolve(facts, evidence=year_evidence(ledger, year, facts, actuals, registry_from_args(args)))
     if _format(args) == "html":
         from budgetpolicy.report.yearhtml import render_year_html
