@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 EXAMPLE_POLICY      := policies/acme-2026.toml
 EXAMPLE_INITIATIVES := policies/acme-2026.initiatives.csv
 EXAMPLE_OUTCOMES    := policies/acme-2026.outcomes.csv
+EXAMPLE_LEARNING    := policies/acme-2026.learning.csv
 EXAMPLE_REQUESTS    := policies/acme-2026.requests.csv
 EXAMPLE_KPIS        := policies/acme-2026.kpis.csv
 DEMO_LEDGER         := out/ledger.db
@@ -25,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/budgetpolicy validate $(EXAMPLE_POLICY)
 	$(BIN)/budgetpolicy evaluate --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES)
 	$(BIN)/budgetpolicy review --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES) \
-	  --outcomes $(EXAMPLE_OUTCOMES) --kpis $(EXAMPLE_KPIS) --period 2026-Q3
+	  --outcomes $(EXAMPLE_OUTCOMES) --outcomes $(EXAMPLE_LEARNING) --kpis $(EXAMPLE_KPIS) --period 2026-Q3
 	# The budget year: the plan recorded in a fresh ledger; INI-009 signed by both roles it requires
 	# (vp, then finance: its money moves from earmarked to allocated), the other pending bets by a vp
 	# (the example readings record spend on all of them); and where the money stands.
@@ -40,17 +41,19 @@ demo: $(STAMP)
 	  $(BIN)/budgetpolicy approve $(DEMO_LEDGER) $$id --role vp --by e1187 --at 2026-01-22T09:00:00+00:00 || exit 1; \
 	done
 	# The quarterly reviews read the record: the plan and earlier quarters from the ledger, each quarter's
-	# readings from the outcomes file, recorded in order (every reading's spend reconciled).
-	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q1 \
-	  --evaluated-at 2026-04-02T09:00:00+00:00 >/dev/null
-	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q2 \
-	  --evaluated-at 2026-07-02T09:00:00+00:00 >/dev/null
+	# readings from two sources merged per initiative and quarter (KPIs, spend and assessments from the
+	# outcomes file; satisfaction, relevance, pass rate, hours and participants from the learning
+	# system's export), recorded in order (every reading's spend reconciled).
+	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) -O $(EXAMPLE_OUTCOMES) -O $(EXAMPLE_LEARNING) \
+	  --period 2026-Q1 --evaluated-at 2026-04-02T09:00:00+00:00 >/dev/null
+	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) -O $(EXAMPLE_OUTCOMES) -O $(EXAMPLE_LEARNING) \
+	  --period 2026-Q2 --evaluated-at 2026-07-02T09:00:00+00:00 >/dev/null
 	# Q3 also takes three new requests (the initiatives the plan does not decide): decided by the plan's
 	# policy, each its own ledger event, competing with the plan's waiting bets for the released money.
 	# Q3 funds INI-032 (deferred in the plan) with 40,000: over 25,000, so the approval rules want a VP,
 	# and the money stays earmarked until one signs.
-	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) --outcomes $(EXAMPLE_OUTCOMES) --period 2026-Q3 \
-	  --initiatives $(EXAMPLE_REQUESTS) --evaluated-at 2026-10-02T09:00:00+00:00 >/dev/null
+	$(BIN)/budgetpolicy review --ledger $(DEMO_LEDGER) -O $(EXAMPLE_OUTCOMES) -O $(EXAMPLE_LEARNING) \
+	  --period 2026-Q3 --initiatives $(EXAMPLE_REQUESTS) --evaluated-at 2026-10-02T09:00:00+00:00 >/dev/null
 	$(BIN)/budgetpolicy approve $(DEMO_LEDGER) INI-032 --role vp --by e1187 --at 2026-10-05T09:00:00+00:00 \
 	  --note "Q3 reallocation of 40,000 to the analytics academy"
 	$(BIN)/budgetpolicy ledger positions $(DEMO_LEDGER) --period 2026-Q3

@@ -477,6 +477,15 @@ class OutcomeReading:
     pass_rate: Decimal | None = field(default=None, metadata=ADDED_LATER)
     hours: Decimal | None = field(default=None, metadata=ADDED_LATER)
     participants: int | None = field(default=None, metadata=ADDED_LATER)
+    # Where a field came from when sources were merged (data/merge.py) and it was not this reading's own
+    # row: field name ("spend_to_date", "kpi.<id>") -> Location. Like location, not part of the value.
+    origins: FrozenMap = field(factory=FrozenMap, converter=frozen_map, eq=False)
+
+    def origin(self, name: str) -> Location:
+        """Where field ``name`` was read: its source row when merged from another source, else this
+        reading's location; with the field named, for a diagnostic."""
+        place: Location = self.origins.get(name, self.location)
+        return place.evolve(field=name)
 
 
 # ---------------------------------------------------------------------------

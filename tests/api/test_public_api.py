@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import budgetpolicy as bp
+from budgetpolicy.api import plan_time
 from budgetpolicy.commands.review import review_json
+from budgetpolicy.evidence.roi import realised_returns
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = str(ROOT / "policies" / "acme-2026.toml")
@@ -39,7 +41,10 @@ def test_run_review_gives_what_budgetpolicy_review_prints():
     printed = subprocess.run([sys.executable, "-m", "budgetpolicy", "review", "-P", POLICY, "-i", INITIATIVES,
                               "-O", OUTCOMES, "--period", "2026-Q3", "-f", "json"],
                              capture_output=True, text=True, cwd=ROOT, timeout=120, check=True).stdout
-    assert review_json(compiled.policy, result) == printed
+    # The command adds the realised money return (evidence.roi) of the same plan and readings.
+    plan = bp.evaluate(compiled, initiatives, evaluated_at=plan_time(compiled.policy)).decisions
+    assert review_json(compiled.policy, result, realised_returns(compiled.policy, initiatives, plan, outcomes, result)) \
+        == printed
 
 
 def test_check_policy_reports_without_raising(tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evidence_helpers import bet
+from bets_helpers import bet
 
 from budgetpolicy.evidence.cases import cases, chain_words, evidence_lines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from evidence_helpers import INITIATIVES, OUTCOMES, POLICY_FILE, bet
+from bets_helpers import INITIATIVES, OUTCOMES, POLICY_FILE, bet
 
 from budgetpolicy.commands.report import gather
 from budgetpolicy.evidence.formats import bets_from_review, by_format

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
-from evidence_helpers import INITIATIVES, KPIS, OUTCOMES, POLICY, POLICY_FILE
+from bets_helpers import INITIATIVES, KPIS, OUTCOMES, POLICY, POLICY_FILE
 from hypothesis import given
 from hypothesis import strategies as st
 

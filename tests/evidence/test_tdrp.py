@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
-from evidence_helpers import KPIS, POLICY, bet
+from bets_helpers import KPIS, POLICY, bet
 
 from budgetpolicy.evidence.kpis import kpi_evidence, read_kpis
 from budgetpolicy.evidence.tdrp import outcome_lines, programme_lines

@@ -24,7 +24,11 @@ INITIATIVES = str(ROOT / "policies" / "acme-2026.initiatives.csv")
 OUTCOMES = str(ROOT / "policies" / "acme-2026.outcomes.csv")
 AT = "2026-01-15T09:00:00+00:00"
 PLAN = ("-P", POLICY, "-i", INITIATIVES, "--evaluated-at", AT)
+LEARNING = str(ROOT / "policies" / "acme-2026.learning.csv")
 REVIEW = (*PLAN, "-O", OUTCOMES, "--period", "2026-Q3")
+# The review and the year take the learning system's readings too, as `make demo` does (merged per initiative
+# and quarter).
+CHAIN = (*REVIEW, "-O", LEARNING)
 
 
 def _run(*args: str, cwd: Path) -> str:
@@ -48,8 +52,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (out / "eval.txt").write_text(_run("evaluate", *PLAN, cwd=out))
     (out / "whatif.txt").write_text(_run("evaluate", *PLAN, "--what-if-pool", "+50000", cwd=out))
     (out / "explain.txt").write_text(_run("explain", *PLAN, "INI-019", cwd=out))
-    _run("review", *REVIEW, "-f", "json", "-o", "review.json", cwd=out)
-    (out / "review.txt").write_text(_run("review", *REVIEW, cwd=out))
+    _run("review", *CHAIN, "-f", "json", "-o", "review.json", cwd=out)
+    (out / "review.txt").write_text(_run("review", *CHAIN, cwd=out))
     _run("report", *REVIEW, "-o", "report.md", cwd=out)
     _run("evaluate", *PLAN, "--ledger", "l.db", cwd=out)
     # The sign-offs the example readings need (they spend on every pending bet), as `make demo` records them.
@@ -59,7 +63,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _run("approve", "l.db", initiative, "--role", role, "--by", by, "--at", "2026-01-20T10:00:00+00:00", cwd=out)
     # With the plan in the ledger, the review works from it, one quarter at a time, in order.
     for quarter, at in (("2026-Q1", "2026-04-01"), ("2026-Q2", "2026-07-01"), ("2026-Q3", "2026-10-01")):
-        _run("review", "--ledger", "l.db", "-O", OUTCOMES, "--period", quarter, "--evaluated-at", f"{at}T09:00:00+00:00",
+        _run("review", "--ledger", "l.db", "-O", OUTCOMES, "-O", LEARNING, "--period", quarter, "--evaluated-at", f"{at}T09:00:00+00:00",
              cwd=out)
     _run("ledger", "export", "l.db", "-f", "jsonl", "-o", "ledger.jsonl", cwd=out)
     return out

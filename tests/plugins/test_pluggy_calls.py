@@ -51,8 +51,11 @@ def test_trace_prints_the_hook_calls_on_stderr_and_leaves_stdout_alone(site):
     plain = site.cli(*EVALUATE, pinned="")
     traced = site.cli(*EVALUATE, pinned="", **{TRACE_ENV: "1"})
     assert plain.returncode == traced.returncode == 0, traced.stderr
-    assert traced.stdout == plain.stdout and plain.stderr == ""
-    lines = traced.stderr.splitlines()
+    # The bundled example's funded forecasts overclaim its KPI gaps: those BP677 warnings are not the trace's.
+    def not_gaps(text: str) -> list[str]:
+        return [line for line in text.splitlines() if "BP677 warning" not in line]
+    assert traced.stdout == plain.stdout and not_gaps(plain.stderr) == []
+    lines = not_gaps(traced.stderr)
     # Each registration hook is called once per plugin, and the trace says whose call it is.
     for hook, module in zip(REGISTRATION_HOOKS, ("scorers", "sources", "functions", "allocators")):
         start = lines.index(f"  {hook} [hook]")

@@ -172,7 +172,7 @@ def test_paging_through_empty_pages_repeated_ids_and_consistent_through(scripted
         assert headers["x-experience-api-version"] == "1.0.3"
         assert headers["authorization"] == "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
     assert records(cfg) == {("INI-001", "2026-Q1"): {"initiative_id": "INI-001", "period": "2026-Q1",
-                                                     "completion_rate": D("1.0000")}}
+                                                     "completion_rate": D("1.0000"), "participants": 3}}
 
 
 def test_a_5xx_is_retried(scripted, tmp_path, creds):

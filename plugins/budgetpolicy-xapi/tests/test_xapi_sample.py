@@ -24,12 +24,15 @@ def test_bootcamp_first_quarter():
     assert r["pre_assessment"] == D("48.60")
     # Post, latest attempt per learner: Ana 78, Ben 81, Chloe 36/50 = 72 (retake replaces 30/50), Dev 52.
     assert r["post_assessment"] == D("70.75")
+    # Latest post-test verdicts: Ana, Ben and Chloe (her retake) passed, Dev failed: 3 / 4. Five enrolled.
+    assert (r["pass_rate"], r["participants"]) == (D("0.7500"), 5)
 
 
 def test_bootcamp_second_quarter_is_its_own_period():
     r = outcomes()[("INI-001", "2026-Q2")]
     assert r == {"initiative_id": "INI-001", "period": "2026-Q2", "completion_rate": D("0.3333"),
-                 "pre_assessment": D("50.00"), "post_assessment": D("74.00")}  # Dev, Emma, Farid; Dev done
+                 "pre_assessment": D("50.00"), "post_assessment": D("74.00"),  # Dev, Emma, Farid; Dev done
+                 "pass_rate": D("1.0000"), "participants": 3}  # Dev's post-test retake passed
 
 
 def test_buddy_programme_uses_accounts_raw_scores_and_utc_quarters():
@@ -37,10 +40,10 @@ def test_buddy_programme_uses_accounts_raw_scores_and_utc_quarters():
     # Raw scores out of 20: pre 8, 10, 12, 6 -> 45 %; post 15, 16, 14 -> 75 %; 3 of 4 finished.
     assert got[("INI-010", "2026-Q1")] == {"initiative_id": "INI-010", "period": "2026-Q1",
                                            "completion_rate": D("0.7500"), "pre_assessment": D("45.00"),
-                                           "post_assessment": D("75.00")}
+                                           "post_assessment": D("75.00"), "participants": 4}  # no verdicts
     # 22:30 on 31 March in New York is 1 April UTC: Jo's session lands in Q2.
     assert got[("INI-010", "2026-Q2")] == {"initiative_id": "INI-010", "period": "2026-Q2",
-                                           "completion_rate": D("0.0000")}
+                                           "completion_rate": D("0.0000"), "participants": 1}
     assert list(got) == [("INI-001", "2026-Q1"), ("INI-001", "2026-Q2"), ("INI-010", "2026-Q1"),
                          ("INI-010", "2026-Q2")]
 

@@ -34,7 +34,7 @@ def run(tmp_path, statements, text=None):
 def test_plain_array_and_json_lines_give_the_same_records(tmp_path):
     statements = [stmt("a", "registered", "2026-07-01T00:00:00Z"), stmt("a", "completed", "2026-07-02T00:00:00Z"),
                   stmt("b", "launched", "2026-07-03T00:00:00+02:00")]
-    expected = [{"initiative_id": "INI-7", "period": "2026-Q3", "completion_rate": D("0.5000")}]
+    expected = [{"initiative_id": "INI-7", "period": "2026-Q3", "completion_rate": D("0.5000"), "participants": 2}]
     assert run(tmp_path, statements) == expected
     assert run(tmp_path, None, "\n".join(json.dumps(s) for s in statements) + "\n") == expected
 
@@ -110,7 +110,8 @@ def test_numbers_stay_decimal_and_rates_round_half_even(tmp_path):
     (record,) = run(tmp_path, statements)
     assert record["completion_rate"] == D("0.1667")
     assert record["pre_assessment"] == D("16.67")  # 50/3, exact decimal arithmetic, not float noise
-    assert all(isinstance(v, D) for k, v in record.items() if k not in ("initiative_id", "period"))
+    assert all(isinstance(v, D) for k, v in record.items() if k not in ("initiative_id", "period", "participants"))
+    assert record["participants"] == 6  # a count of people, a whole number
 
 
 @pytest.mark.parametrize("text, line, column", [

@@ -69,7 +69,7 @@ def test_failed_is_never_a_completion_though_tincan_says_completion_true(tmp_pat
     (tmp_path / "map.toml").write_text(MAPPING)
     (record,) = [r for _, r in xapi_source(spec(tmp_path)[5:], "outcomes")]
     assert record == {"initiative_id": "INI-001", "period": "2026-Q1", "completion_rate": D("0.0000"),
-                      "post_assessment": D("20.00")}
+                      "post_assessment": D("20.00"), "pass_rate": D("0.0000"), "participants": 1}
 
 
 def test_per_course_totals_pass_rate_and_mean_scaled_score(export):

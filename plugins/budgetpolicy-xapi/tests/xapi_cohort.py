@@ -175,6 +175,9 @@ def count(docs: list[dict]) -> dict:
             for phase in ("pre", "post"):
                 if g[phase]:
                     record[f"{phase}_assessment"] = _q(sum(g[phase].values()) * 100 / len(g[phase]), "0.01")
+            if g["verdict"]:
+                record["pass_rate"] = _q(Decimal(sum(g["verdict"].values())) / len(g["verdict"]), "0.0001")
+            record["participants"] = len(g["learners"])
             records[key] = record
         else:
             passed = sum(g["verdict"].values())

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     what_if = _what_if(args, compiled, initiatives, evaluation)
     from budgetpolicy.evidence.plan import evidence_doc, evidence_lines, marginal_steps, marginal_text, plan_evidence
 
-    evidence = plan_evidence(evaluation)  # money value, dual values, effective weights, gap claims
+    # Money value, dual values, effective weights, gap claims (CSV and JSON lines show only the warnings).
+    evidence = plan_evidence(evaluation, full=args.format in ("table", "json"))
     marginal = marginal_steps(args.marginal, evaluation, initiatives, evidence)
     for diagnostic in evidence.warnings:
         warn(diagnostic.format())

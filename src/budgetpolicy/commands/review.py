@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from budgetpolicy.formatting import fixed_places, money_cents, trimmed_number
@@ -72,7 +73,11 @@ def run(args: argparse.Namespace) -> int:
     at = dt.datetime.combine(policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)
     plan = api.evaluate(compiled, initiatives, evaluated_at=at).decisions
     result = review(policy, initiatives, plan, outcomes, args.period)
-    emit(args, render_review(args.format, policy, result) + _evidence(args, policy, initiatives, result, outcomes))
+    from budgetpolicy.evidence.roi import realised_returns
+
+    returns = realised_returns(policy, initiatives, plan, outcomes, result)  # money ROI (docs/evidence.md)
+    emit(args, render_review(args.format, policy, result, returns) + _evidence(args, policy, initiatives, result,
+                                                                              outcomes))
     if args.ledger and not args.dry_run:
         import sys
 
@@ -133,25 +138,34 @@ def _from_ledger(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_review(fmt: str, policy: Any, result: Any) -> str:
-    """The review in ``fmt``: a table, JSON, or its moves as flat records (CSV, JSON lines)."""
+def render_review(fmt: str, policy: Any, result: Any, returns: Sequence[Any] = ()) -> str:
+    """The review in ``fmt``: a table, JSON, or its moves as flat records (CSV, JSON lines); ``returns``:
+    the realised money returns (evidence.roi), in the table and the JSON."""
     from budgetpolicy.canonical import to_jsonable
     from budgetpolicy.output import records_csv, records_jsonl
 
     if fmt == "json":
-        return review_json(policy, result)
+        return review_json(policy, result, returns)
     if fmt in ("csv", "jsonl"):
         records = review_records(result.period, to_jsonable(result))
         return records_csv(REVIEW_COLUMNS, records) if fmt == "csv" else records_jsonl(records)
+    if returns:
+        from budgetpolicy.evidence.roi import returns_lines
+
+        return review_table(policy, result) + "\n" + "\n".join(returns_lines(returns, policy.currency)) + "\n"
     return review_table(policy, result)
 
 
-def review_json(policy: Any, result: Any) -> str:
+def review_json(policy: Any, result: Any, returns: Sequence[Any] = ()) -> str:
     from budgetpolicy.canonical import pretty_json
 
     doc = {"policy": {"id": policy.id, "version": policy.version, "currency": policy.currency,
                       "sha256": policy.source.sha256 if policy.source else None},
            "factors": result.factors, "result": result}
+    if returns:
+        from budgetpolicy.evidence.roi import returns_doc
+
+        doc["returns"] = returns_doc(returns)
     # The review's fields at the top level, as before; Decimals normalised like every JSON output.
     import json
 
@@ -263,8 +277,7 @@ def review_table(policy: Any, result: Any) -> str:
         sections.append((f"New requests ({cur})", ("ID", "OUTCOME", "SCORE", "REQUIRES", "FUNDED", "WHY"),
                          [(r.initiative_id, r.outcome, str(r.score), ", ".join(r.required_approvers) or "-",
                            money_cents(r.funded), r.reason) for r in result.requests]))
-    sections += _rollout_sections(result, cur)
-    sections.append(_learning_section(result))
+    sections += [*_rollout_sections(result, cur), _learning_section(result)]
     for title, headers, rows in sections:
         parts.append(f"\n{title}\n")
         parts.append(table(headers, rows) if rows else "none\n")

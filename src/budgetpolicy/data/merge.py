@@ -13,8 +13,10 @@ any source gives. The merge rule (docs/data-formats.md):
 - ``kpis`` merge per priority, each priority a field of its own;
 - ``finished`` is true when any source says so: a source that does not know a bet has ended cannot
   contradict one that does (CSV and JSON leave it false when the column is empty or missing);
-- the merged reading keeps the location of the first source's row (later checks name that row), and the
-  readings come out in the order they first appear, source by source.
+- the merged reading keeps the location of the first source's row, and records where each field from
+  another source was read (``OutcomeReading.origins``), so a later check of a field (spend that falls,
+  a KPI key) names the row it came from; the readings come out in the order they first appear, source
+  by source.
 
 One source passes through unchanged, so a single ``-O`` reads exactly as before.
 """
@@ -87,10 +89,14 @@ def _combine(earlier: OutcomeReading, later: OutcomeReading) -> OutcomeReading:
     """``earlier`` with what only ``later`` gives (conflicts were reported; equal values stay the earlier's)."""
     filled = {name: getattr(later, name) for name in READING_FIELDS
               if getattr(earlier, name) is None and getattr(later, name) is not None}
-    kpis = {**dict(earlier.kpis), **{k: v for k, v in later.kpis.items() if k not in earlier.kpis}}
-    if filled or kpis != dict(earlier.kpis) or (later.finished and not earlier.finished):
-        return evolve(earlier, kpis=kpis, finished=earlier.finished or later.finished, **filled)
-    return earlier
+    added = {k: v for k, v in later.kpis.items() if k not in earlier.kpis}
+    if not (filled or added or (later.finished and not earlier.finished)):
+        return earlier
+    origins = {**dict(earlier.origins), **{name: later.origin(name).evolve(field=None)
+                                           for name in (*filled, *(f"kpi.{k}" for k in added), "finished")
+                                           if name != "finished" or (later.finished and not earlier.finished)}}
+    return evolve(earlier, kpis={**dict(earlier.kpis), **added}, finished=earlier.finished or later.finished,
+                  origins=origins, **filled)
 
 
 def _shown(value: Any) -> str:

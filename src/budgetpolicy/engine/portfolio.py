@@ -80,7 +80,12 @@ class Normalised:
         raw = raw_of(result)
         if raw is None:
             return result
-        return self.rescale(raw), f"{raw} raw, {self.how} over {len(self.raws)} initiatives"
+        inner = result[1] if isinstance(result, tuple) else ""
+        return self.rescale(raw), lambda: self.detail(raw, inner)
+
+    def detail(self, raw: Decimal, inner: object) -> str:
+        text = inner() if callable(inner) else str(inner)
+        return f"{text}; raw {raw}, {self.how} over {len(self.raws)} initiatives".lstrip("; ")
 
     def rescale(self, raw: Decimal) -> Decimal:
         raws = self.raws

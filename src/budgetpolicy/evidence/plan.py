@@ -41,13 +41,19 @@ class PlanEvidence:
         return {r.initiative_id: r for r in self.returns}
 
 
-def plan_evidence(evaluation: Any) -> PlanEvidence:
+def plan_evidence(evaluation: Any, full: bool = True) -> PlanEvidence:
+    """The evidence of ``evaluation``; ``full=False`` (CSV and JSON lines, which do not show it): only the
+    gap claims and their warnings, so a streamed portfolio is not scored a second time."""
     policy = evaluation.policy
+    claims = gap_claims(evaluation)
+    warnings = tuple(overclaim_warnings(evaluation, claims))
+    if not full:
+        return PlanEvidence((), None, (), (), claims, warnings)
     returns = [r for r in (forecast_return(policy, i, d) for i, d in zip(evaluation.initiatives, evaluation.decisions))
                if r is not None]
-    claims = gap_claims(evaluation)
-    return PlanEvidence(tuple(returns), portfolio_return(returns), dual_values(evaluation, {r.initiative_id: r for r in returns}),
-                        effective_weights(evaluation), claims, tuple(overclaim_warnings(evaluation, claims)))
+    duals = dual_values(evaluation, {r.initiative_id: r for r in returns})
+    return PlanEvidence(tuple(returns), portfolio_return(returns), duals, effective_weights(evaluation), claims,
+                        warnings)
 
 
 def evidence_doc(evidence: PlanEvidence, marginal: Sequence[NextAmount] = ()) -> dict[str, Any]:
@@ -134,4 +140,5 @@ def marginal_steps(text: str | None, evaluation: Any, initiatives: Sequence[Any]
             raise UsageError(f"--marginal '{text}': '{part.strip()}' is not an amount above 0",
                              Location(key="--marginal"), hint="e.g. --marginal 1000,10000", code="BP678")
         amounts.append(amount)
-    return next_amounts(evaluation, initiatives, evidence.by_id, amounts)
+    returns = evidence.by_id or {r.initiative_id: r for r in plan_evidence(evaluation).returns}
+    return next_amounts(evaluation, initiatives, returns, amounts)

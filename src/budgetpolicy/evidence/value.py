@@ -8,7 +8,8 @@ A priority with ``value_per_unit`` (money per KPI unit per year) prices its KPI.
 - years = 1 for a programme of at most four quarters (first-year benefits only), else
   min(horizon / 4, ``[evidence] max_benefit_years``) (default 1);
 - benefit-cost ratio = benefit / cost, ROI % = (benefit - cost) / cost x 100, on the requested cost;
-- funded benefit = benefit x allocation / cost (partial funding scales value linearly, as the allocation does).
+- funded benefit = benefit x allocation / cost (partial funding scales value linearly, as the allocation does);
+  without an ``[allocation]`` section an approved bet counts as funded in full.
 
 The portfolio sums the funded bets: funded benefit, allocated cost, their BCR and ROI %. Rounding:
 :mod:`budgetpolicy.evidence.exact`. A policy without any ``value_per_unit`` has no money figures (None).
@@ -90,7 +91,9 @@ def forecast_return(policy: Policy, initiative: Initiative, decision: Decision |
             parts[pid] = Fraction(initiative.probability) * Fraction(lift) * Fraction(values[pid]) * years
     exact = sum(parts.values(), Fraction(0))
     cost = initiative.cost
-    funded = decision.allocation if decision is not None else ZERO
+    # Without an [allocation] section nothing is allocated: an approved bet is then funded as requested.
+    funded = ZERO if decision is None else decision.allocation if decision.funding is not None else (
+        cost if decision.outcome == "approved" else ZERO)
     funded_exact = exact * Fraction(funded) / Fraction(cost) if cost > 0 else Fraction(0)
     benefit = rounded(exact, CENT)
     return ForecastReturn(

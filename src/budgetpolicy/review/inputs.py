@@ -156,7 +156,7 @@ def _spend_order(readings: dict[tuple[str, int], OutcomeReading], problems: Diag
             continue
         if iid in last and spend < last[iid][1]:
             earlier, amount = last[iid]
-            problems.add("BP706", readings[(iid, q)].location.evolve(field="spend_to_date"),
+            problems.add("BP706", readings[(iid, q)].origin("spend_to_date"),
                          f"spend to date of '{iid}' falls from {amount} in {period_name(earlier)} to {spend} in "
                          f"{period_name(q)}",
                          "spend to date is cumulative: check the periods are in the right quarters")

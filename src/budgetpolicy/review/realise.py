@@ -82,8 +82,8 @@ def kpi_lifts(reading: OutcomeReading, policy: Policy) -> tuple[dict[str, Decima
     ids = {p.id for p in policy.priorities}
     lifts: dict[str, Decimal] = {}
     problems: list[Diagnostic] = []
-    where = reading.location
     for key, raw in reading.kpis.items():
+        where = reading.origins.get(f"kpi.{key}", reading.location)  # its source's row, when merged
         value = raw if isinstance(raw, Decimal) else Decimal(str(raw))
         if key in ids:
             priority_id, lift = key, value

@@ -63,7 +63,8 @@ def check_spend(year: BudgetYear, readings: Iterable[OutcomeReading], period: st
         if reading.period != period or spend is None or position is None:
             continue  # an unknown initiative is the review's to refuse (BP704)
         for code, message, hint in _problems(year, reading, spend, position, previous, tolerance):
-            found.append(SpendProblem(reading.initiative_id, Diagnostic(code, message, reading.location, hint)))
+            where = reading.origin("spend_to_date").evolve(field=None)  # its source's row, when merged
+            found.append(SpendProblem(reading.initiative_id, Diagnostic(code, message, where, hint)))
     return tuple(found)
 
 

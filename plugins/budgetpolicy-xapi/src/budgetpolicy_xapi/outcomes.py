@@ -22,9 +22,11 @@ The rules, in the order they apply to each statement:
    assessment, unless its verb is ``failed`` or ``result.success`` is false
    (tincan's failed statements carry ``completion: true``); never on a
    pre-assessment (finishing the pre-test is not finishing the programme).
-   ``completion_rate`` = completed / enrolled, 4 decimal places.
+   ``completion_rate`` = completed / enrolled, 4 decimal places;
+   ``participants`` = enrolled.
 6. Pass rate: each learner's latest ``passed``/``failed`` verdict (outside
-   pre-assessments); passed / learners with a verdict.
+   pre-assessments); ``pass_rate`` = passed / learners with a verdict, 4
+   decimal places (left out when no learner has a verdict).
 7. Scores: ``scaled``, else ``(raw - min) / (max - min)``; a raw score alone
    cannot be scaled, so the statement counts for its verb and its score is
    noted as unused. A learner's latest score counts (retakes replace earlier
@@ -149,6 +151,12 @@ class _Tally:
             mean = _mean([s * HUNDRED for _, s in self.scores[phase].values()], SCORE_QUANTUM)
             if mean is not None:
                 record[f"{phase}_assessment"] = mean
+        # The learning chain's readings the statements carry: the share of verdicts that passed, and
+        # the people enrolled. Training hours are not derived (see the README).
+        if self.verdicts:
+            passed = sum(1 for _, ok in self.verdicts.values() if ok)
+            record["pass_rate"] = _share(passed, len(self.verdicts))
+        record["participants"] = len(self.enrolled)
         return record
 
 
