@@ -92,9 +92,8 @@ def _combine(earlier: OutcomeReading, later: OutcomeReading) -> OutcomeReading:
     added = {k: v for k, v in later.kpis.items() if k not in earlier.kpis}
     if not (filled or added or (later.finished and not earlier.finished)):
         return earlier
-    origins = {**dict(earlier.origins), **{name: later.origin(name).evolve(field=None)
-                                           for name in (*filled, *(f"kpi.{k}" for k in added), "finished")
-                                           if name != "finished" or (later.finished and not earlier.finished)}}
+    moved = [*filled, *(f"kpi.{k}" for k in added)] + (["finished"] if later.finished and not earlier.finished else [])
+    origins = {**dict(earlier.origins), **{name: later.location for name in moved}}
     return evolve(earlier, kpis={**dict(earlier.kpis), **added}, finished=earlier.finished or later.finished,
                   origins=origins, **filled)
 
