@@ -9,9 +9,10 @@ import re
 from decimal import Decimal
 
 import pytest
-from report_helpers import INITIATIVES, KPIS, OUTCOMES, POLICY
+from report_helpers import INITIATIVES, KPIS, OUTCOMES, POLICY, REPO
 from test_report_ledger import ok, positions, section, year  # noqa: F401  (year: the ledger fixture)
 
+LEARNING = str(REPO / "policies" / "acme-2026.learning.csv")
 EVIDENCE = ["## KPI actuals and attribution", "## Effectiveness by format", "## Plan versus actual (TDRp)",
             "## Case studies"]
 
@@ -79,6 +80,18 @@ def test_plan_versus_actual_as_docs_evidence_md_computes_it(review_md):
     assert outcome["Sales win rate (%)"][1:] == ["27", "23.6 (2026-Q3)", "32.0%", "24.13"]
     programme = {r[0]: r for r in rows(review_md, "### Programme measures (per kind)")}
     assert programme["training"][1:5] == ["216,000", "150,000", "69.4%", "200,000"]
+
+
+def test_a_second_outcome_source_brings_hours_participants_and_benefit_per_unit_of_cost():
+    text = ok("report", "-P", POLICY, "-i", INITIATIVES, "-O", OUTCOMES, "-O", LEARNING, "--period", "2026-Q3")
+    header = section(text, "Effectiveness by format").split("### By kind\n\n")[1].splitlines()[0]
+    assert "| Hours |" in header and "| Benefit per unit of cost (n) |" in header
+    training = next(r for r in rows(section(text, "Effectiveness by format"), "### By kind") if r[0] == "training")
+    # policies/acme-2026.learning.csv: the training bets' latest readings count 1,200 hours; 175 participants
+    # (read where given, else the headcount); 150,000 / 175 = 857.14 per participant
+    assert training[4:7] == ["175", "1200", "857.14"]
+    assert "satisfaction 3.7/5, relevance 3.7/5, completion 50%, pass rate 45%, 70 training hours, 7 participants" \
+        in section(text, "Case studies")
 
 
 def test_without_kpi_actuals_no_kpi_position_is_invented():

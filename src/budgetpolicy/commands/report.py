@@ -45,7 +45,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(required without --ledger)")
     parser.add_argument("--ledger", "-L", metavar="LEDGER",
                         help="report the budget year recorded in LEDGER, from the ledger alone")
-    parser.add_argument("--outcomes", "-O", metavar="SOURCE", help="outcome readings, for the outcome sections")
+    parser.add_argument("--outcomes", "-O", metavar="SOURCE", action="append",
+                        help="outcome readings, for the outcome sections; repeat it for several sources (merged "
+                             "per initiative and quarter as review merges them)")
     parser.add_argument("--kpis", metavar="FILE",
                         help="the organisation's KPI actuals (CSV: priority or metric, period, value), for KPI "
                              "progress and attribution (needs --outcomes, or --ledger)")
@@ -132,6 +134,7 @@ def year_evidence(ledger: Ledger, year: BudgetYear, report: YearReport, actuals:
     (the plan's policy, initiatives and decisions, the recorded readings up to the quarter reported, the
     sign-offs and requests), with the money of the ledger's positions."""
     from budgetpolicy.engine.compile import compile_policy
+    from budgetpolicy.evidence.roi import realised_returns
     from budgetpolicy.report.evidencefacts import evidence_facts
     from budgetpolicy.review.periods import parse_period
     from budgetpolicy.review.quarterly import review
@@ -147,7 +150,8 @@ def year_evidence(ledger: Ledger, year: BudgetYear, report: YearReport, actuals:
     every = (*initiatives, *requested(view))
     result = review(year.policy, every, decisions, readings, report.period, view)
     money = {p.initiative_id: (p.planned, p.allocated + p.earmarked, p.spent) for p in report.positions.initiatives}
-    return evidence_facts(year.policy, every, result, readings, actuals, money)
+    returns = realised_returns(year.policy, every, decisions, readings, result)
+    return evidence_facts(year.policy, every, result, readings, actuals, money, returns)
 
 
 def read_actuals(path: str | None, policy: Policy) -> tuple[KpiActual, ...] | None:
@@ -157,7 +161,7 @@ def read_actuals(path: str | None, policy: Policy) -> tuple[KpiActual, ...] | No
     return read_kpis(path, policy) if path else None
 
 
-def evaluate_and_review(policy_spec: str, initiatives_spec: str, *, outcomes_spec: str | None = None,
+def evaluate_and_review(policy_spec: str, initiatives_spec: str, *, outcomes_spec: str | Sequence[str] | None = None,
                         period: str | None = None, evaluated_at: dt.datetime | None = None,
                         registry: Registry | None = None,
                         ) -> tuple[Evaluation, tuple[Initiative, ...], ReviewResult | None]:
@@ -169,7 +173,7 @@ def evaluate_and_review(policy_spec: str, initiatives_spec: str, *, outcomes_spe
     return evaluation, initiatives, result
 
 
-def gather(policy_spec: str, initiatives_spec: str, *, outcomes_spec: str | None = None,
+def gather(policy_spec: str, initiatives_spec: str, *, outcomes_spec: str | Sequence[str] | None = None,
            period: str | None = None, evaluated_at: dt.datetime | None = None, registry: Registry | None = None,
            ) -> tuple[Evaluation, tuple[Initiative, ...], ReviewResult | None, tuple[OutcomeReading, ...]]:
     """:func:`evaluate_and_review` and the outcome readings read (for the evidence sections)."""

@@ -76,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from budgetpolicy.evidence.roi import realised_returns
 
     returns = realised_returns(policy, initiatives, plan, outcomes, result)  # money ROI (docs/evidence.md)
-    emit(args, render_review(args.format, policy, result, returns) + _evidence(args, policy, initiatives, result,
-                                                                              outcomes))
+    emit(args, render_review(args.format, policy, result, returns)
+         + _evidence(args, policy, initiatives, result, outcomes, returns))
     if args.ledger and not args.dry_run:
         import sys
 
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evidence(args: argparse.Namespace, policy: Any, initiatives: Any, result: Any, outcomes: Any) -> str:
+def _evidence(args: argparse.Namespace, policy: Any, initiatives: Any, result: Any, outcomes: Any,
+              returns: Any) -> str:
     """The table output's evidence sections (KPI attribution, effectiveness by format, case drafts)."""
     if args.format != "table":
         return ""
@@ -99,7 +100,7 @@ def _evidence(args: argparse.Namespace, policy: Any, initiatives: Any, result: A
     from budgetpolicy.report.evidencetext import review_evidence_text
 
     actuals = read_actuals(args.kpis, policy)
-    return review_evidence_text(evidence_facts(policy, initiatives, result, outcomes, actuals))
+    return review_evidence_text(evidence_facts(policy, initiatives, result, outcomes, actuals, returns=returns))
 
 
 def _from_ledger(args: argparse.Namespace) -> int:

@@ -12,7 +12,9 @@ decided (sunset, completed, scale-up). :func:`by_format` groups them by ``kind``
 - completion: mean of the latest readings' ``completion_rate``; learning gain: mean of the latest
   ``post_assessment - pre_assessment`` (readings with both); realisation: mean of the latest defined
   realisations; each over the bets that have one (``n`` of them), 4 places half-even;
-- spend per participant = spent / participants.
+- spend per participant = spent / participants;
+- benefit per currency unit = the realised benefit of the bets that have one (:mod:`.roi`: a priced KPI
+  read) / their fully loaded cost, to the cent (shown only when some bet has a realised benefit).
 
 A column with no data in any group is left out by the renderers (never an invented zero). Pure.
 """
@@ -24,6 +26,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from attrs import frozen
 
+from budgetpolicy.evidence.exact import CENT, quotient
 from budgetpolicy.model import Initiative, OutcomeReading
 from budgetpolicy.review.periods import parse_period
 from budgetpolicy.review.learning import LearningChain
@@ -49,6 +52,9 @@ class BetEvidence:
     quarters_measured: int
     decision: str  # what the review decided, in words ("" when it left the bet as it was)
     chain: LearningChain | None = None  # the review's learning chain of ``reading``: behaviour's trend
+    # The realised return (evidence.roi) when the policy prices a KPI this bet read: benefit and fully loaded cost.
+    benefit: Decimal | None = None
+    loaded_cost: Decimal | None = None
 
     @property
     def gain(self) -> Decimal | None:
@@ -83,6 +89,14 @@ class FormatRow:
     gain_n: int
     realisation: Decimal | None
     realisation_n: int
+    benefit: Decimal | None = None  # realised benefit of the bets that have one (evidence.roi)
+    benefit_n: int = 0
+    benefit_cost: Decimal = ZERO  # their fully loaded cost
+
+    @property
+    def benefit_per_unit(self) -> Decimal | None:
+        """Realised benefit per currency unit of fully loaded cost, over the bets with a benefit."""
+        return quotient(self.benefit, self.benefit_cost, CENT) if self.benefit is not None else None
 
     @property
     def spend_per_participant(self) -> Decimal | None:
@@ -109,9 +123,12 @@ def _row(name: str, bets: Sequence[BetEvidence]) -> FormatRow:
     gains = [g for g in (b.gain for b in bets) if g is not None]
     realised = [b.realisation.value for b in bets if b.realisation and b.realisation.value is not None]
     hours = [h for h in (b.hours for b in bets) if h is not None]
+    valued = [b for b in bets if b.benefit is not None and b.loaded_cost is not None]
     return FormatRow(name, len(bets), sum((b.planned for b in bets), ZERO), sum((b.spent for b in bets), ZERO),
                      sum((b.participants for b in bets), ZERO), sum(hours, ZERO) if hours else None,
-                     mean(completion), len(completion), mean(gains), len(gains), mean(realised), len(realised))
+                     mean(completion), len(completion), mean(gains), len(gains), mean(realised), len(realised),
+                     sum((b.benefit or ZERO for b in valued), ZERO) if valued else None, len(valued),
+                     sum((b.loaded_cost or ZERO for b in valued), ZERO))
 
 
 def bets_from_review(initiatives: Iterable[Initiative], review: ReviewResult,

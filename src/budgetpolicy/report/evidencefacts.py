@@ -5,7 +5,8 @@ it read and the KPI actuals (``--kpis``) and gives what :mod:`.evidencesections`
 the attributed lifts (:mod:`budgetpolicy.evidence.kpis`), effectiveness by kind and delivery method
 (:mod:`~budgetpolicy.evidence.formats`), plan versus actual (:mod:`~budgetpolicy.evidence.tdrp`) and the
 case-study drafts (:mod:`~budgetpolicy.evidence.cases`). ``money`` (initiative id -> planned, allocated,
-spent) replaces the review's money with the ledger's positions for the report of the year. Pure.
+spent) replaces the review's money with the ledger's positions for the report of the year; ``returns``
+(:func:`budgetpolicy.evidence.roi.realised_returns`) bring each bet's realised benefit. Pure.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from attrs import evolve, frozen
 from budgetpolicy.evidence.cases import Case, cases
 from budgetpolicy.evidence.formats import BetEvidence, FormatRow, bets_from_review, by_format, quarters
 from budgetpolicy.evidence.kpis import KpiActual, KpiEvidence, claims, kpi_evidence
+from budgetpolicy.evidence.roi import RealisedReturn
 from budgetpolicy.evidence.tdrp import OutcomeLine, ProgrammeLine, outcome_lines, programme_lines
 from budgetpolicy.model import Initiative, OutcomeReading, Policy
 from budgetpolicy.review.quarterly import ReviewResult
@@ -41,8 +43,12 @@ class EvidenceFacts:
 
 def evidence_facts(policy: Policy, initiatives: Sequence[Initiative], review: ReviewResult,
                    outcomes: Sequence[OutcomeReading], actuals: Sequence[KpiActual] | None,
-                   money: Mapping[str, tuple[Decimal, Decimal, Decimal]] | None = None) -> EvidenceFacts:
+                   money: Mapping[str, tuple[Decimal, Decimal, Decimal]] | None = None,
+                   returns: Sequence[RealisedReturn] = ()) -> EvidenceFacts:
     bets = bets_from_review(initiatives, review, outcomes)
+    valued = {r.initiative_id: r for r in returns if r.benefit is not None}
+    bets = tuple(evolve(b, benefit=valued[b.initiative.id].benefit, loaded_cost=valued[b.initiative.id].cost)
+                 if b.initiative.id in valued else b for b in bets)
     if money is not None:
         bets = tuple(evolve(b, planned=money[b.initiative.id][0], allocation=money[b.initiative.id][1],
                             spent=money[b.initiative.id][2]) if b.initiative.id in money else b for b in bets)

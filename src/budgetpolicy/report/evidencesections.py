@@ -86,16 +86,21 @@ def kpi_blocks(f: EvidenceFacts) -> list[Block]:
 
 
 def format_table(rows: Sequence[FormatRow], name: str) -> Block:
-    """One row per group; hours only when read (participants fall back to the planned headcount)."""
+    """One row per group; hours only when read, benefit per unit only when some bet has a realised benefit
+    (participants fall back to the planned headcount)."""
     hours = any(r.hours is not None for r in rows)
+    benefit = any(r.benefit is not None for r in rows)
     headers = [name, "Bets", "Planned", "Spent", "Participants", *(["Hours"] if hours else []),
-               "Spent per participant", "Completion (n)", "Learning gain (n)", "Realisation (n)"]
+               "Spent per participant", "Completion (n)", "Learning gain (n)", "Realisation (n)",
+               *(["Benefit per unit of cost (n)"] if benefit else [])]
     body = []
     for r in rows:
+        per_head = r.spend_per_participant
         body.append((r.group, r.count, money(r.planned), money(r.spent), _n(r.participants),
-                     *([_n(r.hours)] if hours else []), money_cents(r.spend_per_participant) if r.spend_per_participant is not None else "-",
+                     *([_n(r.hours)] if hours else []), money_cents(per_head) if per_head is not None else "-",
                      f"{percent(r.completion)} ({r.completion_n})", f"{_n(r.gain)} ({r.gain_n})",
-                     f"{percent(r.realisation)} ({r.realisation_n})"))
+                     f"{percent(r.realisation)} ({r.realisation_n})",
+                     *([f"{_n(r.benefit_per_unit)} ({r.benefit_n})"] if benefit else [])))
     return _t(headers, body, tuple(range(1, len(headers))))
 
 

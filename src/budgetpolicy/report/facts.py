@@ -30,6 +30,7 @@ from attrs import frozen
 from budgetpolicy.allocation.result import AllocationSummary
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.evidence.kpis import KpiActual
+from budgetpolicy.evidence.roi import realised_returns
 from budgetpolicy.model import Decision, Initiative, OutcomeReading, Policy
 from budgetpolicy.report.evidencefacts import EvidenceFacts, evidence_facts
 from budgetpolicy.review.quarterly import ReviewResult
@@ -121,7 +122,8 @@ def portfolio(evaluation: Evaluation, initiatives: Sequence[Initiative],
     evidence = None
     if review is not None:
         quarters = quarter_lifts(review)
-        evidence = evidence_facts(evaluation.policy, initiatives, review, outcomes, actuals)
+        returns = realised_returns(evaluation.policy, initiatives, evaluation.decisions, outcomes, review)
+        evidence = evidence_facts(evaluation.policy, initiatives, review, outcomes, actuals, returns=returns)
         progress = kpi_progress(evidence)
     return Portfolio(
         policy=evaluation.policy, evaluated_at=evaluation.context.evaluated_at.isoformat(), bets=bets,
