@@ -8,6 +8,7 @@ EXAMPLE_INITIATIVES := policies/acme-2026.initiatives.csv
 EXAMPLE_OUTCOMES    := policies/acme-2026.outcomes.csv
 EXAMPLE_LEARNING    := policies/acme-2026.learning.csv
 EXAMPLE_REQUESTS    := policies/acme-2026.requests.csv
+EXAMPLE_KPIS        := policies/acme-2026.kpis.csv
 DEMO_LEDGER         := out/ledger.db
 
 .PHONY: demo test bench browser clean mutation
@@ -25,7 +26,7 @@ demo: $(STAMP)
 	$(BIN)/budgetpolicy validate $(EXAMPLE_POLICY)
 	$(BIN)/budgetpolicy evaluate --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES)
 	$(BIN)/budgetpolicy review --policy $(EXAMPLE_POLICY) --initiatives $(EXAMPLE_INITIATIVES) \
-	  --outcomes $(EXAMPLE_OUTCOMES) --outcomes $(EXAMPLE_LEARNING) --period 2026-Q3
+	  --outcomes $(EXAMPLE_OUTCOMES) --outcomes $(EXAMPLE_LEARNING) --kpis $(EXAMPLE_KPIS) --period 2026-Q3
 	# The budget year: the plan recorded in a fresh ledger; INI-009 signed by both roles it requires
 	# (vp, then finance: its money moves from earmarked to allocated), the other pending bets by a vp
 	# (the example readings record spend on all of them); and where the money stands.
@@ -57,8 +58,9 @@ demo: $(STAMP)
 	  --note "Q3 reallocation of 40,000 to the analytics academy"
 	$(BIN)/budgetpolicy ledger positions $(DEMO_LEDGER) --period 2026-Q3
 	# The living document of the year, from the ledger alone: Markdown and a self-contained HTML page.
-	$(BIN)/budgetpolicy report --ledger $(DEMO_LEDGER) -o out/year.md
-	$(BIN)/budgetpolicy report --ledger $(DEMO_LEDGER) -o out/year.html
+	# With the organisation's KPI actuals: KPI progress, attributed lifts, plan versus actual, case drafts.
+	$(BIN)/budgetpolicy report --ledger $(DEMO_LEDGER) --kpis $(EXAMPLE_KPIS) -o out/year.md
+	$(BIN)/budgetpolicy report --ledger $(DEMO_LEDGER) --kpis $(EXAMPLE_KPIS) -o out/year.html
 	@echo "the year's report: out/year.md and out/year.html"
 
 # Headless Chromium checks the HTML report; installed from Debian's packages when missing.

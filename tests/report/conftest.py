@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from report_helpers import AT, INITIATIVES, OUTCOMES, POLICY, build_portfolio
+from report_helpers import AT, INITIATIVES, KPIS, OUTCOMES, POLICY, build_portfolio
 
 
 @pytest.fixture(scope="session")
 def reviewed():
-    """(evaluation, portfolio facts) with outcomes reviewed up to 2026-Q2."""
-    return build_portfolio(POLICY, INITIATIVES, outcomes_spec=OUTCOMES, period="2026-Q2", evaluated_at=AT)
+    """(evaluation, portfolio facts) with outcomes reviewed up to 2026-Q2 and the KPI actuals."""
+    return build_portfolio(POLICY, INITIATIVES, KPIS, outcomes_spec=OUTCOMES, period="2026-Q2", evaluated_at=AT)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from browser import Browser, artifacts_dir, chromium
-from report_helpers import INITIATIVES, OUTCOMES, POLICY
+from report_helpers import INITIATIVES, KPIS, OUTCOMES, POLICY
 
 from budgetpolicy.cli import main
 from budgetpolicy.report.charts import CHART_IDS
@@ -78,7 +78,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     plan = ["-P", POLICY, "-i", INITIATIVES, "--evaluated-at", AT]
     ledger = str(out / "year.db")
     for argv in (["report", *plan, "-o", str(out / "plan.html")],
-                 ["report", *plan, "-O", OUTCOMES, "--period", "2026-Q3", "-o", str(out / "review.html")],
+                 ["report", *plan, "-O", OUTCOMES, "--kpis", KPIS, "--period", "2026-Q3", "-o", str(out / "review.html")],
                  ["evaluate", *plan, "--ledger", ledger, "-o", str(out / "plan.txt")],
                  # the sign-offs the example readings need (they spend on every pending bet), as make demo has them
                  *(["approve", ledger, iid, "--role", role, "--by", by, "--at", "2026-01-20T10:00:00+00:00"]
@@ -89,7 +89,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
                   "--evaluated-at", "2026-04-02T09:00:00+00:00", "-o", str(out / "q1.txt")],
                  ["review", "--ledger", ledger, "-O", OUTCOMES, "--period", "2026-Q2",
                   "--evaluated-at", "2026-07-02T09:00:00+00:00", "-o", str(out / "q2.txt")],
-                 ["report", "--ledger", ledger, "-o", str(out / "year.html")]):
+                 ["report", "--ledger", ledger, "--kpis", KPIS, "-o", str(out / "year.html")]):
         assert main(argv) == 0, argv
     return {name: out / f"{name}.html" for name in PAGES}
 

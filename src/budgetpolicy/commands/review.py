@@ -39,6 +39,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "merged per initiative and quarter, and two sources giving different values for "
                              "one field is an error (BP660)")
     parser.add_argument("--period", required=True, metavar="YYYY-Qn", help="the quarter to review, e.g. 2026-Q2")
+    parser.add_argument("--kpis", metavar="FILE",
+                        help="the organisation's KPI actuals (CSV: priority or metric, period, value): the table "
+                             "output adds KPI attribution (docs/evidence.md)")
     add_format_options(parser)
     from budgetpolicy.commands._progress import add_quiet_option
 
@@ -83,7 +86,8 @@ def _run(args: argparse.Namespace) -> int:
     from budgetpolicy.evidence.roi import realised_returns
 
     returns = realised_returns(policy, initiatives, plan, outcomes, result)  # money ROI (docs/evidence.md)
-    emit(args, render_review(args.format, policy, result, returns))
+    emit(args, render_review(args.format, policy, result, returns)
+         + _evidence(args, policy, initiatives, result, outcomes, returns))
     if args.ledger and not args.dry_run:
         import sys
 
@@ -94,6 +98,19 @@ def _run(args: argparse.Namespace) -> int:
         count = record_review(args.ledger, policy, result, outcomes, stamp.isoformat())
         print(f"ledger: appended {count} review record(s) to {args.ledger}", file=sys.stderr)
     return 0
+
+
+def _evidence(args: argparse.Namespace, policy: Any, initiatives: Any, result: Any, outcomes: Any,
+              returns: Any) -> str:
+    """The table output's evidence sections (KPI attribution, effectiveness by format, case drafts)."""
+    if args.format != "table":
+        return ""
+    from budgetpolicy.commands.report import read_actuals
+    from budgetpolicy.report.evidencefacts import evidence_facts
+    from budgetpolicy.report.evidencetext import review_evidence_text
+
+    actuals = read_actuals(args.kpis, policy)
+    return review_evidence_text(evidence_facts(policy, initiatives, result, outcomes, actuals, returns=returns))
 
 
 def _from_ledger(args: argparse.Namespace) -> int:

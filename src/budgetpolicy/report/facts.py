@@ -10,9 +10,11 @@ forecast, due (by that quarter: milestones or the ramp, see
 :mod:`budgetpolicy.review.milestones`) and realised lift per priority per
 quarter (sums over the initiatives read that quarter, from
 :mod:`budgetpolicy.review.realise`) and
-``kpi_progress`` estimates each KPI's position: the baseline moved by the
-realised lifts of each initiative's latest reading, as a share of the gap to
-the target.
+``kpi_progress`` is each KPI's position from the organisation's KPI actuals
+(``--kpis``: the latest at or before the period, as a share of the gap to the
+target); without actuals it is empty: initiatives' lifts, measured on their
+own participants, do not add up to a KPI position. ``evidence`` holds the
+evidence sections' facts (:mod:`.evidencefacts`).
 
 The words and tables both formats print are in :mod:`.sections`.
 """
@@ -27,7 +29,10 @@ from attrs import frozen
 
 from budgetpolicy.allocation.result import AllocationSummary
 from budgetpolicy.engine.evaluation import Evaluation
-from budgetpolicy.model import Decision, Initiative, Policy
+from budgetpolicy.evidence.kpis import KpiActual
+from budgetpolicy.evidence.roi import realised_returns
+from budgetpolicy.model import Decision, Initiative, OutcomeReading, Policy
+from budgetpolicy.report.evidencefacts import EvidenceFacts, evidence_facts
 from budgetpolicy.review.quarterly import ReviewResult
 from budgetpolicy.review.realise import Realisation
 
@@ -64,8 +69,9 @@ class KpiProgress:
     unit: str
     baseline: Decimal
     target: Decimal
-    current: Decimal  # baseline moved by the realised lift, in the KPI's own direction
-    share_of_gap: Decimal  # realised lift / gap, 0..1 (rounded to 4 places)
+    current: Decimal  # the latest KPI actual
+    share_of_gap: Decimal  # observed change / gap, held to 0..1 for the chart (4 places)
+    period: str = ""  # the quarter of the actual
 
 
 @frozen
@@ -80,6 +86,7 @@ class Portfolio:
     kpi_progress: tuple[KpiProgress, ...] = ()
     period: str | None = None  # the quarter reviewed, None without a review
     first_period: str | None = None  # the first quarter read by the review
+    evidence: EvidenceFacts | None = None  # with a review: KPI actuals, formats, plan vs actual, cases
 
     def with_outcome(self, *outcomes: str) -> list[Bet]:
         return [b for b in self.bets if b.decision.outcome in outcomes]
@@ -99,7 +106,10 @@ class Portfolio:
 
 
 def portfolio(evaluation: Evaluation, initiatives: Sequence[Initiative],
-              review: ReviewResult | None = None) -> Portfolio:
+              review: ReviewResult | None = None, outcomes: Sequence[OutcomeReading] = (),
+              actuals: Sequence[KpiActual] | None = None) -> Portfolio:
+    """The report's facts; with a review, ``outcomes`` (the readings it read) and ``actuals`` (the KPI
+    actuals, None when no file was given) feed the evidence sections."""
     by_id = {i.id: i for i in initiatives}
     bets = tuple(Bet(by_id[d.initiative_id], d, e.narrative) for d, e in evaluation.explained())
     counts: dict[str, int] = {}
@@ -109,15 +119,18 @@ def portfolio(evaluation: Evaluation, initiatives: Sequence[Initiative],
     summary = evaluation.allocation.summary if evaluation.allocation is not None else None
     quarters: tuple[QuarterLift, ...] = ()
     progress: tuple[KpiProgress, ...] = ()
+    evidence = None
     if review is not None:
         quarters = quarter_lifts(review)
-        progress = kpi_progress(evaluation.policy, review)
+        returns = realised_returns(evaluation.policy, initiatives, evaluation.decisions, outcomes, review)
+        evidence = evidence_facts(evaluation.policy, initiatives, review, outcomes, actuals, returns=returns)
+        progress = kpi_progress(evidence)
     return Portfolio(
         policy=evaluation.policy, evaluated_at=evaluation.context.evaluated_at.isoformat(), bets=bets,
         summary=summary, requested=sum((i.cost for i in initiatives), ZERO),
         counts=tuple((k, counts[k]) for k in order if k in counts), quarters=quarters, kpi_progress=progress,
         period=review.period if review is not None else None,
-        first_period=review.first_period if review is not None else None,
+        first_period=review.first_period if review is not None else None, evidence=evidence,
     )
 
 
@@ -139,21 +152,13 @@ def quarter_lifts(review: ReviewResult) -> tuple[QuarterLift, ...]:
     return tuple(QuarterLift(period, priority, f, r, d) for (period, priority), (f, r, d) in sorted(totals.items()))
 
 
-def kpi_progress(policy: Policy, review: ReviewResult) -> tuple[KpiProgress, ...]:
-    latest: dict[tuple[str, str], tuple[str, Decimal]] = {}  # (initiative, priority) -> (period, lift)
-    for realisation in _realisations(review):
-        for k in realisation.kpis:
-            if k.realised is None:
-                continue
-            key = (realisation.initiative_id, k.priority)
-            if key not in latest or latest[key][0] <= realisation.period:
-                latest[key] = (realisation.period, k.realised)
+def kpi_progress(evidence: EvidenceFacts) -> tuple[KpiProgress, ...]:
+    """The KPIs with an actual: where each stands, and its share of the gap closed (held to 0..1)."""
     out = []
-    for p in policy.priorities:
-        lift = sum((lift for (_, pid), (_, lift) in latest.items() if pid == p.id), ZERO)
-        gap = p.kpi.gap
-        share = min(Decimal(1), max(ZERO, lift / gap)).quantize(Decimal("0.0001")) if gap > 0 else ZERO
-        current = p.kpi.baseline + lift if p.kpi.direction == "higher" else p.kpi.baseline - lift
-        out.append(KpiProgress(p.id, p.name, p.kpi.unit, p.kpi.baseline, p.kpi.target, current, share))
+    for k in evidence.kpis:
+        if k.actual is None or k.period is None:
+            continue
+        p = k.priority
+        share = min(Decimal(1), max(ZERO, k.share_of_gap)) if k.share_of_gap is not None else ZERO
+        out.append(KpiProgress(p.id, p.name, p.kpi.unit, p.kpi.baseline, p.kpi.target, k.actual, share, k.period))
     return tuple(out)
-

@@ -17,8 +17,9 @@ from html import escape
 from typing import Any
 
 from budgetpolicy.report import charts
+from budgetpolicy.report.evidencesections import Block, evidence_blocks
 from budgetpolicy.report.facts import Portfolio
-from budgetpolicy.report.sections import (KPI_NOTE, QUARTER_NOTE, Table, bet_details, breakdown_tables,
+from budgetpolicy.report.sections import (KPI_NOTE, NO_KPI_NOTE, QUARTER_NOTE, Table, bet_details, breakdown_tables,
                                           deferred_table, funded_table, header_line, initiatives_table, kpi_table,
                                           pool_split, priorities_table, quarter_table, rejected_table,
                                           rubric_table, rule_in_words, title, totals)
@@ -81,9 +82,26 @@ def render_html(p: Portfolio) -> str:
         parts += [f"<h2>Outcomes to {escape(p.period or '')}</h2>",
                   f"<h3>Forecast vs realised lift per quarter</h3><p>{escape(QUARTER_NOTE)}</p>",
                   _table(quarter_table(p)),
-                  f"<h3>KPI progress toward targets</h3><p>{escape(KPI_NOTE)}</p>", _table(kpi_table(p))]
+                  "<h3>KPI progress toward targets</h3>"]
+        parts += [f"<p>{_inline(KPI_NOTE)}</p>", _table(kpi_table(p))] if p.kpi_progress \
+            else [f"<p>{_inline(NO_KPI_NOTE)}</p>"]
+    if p.evidence is not None:
+        parts.append(render_blocks(evidence_blocks(p.evidence)))
     parts.append("</main>")
     return document(title(p), parts)
+
+
+def render_blocks(blocks: Sequence[Block]) -> str:
+    """Headings, paragraphs, tables and lists (:mod:`.evidencesections`) as HTML."""
+    out = []
+    for b in blocks:
+        if b.kind in ("h2", "h3", "p"):
+            out.append(f"<{b.kind}>{_inline(b.text)}</{b.kind}>")
+        elif b.kind == "ul":
+            out.append("<ul>" + "".join(f"<li>{_inline(item)}</li>" for item in b.items) + "</ul>")
+        elif b.table is not None:
+            out.append(_table(b.table))
+    return "".join(out)
 
 
 def document(title: str, parts: Sequence[str]) -> str:

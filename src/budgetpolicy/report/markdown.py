@@ -5,7 +5,9 @@ and KPIs, the rubric, the approval rules, how the pool is split); the funded
 bets (allocation, expected outcomes, learning objectives, measurement plan,
 the narrative of why); deferred and rejected initiatives with their reasons;
 allocation by priority, department and kind; and, after a quarterly review,
-forecast vs realised lift and KPI progress. The words and tables are
+forecast vs realised lift, KPI progress, and the evidence sections (KPI
+actuals and attribution, effectiveness by format, plan versus actual, case
+study drafts: :mod:`.evidencesections`). The words and tables are
 :mod:`.sections`' (shared with the HTML page); every number is the
 evaluation's own Decimal, printed exactly (amounts with thousands separators).
 """
@@ -15,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from budgetpolicy.report.evidencesections import Block, evidence_blocks
 from budgetpolicy.report.facts import Portfolio
-from budgetpolicy.report.sections import (KPI_NOTE, QUARTER_NOTE, Table, bet_details, breakdown_tables,
+from budgetpolicy.report.sections import (KPI_NOTE, NO_KPI_NOTE, QUARTER_NOTE, Table, bet_details, breakdown_tables,
                                           deferred_table, funded_table, header_line, kpi_table, pool_split,
                                           priorities_table, quarter_table, rejected_table, rubric_table,
                                           rule_in_words, title, totals)
@@ -56,8 +59,26 @@ def render_markdown(p: Portfolio) -> str:
     if p.quarters or p.kpi_progress:
         out += [f"## Outcomes to {p.period}", "", "### Forecast vs realised lift per quarter", "", QUARTER_NOTE, ""]
         out += _md(quarter_table(p))
-        out += ["### KPI progress toward targets", "", KPI_NOTE, ""] + _md(kpi_table(p))
+        out += ["### KPI progress toward targets", ""]
+        out += [KPI_NOTE, ""] + _md(kpi_table(p)) if p.kpi_progress else [NO_KPI_NOTE, ""]
+    if p.evidence is not None:
+        out += render_blocks(evidence_blocks(p.evidence))
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_blocks(blocks: Sequence[Block]) -> list[str]:
+    """Headings, paragraphs, tables and lists (:mod:`.evidencesections`) as Markdown lines."""
+    out: list[str] = []
+    for b in blocks:
+        if b.kind in ("h2", "h3"):
+            out += ["#" * int(b.kind[1]) + " " + b.text, ""]
+        elif b.kind == "p":
+            out += [b.text, ""]
+        elif b.kind == "ul":
+            out += [f"- {item}" for item in b.items] + [""]
+        elif b.table is not None:
+            out += _md(b.table)
+    return out
 
 
 def _criteria(p: Portfolio) -> list[str]:

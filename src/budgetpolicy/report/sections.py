@@ -191,7 +191,9 @@ def breakdown_tables(p: Portfolio) -> list[tuple[str, Table]]:
 
 
 QUARTER_NOTE = "Due by then: the lift the milestones (or the ramp) expected by that quarter."
-KPI_NOTE = "Baseline moved by the realised lift of each initiative's latest reading."
+KPI_NOTE = "The organisation's KPI actuals (`--kpis`): the latest quarter read at or before the review."
+NO_KPI_NOTE = ("Not known without KPI actuals (`--kpis FILE`): lifts measured on each initiative's own participants "
+               "do not add up to a KPI's position.")
 
 
 def quarter_table(p: Portfolio) -> Table:
@@ -201,8 +203,8 @@ def quarter_table(p: Portfolio) -> Table:
 
 
 def kpi_table(p: Portfolio) -> Table:
-    return _table(("Priority", "Baseline", "Now (estimated)", "Target", "Share of gap closed"),
-                  ((f"{k.name} ({k.unit})", trimmed_number(k.baseline), trimmed_number(k.current),
+    return _table(("Priority", "Baseline", "Actual", "Target", "Share of gap closed"),
+                  ((f"{k.name} ({k.unit})", trimmed_number(k.baseline), f"{trimmed_number(k.current)} ({k.period})",
                     trimmed_number(k.target), f"{trimmed_number(k.share_of_gap * 100)}%") for k in p.kpi_progress),
                   (1, 2, 3, 4))
 

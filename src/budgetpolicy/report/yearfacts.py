@@ -24,6 +24,7 @@ from typing import Any
 from attrs import frozen
 
 from budgetpolicy.formatting import money
+from budgetpolicy.report.evidencefacts import EvidenceFacts
 from budgetpolicy.year.events import BudgetYear, RecordedQuarter, SignOff
 from budgetpolicy.year.positions import DepartmentBurn, Positions, positions, requested_decision
 
@@ -100,6 +101,7 @@ class YearReport:
     since: tuple[Move, ...]  # sign-offs and refusals recorded after ``period``'s record (all, before a review)
     earlier: tuple[QuarterMoves, ...]  # the quarters before ``period``, oldest first
     latest: str | None = None  # the latest quarter recorded in the ledger (``period`` unless --period is earlier)
+    evidence: EvidenceFacts | None = None  # the evidence sections, when the caller gathered them
 
     @property
     def departments(self) -> tuple[DepartmentBurn, ...]:

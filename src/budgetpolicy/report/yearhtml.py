@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from html import escape
 
 from budgetpolicy.formatting import money, percent
-from budgetpolicy.report.html import document, table
+from budgetpolicy.report.evidencesections import evidence_blocks
+from budgetpolicy.report.html import document, render_blocks, table
 from budgetpolicy.report.yearfacts import (KINDS, Move, YearReport, amount_text, move_words, quarter_line,
                                            summary_line)
 
@@ -36,6 +37,8 @@ def render_year_html(r: YearReport) -> str:
         parts.append(table(("ID", "Title", "Moves"),
                            ((iid, r.title(iid) or "-", "; ".join(move_words(m, cur) for m in moves))
                             for iid, moves in quarter.by_initiative())))
+    if r.evidence is not None:
+        parts.append(render_blocks(evidence_blocks(r.evidence)))
     parts.append("</main>")
     return document(title, parts)
 

@@ -2,7 +2,7 @@
 
 Sections, in order: the header (policy, plan, the latest recorded quarter); where the money stands
 (the pool and the burn per department); what changed in the quarter; every bet; the earlier quarters'
-moves by initiative. Amounts with thousands separators, in the plan's currency.
+moves by initiative; then, when the caller gathered them, the evidence sections (:mod:`.evidencesections`). Amounts with thousands separators, in the plan's currency.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from budgetpolicy.formatting import money, percent
-from budgetpolicy.report.markdown import table
+from budgetpolicy.report.evidencesections import evidence_blocks
+from budgetpolicy.report.markdown import render_blocks, table
 from budgetpolicy.report.yearfacts import (KINDS, Move, YearReport, amount_text, move_words, quarter_line,
                                            summary_line)
 
@@ -36,6 +37,8 @@ def render_year_markdown(r: YearReport) -> str:
         out += table(("ID", "Title", "Moves"),
                       ((iid, r.title(iid) or "-", "; ".join(move_words(m, cur) for m in moves))
                        for iid, moves in quarter.by_initiative()))
+    if r.evidence is not None:
+        out += render_blocks(evidence_blocks(r.evidence))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
