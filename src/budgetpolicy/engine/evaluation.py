@@ -94,7 +94,7 @@ class Evaluation:
         (none when ``context.explain`` is off)."""
         if not self.context.explain:
             return {}
-        return self._compiler.counterfactuals(self.initiatives, self.decisions, self.context)
+        return self._compiler.counterfactuals(self.initiatives, self.decisions, self.context, self.allocation)
 
     def _explain(self, index: int) -> Explanation:
         decision = self.decisions[index]
