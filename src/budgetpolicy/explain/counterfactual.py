@@ -124,19 +124,23 @@ def _reject_text(blocking: Sequence[str], clause: str, after: Decision) -> str:
 
 
 def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings: AllocationPolicy,
-                            registry: Any, value_quantum: Decimal,
-                            trace: GreedyTrace | None = None) -> tuple[Counterfactual, ...]:
+                            registry: Any, value_quantum: Decimal, trace: GreedyTrace | None = None,
+                            grids: tuple[Decimal, Decimal] | None = None, unaffordable: str = ""
+                            ) -> tuple[Counterfactual, ...]:
     """For an unfunded candidate: the least value (per dollar) and the least extra pool that fund it.
 
     Read from ``trace`` (the greedy run's cut-off and pool remainder, :mod:`.cutoff`) where it gives
     an exact answer; otherwise a bisection on a Decimal grid with the allocation re-run at each probe:
     the value on ``value_quantum`` (the scoring precision), the pool on the allocation unit. Each answer
-    is exact on its grid: it funds the candidate and one step less does not."""
+    is exact on its grid: it funds the candidate and one step less does not. ``unaffordable``: why
+    re-allocating is not allowed here (then what the trace cannot answer is said to be not computed);
+    ``grids``: the evaluation's :func:`funding_grids`, computed once for all its candidates."""
     target = next(c for c in candidates if c.id == target_id)
     word = "expected value" if settings.value == "expected_value" else "score"
-    value_ceiling, pool_room = _funding_grids(target, candidates, settings, value_quantum)
+    value_ceiling, pool_room = _target_grids(target, grids or funding_grids(candidates, settings), value_quantum)
     known_value, value = trace.least_value(target_id, value_quantum) if trace is not None else (False, None)
-    pool = trace.least_pool(target_id) if trace is not None else None
+    pool = trace.least_pool(target_id, pool_room) if trace is not None else None
+    missing: list[str] = []
 
     def funded_with_value(value: Decimal) -> bool:
         changed = [evolve(c, value=value) if c.id == target_id else c for c in candidates]
@@ -151,23 +155,36 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
     out: list[Counterfactual] = []
     clauses: list[str] = []
     if not known_value and target.cost > 0:
-        value = _least(target.value, value_ceiling, value_quantum, funded_with_value)
+        if unaffordable:
+            missing.append(f"the least {word} that funds it")
+        else:
+            value = _least(target.value, value_ceiling, value_quantum, funded_with_value)
     if value is not None:
         per_thousand = value * 1000 / target.cost  # per unit spent it reads 0.0000015
         out.append(Counterfactual("funding", "value", ">=", value, target.value,
                                   f"its {word} per 1,000 spent were >= {_sig_up(per_thousand)} ({word} >= "
                                   f"{value_text(value)})"))
         clauses.append(out[-1].text)
-    extra = pool.extra if pool is not None else _least(ZERO, pool_room, settings.unit, funded_with_pool)
+    extra: Decimal | None = None
+    if pool is not None:
+        extra = pool.extra
+    elif unaffordable:
+        missing.append("the least larger pool that funds it")
+    else:
+        extra = _least(ZERO, pool_room, settings.unit, funded_with_pool)
     if extra is not None:
         out.append(Counterfactual("funding", "pool", "larger", extra, settings.pool,
                                   f"the pool {value_text(extra)} larger"))
         clauses.append(out[-1].text)
+    if missing and not clauses:
+        return (Counterfactual("funding", None, None, None, None, f"funding thresholds not computed: {unaffordable}"),)
     if not clauses:
         return (Counterfactual("funding", None, None, None, None,
                                "no single change funds it: its caps or minimum viable amount stop it"),)
     text = "would be funded if " + ", or ".join(clauses)
-    if extra is None:
+    if missing:
+        text += f"; {' and '.join(missing)} not computed: {unaffordable}"
+    elif extra is None:
         why = pool.binding if pool is not None else _binding(target_id, candidates, settings, registry, pool_room)
         text += f"; no larger pool alone would fund it (with the pool {value_text(pool_room)} larger: {_reason(why)})"
     return tuple(evolve(c, text=text) if i == 0 else evolve(c, text="") for i, c in enumerate(out))
@@ -185,23 +202,28 @@ def _reason(explanation: str) -> str:
     return explanation.removeprefix("unfunded: ").removesuffix(f"; {NO_POOL_HELPS}")
 
 
-def _funding_grids(target: Any, candidates: Sequence[Any], settings: AllocationPolicy,
-                   value_quantum: Decimal) -> tuple[Decimal, Decimal]:
+def funding_grids(candidates: Sequence[Any], settings: AllocationPolicy) -> tuple[Decimal, Decimal]:
+    """What every target's bisections share: the best value per cost, and a pool extra that covers every
+    request (computed once per evaluation: each is a pass over all the candidates)."""
+    best_ratio = max((c.value / c.cost for c in candidates if c.cost > 0), default=ZERO)
+    return best_ratio, _grid_up(sum((c.cost for c in candidates), ZERO), settings.unit)
+
+
+def _target_grids(target: Any, grids: tuple[Decimal, Decimal], value_quantum: Decimal) -> tuple[Decimal, Decimal]:
     """The top of each bisection: a value that outranks every candidate, and a pool extra that covers
     every request."""
-    best_ratio = max((c.value / c.cost for c in candidates if c.cost > 0), default=ZERO)
-    value_ceiling = _grid_up(best_ratio * target.cost + value_quantum, value_quantum)
-    pool_room = _grid_up(sum((c.cost for c in candidates), ZERO), settings.unit)
-    return value_ceiling, pool_room
+    best_ratio, pool_room = grids
+    return _grid_up(best_ratio * target.cost + value_quantum, value_quantum), pool_room
 
 
 def funding_probes(target: Any, candidates: Sequence[Any], settings: AllocationPolicy,
-                   value_quantum: Decimal, trace: GreedyTrace | None = None) -> int:
+                   value_quantum: Decimal, trace: GreedyTrace | None = None,
+                   grids: tuple[Decimal, Decimal] | None = None) -> int:
     """At most how many allocations :func:`funding_counterfactuals` runs for ``target`` (none for what
     ``trace`` answers)."""
-    value_ceiling, pool_room = _funding_grids(target, candidates, settings, value_quantum)
+    value_ceiling, pool_room = _target_grids(target, grids or funding_grids(candidates, settings), value_quantum)
     known_value = trace is not None and trace.least_value(target.id, value_quantum)[0]
-    pool = trace.least_pool(target.id) if trace is not None else None
+    pool = trace.least_pool(target.id, pool_room) if trace is not None else None
     value = _bisection_probes(target.value, value_ceiling, value_quantum) if target.cost > 0 and not known_value else 0
     if pool is not None:
         return value
@@ -302,36 +324,36 @@ def _trace(allocation: AllocationResult | None, candidates: Sequence[Any]) -> Gr
 def _bounded_funding(decisions: Sequence[Decision], candidates: Sequence[Any], settings: AllocationPolicy,
                      registry: Any, quantum: Decimal, trace: GreedyTrace | None = None
                      ) -> dict[str, tuple[Counterfactual, ...]]:
-    """Funding counterfactuals of the deferred decisions, best-ranked first; those the cut-off cannot
-    answer re-allocate within FUNDING_BUDGET.
+    """Funding counterfactuals of the deferred decisions, best-ranked first; what the greedy trace cannot
+    answer re-allocates within FUNDING_BUDGET.
 
-    Each of those is computed only if its worst case (its probe bound times the candidates) still fits;
-    from the first that does not, the rest of them say theirs were not computed (those read from the
-    trace alone are always computed). Deterministic: the bound counts allocations, not time."""
+    A decision that needs re-allocation gets it only if its worst case (its probe bound times the
+    candidates) still fits; from the first that does not, the rest of those say what was not computed
+    (what the trace answers is always given). Deterministic: the bound counts allocations, not time."""
     by_id = {c.id: c for c in candidates}
+    grids = funding_grids(candidates, settings)
 
     def rank(d: Decision) -> tuple[bool, int]:
         r = d.funding.rank if d.funding is not None else None
         return (r is None, r or 0)
 
     deferred = sorted((d for d in decisions if d.outcome == "deferred"), key=rank)
-    probes = {d.initiative_id: funding_probes(by_id[d.initiative_id], candidates, settings, quantum, trace)
+    probes = {d.initiative_id: funding_probes(by_id[d.initiative_id], candidates, settings, quantum, trace, grids)
               for d in deferred}
     costly = sum(1 for d in deferred if probes[d.initiative_id])
     left, done, over = FUNDING_BUDGET, 0, False
     out: dict[str, tuple[Counterfactual, ...]] = {}
     for decision in deferred:
         cost = probes[decision.initiative_id] * len(candidates)
-        if cost and (over or cost > left):
-            over = True
-            out[decision.initiative_id] = (Counterfactual(
-                "funding", None, None, None, None,
-                f"funding thresholds not computed: {costly:,} deferred initiatives among {len(candidates):,} "
-                f"candidates exceed what one evaluation re-allocates to explain them (computed for the {done:,} "
-                "best-ranked); evaluate --what-if-pool shows what a larger pool would fund"),)
-            continue
-        left -= cost
-        done += 1 if cost else 0
-        out[decision.initiative_id] = funding_counterfactuals(decision.initiative_id, candidates, settings,
-                                                              registry, quantum, trace)
+        over = over or (cost > left)
+        unaffordable = ""
+        if cost and over:
+            unaffordable = (f"{costly:,} deferred initiatives among {len(candidates):,} candidates exceed what one "
+                            f"evaluation re-allocates to explain them (computed for the {done:,} best-ranked); "
+                            "evaluate --what-if-pool shows what a larger pool would fund")
+        elif cost:
+            left -= cost
+            done += 1
+        out[decision.initiative_id] = funding_counterfactuals(decision.initiative_id, candidates, settings, registry,
+                                                              quantum, trace, grids, unaffordable)
     return out

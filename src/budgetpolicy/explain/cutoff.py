@@ -12,13 +12,17 @@ meet at any other place in the order, and two questions have exact answers witho
   takes no part in the baseline or reserve phases). The room it would find falls as its place falls (less
   pool left, more used under each cap), so there is a last place where it is still funded; the least value
   is the least one (on the value's grid) that ranks it ahead of the candidate at that place.
-- **Pool** (the remainder): when nothing ranked ahead of it was stopped by the pool, and neither the
-  baseline nor the reserve phase was short of money (so extra pool changes neither), every unit of extra
-  pool reaches it untouched: it needs its minimum less what was left in front of it; or, when a cap leaves
-  it less room than its minimum, no pool does.
+- **Pool** (the remainder): with enough extra pool, every candidate ranked ahead of it takes all its caps
+  allow ("covered"). One pass in rank order adds up what they would take then, and the state each
+  candidate would meet; the least extra pool is what that costs beyond what the run gave them, plus its
+  own minimum, less what the run left in front of it: one unit less and everyone ahead is still covered
+  but it falls one unit short. Where the reserve is a share of the pool it grows with it, and the same
+  pass covers the reserve's candidates first; where a cap leaves it less room than its minimum even
+  then, no larger pool funds it, and the allocation's words say which cap binds.
 
-Anything else (a candidate in a baseline or the reserve, a pool cut short ahead of it) has no answer here
-(``None``) and the caller re-allocates, or says the threshold was not computed.
+Anything else (for the value, a candidate in a baseline or the reserve; for the pool, a baseline phase
+short of money, or a reserve not yet covered at the answer) has no answer here (``None``) and the
+caller re-allocates, or says the threshold was not computed.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from decimal import ROUND_CEILING, Decimal, localcontext
 
 from attrs import evolve, field, frozen
 
-from budgetpolicy.allocation.problem import LIMIT_POOL, Problem, floor_units, rank_key
+from budgetpolicy.allocation.problem import LIMIT_DEPARTMENT, LIMIT_KIND, Problem, floor_units, rank_key
 from budgetpolicy.allocation.result import AllocationResult, Outcome, PerCandidate
+from budgetpolicy.allocation.wording import explain as funding_reason
 
 # How many grid steps the least value may sit from the solved one (Decimal division rounds the ratio,
 # and a tie on the ratio goes to the tie-break keys): beyond that the answer is left to re-allocation.
@@ -46,17 +51,27 @@ class PoolAnswer:
 
 
 @frozen
+class Covered:
+    """The greedy run again with every candidate covered (see the module docstring), in rank order."""
+
+    taken: list[int]  # units the main phase takes before each rank position (n + 1 entries, running sums)
+    room: list[int]  # units each candidate's caps and request would let it take in the main phase
+    limit: list[str]  # which cap sets that room ("" for its own request)
+    need: list[int]  # the least units the main phase gives it
+    reserve_taken: int  # units the reserve phase takes in all
+    reserve_grows: bool  # the reserve is a share of the pool
+
+
+@frozen
 class GreedyTrace:
     """The main phase of one greedy run, position by position (build with :meth:`of`)."""
 
     problem: Problem = field(eq=False, repr=False)
     out: Outcome = field(eq=False, repr=False)
-    result: AllocationResult = field(eq=False, repr=False)
     general: list[int] = field(eq=False, repr=False)  # units left before each rank position (n + 1 entries)
     # department / kind -> (rank positions given units in the main phase, running sums of those units, total)
     usage: dict[tuple[str, str], tuple[list[int], list[int], int]] = field(eq=False, repr=False)
-    first_pool_stop: int  # the first rank position the pool stopped in the main phase (n: none)
-    pool_steady: bool  # extra pool leaves the baseline and reserve phases as they were
+    covered: Covered | None = field(eq=False, repr=False)  # None: extra pool changes the baseline phase
 
     @classmethod
     def of(cls, result: AllocationResult) -> GreedyTrace | None:
@@ -66,8 +81,7 @@ class GreedyTrace:
             return None
         problem, out = fundings.outcome
         n = len(problem)
-        pool_code = out.limits.index(LIMIT_POOL) if LIMIT_POOL in out.limits else -1
-        grant = [0] * n
+        grant = [0] * n  # units given in the main phase
         for pos in range(n):
             if out.limit[pos] == 0:  # the main phase never reached it (funded in full before, or nothing asked)
                 continue
@@ -90,8 +104,8 @@ class GreedyTrace:
                     positions.append(pos)
                     sums.append(sums[-1] + grant[pos])
                 usage[key] = (positions, sums, total + out.funded[pos])
-        first = next((pos for pos in range(n) if out.limit[pos] == pool_code), n) if pool_code >= 0 else n
-        return cls(problem, out, result, general, usage, first, _pool_steady(problem, out, grant, released))
+        base = [out.funded[pos] - out.from_res[pos] - grant[pos] if out.from_base[pos] else 0 for pos in range(n)]
+        return cls(problem, out, general, usage, _covered(problem, out, base))
 
     def position(self, candidate_id: str) -> int:
         index = self.problem.index_of(candidate_id)
@@ -123,20 +137,76 @@ class GreedyTrace:
         value = self._value_ahead_of(t, lo, quantum)
         return (value is not None), value
 
-    def least_pool(self, candidate_id: str) -> PoolAnswer | None:
-        """The least extra pool that funds the candidate (see :class:`PoolAnswer`); None when the trace
-        cannot say (the pool stopped someone ranked ahead, or extra pool would change an earlier phase)."""
-        t = self.position(candidate_id)
-        if t < 0 or not self.pool_steady or self.first_pool_stop < t:
+    def least_pool(self, candidate_id: str, widest: Decimal) -> PoolAnswer | None:
+        """The least extra pool that funds the candidate (see :class:`PoolAnswer`), ``widest`` the largest
+        extra the caller would try; None when the trace cannot say."""
+        t, cov, p = self.position(candidate_id), self.covered, self.problem
+        if t < 0 or cov is None or (cov.reserve_grows and p.reserve_ok[t]):
+            return None  # (a reserve candidate would meet a larger reserve first)
+        # Main-phase units needed beyond what the run had there: everyone ahead covered, and its minimum.
+        short = cov.taken[t] + cov.need[t] - self.general[0]
+        if cov.room[t] < cov.need[t]:  # a cap stops it even with everyone ahead covered
+            gain = self._gain(floor_units(widest, p.unit))
+            if gain is None or gain < short - cov.need[t]:
+                return None  # at the widest pool tried, someone ahead is still short: not this case
+            reason = funding_reason(p, p.item(t), 0, "unfunded", cov.limit[t], max(cov.room[t], 0))
+            return PoolAnswer(None, reason)
+        if short <= 0:
+            return None  # it would have been funded: this is not the run that deferred it
+        extra = self._least_extra(short)
+        return None if extra is None else PoolAnswer(p.amount(extra))
+
+    def _least_extra(self, short: int) -> int | None:
+        """The least extra pool, in units, whose gain to the main phase is ``short``; None unless one unit
+        less gains exactly one unit less (then everyone ahead is still covered and it falls one short)."""
+        cov = self.covered
+        assert cov is not None
+        res = self.problem.policy.reserve
+        if cov.reserve_grows and res is not None and res.release_unused:
+            extra = short + cov.reserve_taken - self._reserve_used
+        else:
+            extra = short
+            for _ in range(64):  # a reserve held back grows with the pool: step up to the first that gains it
+                gain = self._gain(extra)
+                if gain is not None and gain >= short:
+                    break
+                extra += max(short - (gain if gain is not None else 0), 1)
+            else:
+                return None
+            for _ in range(64):
+                below = self._gain(extra - 1)
+                if extra <= 1 or below is None or below < short:
+                    break
+                extra -= 1
+        if extra < 1 or self._gain(extra) is None or (self._gain(extra) or 0) < short:
             return None
-        need = self.problem.minimum[t]
-        if self._caps_room(t, t) < need:
-            why = str(self.result.fundings[candidate_id].explanation)
-            return PoolAnswer(None, why)
-        short = need - self.general[t]
-        if short <= 0:  # it would have been funded: the trace does not describe this run
+        return extra if self._gain(extra - 1) == short - 1 else None
+
+    @property
+    def _reserve_used(self) -> int:
+        return sum(self.out.from_res)
+
+    def _gain(self, extra: int) -> int | None:
+        """How many more units the main phase starts with when the pool is ``extra`` units larger and every
+        reserve candidate is covered; None when the reserve does not cover them at that pool."""
+        cov, p = self.covered, self.problem
+        assert cov is not None
+        res = p.policy.reserve
+        if not cov.reserve_grows or res is None:
+            return extra  # no reserve, or a fixed one: the reserve phase runs as it did
+        growth = self._reserve_growth(extra)
+        if p.reserve + growth < cov.reserve_taken:
             return None
-        return PoolAnswer(self.problem.amount(short))
+        if res.release_unused:  # what its candidates do not take is released to the main phase
+            return extra - (cov.reserve_taken - self._reserve_used)
+        return extra - growth
+
+    def _reserve_growth(self, extra: int) -> int:
+        p = self.problem
+        res = p.policy.reserve
+        assert res is not None and res.share is not None
+        pool = p.policy.pool + p.amount(extra)
+        return min(floor_units(pool * res.share, p.unit), p.pool + extra) - p.reserve
 
     def _caps_room(self, t: int, before: int) -> int:
         """The units the candidate at ``t`` could take in front of position ``before``, money aside."""
@@ -183,22 +253,56 @@ class GreedyTrace:
         return None
 
 
-def _pool_steady(problem: Problem, out: Outcome, grant: list[int], released: bool) -> bool:
-    """Whether a larger pool leaves the baseline and reserve phases exactly as they ran: neither was ever
-    short of money (what it had left at the end covers any candidate's whole request there), and the
-    reserve does not grow with the pool, or grows only to be released unused."""
+def _covered(problem: Problem, out: Outcome, base: list[int]) -> Covered | None:
+    """The run with every candidate covered: the baseline phase as it ran (``base``: its grants), the
+    reserve phase covering all its candidates (when the reserve grows with the pool; else as it ran), and
+    the main phase's room per candidate. None when the baseline phase was ever short of money (then
+    extra pool would change it)."""
     n = len(problem)
     in_baseline = [pos for pos in range(n) if any(problem.baseline_floors[b] > 0 for b in problem.baselines_of(pos))]
-    if in_baseline:
-        base_grants = sum(out.funded[pos] - out.from_res[pos] - grant[pos] for pos in range(n) if out.from_base[pos])
-        left = problem.pool - problem.reserve - base_grants
-        if left < max(problem.target[pos] for pos in in_baseline):
-            return False
+    if in_baseline and problem.pool - problem.reserve - sum(base) < max(problem.target[pos] for pos in in_baseline):
+        return None
     res = problem.policy.reserve
-    if res is None:
-        return True
-    if res.amount is not None:
-        return floor_units(res.amount, problem.unit) <= problem.pool  # a fixed reserve: unchanged
-    in_reserve = [pos for pos in range(n) if problem.reserve_ok[pos]]
-    left = problem.reserve - sum(out.from_res)
-    return released and (not in_reserve or left >= max(problem.target[pos] for pos in in_reserve))
+    grows = res is not None and res.amount is None and bool(res.share)
+    used: dict[tuple[str, str], int] = {}
+
+    def caps_room(pos: int, want: int) -> tuple[int, str]:
+        c = problem.candidate(pos)
+        room, limit = want, ""
+        for key, caps, name in ((("department", c.department), problem.per_department, LIMIT_DEPARTMENT),
+                                (("kind", c.kind), problem.per_kind, LIMIT_KIND)):
+            cap = caps.get(key[1])
+            if cap is not None and cap - used.get(key, 0) < room:
+                room, limit = cap - used.get(key, 0), name
+        return room, limit
+
+    def give(pos: int, units: int) -> None:
+        c = problem.candidate(pos)
+        for key in (("department", c.department), ("kind", c.kind)):
+            used[key] = used.get(key, 0) + units
+
+    for pos in range(n):
+        give(pos, base[pos])
+    before = list(base)  # what each candidate holds when the main phase reaches it
+    reserve_taken = 0
+    for pos in range(n):
+        if not problem.reserve_ok[pos]:
+            continue
+        if grows:
+            room, _ = caps_room(pos, problem.target[pos] - before[pos])
+            got = room if room >= (problem.minimum[pos] if before[pos] == 0 else 1) and room > 0 else 0
+        else:
+            got = out.from_res[pos]
+        give(pos, got)
+        before[pos] += got
+        reserve_taken += got
+    taken, rooms, limits, needs = [0] * (n + 1), [0] * n, [""] * n, [0] * n
+    for pos in range(n):
+        want = problem.target[pos] - before[pos]
+        need = problem.minimum[pos] if before[pos] == 0 else 1
+        room, limit = caps_room(pos, want) if want > 0 else (0, "")
+        rooms[pos], limits[pos], needs[pos] = room, limit, need
+        got = room if want > 0 and room >= need else 0
+        give(pos, got)
+        taken[pos + 1] = taken[pos] + got
+    return Covered(taken, rooms, limits, needs, reserve_taken, grows)
