@@ -141,53 +141,48 @@ def funding_counterfactuals(target_id: str, candidates: Sequence[Any], settings:
     known_value, value = trace.least_value(target_id, value_quantum) if trace is not None else (False, None)
     pool = trace.least_pool(target_id, pool_room) if trace is not None else None
     missing: list[str] = []
-
-    def funded_with_value(value: Decimal) -> bool:
-        changed = [evolve(c, value=value) if c.id == target_id else c for c in candidates]
-        amount: Decimal = allocation_stage.allocate(changed, settings, registry).fundings[target_id].amount
-        return amount > 0
-
-    def funded_with_pool(extra: Decimal) -> bool:
-        wider = evolve(settings, pool=settings.pool + extra)
-        amount: Decimal = allocation_stage.allocate(candidates, wider, registry).fundings[target_id].amount
-        return amount > 0
-
-    out: list[Counterfactual] = []
-    clauses: list[str] = []
     if not known_value and target.cost > 0:
         if unaffordable:
             missing.append(f"the least {word} that funds it")
         else:
-            value = _least(target.value, value_ceiling, value_quantum, funded_with_value)
+            value = _least(target.value, value_ceiling, value_quantum,
+                           lambda v: _funded(target_id, [evolve(c, value=v) if c.id == target_id else c
+                                                         for c in candidates], settings, registry))
+    out: list[Counterfactual] = []
     if value is not None:
         per_thousand = value * 1000 / target.cost  # per unit spent it reads 0.0000015
         out.append(Counterfactual("funding", "value", ">=", value, target.value,
                                   f"its {word} per 1,000 spent were >= {_sig_up(per_thousand)} ({word} >= "
                                   f"{value_text(value)})"))
-        clauses.append(out[-1].text)
     extra: Decimal | None = None
     if pool is not None:
         extra = pool.extra
     elif unaffordable:
         missing.append("the least larger pool that funds it")
     else:
-        extra = _least(ZERO, pool_room, settings.unit, funded_with_pool)
+        extra = _least(ZERO, pool_room, settings.unit,
+                       lambda e: _funded(target_id, candidates, evolve(settings, pool=settings.pool + e), registry))
     if extra is not None:
         out.append(Counterfactual("funding", "pool", "larger", extra, settings.pool,
                                   f"the pool {value_text(extra)} larger"))
-        clauses.append(out[-1].text)
-    if missing and not clauses:
+    if missing and not out:
         return (Counterfactual("funding", None, None, None, None, f"funding thresholds not computed: {unaffordable}"),)
-    if not clauses:
+    if not out:
         return (Counterfactual("funding", None, None, None, None,
                                "no single change funds it: its caps or minimum viable amount stop it"),)
-    text = "would be funded if " + ", or ".join(clauses)
+    text = "would be funded if " + ", or ".join(c.text for c in out)
     if missing:
         text += f"; {' and '.join(missing)} not computed: {unaffordable}"
     elif extra is None:
         why = pool.binding if pool is not None else _binding(target_id, candidates, settings, registry, pool_room)
         text += f"; no larger pool alone would fund it (with the pool {value_text(pool_room)} larger: {_reason(why)})"
     return tuple(evolve(c, text=text) if i == 0 else evolve(c, text="") for i, c in enumerate(out))
+
+
+def _funded(target_id: str, candidates: Sequence[Any], settings: AllocationPolicy, registry: Any) -> bool:
+    """One probe: allocate again and see whether the target gets anything."""
+    amount: Decimal = allocation_stage.allocate(candidates, settings, registry).fundings[target_id].amount
+    return amount > 0
 
 
 def _binding(target_id: str, candidates: Sequence[Any], settings: AllocationPolicy, registry: Any,

@@ -212,7 +212,7 @@ class GreedyTrace:
         """The units the candidate at ``t`` could take in front of position ``before``, money aside."""
         p = self.problem
         c = p.candidate(t)
-        room = p.target[t]
+        room: int = p.target[t]
         for kind, name, caps in (("department", c.department, p.per_department), ("kind", c.kind, p.per_kind)):
             cap = caps.get(name)
             if cap is not None:
