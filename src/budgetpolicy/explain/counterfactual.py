@@ -5,19 +5,22 @@ explanations is asked for (``Evaluation.counterfactuals``), only for rejected,
 pending and deferred decisions, and only when ``EvaluationContext.explain`` is
 true. Everything is computed, never guessed:
 
-- **Approval** (rejected, or pending a sign-off): for each input the blocking
-  rules depend on (directly, or through the score / expected value, whose
-  slope in the input is measured by re-scoring), the boundary of every linear
+- **Approval** (rejected, or pending a sign-off): only inputs every blocking
+  rule reads (directly, or through the score / expected value, whose slope in
+  the input is measured by re-scoring) are tried. The boundary of every linear
   comparison is solved exactly from the compiled expression tree
-  (:mod:`.linear`); inputs with no linear form get a bounded search
-  (doubling steps, then bisection to the input's resolution). Every proposal
-  is checked by re-deciding the changed initiative, so the answer is the
-  engine's own (the search itself is in :mod:`._search`). Identity fields (id, title, kind, department) are not inputs
-  one changes, so they are never proposed.
-- **Funding** (deferred): the allocation is re-run with the candidate's value
-  raised, and with a larger pool, bisecting on Decimal grids (the value at the
-  scoring precision, the pool at the allocation unit) for the least amount
-  that funds it.
+  (:mod:`.linear`), put on the input's grid and checked with two decisions (it
+  flips there, not one step back); inputs with no linear form, or a boundary
+  that does not settle but whose range end does flip, get a bounded search
+  (doubling steps, then bisection to the input's resolution). The search
+  itself is in :mod:`._search`. Identity fields (id, title, kind, department)
+  are not inputs one changes, so they are never proposed.
+- **Funding** (deferred, greedy strategy): the least value and the least extra
+  pool are read from the evaluation's own allocation run (:mod:`.cutoff`: the
+  cut-off, the pool's remainder, the binding cap). Where that structure gives
+  no exact answer, the allocation is re-run, bisecting on Decimal grids (the
+  value at the scoring precision, the pool at the allocation unit), within a
+  budget per evaluation; past it, the text says what was not computed.
 
 When no single change flips the outcome, the decision says so.
 """
