@@ -10,6 +10,8 @@ Benchmarks (each in its own process, so peak RSS and imports are its own):
 * ``allocation``: ``bench_allocation.py`` (greedy and optimal allocation).
 * ``ledger``: ``bench_ledger.py`` (append, verify, replay read path).
 * ``replay``: ``bench_replay.py`` (replaying a large ledger, throughput and peak RSS).
+* ``explain``: ``bench_explain.py`` (counterfactuals and explanations per decision, replay with them;
+  ``--baseline-src`` adds a "before" column from another tree).
 
 Synthetic data is generated from fixed seeds, in temporary directories.
 ``--quick`` shrinks every size so ``make bench`` finishes in a few minutes.
@@ -44,6 +46,7 @@ SIZES = {  # full, quick
     "allocation": (["--greedy", "100000", "--optimal", "10000"], ["--greedy", "10000", "--optimal", "1000"]),
     "ledger": (["--records", "100000", "1000000"], ["--records", "10000"]),
     "replay": (["--records", "100000", "1000000"], ["--records", "5000", "--batch", "500"]),
+    "explain": (["--n", "1000", "--records", "2000"], ["--n", "200", "--records", "400", "--batch", "100"]),
 }
 JSON_OUTPUT = {"evaluate", "startup", "stream"}
 
