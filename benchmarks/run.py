@@ -16,6 +16,8 @@ Benchmarks (each in its own process, so peak RSS and imports are its own):
 * ``policy``: ``bench_policy.py`` (hostile policy files refused: a 1 MB condition, a 10 MB file).
 * ``cli``: ``bench_cli.py``: ``budgetpolicy evaluate`` end to end, CSV -> CSV, JSON, JSONL, against
   the plain read-CSV-write-JSON conversion of the same file, with each child's peak RSS.
+* ``explain``: ``bench_explain.py`` (counterfactuals and explanations per decision, replay with them;
+  ``--baseline-src`` adds a "before" column from another tree).
 
 Synthetic data is generated from fixed seeds, in temporary directories.
 ``--quick`` shrinks every size so ``make bench`` finishes in a few minutes.
@@ -54,6 +56,7 @@ SIZES = {  # full, quick
     "replay": (["--records", "100000", "1000000"], ["--records", "5000", "--batch", "500"]),
     "policy": (["--runs", "5"], ["--runs", "2"]),
     "cli": (["--n", "100000"], ["--n", "10000"]),
+    "explain": (["--n", "1000", "--records", "2000"], ["--n", "200", "--records", "400", "--batch", "100"]),
 }
 JSON_OUTPUT = {"evaluate", "startup", "stream", "policy", "core", "rows", "cli"}
 SCRIPTS = {"core": "bench_evaluate.py"}  # a benchmark run by another's script with other arguments

@@ -1,6 +1,7 @@
-"""Funding counterfactuals re-run the allocation many times per deferred initiative, so one evaluation
-spends at most FUNDING_BUDGET candidate-allocations on them, best-ranked deferred initiatives first;
-the others say plainly that theirs were not computed."""
+"""Funding counterfactuals the greedy run's trace cannot answer re-run the allocation many times per deferred
+initiative, so one evaluation spends at most FUNDING_BUDGET candidate-allocations on them, best-ranked
+deferred initiatives first; the others say plainly what was not computed. What the trace answers
+(explain.cutoff) costs no allocation and is always given."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ import pytest
 import budgetpolicy.allocation.allocate as allocate_module
 from budgetpolicy.api import evaluate, open_policy, read_initiatives
 from budgetpolicy.explain import counterfactual
+from budgetpolicy.explain.cutoff import GreedyTrace
 from budgetpolicy.allocation.candidates import allocation_candidates
 
 ROOT = Path(__file__).resolve().parents[2]
 ACME = str(ROOT / "policies" / "acme-2026.toml")
 ACME_DATA = str(ROOT / "policies" / "acme-2026.initiatives.csv")
 AT = dt.datetime(2026, 1, 15, tzinfo=dt.timezone.utc)
-NOT_COMPUTED = "funding thresholds not computed"
+NOT_COMPUTED = "not computed: "
+QUANTUM = D("0.000001")
 
 
 @pytest.fixture(scope="module")
@@ -51,59 +54,85 @@ def _deferred_by_rank(evaluation):
     return sorted((d for d in evaluation.decisions if d.outcome == "deferred"), key=lambda d: d.funding.rank)
 
 
+def _probes(acme):
+    compiled, initiatives, evaluation = acme
+    settings = compiled.policy.allocation
+    candidates = allocation_candidates(initiatives, evaluation.decisions, settings)
+    trace = GreedyTrace.of(evaluation.allocation)
+    by_id = {c.id: c for c in candidates}
+    return candidates, {d.initiative_id: counterfactual.funding_probes(by_id[d.initiative_id], candidates, settings,
+                                                                        QUANTUM, trace)
+                        for d in _deferred_by_rank(evaluation)}
+
+
 def test_the_bundled_example_fits_the_default_budget(acme):
     deferred = _deferred_by_rank(acme[2])
     assert len(deferred) >= 3
     for d in deferred:
         texts = acme[2].explanation(d.initiative_id).counterfactuals
         assert texts and texts[0].startswith("would be funded if"), texts
+        assert NOT_COMPUTED not in texts[0]
+
+
+def test_the_trace_answers_some_without_any_allocation_and_the_rest_need_some(acme):
+    _, probes = _probes(acme)
+    assert sorted(set(map(bool, probes.values()))) == [False, True]  # both kinds occur in the example
 
 
 def test_probe_bound_is_never_exceeded(acme, allocations):
     compiled, initiatives, evaluation = acme
     settings = compiled.policy.allocation
-    candidates = allocation_candidates(initiatives, evaluation.decisions, settings)
-    by_id = {c.id: c for c in candidates}
-    quantum = D("0.000001")
+    candidates, probes = _probes(acme)
+    trace = GreedyTrace.of(evaluation.allocation)
     for d in _deferred_by_rank(evaluation):
         allocations.clear()
-        counterfactual.funding_counterfactuals(d.initiative_id, candidates, settings, compiled.registry, quantum)
-        bound = counterfactual.funding_probes(by_id[d.initiative_id], candidates, settings, quantum)
-        assert 0 < len(allocations) <= bound, (d.initiative_id, len(allocations), bound)
+        counterfactual.funding_counterfactuals(d.initiative_id, candidates, settings, compiled.registry, QUANTUM, trace)
+        bound = probes[d.initiative_id]
+        assert len(allocations) <= bound, (d.initiative_id, len(allocations), bound)
+        assert (len(allocations) == 0) == (bound == 0), (d.initiative_id, len(allocations), bound)
 
 
 def test_a_small_budget_explains_the_best_ranked_first_and_says_so_for_the_rest(acme, allocations, monkeypatch):
     compiled, initiatives, full = acme
-    settings = compiled.policy.allocation
-    candidates = allocation_candidates(initiatives, full.decisions, settings)
+    candidates, probes = _probes(acme)
     deferred = _deferred_by_rank(full)
-    quantum = D("0.000001")
-    first_cost = counterfactual.funding_probes(
-        next(c for c in candidates if c.id == deferred[0].initiative_id), candidates, settings, quantum) * len(candidates)
+    costly = [d for d in deferred if probes[d.initiative_id]]
+    first_cost = probes[costly[0].initiative_id] * len(candidates)
     monkeypatch.setattr(counterfactual, "FUNDING_BUDGET", first_cost)  # room for exactly the best-ranked one
     allocations.clear()
     bounded = evaluate(compiled, initiatives, evaluated_at=AT)
     got = {d.initiative_id: bounded.explanation(d.initiative_id).counterfactuals
            for d in bounded.decisions if d.outcome == "deferred"}
-    probes = allocations
-    assert sum(probes) <= first_cost
-    assert got[deferred[0].initiative_id] == full.explanation(deferred[0].initiative_id).counterfactuals
-    for d in deferred[1:]:
+    assert sum(allocations) <= first_cost
+    assert got[costly[0].initiative_id] == full.explanation(costly[0].initiative_id).counterfactuals
+    reason = (f"{len(costly):,} deferred initiatives among {len(candidates):,} candidates exceed what one evaluation "
+              "re-allocates to explain them (computed for the 1 best-ranked); evaluate --what-if-pool shows what a "
+              "larger pool would fund")
+    for d in costly[1:]:
         (text,) = got[d.initiative_id]
-        assert text == (f"{NOT_COMPUTED}: {len(deferred):,} deferred initiatives among {len(candidates):,} candidates "
-                        "exceed what one evaluation re-allocates to explain them (computed for the 1 best-ranked); "
-                        "evaluate --what-if-pool shows what a larger pool would fund")
+        assert text.endswith(f"not computed: {reason}"), text
+        # What the trace did answer is still said, exactly as with the whole budget.
+        kept = text.split("; ")[0]
+        if kept.startswith("would be funded if"):
+            whole = full.explanation(d.initiative_id).counterfactuals[0]
+            assert all(clause in whole for clause in kept.removeprefix("would be funded if ").split(", or "))
+    for d in deferred:
+        if not probes[d.initiative_id]:
+            assert got[d.initiative_id] == full.explanation(d.initiative_id).counterfactuals
     # Everything else about the decisions is unchanged.
     assert [(d.initiative_id, d.outcome, d.allocation) for d in bounded.decisions] == \
         [(d.initiative_id, d.outcome, d.allocation) for d in full.decisions]
 
 
-def test_a_zero_budget_computes_no_funding_threshold_and_runs_no_probe(acme, allocations, monkeypatch):
-    compiled, initiatives, _ = acme
+def test_a_zero_budget_runs_no_probe_and_still_gives_what_the_trace_answers(acme, allocations, monkeypatch):
+    compiled, initiatives, full = acme
+    _, probes = _probes(acme)
     monkeypatch.setattr(counterfactual, "FUNDING_BUDGET", 0)
     evaluation = evaluate(compiled, initiatives, evaluated_at=AT)
-    texts = [evaluation.explanation(d.initiative_id).counterfactuals[0]
-             for d in evaluation.decisions if d.outcome == "deferred"]
     assert allocations == []
-    assert texts and all(text.startswith(NOT_COMPUTED) for text in texts)
-    assert all("(computed for the 0 best-ranked)" in text for text in texts)
+    for d in _deferred_by_rank(evaluation):
+        (text,) = evaluation.explanation(d.initiative_id).counterfactuals
+        if probes[d.initiative_id]:
+            assert NOT_COMPUTED in text and "(computed for the 0 best-ranked)" in text, text
+        else:
+            assert text == full.explanation(d.initiative_id).counterfactuals[0]

@@ -200,6 +200,12 @@ class PerCandidate(FrozenMap):
     def _data(self) -> dict[str, Any]:  # type: ignore[override]  # for any FrozenMap method not overridden
         return self.as_dict()
 
+    @property
+    def outcome(self) -> tuple[Problem, Outcome]:
+        """The problem and the per-candidate units these values are built from (counterfactuals read
+        the greedy run's trace from them instead of allocating again)."""
+        return self._problem, self._out
+
     def covers(self, candidates: Sequence[Any]) -> bool:
         """True when built over these very candidates, in this order (so each has a value)."""
         mine = self._problem.candidates

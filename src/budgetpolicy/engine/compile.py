@@ -253,15 +253,16 @@ class CompiledPolicy:
         return Evaluation(self.policy, context, tuple(final), allocation, self, initiatives)
 
     def counterfactuals(self, initiatives: Sequence[Initiative], decisions: Sequence[Decision],
-                        context: EvaluationContext) -> dict[str, tuple[str, ...]]:
+                        context: EvaluationContext, allocation: Any = None) -> dict[str, tuple[str, ...]]:
         """Initiative id -> what would change its decision, for the rejected, pending and deferred
-        ``decisions`` (final, allocated) of ``initiatives``: what ``Evaluation.counterfactuals`` holds."""
+        ``decisions`` (final, allocated) of ``initiatives``: what ``Evaluation.counterfactuals`` holds.
+        ``allocation``: the evaluation's allocation result, whose run funding thresholds are read from."""
         if all(d.outcome == "approved" for d in decisions):
             return {}
         settings = allocation_settings(self.policy, context.pool_delta)
         candidates = allocation_candidates(initiatives, decisions, settings) if settings is not None else None
         with collector_paused():
-            return explain_outcomes(self, initiatives, decisions, context, candidates, settings)
+            return explain_outcomes(self, initiatives, decisions, context, candidates, settings, allocation)
 
     def _allocate(self, initiatives: Sequence[Initiative], decisions: list[Decision],
                   context: EvaluationContext) -> tuple[list[Decision], Any]:

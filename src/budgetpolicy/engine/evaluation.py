@@ -9,8 +9,9 @@ what an explanation is built from (the compiled policy, the initiatives as
 given, the context) and builds one the first time it is asked for, then keeps it.
 
 Counterfactuals are the exception to "one decision at a time": the funding ones
-share a budget across the whole evaluation (``FUNDING_BUDGET``, best-ranked
-first), so all of them are computed together at the first need and kept.
+are read from the evaluation's allocation run and share a re-allocation budget
+across the whole evaluation (``FUNDING_BUDGET``, best-ranked first), so all of
+them are computed together at the first need and kept.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Evaluation:
         (none when ``context.explain`` is off)."""
         if not self.context.explain:
             return {}
-        return self._compiler.counterfactuals(self.initiatives, self.decisions, self.context)
+        return self._compiler.counterfactuals(self.initiatives, self.decisions, self.context, self.allocation)
 
     def _explain(self, index: int, keep: bool = True) -> Explanation:
         decision = self.decisions[index]

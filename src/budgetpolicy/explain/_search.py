@@ -1,9 +1,9 @@
 """The search behind approval counterfactuals: single-input changes that flip a decision, smallest first.
 
 Private helper of :mod:`budgetpolicy.explain.counterfactual` (whose docstring describes the method):
-linear boundaries solved from the blocking rules' comparisons (:mod:`.linear`), walked onto the input's
-grid and tightened by bisection, or a bounded doubling search where no linear form exists. Every
-candidate is checked by deciding the changed initiative again.
+linear boundaries solved from the blocking rules' comparisons (:mod:`.linear`), put on the input's grid
+and checked with two decisions (it flips there, not one step back toward the current value), or a
+bounded doubling search where no linear form settles. Every answer is the engine's own decision.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ Measure = Callable[[Initiative], Mapping[str, Decimal]]
 ZERO, ONE = Decimal(0), Decimal(1)
 _DERIVED = ("score", "expected_value")
 _MAX_PER_TARGET = 4
+# How far (in grid steps) the check may move a solved boundary before it gives up on it (see _settle).
+_NUDGE = 4
 
 
 def flips(initiative: Initiative, base: Mapping[str, Decimal], seen: Mapping[str, Any], decide: Decide,
@@ -38,8 +40,9 @@ def flips(initiative: Initiative, base: Mapping[str, Decimal], seen: Mapping[str
     for spec in numeric_inputs(initiative, policy):
         derived = _derived(spec, initiative, base, measure) if names & set(_DERIVED) or any(
             n.startswith("scores.") for n in names) else {}
-        relevant = spec.path in names or any(name in names and form[0] != 0 for name, form in derived.items())
-        if not relevant:
+        # Every blocking rule must read the input (or a score that moves with it): a rule that reads neither
+        # sees the same values whatever the input, so it still fires and nothing flips.
+        if not all(_reads(rule.condition.names, spec.path, derived) for rule in blocking):
             continue
         hit = _solve(spec, initiative, decide, flipped, blocking, derived, seen)
         if hit is None:
@@ -56,6 +59,13 @@ def flips(initiative: Initiative, base: Mapping[str, Decimal], seen: Mapping[str
             found.append((ONE, path, op, value, getattr(initiative, path, None), clause, after))
     found.sort(key=lambda f: (f[0], f[1]))
     return [f[1:] for f in found[:_MAX_PER_TARGET]]
+
+
+def _reads(names: Any, path: str, derived: Mapping[str, Linear]) -> bool:
+    """Whether a condition reading ``names`` can change with the input at ``path``: it reads the input, the
+    map it sits in, or a derived value whose measured slope in the input is not zero."""
+    return (path in names or path.partition(".")[0] in names
+            or any(name in names and form[0] != 0 for name, form in derived.items()))
 
 
 def seen_values(base: Mapping[str, Decimal], explanation: Explanation) -> dict[str, Any]:
@@ -93,54 +103,70 @@ def _solve(spec: Input, initiative: Initiative, decide: Decide, flipped: Callabl
            ) -> tuple[Decimal, Decision] | None:
     watched = {spec.path} | {name for name, form in derived.items() if form[0] != 0}
     best: tuple[Decimal, Decision] | None = None
+    unsolved = False  # a comparison with no linear boundary, or one the check could not settle
     for rule in blocking:
         for node in comparisons(rule.condition.ast):
             if not mentions(node, watched):
                 continue
             t = threshold(node, spec.path, derived, seen)
             if t is None:
+                unsolved = True
                 continue
-            hit = _walk_from(spec, t, initiative, decide, flipped)
+            if not spec.low <= t <= spec.high:
+                unsolved = unsolved or _flips_at_bound(spec, t, initiative, decide, flipped)
+                continue
+            hit = _settle(spec, t, initiative, decide, flipped)
+            # Not settled near the boundary (a kink in the score, or another rule firing on the way): search
+            # only if the far end of the range flips it.
+            unsolved = unsolved or (hit is None and _flips_at_bound(spec, t, initiative, decide, flipped))
             if hit is not None and (best is None or abs(hit[0] - spec.current) < abs(best[0] - spec.current)):
                 best = hit
-    return best if best is not None else _search(spec, initiative, decide, flipped)
+    if best is not None or not unsolved:
+        return best
+    return _search(spec, initiative, decide, flipped)
 
 
-def _walk_from(spec: Input, t: Decimal, initiative: Initiative, decide: Decide,
-               flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision] | None:
-    """From the boundary (on the grid, on the input's side) a few steps outward, the first value that flips."""
+def _flips_at_bound(spec: Input, t: Decimal, initiative: Initiative, decide: Decide,
+                    flipped: Callable[[Decision], bool]) -> bool:
+    """Whether the end of the input's range on the boundary's side flips the decision after all: a boundary
+    outside the range (or one that did not settle) needs no search unless the slope it was solved with does
+    not hold there and the decision does flip further out."""
+    bound = spec.high if t > spec.current else spec.low
+    if bound == spec.current:
+        return False
+    return flipped(decide(with_input(initiative, spec.path, bound)))
+
+
+def _settle(spec: Input, t: Decimal, initiative: Initiative, decide: Decide,
+            flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision] | None:
+    """The solved boundary ``t`` put on the input's grid and checked: the value there flips the decision and
+    one step back toward the current value does not. The slope of a rounded score can put the boundary a
+    step or two off, so the check may move it by up to ``_NUDGE`` steps; None when that does not settle it
+    (a kink, or another rule that fires on the way), and the caller searches instead."""
     away = ONE if t > spec.current else -ONE if t < spec.current else ZERO
-    directions = (away,) if away else (ONE, -ONE)
-    for direction in directions:
-        rounding = ROUND_FLOOR if direction > 0 else ROUND_CEILING
-        start = (t / spec.resolution).to_integral_value(rounding) * spec.resolution
-        for k in range(6):
-            value = start + direction * k * spec.resolution
-            if value == spec.current or not spec.low <= value <= spec.high:
-                continue
-            if (value - spec.current) * direction < 0:
-                continue
-            after = decide(with_input(initiative, spec.path, value))
-            if flipped(after):
-                return _tighten(spec, value, after, initiative, decide, flipped)
+    for direction in (away,) if away else (ONE, -ONE):
+        k = int(((t - spec.current) * direction / spec.resolution).to_integral_value(ROUND_CEILING))
+        k = max(k, 1)
+        decided: dict[int, Decision] = {}
+
+        def flips_at(steps: int) -> bool:
+            if steps not in decided:
+                decided[steps] = decide(with_input(initiative, spec.path, spec.current + direction * steps * spec.resolution))
+            return flipped(decided[steps])
+
+        def inside(steps: int) -> bool:
+            return spec.low <= spec.current + direction * steps * spec.resolution <= spec.high
+
+        for _ in range(_NUDGE):
+            if not inside(k):
+                break
+            if not flips_at(k):
+                k += 1
+            elif k > 1 and flips_at(k - 1):
+                k -= 1
+            else:
+                return spec.current + direction * k * spec.resolution, decided[k]
     return None
-
-
-def _tighten(spec: Input, value: Decimal, after: Decision, initiative: Initiative, decide: Decide,
-             flipped: Callable[[Decision], bool]) -> tuple[Decimal, Decision]:
-    """Bisect between the current value and a flipping one, on the grid, for the least change that flips:
-    a slope measured on rounded scores can put the solved boundary a step or two too far."""
-    direction = ONE if value > spec.current else -ONE
-    low, high = 0, int(((value - spec.current) * direction / spec.resolution).to_integral_value(ROUND_CEILING))
-    while high - low > 1:
-        mid = (low + high) // 2
-        probe = spec.current + direction * mid * spec.resolution
-        result = decide(with_input(initiative, spec.path, probe))
-        if flipped(result):
-            high, value, after = mid, probe, result
-        else:
-            low = mid
-    return value, after
 
 
 def _search(spec: Input, initiative: Initiative, decide: Decide,
