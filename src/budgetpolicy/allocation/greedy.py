@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from budgetpolicy.model import AllocationPolicy
 from budgetpolicy.allocation.problem import (
-    LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, LIMIT_RESERVE, LIMITS, Candidate, Problem, prepare,
+    LIMIT_BASELINE, LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, LIMIT_RESERVE, LIMITS, Candidate, Problem, prepare,
 )
 from budgetpolicy.allocation.result import AllocationResult, Outcome, finish
 
@@ -80,6 +80,9 @@ def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -
     out, funded, target = s.out, s.funded, problem.target
     ranked = range(len(problem))
     baseline_used = [0] * len(policy.baselines)
+    # The lowest-ranked position each baseline funded: money it took there was set aside ahead of
+    # better-ranked candidates, so for those the baseline, not the ranking, is why the pool ran short.
+    last_funded = [-1] * len(policy.baselines)
     for b, floor in enumerate(problem.baseline_floors):
         remaining = floor
         for pos in ranked:
@@ -98,6 +101,7 @@ def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -
             s.give(pos, c, grant)
             s.general -= grant
             out.from_base[pos], out.base_of[pos] = credit, b
+            last_funded[b] = pos
             remaining -= credit
         baseline_used[b] = floor - remaining
     reserve_ok = problem.reserve_ok
@@ -126,6 +130,11 @@ def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -
             blocked = s.blocking_cap(pos, c, need)
             if blocked is not None:
                 room, limit = blocked
+        if limit == LIMIT_POOL:
+            before = next((b for b, last in enumerate(last_funded) if last > pos), None)
+            if before is not None:
+                limit = f"{LIMIT_BASELINE}:{before}"
+                codes.setdefault(limit, out.code(limit))
         out.limit[pos], out.room[pos] = codes[limit], room
         if room < need:
             continue

@@ -76,7 +76,8 @@ class _Deadline:
         return out
 
     def lp_options(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"presolve": True}
+        # HiGHS's presolve spends seconds on these few-row LPs that the simplex solves in milliseconds.
+        out: dict[str, Any] = {"presolve": False}
         if self.end is not None:
             out["time_limit"] = max(self.end - time.monotonic(), 0.001)
         return out
@@ -101,6 +102,7 @@ def solve(form: Formulation, time_limit: float | None = None, mip_gap: float = 0
     as ``infeasible`` / ``failed:<message>`` for the caller to word."""
     if form.size == 0:
         return None
+    import scipy.optimize  # noqa: F401  # heavy, imported once here: its second is not the solver's time
     deadline = _Deadline(time_limit)
     c, integral = form.objective()
     lower, upper, kinds = list(form.lower), list(form.upper), list(form.integrality)
@@ -125,8 +127,15 @@ def solve(form: Formulation, time_limit: float | None = None, mip_gap: float = 0
         status = STATUS_OPTIMAL if best.status == 0 and (best.mip_gap or 0) <= 1e-9 else (
             STATUS_GAP_LIMIT if best.status == 0 else STATUS_TIME_LIMIT)
         if status == STATUS_OPTIMAL:
+            if incumbent is not None:  # fix again against the optimum itself: a smaller gap fixes more
+                lower, upper, kinds = list(form.lower), list(form.upper), list(form.integrality)
+                _fix(form, c, relaxed, x, lower, upper, kinds)
             x = _prefer_rank(form, c, integral, lower, upper, kinds, deadline, x)
+        elif incumbent is not None and float(c @ _array(incumbent)) < float(c @ _array(x)):
+            x = incumbent  # stopped early with less than the rounded LP answer: keep the better one
     value = float(c @ _array(x))
+    if relaxed is not None and relaxed.status == 0:  # the LP relaxation's value is a proven bound too
+        bound = relaxed.fun if bound is None else max(bound, relaxed.fun)
     gap = 0.0 if status == STATUS_OPTIMAL or bound is None else abs(value - bound) / max(abs(value), 1e-12)
     units = [int(round(x[k])) * form.scale[k] for k in range(len(form.items))]
     report = SolveReport(status, Decimal(f"{gap:.6g}") + 0, searched)
