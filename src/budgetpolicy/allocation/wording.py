@@ -27,8 +27,6 @@ from budgetpolicy.allocation.problem import (
 
 def limit_text(problem: Problem, item: Item, limit: str) -> str:
     caps = problem.policy.caps
-    if limit.startswith(f"{LIMIT_BASELINE}:"):
-        return f"the pool after {_baseline(problem, limit)}"
     if limit == LIMIT_DEPARTMENT:
         return f"department cap {item.department} ({money_compact(caps.per_department[item.department])})"
     if limit == LIMIT_KIND:
@@ -63,7 +61,10 @@ def explain(problem: Problem, item: Item, funded: int, step: str, limit: str | N
         return f"capped by {limit_text(problem, item, limit)}: {amount} of {requested}; {head}"
     if optimal:
         return f"partially funded ({amount} of {requested}) in the optimal split of the pool; {head}"
-    why = f"{limit_text(problem, item, limit or LIMIT_POOL)} ran out"
+    if limit and limit.startswith(f"{LIMIT_BASELINE}:"):
+        why = f"the pool ran out after {_baseline(problem, limit)}"
+    else:
+        why = f"{limit_text(problem, item, limit or LIMIT_POOL)} ran out"
     return f"partially funded ({amount} of {requested}) because {why}; {head}"
 
 
