@@ -106,7 +106,7 @@ def timed(label: str, fn: Any, cands: list[Candidate], pol: AllocationPolicy) ->
     assert s.allocated <= s.pool
     return {"name": label, "n": len(cands), "seconds": elapsed, "value": str(value_of(result, cands)),
             "funded": s.funded_count, "allocated": str(s.allocated), "pool": str(s.pool),
-            "solver": dict(s.solver)}
+            "solver": {k: str(v) for k, v in s.solver.items()}}
 
 
 def pabutools_ilp(cands: list[Candidate], pool: Decimal) -> dict[str, Any]:

@@ -41,11 +41,12 @@ SIZES = {  # full, quick
     "evaluate": (["--n", "100000", "--peer-n", "20000"], ["--n", "10000", "--peer-n", "1000", "--rounds", "1"]),
     "startup": (["--runs", "15"], ["--runs", "5"]),
     "stream": (["--n", "1000000"], ["--n", "50000"]),
-    "allocation": (["--greedy", "100000", "--optimal", "10000"], ["--greedy", "10000", "--optimal", "1000"]),
+    "allocation": (["--greedy", "100000", "--optimal", "10000", "--knapsack", "10000", "--hard", "36"],
+                   ["--greedy", "10000", "--optimal", "1000", "--knapsack", "1000", "--hard", "36"]),
     "ledger": (["--records", "100000", "1000000"], ["--records", "10000"]),
     "replay": (["--records", "100000", "1000000"], ["--records", "5000", "--batch", "500"]),
 }
-JSON_OUTPUT = {"evaluate", "startup", "stream"}
+JSON_OUTPUT = {"evaluate", "startup", "stream", "allocation"}
 
 
 def run_one(name: str, quick: bool) -> tuple[int, str, dict | None]:
@@ -101,6 +102,26 @@ def _ledger_rows(ledger: dict | None, replay: dict | None) -> list[str]:
     return lines
 
 
+def _allocation_rows(allocation: dict | None) -> list[str]:
+    """Issue #17 item 6: optimal vs pabutools' ILP on the same instances, and greedy with a huge pool."""
+    if not allocation:
+        return []
+    from bench_allocation import met
+
+    lines = []
+    for row in allocation["rows"]:
+        peer = row.get("pabutools") or {}
+        if "seconds" in peer:
+            measured = (f"{row['seconds']:.2f} s vs pabutools ILP {peer['seconds']:.2f} s, same optimum: "
+                        f"{'yes' if row.get('same_optimum') else 'no'}")
+        elif row["name"].startswith(("greedy, pool", "optimal")):
+            measured = f"{row['seconds']:.2f} s" + (f" ({peer['error']})" if "error" in peer else "")
+        else:
+            continue
+        lines.append(f"| 6. allocation: {row['name']}, {row['n']:,} candidates | {measured} | {met(row)} |")
+    return lines
+
+
 def summary_note(quick: bool) -> str:
     """A line before a --quick run's summary: its sizes are a smoke test, not the targets' sizes."""
     if not quick:
@@ -145,6 +166,7 @@ def summary(results: dict[str, dict | None]) -> str:
             if row["command"].startswith("budgetpolicy"):
                 lines.append(f"| 4. `{row['command']}` < 300 ms ({row['setting']}) | median {row['median_ms']:.0f} ms "
                              f"wall, {row['cpu_ms']:.0f} ms CPU | {'yes' if row['median_ms'] < 300 else '**no**'} |")
+    lines.extend(_allocation_rows(results.get("allocation")))
     sm = results.get("stream")
     if sm:
         before = sm.get("rss_after_stream_mb", sm["peak_rss_mb"])
