@@ -88,7 +88,9 @@ class Formulation:
                 low = 0 if self.relax == "minimum" else (min(it.minimum, top) if partial else top)
                 per_unit = Decimal(0) if it.cost == 0 else ctx.divide(it.value * problem.unit, it.cost)
                 if top > 1 and low == top:
-                    self._add_column(per_unit * top, 0, 1, INTEGER, top)
+                    # value x (funded / cost) in one division: exactly the value when the whole request is funded
+                    whole = Decimal(0) if it.cost == 0 else ctx.divide(it.value * problem.unit * top, it.cost)
+                    self._add_column(whole, 0, 1, INTEGER, top)
                 elif low > 1:
                     self._add_column(per_unit, low, top, SEMI_INTEGER, 1)
                 else:
