@@ -63,6 +63,23 @@ class _State:
                 found = (max(cap - used, 0), limit)
         return found
 
+    def stopped_by(self, pos: int, c: Candidate, last_funded: list[int]) -> tuple[int, str, int]:
+        """``(room, limit, need)`` in the ranked pass: what the candidate may take from the general pool and
+        the limit that sets it; a short cap over a short pool, and a baseline that funded lower-ranked
+        candidates first over the pool."""
+        room, limit = self.room(pos, c, self.general, LIMIT_POOL)
+        need = self.need(pos)
+        if room < need and limit == LIMIT_POOL:
+            # The pool is short, but if a cap is short too, the cap is what binds (more money would not help).
+            blocked = self.blocking_cap(pos, c, need)
+            if blocked is not None:
+                room, limit = blocked
+        if limit == LIMIT_POOL:
+            before = next((b for b, last in enumerate(last_funded) if last > pos), None)
+            if before is not None:
+                limit = f"{LIMIT_BASELINE}:{before}"
+        return room, limit, need
+
     def give(self, pos: int, c: Candidate, units: int) -> None:
         self.funded[pos] += units
         self.dept[c.department] = self.dept.get(c.department, 0) + units
@@ -123,19 +140,8 @@ def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -
         if funded[pos] >= target[pos]:
             continue
         c = problem.candidate(pos)
-        room, limit = s.room(pos, c, s.general, LIMIT_POOL)
-        need = s.need(pos)
-        if room < need and limit == LIMIT_POOL:
-            # The pool is short, but if a cap is short too, the cap is what binds (more money would not help).
-            blocked = s.blocking_cap(pos, c, need)
-            if blocked is not None:
-                room, limit = blocked
-        if limit == LIMIT_POOL:
-            before = next((b for b, last in enumerate(last_funded) if last > pos), None)
-            if before is not None:
-                limit = f"{LIMIT_BASELINE}:{before}"
-                codes.setdefault(limit, out.code(limit))
-        out.limit[pos], out.room[pos] = codes[limit], room
+        room, limit, need = s.stopped_by(pos, c, last_funded)
+        out.limit[pos], out.room[pos] = codes[limit] if limit in codes else out.code(limit), room
         if room < need:
             continue
         s.give(pos, c, room)
