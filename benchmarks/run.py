@@ -51,14 +51,15 @@ SIZES = {  # full, quick
     "rows": (["--n", "100000"], ["--n", "10000", "--slow-n", "500", "--rounds", "2"]),
     "startup": (["--runs", "15"], ["--runs", "5"]),
     "stream": (["--n", "1000000"], ["--n", "50000"]),
-    "allocation": (["--greedy", "100000", "--optimal", "10000"], ["--greedy", "10000", "--optimal", "1000"]),
+    "allocation": (["--greedy", "100000", "--optimal", "10000", "--knapsack", "10000", "--hard", "36"],
+                   ["--greedy", "10000", "--optimal", "1000", "--knapsack", "1000", "--hard", "36"]),
     "ledger": (["--records", "100000", "1000000"], ["--records", "10000"]),
     "replay": (["--records", "100000", "1000000"], ["--records", "5000", "--batch", "500"]),
     "policy": (["--runs", "5"], ["--runs", "2"]),
     "cli": (["--n", "100000"], ["--n", "10000"]),
     "explain": (["--n", "1000", "--records", "2000"], ["--n", "200", "--records", "400", "--batch", "100"]),
 }
-JSON_OUTPUT = {"evaluate", "startup", "stream", "policy", "core", "rows", "cli"}
+JSON_OUTPUT = {"evaluate", "startup", "stream", "policy", "core", "rows", "cli", "allocation"}
 SCRIPTS = {"core": "bench_evaluate.py"}  # a benchmark run by another's script with other arguments
 
 
@@ -146,6 +147,23 @@ def _cli_rows(cli: dict | None) -> list[str]:
         lines.append(f"| 17.1 `evaluate -f {row['format']}` of {cli['n']:,} initiatives from CSV within "
                      f"{row['ratio_target']:g}x the plain read-CSV-write-JSON | {row['seconds']:,.1f} vs "
                      f"{cli['plain_s']:,.2f} s = {row['ratio']:,.1f}x{rss} | {'yes' if row['met'] else '**no**'} |")
+def _allocation_rows(allocation: dict | None) -> list[str]:
+    """Issue #17 item 6: optimal vs pabutools' ILP on the same instances, and greedy with a huge pool."""
+    if not allocation:
+        return []
+    from bench_allocation import met
+
+    lines = []
+    for row in allocation["rows"]:
+        peer = row.get("pabutools") or {}
+        if "seconds" in peer:
+            measured = (f"{row['seconds']:.2f} s vs pabutools ILP {peer['seconds']:.2f} s, same optimum: "
+                        f"{'yes' if row.get('same_optimum') else 'no'}")
+        elif row["name"].startswith(("greedy, pool", "optimal")):
+            measured = f"{row['seconds']:.2f} s" + (f" ({peer['error']})" if "error" in peer else "")
+        else:
+            continue
+        lines.append(f"| 6. allocation: {row['name']}, {row['n']:,} candidates | {measured} | {met(row)} |")
     return lines
 
 
@@ -195,6 +213,7 @@ def summary(results: dict[str, dict | None]) -> str:
                 lines.append(f"| 4. `{row['command']}` < 300 ms ({row['setting']}) | median {row['median_ms']:.0f} ms "
                              f"wall, {row['cpu_ms']:.0f} ms CPU | {'yes' if row['median_ms'] < 300 else '**no**'} |")
     lines.extend(_cli_rows(results.get("cli")))
+    lines.extend(_allocation_rows(results.get("allocation")))
     sm = results.get("stream")
     if sm:
         before = sm.get("rss_after_stream_mb", sm["peak_rss_mb"])

@@ -227,6 +227,10 @@ class AllocationPolicy:
     baselines: tuple[Baseline, ...] = ()
     reserve: Reserve | None = None
     caps: Caps = field(factory=Caps)
+    # The optimal strategy's solver limits: seconds before it returns its best allocation so far, and the
+    # relative gap to the proven bound at which it may stop (None: no limit, an exact optimum).
+    time_limit: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    mip_gap: Decimal | None = field(default=None, metadata=ADDED_LATER)
 
 
 @frozen

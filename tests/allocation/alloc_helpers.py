@@ -17,7 +17,7 @@ def cand(id: str, cost: Any, value: Any, *, score: Any = "0.5", kind: str = "tra
 
 
 def pol(pool: Any, **kw: Any) -> AllocationPolicy:
-    for key in ("unit", "min_viable", "min_viable_share"):
+    for key in ("unit", "min_viable", "min_viable_share", "time_limit", "mip_gap"):
         if key in kw:
             kw[key] = D(str(kw[key]))
     return AllocationPolicy(pool=D(str(pool)), **kw)

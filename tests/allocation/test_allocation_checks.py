@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -106,3 +108,26 @@ def test_compile_reports_allocation_errors_with_file_and_line(registry):
     by_code = {d.code: d for d in err.value.diagnostics}
     assert 'strategy = "greedyy"' in lines[by_code["BP605"].location.line - 1]
     assert "allocation.baselines" in lines[by_code["BP602"].location.line - 1]
+
+
+def test_solver_limits_are_checked(policy, registry):
+    optimal = {"strategy": "optimal"}
+    assert check(policy, registry, **optimal, time_limit=D(0)) == [("BP630", "allocation.time_limit", "error")]
+    assert check(policy, registry, **optimal, mip_gap=D("1.5")) == [("BP631", "allocation.mip_gap", "error")]
+    assert check(policy, registry, **optimal, time_limit=D(5), mip_gap=D("0.01")) == []
+    # On the greedy strategy a solver limit does nothing: said once per key, as a warning.
+    assert check(policy, registry, time_limit=D(5), mip_gap=D("0.01")) == [
+        ("BP632", "allocation.time_limit", "warning"), ("BP632", "allocation.mip_gap", "warning")]
+
+
+def test_solver_limits_are_read_from_the_policy_file_and_located(tmp_path):
+    text = ACME.read_text().replace('strategy = "greedy"', 'strategy = "optimal"\ntime_limit = 2.5\nmip_gap = 0.001')
+    policy = load_policy_text(text, path="acme.toml")
+    assert (policy.allocation.time_limit, policy.allocation.mip_gap) == (D("2.5"), D("0.001"))
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("time_limit = 2.5", "time_limit = -1"), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "budgetpolicy", "validate", str(bad)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr  # validate: 1 = the policy has problems
+    [line] = [x for x in (result.stdout + result.stderr).splitlines() if "allocation.time_limit" in x]
+    assert line.startswith(f"{bad}:121: allocation.time_limit: ") and "must be > 0, got -1" in line

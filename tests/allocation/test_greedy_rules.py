@@ -241,3 +241,22 @@ def test_unknown_strategy_at_run_time_lists_the_registered_ones():
 def test_allocate_runs_the_named_strategy():
     assert allocate(THREE, pol(250)).strategy == "greedy"
     assert allocate(THREE, pol(250, strategy="optimal")).strategy == "optimal"
+
+
+def test_a_baseline_funded_ahead_of_better_ranked_bets_is_named_as_the_limit():
+    # e1 ranks first (0.1 per unit) but the Sales floor (150) is funded first, from s2 and s1 ranked below it:
+    # the floor, not the ranking, is why e1 gets 150 of 200.
+    r = greedy_allocate(BASELINE_CANDS, pol(300, baselines=(Baseline("sales-core", D(150), department="Sales"),)))
+    assert r.fundings["e1"].explanation == (
+        "partially funded (150 of 200) because the pool ran out after baseline sales-core (150) funded "
+        "lower-ranked initiatives first; funded by rank 1 (EV 100 per 1,000)")
+    # All or nothing: e needs 100 and only 80 is left after the floor took 100 for s1 and s2.
+    cands = [cand("s1", 60, 2), cand("s2", 60, 1), cand("e", 100, 50, department="Eng")]
+    r = greedy_allocate(cands, pol(200, partial=False, baselines=(Baseline("sales", D(100), department="Sales"),)))
+    assert r.fundings["e"].explanation == (
+        "unfunded: only 80 left in the pool after baseline sales (100) funded lower-ranked initiatives first, "
+        "all-or-nothing needs 100 (partial funding is off)")
+    # Without the floor the same bets read as before: the pool and the ranking.
+    plain = greedy_allocate(cands, pol(150, partial=False))
+    assert plain.fundings["s2"].explanation == ("unfunded: only 50 left in the pool, all-or-nothing needs 60 "
+                                                "(partial funding is off)")

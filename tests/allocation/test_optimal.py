@@ -27,7 +27,7 @@ def test_greedy_is_suboptimal_and_optimal_is_better():
     assert total_value(best, KNAPSACK) == D(11)
     assert best.summary.leftover == 0 and greedy.summary.leftover == D(40)
     assert texts(best) == {
-        "a": "unfunded: not in the optimal selection at EV 120 per 1,000 (rank 1)",
+        "a": "unfunded: the pool (100) is spent on an optimal selection worth more; EV 120 per 1,000 (rank 1)",
         "b": "funded by the optimiser at EV 110 per 1,000 (rank 2)",
         "c": "funded by the optimiser at EV 110 per 1,000 (rank 3)",
     }
@@ -144,3 +144,61 @@ def test_tie_break_never_costs_value():
     best = optimal_allocate(cands, pol(130, partial=False))
     assert total_value(best, cands) == D("12.5")
     assert amounts(best) == {"a": D(60), "b": D(0), "c": D(50), "d": D(20)}
+
+
+def test_an_unfunded_candidate_names_the_binding_cap_or_the_pool_left():
+    # a takes 100 of Eng's 150; b (Eng, all-or-nothing 100) is stopped by the cap, not the pool (400);
+    # c takes 100 of the pool, and d (100) finds only 50 left of it.
+    cands = [cand("a", 100, 10, department="Eng"), cand("b", 100, 9, department="Eng"), cand("c", 100, 5),
+             cand("d", 100, 1)]
+    r = optimal_allocate(cands, pol(250, partial=False, caps=Caps(per_department={"Eng": D(150)})))
+    assert amounts(r) == {"a": D(100), "b": D(0), "c": D(100), "d": D(0)}
+    assert r.fundings["b"].explanation == ("unfunded: department cap Eng (150) binds: 100 used, 50 left, "
+                                           "all-or-nothing needs 100 (partial funding is off)")
+    assert r.fundings["d"].explanation == ("unfunded: only 50 left in the pool, all-or-nothing needs 100 "
+                                           "(partial funding is off)")
+
+
+def test_a_kind_cap_reached_is_named_and_the_held_reserve_is_said():
+    # The coaching cap (100) is used up by c1; the reserve (50, held for stretch) is what the pool keeps
+    # from t, which the reserve may not pay: the general money (150) went to c1 and a.
+    cands = [cand("c1", 100, 10, kind="coaching"), cand("c2", 100, 9, kind="coaching"), cand("a", 50, 4),
+             cand("t", 60, 2)]
+    r = optimal_allocate(cands, pol(200, partial=False, caps=Caps(per_kind={"coaching": D(100)}),
+                                    reserve=Reserve(amount=D(50), kinds=("stretch",), release_unused=False)))
+    assert amounts(r) == {"c1": D(100), "c2": D(0), "a": D(50), "t": D(0)}
+    assert r.fundings["c2"].explanation == "unfunded: kind cap coaching (100) reached"
+    assert r.fundings["t"].explanation == ("unfunded: the pool (200) is spent on an optimal selection worth more "
+                                           "(50 held in the reserve for stretch); EV 33 per 1,000 (rank 4)")
+
+
+def test_the_summary_says_how_the_solve_ended():
+    r = optimal_allocate(KNAPSACK, pol(100, partial=False))
+    assert r.summary.solver == {"status": "optimal", "gap": D(0)}
+    assert greedy_allocate(KNAPSACK, pol(100, partial=False)).summary.solver == {}
+
+
+def _todd(n):
+    # Todd's knapsack: every value equals its cost, costs 2^(k+n+1) + 2^(k+j) + 1; the LP bound is the
+    # pool itself and no subset reaches it, so proving the optimum takes the branch and bound a long while.
+    k = n.bit_length() - 1
+    costs = [2 ** (k + n + 1) + 2 ** (k + j) + 1 for j in range(1, n + 1)]
+    return [cand(f"t{j:02d}", c, c) for j, c in enumerate(costs)], sum(costs) // 2
+
+
+def test_a_time_limit_stops_the_search_and_says_so():
+    cands, pool = _todd(36)
+    r = optimal_allocate(cands, pol(pool, partial=False, time_limit=D("0.2")))
+    assert r.summary.solver["status"] == "time_limit"
+    assert D(0) < r.summary.solver["gap"] < D("0.01")  # the rounded LP answer at worst: within 1% of the bound
+    assert 0 < r.summary.allocated <= r.summary.pool
+    assert r.fundings["t00"].explanation.startswith(("funded by the optimiser", "unfunded: "))
+
+
+def test_a_mip_gap_lets_the_search_stop_early_and_says_so():
+    cands, pool = _todd(36)
+    r = optimal_allocate(cands, pol(pool, partial=False, mip_gap=D("0.01")))
+    assert r.summary.solver["status"] in ("gap_limit", "optimal")
+    assert r.summary.solver["gap"] <= D("0.01")
+    exact = optimal_allocate(cands[:12], pol(sum(int(c.cost) for c in cands[:12]) // 2, partial=False))
+    assert exact.summary.solver == {"status": "optimal", "gap": D(0)}

@@ -11,7 +11,9 @@ Codes: BP601 pool <= 0; BP602 baselines (plus reserve) over the pool; BP603
 reserve share/amount out of range; BP604 cap below the minimum viable amount;
 BP605 unknown strategy; BP606 unit <= 0; BP607 minimum viable amount or share
 out of range; BP608 unknown tie-break key; BP609 baseline amount <= 0; BP610
-negative cap; BP611 (warning) baseline that names no role, department or kind.
+negative cap; BP611 (warning) baseline that names no role, department or kind; BP630
+``time_limit`` <= 0; BP631 ``mip_gap`` outside 0..1; BP632 (warning) a solver limit with a strategy
+other than ``optimal``, where it does nothing.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def allocation_diagnostics(policy: Policy, registry: Registry | None = None) -> 
             hint = did_you_mean(key, TIE_BREAK_KEYS)
             found.add("BP608", ("tie_break", i), f"unknown tie-break key '{key}'",
                       (hint + "; " if hint else "") + f"use any of {', '.join(TIE_BREAK_KEYS)}")
+    _solver_limits(a, found)
     held = _reserve(a, found)
     _baselines(a, held, found)
     _requests_reserve(policy, held, Diagnostics(places), found)
@@ -64,6 +67,19 @@ def allocation_diagnostics(policy: Policy, registry: Registry | None = None) -> 
         found.add("BP605", ("strategy",), f"unknown allocation strategy '{a.strategy}'",
                   (hint + "; " if hint else "") + f"registered strategies: {', '.join(known) or 'none'}")
     return list(found)
+
+
+def _solver_limits(a: AllocationPolicy, found: KeyPathDiagnostics) -> None:
+    if a.time_limit is not None and a.time_limit <= 0:
+        found.add("BP630", ("time_limit",), f"time_limit must be greater than 0 seconds, got {a.time_limit}",
+                  "give the seconds the solver may search, e.g. 10, or leave it out for no limit")
+    if a.mip_gap is not None and not ZERO <= a.mip_gap <= ONE:
+        found.add("BP631", ("mip_gap",), f"mip_gap {a.mip_gap} is outside 0..1",
+                  "a relative gap such as 0.001 (0.1%); 0 or no mip_gap asks for an exact optimum")
+    for key, value in (("time_limit", a.time_limit), ("mip_gap", a.mip_gap)):
+        if value is not None and a.strategy != "optimal":
+            found.add("BP632", (key,), f"{key} applies to the optimal strategy only; strategy is '{a.strategy}'",
+                      f"remove {key} or set strategy = \"optimal\"", severity="warning")
 
 
 def _reserve(a: AllocationPolicy, found: KeyPathDiagnostics) -> Decimal:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from budgetpolicy.model import AllocationPolicy
 from budgetpolicy.allocation.problem import (
-    LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, LIMIT_RESERVE, LIMITS, Candidate, Problem, prepare,
+    LIMIT_BASELINE, LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, LIMIT_RESERVE, LIMITS, Candidate, Problem, prepare,
 )
 from budgetpolicy.allocation.result import AllocationResult, Outcome, finish
 
@@ -63,6 +63,23 @@ class _State:
                 found = (max(cap - used, 0), limit)
         return found
 
+    def stopped_by(self, pos: int, c: Candidate, last_funded: list[int]) -> tuple[int, str, int]:
+        """``(room, limit, need)`` in the ranked pass: what the candidate may take from the general pool and
+        the limit that sets it; a short cap over a short pool, and a baseline that funded lower-ranked
+        candidates first over the pool."""
+        room, limit = self.room(pos, c, self.general, LIMIT_POOL)
+        need = self.need(pos)
+        if room < need and limit == LIMIT_POOL:
+            # The pool is short, but if a cap is short too, the cap is what binds (more money would not help).
+            blocked = self.blocking_cap(pos, c, need)
+            if blocked is not None:
+                room, limit = blocked
+        if limit == LIMIT_POOL:
+            before = next((b for b, last in enumerate(last_funded) if last > pos), None)
+            if before is not None:
+                limit = f"{LIMIT_BASELINE}:{before}"
+        return room, limit, need
+
     def give(self, pos: int, c: Candidate, units: int) -> None:
         self.funded[pos] += units
         self.dept[c.department] = self.dept.get(c.department, 0) + units
@@ -80,6 +97,9 @@ def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -
     out, funded, target = s.out, s.funded, problem.target
     ranked = range(len(problem))
     baseline_used = [0] * len(policy.baselines)
+    # The lowest-ranked position each baseline funded: money it took there was set aside ahead of
+    # better-ranked candidates, so for those the baseline, not the ranking, is why the pool ran short.
+    last_funded = [-1] * len(policy.baselines)
     for b, floor in enumerate(problem.baseline_floors):
         remaining = floor
         for pos in ranked:
@@ -98,6 +118,7 @@ def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -
             s.give(pos, c, grant)
             s.general -= grant
             out.from_base[pos], out.base_of[pos] = credit, b
+            last_funded[b] = pos
             remaining -= credit
         baseline_used[b] = floor - remaining
     reserve_ok = problem.reserve_ok
@@ -119,14 +140,8 @@ def greedy_allocate(candidates: Sequence[Candidate], policy: AllocationPolicy) -
         if funded[pos] >= target[pos]:
             continue
         c = problem.candidate(pos)
-        room, limit = s.room(pos, c, s.general, LIMIT_POOL)
-        need = s.need(pos)
-        if room < need and limit == LIMIT_POOL:
-            # The pool is short, but if a cap is short too, the cap is what binds (more money would not help).
-            blocked = s.blocking_cap(pos, c, need)
-            if blocked is not None:
-                room, limit = blocked
-        out.limit[pos], out.room[pos] = codes[limit], room
+        room, limit, need = s.stopped_by(pos, c, last_funded)
+        out.limit[pos], out.room[pos] = codes[limit] if limit in codes else out.code(limit), room
         if room < need:
             continue
         s.give(pos, c, room)

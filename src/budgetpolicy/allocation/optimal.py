@@ -1,24 +1,15 @@
-"""The ``optimal`` allocation strategy: maximise total value with HiGHS (``scipy.optimize.milp``).
+"""The ``optimal`` allocation strategy: maximise total value with HiGHS (``scipy.optimize``).
 
 Same inputs, rules and result type as the greedy strategy in
 :mod:`budgetpolicy.allocation.greedy`. The problem is posed in whole units of
 money (the policy's ``unit``), so the solver's integer answer converts back
-to Decimal exactly and the pool can never be exceeded:
-
-* ``x_i`` integer units given to candidate ``i``, ``0 <= x_i <= target_i``;
-  value ``value_i * x_i * unit / cost_i`` (linear in the funded share);
-* ``z_i`` binary, only where needed: ``minimum_i * z_i <= x_i <= target_i * z_i``
-  (minimum viable funding; ``minimum = target`` when partial funding is off);
-* ``y_ib`` units of ``x_i`` credited to baseline ``b`` (``sum_i y_ib >= floor_b``,
-  the floor bounded by what the group requests), ``r_i`` units from the reserve,
-  ``sum_b y_ib + r_i <= x_i``;
-* ``sum x <= pool``; ``sum r <= reserve``; when the reserve is not released,
-  ``sum x - sum r <= pool - reserve``; department and kind caps.
-
-Among several optimal allocations the policy's ``tie_break`` decides, as it does for greedy: a
-second solve keeps the total value at the optimum (to a relative 1e-9, the solver's float
-tolerance) and maximises ``sum_k (n - k) x_k / n`` over the items in rank order (value per cost,
-then ``tie_break``, then id), so money goes to the better-ranked of equally valuable choices.
+to Decimal exactly and the pool can never be exceeded. The program and how
+it is solved fast and exactly (one column per candidate; reduced-cost fixing
+after the LP relaxation; a second solve for the ``tie_break`` among equal
+optima) are in :mod:`budgetpolicy.allocation.milp`; this module turns the
+answer into a result: who got what, which baseline or the reserve paid, which
+limit stopped each candidate, and how the solve ended (``summary.solver``:
+``status`` optimal / time_limit / gap_limit, and the relative ``gap``).
 
 Only baselines are floors, so only they can make the problem infeasible; then
 each limit is relaxed in turn and the error names the one that blocks the
@@ -37,233 +28,85 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from budgetpolicy.errors import AllocationError, Location
 from budgetpolicy.model import AllocationPolicy, FrozenMap
+from budgetpolicy.allocation.formulation import Formulation
+from budgetpolicy.allocation.milp import STATUS_OPTIMAL, Solution, feasible, solve
 from budgetpolicy.allocation.quiet import solver_output_silenced
-from budgetpolicy.allocation.problem import (
-    LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, Item, Problem, prepare,
-)
+from budgetpolicy.allocation.problem import LIMIT_DEPARTMENT, LIMIT_KIND, LIMIT_POOL, Item, Problem, prepare
 from budgetpolicy.allocation.result import build_result
 from budgetpolicy.formatting import money_compact
-
-if TYPE_CHECKING:
-    from numpy.typing import NDArray
-
-# HiGHS settings: an exact optimum (gap 0) on the sizes policies have; the benchmark shows 10k is fine.
-SOLVER_OPTIONS: dict[str, Any] = {"mip_rel_gap": 0.0, "presolve": True}
-
-
-# One row of ``A v <= b``: its name, its (column, coefficient) terms and its right-hand side.
-Row = tuple[str, list[tuple[int, float]], float]
-
-
-class _Builder:
-    """Columns (objective coefficient and upper bound; all integral) and named rows, added in turn."""
-
-    def __init__(self) -> None:
-        self.c: list[float] = []
-        self.upper: list[float] = []
-        self.rows: list[Row] = []
-
-    def column(self, cost: float, upper: float) -> int:
-        self.c.append(cost)
-        self.upper.append(upper)
-        return len(self.c) - 1
-
-    def row(self, name: str, terms: list[tuple[int, float]], rhs: float) -> None:
-        self.rows.append((name, terms, rhs))
-
-    def arrays(self) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], Any, NDArray[Any]]:
-        """``c``, the upper bounds, the integrality, ``A`` (sparse) and ``b``, as the solver takes them."""
-        import numpy as np  # heavy: see the module docstring
-        from scipy.sparse import coo_matrix
-
-        rows = self.rows
-        r_idx = [i for i, (_, terms, _) in enumerate(rows) for _ in terms]
-        c_idx = [col for _, terms, _ in rows for col, _ in terms]
-        vals = [v for _, terms, _ in rows for _, v in terms]
-        a = coo_matrix((vals, (r_idx, c_idx)), shape=(len(rows), len(self.c))).tocsr()
-        return (np.array(self.c), np.array(self.upper), np.array([1] * len(self.c)), a,
-                np.array([rhs for _, _, rhs in rows]))
-
-
-class _Model:
-    """The MILP in ``A v <= b`` form with a name per row, so rows can be relaxed and reported.
-
-    Columns, in order: ``x`` per item, then ``z``, ``y`` and ``r`` (see the module docstring);
-    rows: minimum, baseline, credit, pool, reserve, general, department and kind caps. ``relax``
-    names one limit to leave out, so that :func:`_infeasible` can find the one that blocks a floor.
-    """
-
-    def __init__(self, problem: Problem, floors: dict[int, int], relax: str | None = None) -> None:
-        self.problem = problem
-        self.items = [it for it in problem.ranked if it.target > 0]
-        self.relax = relax
-        m = _Builder()
-        self.scale = self._add_x(m)
-        self.z = self._add_minimum(m)
-        self.y = self._add_baselines(m, floors)
-        self.r = self._add_reserve(m)
-        self._add_credit(m)
-        self._add_pool(m)
-        self._add_caps(m)
-        self.names = [name for name, _, _ in m.rows]
-        self.c, self.upper, self.integrality, self.A, self.b = m.arrays()
-
-    def _top(self, it: Item) -> int:
-        """The most units an item may take: its target, or its whole request when the cap is relaxed."""
-        return it.requested if self.relax == "per_initiative" else it.target
-
-    def _add_x(self, m: _Builder) -> float:
-        """``x_k`` per item, worth value per cost; returns the scale that makes the best ratio 1."""
-        # The solver minimises, and works best with coefficients near 1; _duals scales back.
-        scale = max((float(it.value / it.cost) for it in self.items), default=1.0) or 1.0
-        for it in self.items:
-            m.column(-float(it.value / it.cost) / scale, float(self._top(it)))
-        return scale
-
-    def _add_minimum(self, m: _Builder) -> dict[int, int]:
-        """``z_k`` (item -> column) where a minimum above one unit matters: ``low z <= x <= top z``."""
-        z: dict[int, int] = {}
-        if self.relax == "minimum":
-            return z
-        partial = self.problem.policy.partial
-        for k, it in enumerate(self.items):
-            top = self._top(it)
-            low = min(it.minimum, top) if partial else top
-            if low > 1:
-                z[k] = col = m.column(0.0, 1.0)
-                m.row("minimum", [(col, float(low)), (k, -1.0)], 0.0)
-                m.row("minimum", [(k, 1.0), (col, -float(top))], 0.0)
-        return z
-
-    def _add_baselines(self, m: _Builder, floors: dict[int, int]) -> list[tuple[int, int, int]]:
-        """``y_kb`` (item, baseline, column) for each floor enforced, and ``sum_k y_kb >= floor_b``."""
-        y: list[tuple[int, int, int]] = []
-        for b, floor in floors.items():
-            terms = []
-            for k, it in enumerate(self.items):
-                if b in it.baselines:
-                    col = m.column(0.0, m.upper[k])
-                    y.append((k, b, col))
-                    terms.append((col, -1.0))
-            m.row(f"baseline:{b}", terms, -float(floor))  # a floor, negated to fit A v <= b
-        return y
-
-    def _add_reserve(self, m: _Builder) -> dict[int, int]:
-        """``r_k`` (item -> column): reserve units, for the items of the reserve's kinds."""
-        r: dict[int, int] = {}
-        if self.problem.reserve > 0:
-            for k, it in enumerate(self.items):
-                if it.reserve_ok:
-                    r[k] = m.column(0.0, m.upper[k])
-        return r
-
-    def _add_credit(self, m: _Builder) -> None:
-        """``sum_b y_kb + r_k <= x_k``: only units an item got can be credited to a baseline or the reserve."""
-        credit: dict[int, list[tuple[int, float]]] = {}
-        for k, _, col in self.y:
-            credit.setdefault(k, []).append((col, 1.0))
-        for k, col in self.r.items():
-            credit.setdefault(k, []).append((col, 1.0))
-        for k, terms in credit.items():
-            m.row("credit", [*terms, (k, -1.0)], 0.0)
-
-    def _add_pool(self, m: _Builder) -> None:
-        """The pool, the reserve, and the pool less the reserve while the reserve is held back."""
-        problem, relax = self.problem, self.relax
-        xs = [(k, 1.0) for k in range(len(self.items))]
-        if relax != "pool":
-            m.row("pool", xs, float(problem.pool))
-        if self.r:
-            m.row("reserve", [(c, 1.0) for c in self.r.values()], float(problem.reserve))
-        p = problem.policy
-        held = problem.reserve > 0 and p.reserve is not None and not p.reserve.release_unused
-        if held and relax not in ("pool", "reserve"):
-            m.row("general", [*xs, *((c, -1.0) for c in self.r.values())], float(problem.pool - problem.reserve))
-
-    def _add_caps(self, m: _Builder) -> None:
-        """One row per department cap and per kind cap that has members."""
-        for label, caps, attr in (("department", self.problem.per_department, "department"),
-                                  ("kind", self.problem.per_kind, "kind")):
-            for name, cap in caps.items():
-                if self.relax == f"{label}:{name}":
-                    continue
-                members = [(k, 1.0) for k, it in enumerate(self.items) if getattr(it, attr) == name]
-                if members:
-                    m.row(f"{label}:{name}", members, float(cap))
-
-    def solve(self) -> Any:
-        import numpy as np  # heavy: see the module docstring
-        from scipy.optimize import Bounds, LinearConstraint, milp
-
-        if self.c.size == 0:
-            return None
-        with solver_output_silenced():
-            return milp(self.c, integrality=self.integrality, bounds=Bounds(0, self.upper),
-                        constraints=LinearConstraint(self.A, -np.inf, self.b), options=dict(SOLVER_OPTIONS))
-
-    def prefer_rank(self, best: Any) -> Any:
-        """Among the optima of ``best``, the one favouring better-ranked items (``best`` if that fails).
-        The value is held at the optimum by one more row; its slack absorbs the solver's float rounding."""
-        import numpy as np  # heavy: see the module docstring
-        from scipy.optimize import Bounds, LinearConstraint, milp
-        from scipy.sparse import vstack
-
-        n = len(self.items)
-        if n < 2 or best is None or best.x is None:
-            return best
-        optimum = float(self.c @ best.x)
-        slack = 1e-9 * max(1.0, abs(optimum))
-        a = vstack([self.A, self.c.reshape(1, -1)]).tocsr()
-        b = np.append(self.b, optimum + slack)
-        # Rank k (0 = best) weighs (n - k) / n: every unit is worth something, earlier units more.
-        rank = np.zeros(self.c.size)
-        rank[:n] = -(n - np.arange(n)) / n
-        with solver_output_silenced():
-            res = milp(rank, integrality=self.integrality, bounds=Bounds(0, self.upper),
-                       constraints=LinearConstraint(a, -np.inf, b), options=dict(SOLVER_OPTIONS))
-        return res if res.x is not None and res.status == 0 else best
 
 
 def optimal_allocate(candidates: Sequence[Any], policy: AllocationPolicy, with_duals: bool = False) -> Any:
     """Maximise total value under the pool, baselines, reserve, caps and minimum viable rules."""
     problem = prepare(candidates, policy)
     floors = _floors(problem)
-    model = _Model(problem, floors)
-    res = model.solve()
-    if res is not None and res.status == 2:
+    form = Formulation(problem, floors)
+    limit = float(policy.time_limit) if policy.time_limit is not None else None
+    solution = solve(form, limit, float(policy.mip_gap or 0))
+    if solution is not None and solution.report.status == "infeasible":
         raise _infeasible(problem, floors)
-    if res is not None and res.x is None:
-        raise AllocationError(f"the solver found no allocation: {res.message}", Location(key="allocation.strategy"),
-                              hint="try strategy = \"greedy\"", code="BP626")
-    res = model.prefer_rank(res)
-    x = [0] * len(model.items) if res is None else [int(round(v)) for v in res.x[:len(model.items)]]
-    _check_exact(problem, model, x)
-    credits = _baseline_credits(problem, model, res, x, floors)
+    if solution is not None and solution.report.status.startswith("failed"):
+        raise AllocationError(f"the solver found no allocation: {solution.report.status[7:]}",
+                              Location(key="allocation.strategy"), hint="try strategy = \"greedy\"", code="BP626")
+    x = [0] * len(form.items) if solution is None else solution.units
+    _check_exact(problem, form, x)
+    credits = _baseline_credits(problem, form, solution, x, floors)
     reserve_left = problem.reserve
-    units: dict[str, tuple[Any, ...]] = {it.id: (0, 0, None, 0, LIMIT_POOL, 0) for it in problem.ranked}
-    dept = _totals(model, x, "department")
-    kind = _totals(model, x, "kind")
-    for k, it in enumerate(model.items):
+    units: dict[str, tuple[Any, ...]] = {it.id: (0, 0, None, 0, None, 0) for it in problem.ranked}
+    from_res: dict[int, int] = {}
+    for k, it in enumerate(form.items):
         base = credits.get(k, {})
-        from_base = sum(base.values())
         # Credit the reserve greedily by rank: it is only an attribution once x is fixed.
-        from_res = min(x[k] - from_base, reserve_left) if it.reserve_ok else 0
-        reserve_left -= from_res
-        limit = LIMIT_POOL
-        if problem.per_department.get(it.department) == dept.get(it.department):
-            limit = LIMIT_DEPARTMENT
-        elif problem.per_kind.get(it.kind) == kind.get(it.kind):
-            limit = LIMIT_KIND
-        first = min(base) if base else None
-        units[it.id] = (x[k], from_base, first, from_res, limit, 0)
+        from_res[k] = min(x[k] - sum(base.values()), reserve_left) if it.reserve_ok else 0
+        reserve_left -= from_res[k]
+    left = _Left(problem, form, x, from_res)
+    for k, it in enumerate(form.items):
+        base = credits.get(k, {})
+        limit_name, room = left.binding(it, x[k])
+        units[it.id] = (x[k], sum(base.values()), min(base) if base else None, from_res[k], limit_name, room)
     used = [sum(c.get(b, 0) for c in credits.values()) for b in range(len(policy.baselines))]
     released = reserve_left if policy.reserve is not None and policy.reserve.release_unused else 0
     duals = _duals(problem, floors) if with_duals else None
-    return build_result(problem, candidates, units, used, released, "optimal", duals)
+    report = solution.report if solution is not None else None
+    solver = FrozenMap({"status": report.status if report else STATUS_OPTIMAL,
+                        "gap": report.gap if report else Decimal(0)})
+    return build_result(problem, candidates, units, used, released, "optimal", duals, solver)
+
+
+class _Left:
+    """What the optimal allocation leaves of each limit, to name the one that stopped a candidate."""
+
+    def __init__(self, problem: Problem, form: Formulation, x: list[int], from_res: dict[int, int]) -> None:
+        self.problem = problem
+        self.pool = problem.pool - sum(x)
+        self.dept = {name: cap - v for name, cap in problem.per_department.items()
+                     for v in [_totals(form, x, "department").get(name, 0)]}
+        self.kind = {name: cap - v for name, cap in problem.per_kind.items()
+                     for v in [_totals(form, x, "kind").get(name, 0)]}
+        p = problem.policy
+        held = problem.reserve > 0 and p.reserve is not None and not p.reserve.release_unused
+        # Money outside the held reserve: the most a candidate the reserve may not pay could still take.
+        self.general = problem.pool - problem.reserve - (sum(x) - sum(from_res.values())) if held else None
+
+    def binding(self, it: Item, funded: int) -> tuple[str | None, int]:
+        """``(limit, room)``: the cap or the pool that stops ``it`` taking more (None: not stopped by one)."""
+        if funded >= it.target:
+            return None, 0
+        need = it.minimum if funded == 0 else 1
+        caps = [(room, name) for room, name in ((self.dept.get(it.department), LIMIT_DEPARTMENT),
+                                                (self.kind.get(it.kind), LIMIT_KIND)) if room is not None]
+        short = [(room, name) for room, name in caps if room < need]
+        if short:
+            room, name = min(short)
+            return name, max(room, 0)
+        money = self.pool if self.general is None or it.reserve_ok else min(self.pool, self.general)
+        if money < need or funded > 0:
+            return LIMIT_POOL, max(money, 0)
+        return None, max(money, 0)
 
 
 def _floors(problem: Problem) -> dict[int, int]:
@@ -276,14 +119,14 @@ def _floors(problem: Problem) -> dict[int, int]:
     return out
 
 
-def _totals(model: _Model, x: list[int], attr: str) -> dict[str, int]:
+def _totals(model: Formulation, x: list[int], attr: str) -> dict[str, int]:
     out: dict[str, int] = {}
     for k, it in enumerate(model.items):
         out[getattr(it, attr)] = out.get(getattr(it, attr), 0) + x[k]
     return out
 
 
-def _check_exact(problem: Problem, model: _Model, x: list[int]) -> None:
+def _check_exact(problem: Problem, model: Formulation, x: list[int]) -> None:
     # The solver works in floats; its rounded answer must satisfy every limit exactly.
     bad = None
     if sum(x) > problem.pool:
@@ -300,7 +143,7 @@ def _check_exact(problem: Problem, model: _Model, x: list[int]) -> None:
                               Location(key="allocation.strategy"), hint="use strategy = \"greedy\"", code="BP626")
 
 
-def _baseline_credits(problem: Problem, model: _Model, res: Any, x: list[int],
+def _baseline_credits(problem: Problem, model: Formulation, solution: Solution | None, x: list[int],
                       floors: dict[int, int]) -> dict[int, dict[int, int]]:
     """Units of each x credited to each baseline, up to the baseline amount.
 
@@ -309,16 +152,18 @@ def _baseline_credits(problem: Problem, model: _Model, res: Any, x: list[int],
     baselines make that fall short of a floor is the solver's own split used.
     """
     by_rank = _credit(problem, model, x, floors, None)
-    if res is None or all(sum(c.get(b, 0) for c in by_rank.values()) >= floors[b] for b in floors):
+    if (solution is None or not model.y
+            or all(sum(c.get(b, 0) for c in by_rank.values()) >= floors[b] for b in floors)):
         return by_rank
-    return _credit(problem, model, x, floors, {(k, b): int(round(res.x[col])) for k, b, col in model.y})
+    split = {pair: int(round(solution.values[col])) for pair, col in model.y.items()}
+    return _credit(problem, model, x, floors, split)
 
 
-def _credit(problem: Problem, model: _Model, x: list[int], floors: dict[int, int],
+def _credit(problem: Problem, model: Formulation, x: list[int], floors: dict[int, int],
             solver: dict[tuple[int, int], int] | None) -> dict[int, dict[int, int]]:
     credits: dict[int, dict[int, int]] = {}
     left = {b: problem.baseline_floors[b] for b in floors}
-    for k, b, _ in model.y:
+    for k, b in model.pairs:
         room = x[k] - sum(credits.get(k, {}).values())
         take = min(left[b], room if solver is None else min(room, solver[(k, b)]))
         if take > 0:
@@ -350,8 +195,7 @@ def _infeasible(problem: Problem, floors: dict[int, int]) -> AllocationError:
 
 
 def _status(problem: Problem, floors: dict[int, int], relax: str | None = None) -> int:
-    res = _Model(problem, floors, relax).solve()
-    return 0 if res is None else int(res.status)
+    return feasible(Formulation(problem, floors, relax))
 
 
 def _describe(problem: Problem, group: str) -> tuple[str, str]:
@@ -376,21 +220,24 @@ def _duals(problem: Problem, floors: dict[int, int]) -> FrozenMap:
     """Marginal total value per extra currency unit of each limit, from the LP relaxation (approximate)."""
     from scipy.optimize import linprog  # heavy: see the module docstring
 
-    model = _Model(problem, floors)
-    if model.c.size == 0:
+    model = Formulation(problem, floors)
+    if model.size == 0:
         return FrozenMap()
+    a, b = model.matrix()
+    # Per currency unit of value per cost (as the policy's value label reads), whatever the unit.
+    scale = max((float(it.value / it.cost) for it in model.items), default=1.0) or 1.0
+    c = [-float(v) / (scale * float(problem.unit)) for v in model.cost]
     with solver_output_silenced():
-        res = linprog(model.c, A_ub=model.A, b_ub=model.b, bounds=list(zip([0] * model.c.size, model.upper)),
-                      method="highs")
+        res = linprog(c, A_ub=a, b_ub=b, bounds=list(zip([0] * model.size, model.upper)), method="highs")
     if res.status != 0:
         return FrozenMap()
     out: dict[str, Decimal] = {}
     for name, marginal in zip(model.names, res.ineqlin.marginals):
-        if name in ("minimum", "credit"):
+        if name == "credit":
             continue
-        # The solver minimises -value / (scale * unit) per unit of money, so the value gained per
-        # extra currency unit of a limit is -marginal * scale; a floor is written negated (-sum y <= -F).
-        per_currency = -float(marginal) * model.scale
+        # The solver minimises -value / scale per currency unit, so the value gained per extra currency
+        # unit of a limit is -marginal * scale; a floor is written negated (-sum <= -F).
+        per_currency = -float(marginal) * scale
         if name.startswith("baseline:"):
             name = f"baseline:{problem.policy.baselines[int(name.split(':')[1])].id}"
             per_currency = -per_currency

@@ -35,6 +35,8 @@ CENT = Decimal("0.01")
 # Why an initiative got less than its request: the limit that stopped it.
 LIMIT_POOL, LIMIT_RESERVE, LIMIT_DEPARTMENT, LIMIT_KIND = "pool", "reserve", "department", "kind"
 LIMITS = (LIMIT_POOL, LIMIT_RESERVE, LIMIT_DEPARTMENT, LIMIT_KIND)
+# "baseline:<index>": the pool ran short because that baseline's floor was funded first (greedy).
+LIMIT_BASELINE = "baseline"
 
 
 def floor_units(amount: Decimal, unit: Decimal) -> int:

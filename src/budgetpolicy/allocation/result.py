@@ -24,7 +24,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from budgetpolicy.model import FrozenMap, Funding, frozen_map
+from budgetpolicy.model import ADDED_LATER, FrozenMap, Funding, frozen_map
 from budgetpolicy.allocation.problem import CENT, Candidate, Problem, int_column, zeros
 from budgetpolicy.allocation.wording import explain
 
@@ -45,6 +45,9 @@ class AllocationSummary:
     by_priority: FrozenMap
     funded_count: int
     unfunded_count: int
+    # How a solver's search ended (optimal strategy): {"status": "optimal" | "time_limit" | "gap_limit",
+    # "gap": relative gap to the proven bound}; empty (and left out of JSON) for the greedy strategy.
+    solver: FrozenMap = field(factory=FrozenMap, converter=frozen_map, metadata=ADDED_LATER)
 
 
 @frozen
@@ -251,27 +254,28 @@ class _Items(ItemsView):  # type: ignore[type-arg]
 
 def build_result(problem: Problem, candidates: Sequence[Candidate], units: Mapping[str, tuple[Any, ...]],
                  baseline_used: Sequence[int], released: int, strategy: str,
-                 duals: FrozenMap | None = None) -> AllocationResult:
+                 duals: FrozenMap | None = None, solver: FrozenMap | None = None) -> AllocationResult:
     """Fundings, sources and the summary from per-candidate units.
 
     ``units[id] = (funded, from_baseline, baseline_index, from_reserve, limit, room)``, all in units,
     for every candidate ``problem`` was prepared with (``candidates``). Fundings are listed in the
     caller's candidate order.
     """
-    return finish(problem, Outcome.from_units(problem, units), baseline_used, released, strategy, duals)
+    return finish(problem, Outcome.from_units(problem, units), baseline_used, released, strategy, duals, solver)
 
 
 def finish(problem: Problem, out: Outcome, baseline_used: Sequence[int], released: int, strategy: str,
-           duals: FrozenMap | None = None) -> AllocationResult:
+           duals: FrozenMap | None = None, solver: FrozenMap | None = None) -> AllocationResult:
     """The result over ``out``: fundings and sources built on demand, the summary now."""
     explained = _Explained(problem, out, strategy)
     with localcontext(problem.context):
-        summary = _summary(problem, out, baseline_used, released)
+        summary = _summary(problem, out, baseline_used, released, solver or FrozenMap())
     return AllocationResult(PerCandidate(problem, out, explained.funding), summary, strategy,
                             PerCandidate(problem, out, explained.sources), duals or FrozenMap())
 
 
-def _summary(problem: Problem, out: Outcome, baseline_used: Sequence[int], released: int) -> AllocationSummary:
+def _summary(problem: Problem, out: Outcome, baseline_used: Sequence[int], released: int,
+             solver: FrozenMap) -> AllocationSummary:
     policy, funded, n = problem.policy, out.funded, len(problem)
     cands, order = problem.candidates, problem.order
     dept: dict[str, Decimal] = {}
@@ -299,7 +303,7 @@ def _summary(problem: Problem, out: Outcome, baseline_used: Sequence[int], relea
         baselines=FrozenMap({b.id: problem.amount(u) for b, u in zip(policy.baselines, baseline_used)}),
         by_department=FrozenMap(dict(sorted(dept.items()))), by_kind=FrozenMap(dict(sorted(kind.items()))),
         by_priority=FrozenMap(dict(sorted(prio.items()))),
-        funded_count=funded_count, unfunded_count=n - funded_count,
+        funded_count=funded_count, unfunded_count=n - funded_count, solver=solver,
     )
 
 

@@ -157,6 +157,7 @@ def _allocation(a: Mapping[str, Any]) -> AllocationPolicy:
         min_viable_share=dec(a.get("min_viable_share", defaults.min_viable_share)),
         tie_break=tuple(a.get("tie_break", defaults.tie_break)),
         baselines=baselines, reserve=reserve, caps=caps,
+        time_limit=opt_dec(a.get("time_limit")), mip_gap=opt_dec(a.get("mip_gap")),
     )
 
 
