@@ -456,6 +456,10 @@ class Initiative:
 
 # The learning chain's readings added to OutcomeReading later (docs/evidence.md), in record order.
 LEARNING_READINGS = ("satisfaction", "relevance", "pass_rate", "hours", "participants")
+# Every reading added to OutcomeReading later, in record order: the learning chain's, then the isolation of
+# effects a reading may state for its initiative (Phillips: the share of the lift attributed to it, the
+# confidence in that estimate; each 0..1, else the policy's [evidence] defaults).
+ADDED_READINGS = (*LEARNING_READINGS, "attribution", "confidence")
 
 
 @frozen
@@ -481,6 +485,8 @@ class OutcomeReading:
     pass_rate: Decimal | None = field(default=None, metadata=ADDED_LATER)
     hours: Decimal | None = field(default=None, metadata=ADDED_LATER)
     participants: int | None = field(default=None, metadata=ADDED_LATER)
+    attribution: Decimal | None = field(default=None, metadata=ADDED_LATER)
+    confidence: Decimal | None = field(default=None, metadata=ADDED_LATER)
     # Where a field came from when sources were merged (data/merge.py) and it was not this reading's own
     # row: field name ("spend_to_date", "kpi.<id>") -> Location. Like location, not part of the value.
     origins: FrozenMap = field(factory=FrozenMap, converter=frozen_map, eq=False)

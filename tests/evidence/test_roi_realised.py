@@ -100,3 +100,34 @@ def test_the_review_table_says_the_realised_return(capsys):
     assert code == 0
     assert "realised return up to 2026-Q3: " in out
     assert "best: INI-018 ROI 220.00% (benefit USD 6,400.00, cost USD 2,000.00, payback 3.8 months)" in out
+
+
+def _isolation_file(tmp_path: Path, rows: list[str]) -> Path:
+    """A second source that states the isolation of effects for some readings (an evaluator's estimate)."""
+    path = tmp_path / "isolation.csv"
+    path.write_text("initiative_id,period,attribution,confidence\n" + "".join(f"{r}\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_readings_attribution_and_confidence_win_over_the_policy_defaults(capsys, tmp_path):
+    # The latest reading that states them counts: Q3's 0.25 and 0.6, not Q1's 0.9 (nor [evidence]'s 0.5, 0.8).
+    # 2.2 points x 60,000 x 0.25 x 0.6 = 19,800 a year; spent 36,000: BCR 0.55, ROI -45%.
+    isolation = _isolation_file(tmp_path, ["INI-001,2026-Q1,0.9,0.9", "INI-001,2026-Q3,0.25,0.6"])
+    code, out, err = run(capsys, "review", "-P", POLICY, "-i", INITIATIVES, "-O", OUTCOMES, "-O", isolation,
+                         "--period", "2026-Q3", "-f", "json")
+    assert code == 0, err
+    returns = json.loads(out)["returns"]["initiatives"]
+    assert (returns["INI-001"]["attribution"], returns["INI-001"]["confidence"], returns["INI-001"]["benefit"],
+            returns["INI-001"]["bcr"], returns["INI-001"]["roi"]) == ("0.25", "0.6", "19800", "0.55", "-45")
+    # The others keep the policy's defaults.
+    assert (returns["INI-009"]["attribution"], returns["INI-009"]["confidence"]) == ("0.5", "0.8")
+
+
+def test_an_attribution_outside_0_1_is_one_located_line(capsys, tmp_path):
+    isolation = _isolation_file(tmp_path, ["INI-001,2026-Q3,1.5,0.6"])
+    code, out, err = run(capsys, "review", "-P", POLICY, "-i", INITIATIVES, "-O", OUTCOMES, "-O", isolation,
+                         "--period", "2026-Q3", "-f", "json")
+    lines = err.strip().splitlines()
+    assert code == 2 and out == "" and len(lines) == 1, err
+    assert lines[0].startswith(f"{isolation}: row 2") and "attribution" in lines[0], lines[0]

@@ -32,7 +32,7 @@ from budgetpolicy.data import records as rec
 from budgetpolicy.data.conform import RowRules, conform
 from budgetpolicy.data.schema import schema, schema_problems
 from budgetpolicy.errors import DataError, Diagnostic, Diagnostics, Location, did_you_mean
-from budgetpolicy.model import LEARNING_READINGS, Initiative, OutcomeReading
+from budgetpolicy.model import ADDED_READINGS, Initiative, OutcomeReading
 from budgetpolicy.policy.limits import breaches
 from budgetpolicy.registry import Registered, Registry
 
@@ -113,7 +113,7 @@ def record_to_outcome(record: Mapping[str, Any], location: Location = Location()
         pre_assessment=data.get("pre_assessment"), post_assessment=data.get("post_assessment"),
         completion_rate=data.get("completion_rate"), observation=data.get("observation"),
         spend_to_date=data.get("spend_to_date"), finished=data.get("finished", False), location=location,
-        **{name: data.get(name) for name in LEARNING_READINGS})
+        **{name: data.get(name) for name in ADDED_READINGS})
 
 
 def _dec(value: Decimal | None) -> str | None:
@@ -155,7 +155,7 @@ def outcome_to_record(o: OutcomeReading) -> dict[str, Any]:
         "completion_rate": _dec(o.completion_rate), "observation": _dec(o.observation),
         "spend_to_date": _dec(o.spend_to_date), "finished": o.finished,
         # Only when given: the readings recorded before these fields existed keep their bytes and hashes.
-        **{k: _dec(v) if isinstance(v, Decimal) else v for k in LEARNING_READINGS if (v := getattr(o, k)) is not None},
+        **{k: _dec(v) if isinstance(v, Decimal) else v for k in ADDED_READINGS if (v := getattr(o, k)) is not None},
     }
 
 

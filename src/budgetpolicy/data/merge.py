@@ -30,14 +30,14 @@ from typing import Any
 from attrs import evolve
 
 from budgetpolicy.errors import DataError, Diagnostics, Location
-from budgetpolicy.model import LEARNING_READINGS, OutcomeReading
+from budgetpolicy.model import ADDED_READINGS, OutcomeReading
 
 __all__ = ["CONFLICT", "READING_FIELDS", "merge_readings"]
 
 CONFLICT = "BP660"
 # The single-valued readings a source may give, in record order (kpis and finished merge by their own rules).
 READING_FIELDS = ("pre_assessment", "post_assessment", "completion_rate", "observation", "spend_to_date",
-                  *LEARNING_READINGS)
+                  *ADDED_READINGS)
 
 
 def merge_readings(sources: Sequence[Iterable[OutcomeReading]]) -> tuple[OutcomeReading, ...]:

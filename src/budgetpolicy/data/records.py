@@ -41,7 +41,8 @@ OUTCOME_FIELDS: dict[str, str] = {
     "initiative_id": "text", "period": "text", "kpis": "map", "pre_assessment": "decimal",
     "post_assessment": "decimal", "completion_rate": "decimal", "observation": "decimal",
     "spend_to_date": "decimal", "finished": "bool", "satisfaction": "decimal", "relevance": "decimal",
-    "pass_rate": "decimal", "hours": "decimal", "participants": "int",
+    "pass_rate": "decimal", "hours": "decimal", "participants": "int", "attribution": "decimal",
+    "confidence": "decimal",
 }
 # Flat column prefixes (CSV/SQL) -> the map field they fill; plural spellings are accepted too.
 PREFIXES: dict[str, dict[str, str]] = {
