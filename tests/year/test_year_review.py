@@ -172,3 +172,25 @@ def test_a_reading_for_an_unknown_initiative_is_one_line_and_writes_nothing(sign
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"{outcomes}: row 2") and "INI-0001" in line and "INI-001" in line, line
     assert sha256(signed) == before
+
+
+def test_a_review_from_the_ledger_shows_the_money_returns_the_files_review_shows(signed):
+    # The same quarter from the ledger (plan, sign-offs, earlier quarters recorded) and from the files: the
+    # realised money returns (docs/evidence.md) agree, and the table says them with the evidence sections.
+    learning = str(Path(OUTCOMES).with_name("acme-2026.learning.csv"))
+    kpis = str(Path(OUTCOMES).with_name("acme-2026.kpis.csv"))
+    from_ledger = cli("review", "--ledger", str(signed), "-O", OUTCOMES, "-O", learning, "--period", "2026-Q1",
+                          "--evaluated-at", "2026-04-02T09:00:00+00:00", "--dry-run", "-f", "json")
+    assert from_ledger.returncode == 0, from_ledger.stderr
+    from_files = cli("review", "-P", POLICY, "-i", INITIATIVES, "-O", OUTCOMES, "-O", learning, "--period",
+                         "2026-Q1", "-f", "json")
+    assert from_files.returncode == 0, from_files.stderr
+    ledger_returns, file_returns = json.loads(from_ledger.stdout)["returns"], json.loads(from_files.stdout)["returns"]
+    assert ledger_returns == file_returns
+    assert ledger_returns["portfolio"] == {"bcr": "1.16", "benefit": "205800", "cost": "176832.5", "measured": 14,
+                                           "roi": "16.38", "unmeasured": 14}
+    table = cli("review", "--ledger", str(signed), "-O", OUTCOMES, "-O", learning, "--kpis", kpis, "--period",
+                    "2026-Q1", "--evaluated-at", "2026-04-02T09:00:00+00:00", "--dry-run")
+    assert table.returncode == 0, table.stderr
+    assert "realised return up to 2026-Q1: 14 funded bets measured" in table.stdout
+    assert "Effectiveness by format" in table.stdout

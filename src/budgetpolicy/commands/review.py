@@ -140,7 +140,12 @@ def _from_ledger(args: argparse.Namespace) -> int:
         print(f"ledger: {done.period} is recorded (record {recorded.seq}, at {recorded.at}): shown from its record, "
               "nothing recomputed or written", file=sys.stderr)
         return 0
-    emit(args, render_review(args.format, policy, done.result))
+    from budgetpolicy.evidence.roi import realised_returns
+
+    # The money returns and, in the table, the evidence sections, as the review from files shows them.
+    returns = realised_returns(policy, done.initiatives, done.decisions, done.outcomes, done.result)
+    emit(args, render_review(args.format, policy, done.result, returns)
+         + _evidence(args, policy, done.initiatives, done.result, done.outcomes, returns))
     if recorded is None:
         print(f"dry run: {done.period} computed from {args.ledger}, nothing recorded", file=sys.stderr)
     else:

@@ -56,6 +56,11 @@ class YearReview:
     readings: int  # the readings recorded with the quarter
     notes: tuple[str, ...] = ()
     flags: tuple[Diagnostic, ...] = ()  # spend that did not reconcile, recorded with its reading
+    # What a computed review read, for the evidence drawn from it (money returns, docs/evidence.md): the
+    # plan's initiatives and the requests', the plan's decisions, every reading up to the quarter.
+    initiatives: tuple[Initiative, ...] = ()
+    decisions: tuple[Decision, ...] = ()
+    outcomes: tuple[OutcomeReading, ...] = ()
 
     @property
     def shown_from_record(self) -> bool:
@@ -98,13 +103,15 @@ def review_quarter(ledger_path: str | os.PathLike[str], outcomes: Sequence[Outco
     _check_order(year, target, readings)
     flags = _reconcile(year, readings, period)
     view = year_view(year, compiled, period, new)
-    result = review(year.policy, (*planned, *requested(view)), decisions, readings, period, view)
+    reviewed = (*planned, *requested(view))
+    result = review(year.policy, reviewed, decisions, readings, period, view)
+    inputs = (reviewed, tuple(decisions), tuple(readings))
     _check_history(year, result)
     notes = (*notes, *request_notes)
     moves = _jsonable(_quarter_of(result))
     flagged_first = tuple(p.diagnostic for p in flags)
     if dry_run:
-        return YearReview(period, year, result, None, 0, notes, flagged_first)
+        return YearReview(period, year, result, None, 0, notes, flagged_first, *inputs)
     seen = tuple(q.seq for q in year.quarters)
     last = list(flagged_first)  # the flags the transaction recorded (its last attempt, should a busy file retry it)
     with Ledger(ledger_path, create=False) as ledger:
@@ -124,7 +131,7 @@ def review_quarter(ledger_path: str | os.PathLike[str], outcomes: Sequence[Outco
                     quarter_entry(now.plan, period, moves, at)]
         seqs = ledger.append_checked(entries)
     recorded = RecordedQuarter(seqs[-1], period, year.plan.seq, at, moves)
-    return YearReview(period, year, result, recorded, len(seqs) - 1 - len(new), notes, tuple(last))
+    return YearReview(period, year, result, recorded, len(seqs) - 1 - len(new), notes, tuple(last), *inputs)
 
 
 def requested(view: YearView) -> list[Initiative]:
