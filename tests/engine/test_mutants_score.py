@@ -16,7 +16,8 @@ import pytest
 from budgetpolicy import hookimpl
 from budgetpolicy.errors import PluginError, PolicyLoadError
 from budgetpolicy.model import ScoreLine
-from budgetpolicy.testing import evaluation_with, make_sample_initiatives, make_sample_policy, with_criterion
+from budgetpolicy.testing import (evaluation_with, make_initiative, make_sample_initiatives, make_sample_policy,
+                                  with_criterion, with_rule)
 
 SAMPLE = "<budgetpolicy.testing sample policy>"
 
@@ -85,10 +86,11 @@ def test_a_scorer_raising_while_scoring_is_named_with_the_initiative():
         raise ZeroDivisionError("no heads")
 
     with pytest.raises(PluginError) as info:
-        _scored(answer)
+        _scored(answer, [make_initiative(id="T-1")])
     (d,) = info.value.diagnostics
-    assert (d.code, d.message) == ("BP505", "scorer 'probe' (plugin 'probing', criterion 'reach') raised "
-                                            "ZeroDivisionError: no heads on initiative 'SMP-1'")
+    assert (d.code, d.message, d.location.file) == (
+        "BP505", "scorer 'probe' (plugin 'probing', criterion 'reach') raised ZeroDivisionError: no heads on "
+                 "initiative 'T-1'", "<make_initiative>")
 
 
 def test_a_value_and_detail_answer_scores_the_value_and_explains_with_the_detail():
@@ -120,12 +122,13 @@ def test_a_detail_function_is_called_for_the_explanation_only():
                           "initiative 'SMP-1'; a detail must be text"),
 ])
 def test_a_detail_function_that_fails_is_named_when_the_explanation_is_built(detail, code, message):
-    evaluation = _scored(lambda initiative: (D("0.5"), detail))
-    assert evaluation.decisions[0].score == D("0.482")  # 0.072 + 0.16 + 0.5 x 0.5
+    initiative = make_initiative(id="SMP-1", probability="0.8", forecast={"win-rate": "2.5"})
+    evaluation = _scored(lambda initiative: (D("0.5"), detail), [initiative])
+    assert evaluation.decisions[0].score == D("0.322")  # 0.072 + 0 (no feasibility rating) + 0.5 x 0.5
     with pytest.raises(PluginError) as info:
         evaluation.explanation("SMP-1")
     (d,) = info.value.diagnostics
-    assert (d.code, d.message) == (code, message)
+    assert (d.code, d.message, d.location.file) == (code, message, "<make_initiative>")
 
 
 def test_only_expected_value_criteria_add_to_the_expected_value():
@@ -148,3 +151,45 @@ def test_scores_are_rounded_to_the_rubrics_precision_in_the_decision_and_its_lin
     evaluation = evaluation_with(None, policy, [initiative])
     assert evaluation.decisions[0].score == score
     assert [(line.raw, line.weighted) for line in evaluation.explanation("SMP-1").scores] == lines
+
+
+def _second_call(first, then):
+    answers = [first]
+
+    def answer(initiative):
+        if answers:
+            return answers.pop()
+        if isinstance(then, Exception):
+            raise then
+        return then
+
+    return answer
+
+
+@pytest.mark.parametrize("then, code, message", [
+    (D(2), "BP503", "scorer 'probe' (plugin 'probing', criterion 'reach') returned 2 for initiative 'T-1', "
+                    "outside 0..1"),
+    (RuntimeError("flaky"), "BP505", "scorer 'probe' (plugin 'probing', criterion 'reach') raised RuntimeError: "
+                                     "flaky on initiative 'T-1'"),
+])
+def test_a_scorer_answering_otherwise_for_the_explanation_is_named(then, code, message):
+    evaluation = _scored(_second_call(D("0.5"), then), [make_initiative(id="T-1")])
+    with pytest.raises(PluginError) as info:
+        evaluation.explanation("T-1")
+    (d,) = info.value.diagnostics
+    assert (d.code, d.message, d.location.file) == (code, message, "<make_initiative>")
+
+
+def test_a_plain_answer_has_no_detail():
+    assert _scored(lambda initiative: D("0.5")).explanation("SMP-1").scores[2].detail == ""
+
+
+def test_the_explanations_rules_see_the_expected_value_and_criterion_scores_the_decision_saw():
+    # Two expected_value criteria: the expected value is the sum of both raw scores (0.24 + 0.24).
+    policy = with_criterion(make_sample_policy(), "expected_value", criterion_id="impact2")
+    policy = with_rule(policy, "expected_value > 0.4 and scores.impact2 > 0.2", rule_id="ev", message="ev")
+    evaluation = evaluation_with(None, policy, make_sample_initiatives()[:1])
+    decision = evaluation.decisions[0]
+    assert (decision.expected_value, decision.flags) == (D("0.48"), ("ev",))
+    (trace,) = [t for t in evaluation.explanation("SMP-1").rules if t.rule_id == "ev"]
+    assert (trace.status, trace.seen) == ("fired", {"expected_value": D("0.48"), "scores.impact2": D("0.24")})
