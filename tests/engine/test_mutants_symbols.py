@@ -14,8 +14,8 @@ from budgetpolicy.engine.symbols import initiative_symbols
 from budgetpolicy.expr import STRING, optional
 from budgetpolicy.expr.types import TypeSyntaxError
 from budgetpolicy.policy.load import load_policy_text
-from budgetpolicy.testing import (SAMPLE_POLICY_TOML, evaluation_with, make_initiative, make_sample_policy,
-                                  with_attributes, with_rule)
+from budgetpolicy.testing import (SAMPLE_POLICY_TOML, evaluation_with, make_initiative, make_sample_initiatives,
+                                  make_sample_policy, with_attributes, with_rule)
 
 
 def test_a_date_attribute_is_iso_text_a_condition_can_compare():
@@ -58,3 +58,10 @@ def test_a_policy_built_in_code_without_a_source_still_gets_the_key_path():
     (d,) = info.value.diagnostics
     assert (d.code, d.location.file, d.location.key, d.location.line) == ("BP306", None, "attributes.mentor_hours",
                                                                          None)
+
+
+def test_conditions_read_the_id_and_the_role_and_a_declared_attribute_a_row_lacks_is_null():
+    policy = with_rule(make_sample_policy(), 'id == "SMP-1" and role == null and attributes.mentor_hours == null',
+                       rule_id="who", message="who")
+    evaluation = evaluation_with(None, policy, make_sample_initiatives()[:3])
+    assert [d.flags for d in evaluation.decisions] == [("who",), (), ()]
