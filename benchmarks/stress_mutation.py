@@ -51,6 +51,33 @@ EQUIVALENT = {
     # _force_text is called only for a rule not in force, so as_of == effective_from never reaches it
     # (in_force is true on the start date itself).
     "budgetpolicy.engine.approve.x__force_text__mutmut_3": "as_of == effective_from is in force: never reaches _force_text",
+    # Run of 2026-12-01 (engine): each checked by hand against the code.
+    "budgetpolicy.engine.score.x_score_initiative__mutmut_4[1379]": "quantize rounding None/omitted = the context's half-even",
+    "budgetpolicy.engine.score.x_score_lines__mutmut_2[79]": "quantize rounding None/omitted = the context's half-even",
+    "budgetpolicy.engine.score.x_score_lines__mutmut_4[68]": "quantize rounding None/omitted = the context's half-even",
+    # _QUANTA holds precision 0..28; the fallback is reached only above 28, which the schema refuses
+    # (and decimal's 28-digit context could not quantize to).
+    "budgetpolicy.engine.score.x__quantum__mutmut_[1-6]": "fallback only for precision > 28, refused by the schema",
+    # A score of exactly 0 or 1 leaves the fast path for _checked, which returns the same Decimal.
+    "budgetpolicy.engine.score.x__value__mutmut_1[67]": "the slow path gives the same Decimal at 0 and 1",
+    # split(".") and split(".", 2) give the same head as split(".", 1).
+    "budgetpolicy.engine.compile.xǁCompiledPolicyǁof__mutmut_7": "the same head",
+    "budgetpolicy.engine.compile.xǁCompiledPolicyǁof__mutmut_10": "the same head",
+    "budgetpolicy.engine.symbols.xǁConditionEnvǁ__init____mutmut_5": "the same head",
+    "budgetpolicy.engine.symbols.xǁConditionEnvǁ__init____mutmut_8": "the same head",
+    # reads_scores true for (almost) every policy: the hot-path environment always carries the scores map.
+    "budgetpolicy.engine.compile.xǁCompiledPolicyǁof__mutmut_12": "speed only: the scores map is always built",
+    # A built-in function's calls are never recorded, so opening a call log for one records nothing.
+    "budgetpolicy.engine.compile.xǁCompiledPolicyǁof__mutmut_19": "a log opened for built-ins stays empty",
+    # Without the declared names, a declared attribute a row lacks is missing from the map, and reading a
+    # missing key of a map gives null: what the declared-but-absent None gives.
+    "budgetpolicy.engine.compile.xǁCompiledPolicyǁof__mutmut_44": "a missing key reads null, like a declared None",
+    # attrgetter("id") alone returns a string, zipped with no names: the same empty environment.
+    "budgetpolicy.engine.symbols.xǁConditionEnvǁ__init____mutmut_16": "zip with no names is empty",
+    # `known` is a shortcut: the environment binds the head of every name a condition or a reason
+    # template reads, so the `path[0] in env` test that follows decides the same.
+    "budgetpolicy.engine.approve.xǁCompiledRuleǁof__mutmut_1[79]": "shortcut: path[0] in env decides the same",
+    "budgetpolicy.engine.approve.xǁCompiledRuleǁof__mutmut_2[2345]": "shortcut: path[0] in env decides the same",
 }
 PACKAGES = ("engine", "allocation", "review")
 
