@@ -52,3 +52,26 @@ def test_a_reason_reading_past_a_criterion_score_says_the_same_in_the_decision_a
     (reason,) = [r.message for r in evaluation.decisions[0].reasons if r.code == "deep"]
     (trace,) = [t.message for t in evaluation.explanation("SMP-1").rules if t.rule_id == "deep"]
     assert reason == trace == "deeper none"
+
+
+def test_a_compile_warning_is_kept_on_the_compiled_policy_and_shown_by_validate(tmp_path):
+    # A solver limit on the greedy strategy is a warning of the allocation checks (BP632): compiling keeps it
+    # (CompiledPolicy.of must not drop it), and validate prints it with its place.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from budgetpolicy import api
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "policies" / "acme-2026.toml").read_text(encoding="utf-8")
+    assert 'strategy = "greedy"' in text
+    path = tmp_path / "limited.toml"
+    path.write_text(text.replace('strategy = "greedy"', 'strategy = "greedy"\ntime_limit = 5', 1), encoding="utf-8")
+    compiled = api.open_policy(str(path))
+    assert [(d.code, d.severity, d.location.key) for d in compiled.warnings] == [
+        ("BP632", "warning", "allocation.time_limit")]
+    done = subprocess.run([sys.executable, "-m", "budgetpolicy", "validate", str(path)], capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and "allocation.time_limit: BP632 warning: time_limit applies to the optimal " \
+        "strategy only; strategy is 'greedy'" in done.stdout, done.stdout + done.stderr
