@@ -85,3 +85,10 @@ def test_one_unit_of_funding_is_funds():
     one = Funding(D(1), D("8000"), "partial", 7, "what the pool had left")
     assert narrative(_decision("approved", funding=one), (), (), "USD") == (
         "Approved: score 0.5. Allocation: USD 1 of 8,000 requested; what the pool had left.")
+
+
+def test_amounts_with_cents_read_as_money():
+    # 12,500.50 as a budget owner writes it (not 12,500.5); whole amounts stay without cents.
+    cents = Funding(D("12500.50"), D("20000.5"), "partial", 4, "what the pool had left")
+    assert narrative(_decision("approved", funding=cents), (), (), "USD") == (
+        "Approved: score 0.5. Allocation: USD 12,500.50 of 20,000.50 requested; what the pool had left.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from budgetpolicy.formatting import value_text
+from budgetpolicy.formatting import money_compact, value_text
 from budgetpolicy.model import Decision, RuleTrace, ScoreLine
 
 _OUTCOME_WORDS = {
@@ -43,6 +43,7 @@ def narrative(decision: Decision, lines: Sequence[ScoreLine], traces: Sequence[R
         parts.append(f"Forecasts calibrated by {value_text(calibration['factor'])} "
                      f"for {calibration['group']}'s track record.")
     if funding is not None:
-        amount = f"{currency} {value_text(funding.amount)}" if funding.amount > Decimal(0) else "no funds"
-        parts.append(f"Allocation: {amount} of {value_text(funding.requested)} requested; {funding.explanation}.")
+        # Money as money: 12,500.50, not the 12,500.5 a plain number would read (cents only when there are some).
+        amount = f"{currency} {money_compact(funding.amount)}" if funding.amount > Decimal(0) else "no funds"
+        parts.append(f"Allocation: {amount} of {money_compact(funding.requested)} requested; {funding.explanation}.")
     return " ".join(parts)
