@@ -8,13 +8,13 @@ user waits before progress appears.
 from __future__ import annotations
 
 import os
-import pty
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from terminal_run import run_on_terminal
 
 import budgetpolicy
 
@@ -42,26 +42,11 @@ def _env(**extra: str) -> dict[str, str]:
 
 def on_terminal(*args: str, **env: str) -> tuple[str, str]:
     """Run the CLI with stderr on a pseudo-terminal and stdout on a pipe: (stdout, what the terminal got)."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "budgetpolicy", *args], stdout=subprocess.PIPE,
-                            stderr=follower, cwd=ROOT, env=_env(**env))
-    os.close(follower)
-    chunks: list[bytes] = []
-    out = b""
     # stdout is read after the terminal closes; -o keeps large outputs off the pipe in these tests.
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(leader)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    assert proc.wait(timeout=300) == 0, b"".join(chunks).decode("utf-8", "replace")
-    return out.decode("utf-8"), b"".join(chunks).decode("utf-8", "replace")
+    code, terminal, out = run_on_terminal([sys.executable, "-m", "budgetpolicy", *args], terminal="stderr",
+                                          env=_env(**env), cwd=ROOT)
+    assert code == 0, terminal.decode("utf-8", "replace")
+    return out.decode("utf-8"), terminal.decode("utf-8", "replace")
 
 
 def piped(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

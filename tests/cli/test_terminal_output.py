@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from terminal_run import run_on_terminal
 
 import budgetpolicy
 from budgetpolicy.cli import main
@@ -120,22 +120,10 @@ def test_pipes_and_no_color_have_no_ansi_codes():
 
 def _pty_run(*args: str, **env: str) -> str:
     """Run the CLI with stdout on a pseudo-terminal (as in a shell) and return what it wrote."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "budgetpolicy", *args], stdout=follower,
-                            stderr=subprocess.PIPE, cwd=ROOT, env=_env(**env))
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            data = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(leader)
-    assert proc.wait(timeout=300) == 0, proc.stderr.read() if proc.stderr else ""
-    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    code, written, errors = run_on_terminal([sys.executable, "-m", "budgetpolicy", *args], terminal="stdout",
+                                            env=_env(**env), cwd=ROOT)
+    assert code == 0, errors.decode("utf-8", "replace")
+    return written.decode("utf-8").replace("\r\n", "\n")
 
 
 def test_a_terminal_gets_colour_and_its_width_and_no_color_switches_colour_off():

@@ -91,7 +91,7 @@ def _problems(kind: str, row: dict[str, Any], fast: bool) -> list[str] | str:
     return [f"{d.code} {d.location} {d.message} {d.hint}" for d in found]
 
 
-def _agrees(kind: str, row: dict[str, Any]) -> None:
+def assert_agrees(kind: str, row: dict[str, Any]) -> None:
     passed = fast_check(kind)(row)
     slow = _slow_errors(kind, row)
     if passed:
@@ -102,13 +102,13 @@ def _agrees(kind: str, row: dict[str, Any]) -> None:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(initiative_rows())
 def test_fast_initiative_check_passes_only_what_jsonschema_passes(row):
-    _agrees("initiatives", row)
+    assert_agrees("initiatives", row)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(outcome_rows())
 def test_fast_outcome_check_passes_only_what_jsonschema_passes(row):
-    _agrees("outcomes", row)
+    assert_agrees("outcomes", row)
 
 
 def test_the_usual_valid_row_takes_the_fast_path():

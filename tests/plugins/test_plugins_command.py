@@ -7,6 +7,7 @@ import json
 from budgetpolicy.plugin_info import describe_plugins
 from budgetpolicy.plugins import DEFAULT_PLUGINS, PINNED_ENV, build_registry
 from plugin_fakes import SCORER_PLUGIN
+from table_text import cell
 
 
 def test_describe_lists_builtins_then_installed_with_registrations(site, monkeypatch):
@@ -57,21 +58,3 @@ def test_table_output(site):
     assert "5 plugin(s) loaded" in lines[-1]
     no_builtins = site.cli("plugins", "--no-builtins", pinned="kpiextra")
     assert "(built-in)" not in no_builtins.stdout and "kpiextra" in no_builtins.stdout
-
-
-def cell(lines, first, header):
-    """The text of column ``header`` in the table row starting with ``first``, its wrapped lines joined
-    (tables wrap long cells to the width, under the header's start)."""
-    head = next(i for i, line in enumerate(lines) if header in line.split() and i + 1 < len(lines)
-                and lines[i + 1].startswith("-"))
-    start = lines[head].index(header)
-    stops = [k for k in range(start + 1, len(lines[head + 1])) if lines[head + 1][k - 1] == " " and
-             lines[head + 1][k] == "-"]
-    stop = stops[0] if stops else None
-    at = next(i for i, line in enumerate(lines) if line.startswith(first))
-    parts = [lines[at][start:stop].strip()]
-    for line in lines[at + 1:]:
-        if not line.startswith(" ") or not line.strip():
-            break
-        parts.append(line[start:stop].strip())
-    return " ".join(p for p in parts if p)

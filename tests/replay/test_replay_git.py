@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from replay_helpers import SMALL_INITIATIVES, SMALL_POLICY, cli, record
+from table_text import cell
 
 from budgetpolicy.audit.git import load_policy_ref
 from budgetpolicy.audit.replay import replay
@@ -90,21 +91,3 @@ def test_unknown_revision_is_one_line_exit_2(repo: Path, tmp_path: Path) -> None
     done = cli("replay", "--ledger", str(ledger), "--policy", "policy.toml@v9.9", cwd=repo)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "BP833" in done.stderr and "unknown revision 'v9.9'" in done.stderr
-
-
-def cell(lines, first, header):
-    """The text of column ``header`` in the table row starting with ``first``, its wrapped lines joined
-    (tables wrap long cells to the width, under the header's start)."""
-    head = next(i for i, line in enumerate(lines) if header in line.split() and i + 1 < len(lines)
-                and lines[i + 1].startswith("-"))
-    start = lines[head].index(header)
-    stops = [k for k in range(start + 1, len(lines[head + 1])) if lines[head + 1][k - 1] == " " and
-             lines[head + 1][k] == "-"]
-    stop = stops[0] if stops else None
-    at = next(i for i, line in enumerate(lines) if line.startswith(first))
-    parts = [lines[at][start:stop].strip()]
-    for line in lines[at + 1:]:
-        if not line.startswith(" ") or not line.strip():
-            break
-        parts.append(line[start:stop].strip())
-    return " ".join(p for p in parts if p)

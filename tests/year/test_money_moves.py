@@ -5,12 +5,11 @@ still unsigned, and new requests are decided by the plan's policy and funded fro
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from year_helpers import (OUTCOMES, PLAN_SIGNOFFS, POLICY, QUARTERS, REQUESTS, cli, one_line_error, record_plan,
-                          sha256, sign)
+from year_helpers import (OUTCOMES, PLAN_SIGNOFFS, POLICY, QUARTERS, REQUESTS, cli, copied, one_line_error,
+                          record_plan, sha256, sign)
 
 import budgetpolicy as bp
 from budgetpolicy.audit.ledger import Ledger
@@ -45,20 +44,13 @@ def _plan(tmp_path: Path, extra: str, *, signed: bool = True, replace: tuple[str
 @pytest.fixture(scope="module")
 def demo_year(signed_plan_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The signed example reviewed through Q3, with the example requests in Q3."""
-    path = tmp_path_factory.mktemp("demo") / "year.db"
-    shutil.copyfile(signed_plan_file, path)
+    path = copied(signed_plan_file, tmp_path_factory.mktemp("demo") / "year.db")
     _year(path, requests={"2026-Q3": REQUESTS})
     return path
 
 
-def _copy(source: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "copy.db"
-    shutil.copyfile(source, path)
-    return path
-
-
 def test_a_reallocation_past_a_threshold_is_earmarked_until_that_role_signs(demo_year, tmp_path):
-    ledger = _copy(demo_year, tmp_path)
+    ledger = copied(demo_year, tmp_path / "copy.db")
     before = bp.positions(ledger)
     # Q3 funds INI-032 (deferred in the plan) with 40,000: over the VP rule's 25,000.
     ini032 = before.initiative("INI-032")
@@ -86,7 +78,7 @@ def test_the_approval_rules_name_the_roles_each_reallocation_awaits(demo_year):
 
 
 def test_a_role_a_reallocation_awaits_is_refused_with_one_line_when_it_is_another(demo_year, tmp_path):
-    ledger = _copy(demo_year, tmp_path)
+    ledger = copied(demo_year, tmp_path / "copy.db")
     before = sha256(ledger)
     line = one_line_error(cli("approve", str(ledger), "INI-032", "--role", "finance", "--by", "e2210"), "BP853")
     assert "INI-032 does not require a 'finance' sign-off (it requires: vp)" in line
@@ -96,7 +88,7 @@ def test_a_role_a_reallocation_awaits_is_refused_with_one_line_when_it_is_anothe
 
 
 def test_refusing_a_reallocation_returns_it_and_keeps_the_bet(demo_year, tmp_path):
-    ledger = _copy(demo_year, tmp_path)
+    ledger = copied(demo_year, tmp_path / "copy.db")
     done = bp.refuse(ledger, "INI-032", role="vp", by="e1187", reason="no budget for the analytics academy")
     p = done.position
     assert (p.state, p.allocated, p.earmarked, p.returned) == ("funded", 0, 0, 40000)  # the bet, not its money
@@ -157,7 +149,7 @@ def test_a_request_is_funded_from_the_reserve_and_awaits_its_sign_off(tmp_path):
 
 
 def test_a_recorded_quarter_with_requests_is_shown_and_never_decided_again(demo_year, tmp_path):
-    ledger = _copy(demo_year, tmp_path)
+    ledger = copied(demo_year, tmp_path / "copy.db")
     before = sha256(ledger)
     done = bp.review_year(ledger, OUTCOMES, "2026-Q3", initiatives=REQUESTS)
     assert done.shown_from_record and sha256(ledger) == before

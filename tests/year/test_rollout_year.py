@@ -7,12 +7,12 @@ in 2026-Q3. Under the gate these tests use (min_realisation 0.75, min_quarters 2
 
 from __future__ import annotations
 
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from year_helpers import INITIATIVES, OUTCOMES, PLAN_SIGNOFFS, POLICY, cli, one_line_error, record_plan, sha256, sign
+from year_helpers import (INITIATIVES, OUTCOMES, PLAN_SIGNOFFS, POLICY, cli, copied, one_line_error, record_plan,
+                          sha256, sign)
 
 import budgetpolicy as bp
 from budgetpolicy.audit.ledger import Ledger
@@ -62,14 +62,8 @@ def after_q1(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _year(tmp_path_factory.mktemp("early"), GATE, ("2026-Q1",))
 
 
-def _copy(path: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "audit.db"
-    shutil.copyfile(path, copy)
-    return copy
-
-
 def test_a_passed_pilot_is_listed_and_its_rollout_is_decided_and_funded_at_the_scaled_cost(after_q2, tmp_path):
-    ledger = _copy(after_q2, tmp_path)
+    ledger = copied(after_q2, tmp_path / "audit.db")
     done = bp.review_year(ledger, OUTCOMES, "2026-Q3", initiatives=requests_file(tmp_path, ("INI-048", 10, "INI-039")))
     result = done.result
     (gate,) = result.pilots
@@ -98,7 +92,7 @@ def test_a_passed_pilot_is_listed_and_its_rollout_is_decided_and_funded_at_the_s
 
 
 def test_a_rollout_scaled_past_25000_goes_through_the_vp_rule(after_q2, tmp_path):
-    ledger = _copy(after_q2, tmp_path)
+    ledger = copied(after_q2, tmp_path / "audit.db")
     done = bp.review_year(ledger, OUTCOMES, "2026-Q3", dry_run=True,
                           initiatives=requests_file(tmp_path, ("INI-048", 14, "INI-039")))
     (request,) = done.result.requests
@@ -112,7 +106,7 @@ def test_a_rollout_scaled_past_25000_goes_through_the_vp_rule(after_q2, tmp_path
 
 
 def test_a_rollout_of_a_failed_pilot_is_refused_with_the_reason_and_recorded(strict_after_q2, tmp_path):
-    ledger = _copy(strict_after_q2, tmp_path)
+    ledger = copied(strict_after_q2, tmp_path / "audit.db")
     done = bp.review_year(ledger, OUTCOMES, "2026-Q3", initiatives=requests_file(tmp_path, ("INI-048", 10, "INI-039")))
     (gate,) = done.result.pilots
     assert gate.status == "failed" and gate.reason == "latest realisation 0.8000 is below min_realisation 0.9"
@@ -128,7 +122,7 @@ def test_a_rollout_of_a_failed_pilot_is_refused_with_the_reason_and_recorded(str
 
 
 def test_a_rollout_of_an_unmeasured_pilot_is_refused_in_the_table(after_q1, tmp_path):
-    ledger = _copy(after_q1, tmp_path)
+    ledger = copied(after_q1, tmp_path / "audit.db")
     shown = cli("review", "--ledger", str(ledger), "-O", OUTCOMES, "--period", "2026-Q2", "--dry-run",
                 "-i", requests_file(tmp_path, ("INI-048", 10, "INI-039")))
     assert shown.returncode == 0, shown.stderr
@@ -144,7 +138,7 @@ def test_a_rollout_of_an_unmeasured_pilot_is_refused_in_the_table(after_q1, tmp_
     ("INI-003", "BP461", "INI-048 is a rollout of INI-003, which is not a pilot"),
 ])
 def test_a_rollout_request_of_an_unknown_or_not_a_pilot_is_one_located_line(after_q2, tmp_path, pilot, code, words):
-    ledger = _copy(after_q2, tmp_path)
+    ledger = copied(after_q2, tmp_path / "audit.db")
     before = sha256(ledger)
     path = requests_file(tmp_path, ("INI-048", 10, pilot))
     line = one_line_error(cli("review", "--ledger", str(ledger), "-O", OUTCOMES, "--period", "2026-Q3", "-i", path),
