@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from budgetpolicy import api
-    from budgetpolicy.commands._common import emit, registry_from_args
+    from budgetpolicy.commands._common import registry_from_args
     from budgetpolicy.review.quarterly import review
 
     if args.ledger and api.ledger_has_plan(args.ledger):
@@ -83,11 +83,7 @@ def _run(args: argparse.Namespace) -> int:
     at = dt.datetime.combine(policy.effective_date, dt.time(), tzinfo=dt.timezone.utc)
     plan = api.evaluate(compiled, initiatives, evaluated_at=at).decisions
     result = review(policy, initiatives, plan, outcomes, args.period)
-    from budgetpolicy.evidence.roi import realised_returns
-
-    returns = realised_returns(policy, initiatives, plan, outcomes, result)  # money ROI (docs/evidence.md)
-    emit(args, render_review(args.format, policy, result, returns)
-         + _evidence(args, policy, initiatives, result, outcomes, returns))
+    _show(args, policy, initiatives, plan, outcomes, result)
     if args.ledger and not args.dry_run:
         import sys
 
@@ -98,6 +94,17 @@ def _run(args: argparse.Namespace) -> int:
         count = record_review(args.ledger, policy, result, outcomes, stamp.isoformat())
         print(f"ledger: appended {count} review record(s) to {args.ledger}", file=sys.stderr)
     return 0
+
+
+def _show(args: argparse.Namespace, policy: Any, initiatives: Any, plan: Any, outcomes: Any, result: Any) -> None:
+    """The review in the chosen format with its money returns (docs/evidence.md) and, in the table, the
+    evidence sections: the same whether the review came from the files or from the ledger."""
+    from budgetpolicy.commands._common import emit
+    from budgetpolicy.evidence.roi import realised_returns
+
+    returns = realised_returns(policy, initiatives, plan, outcomes, result)
+    emit(args, render_review(args.format, policy, result, returns)
+         + _evidence(args, policy, initiatives, result, outcomes, returns))
 
 
 def _evidence(args: argparse.Namespace, policy: Any, initiatives: Any, result: Any, outcomes: Any,
@@ -140,12 +147,7 @@ def _from_ledger(args: argparse.Namespace) -> int:
         print(f"ledger: {done.period} is recorded (record {recorded.seq}, at {recorded.at}): shown from its record, "
               "nothing recomputed or written", file=sys.stderr)
         return 0
-    from budgetpolicy.evidence.roi import realised_returns
-
-    # The money returns and, in the table, the evidence sections, as the review from files shows them.
-    returns = realised_returns(policy, done.initiatives, done.decisions, done.outcomes, done.result)
-    emit(args, render_review(args.format, policy, done.result, returns)
-         + _evidence(args, policy, done.initiatives, done.result, done.outcomes, returns))
+    _show(args, policy, done.initiatives, done.decisions, done.outcomes, done.result)  # as from the files
     if recorded is None:
         print(f"dry run: {done.period} computed from {args.ledger}, nothing recorded", file=sys.stderr)
     else:
