@@ -11,7 +11,7 @@ in one place, and a field added here is visible beside everything that holds it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -52,6 +52,15 @@ class FrozenMap(Mapping[str, Any]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
+
+    def items(self) -> ItemsView[str, Any]:
+        return self._data.items()
+
+    def keys(self) -> KeysView[str]:
+        return self._data.keys()
+
+    def values(self) -> ValuesView[Any]:
+        return self._data.values()
 
     def as_dict(self) -> dict[str, Any]:
         """A new plain dict with the same items (a C-level copy, unlike ``dict(mapping)``)."""

@@ -11,13 +11,12 @@ its place in the chain.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from attrs import field, frozen
 from attrs.validators import instance_of
 
-from budgetpolicy.canonical import canonical_bytes, to_jsonable
+from budgetpolicy.canonical import canonical_bytes, parse_json, to_jsonable
 from budgetpolicy.errors import LedgerError, Location
 from budgetpolicy.expr.calls import args_key, to_record
 from budgetpolicy.model import Decision, Explanation, FunctionCall, explained
@@ -69,7 +68,7 @@ class LedgerEntry:
         """The payload parsed (a dict for every entry this package writes). Each call parses again.
         BP824 when the stored text is not JSON (edited outside the ledger, the chain recomputed)."""
         try:
-            return json.loads(self.payload)
+            return parse_json(self.payload)
         except ValueError as exc:  # JSONDecodeError, and a number too long to convert
             raise LedgerError(f"a {self.kind} record of {self.initiative_id or 'the ledger'} holds a payload that is "
                               f"not JSON ({exc})", code="BP824",
@@ -88,7 +87,7 @@ class LedgerRecord:
     def data(self) -> Any:
         """The payload parsed; BP824 naming this record when it is not JSON."""
         try:
-            return json.loads(self.entry.payload)
+            return parse_json(self.entry.payload)
         except ValueError as exc:
             raise LedgerError(f"record {self.seq}'s payload is not JSON ({exc})", Location(key=f"record {self.seq}"),
                               code="BP824",
