@@ -75,8 +75,10 @@ class FrozenMap(Mapping[str, Any]):
         return self._hash
 
     def __eq__(self, other: object) -> bool:
+        if other.__class__ is FrozenMap:  # the common case (attrs' __eq__ of two values): no copies
+            return self is other or self._data == other._data
         if isinstance(other, Mapping):
-            return dict(self._data) == dict(other)
+            return self._data == (other if other.__class__ is dict else dict(other))
         return NotImplemented
 
     def __repr__(self) -> str:

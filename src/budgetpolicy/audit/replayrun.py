@@ -136,8 +136,10 @@ class BatchRunner:
 
         def scorer(initiative: Initiative) -> object:
             entry = self.recorded.get(initiative.id)
-            if entry is not None and name in entry[1] and any(initiative == seen for seen in entry[0]):
-                return entry[1][name]
+            if entry is not None and name in entry[1]:
+                for seen in entry[0]:
+                    if initiative is seen or initiative == seen:
+                        return entry[1][name]
             return live(initiative)  # an input the recorded run never scored (e.g. a counterfactual probe)
         return scorer
 

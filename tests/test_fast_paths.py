@@ -1,4 +1,6 @@
-"""canonical.parse_json reads ledger payloads with orjson, and must give exactly what json.loads gives.
+"""Replay's fast paths give exactly what the plain ones give.
+
+canonical.parse_json reads ledger payloads with orjson, and must give exactly what json.loads gives.
 
 orjson differs from the json module on a few texts (an integer beyond 64 bits becomes a float; NaN,
 1e400 and lone surrogates are refused): those must reach the json module, so a hostile ledger reads
@@ -73,3 +75,11 @@ def test_a_frozen_map_converts_as_the_dict_it_holds() -> None:
     inner = {"b": Decimal("1.50"), "a": [FrozenMap({"x": Decimal("2E+3")})], 3: None}
     assert to_jsonable(FrozenMap(inner)) == to_jsonable(inner) == {"b": "1.50", "a": [{"x": "2000"}], "3": None}
     assert to_jsonable(FrozenMap(inner), normal=True) == {"b": "1.5", "a": [{"x": "2000"}], "3": None}
+
+
+def test_a_frozen_map_equals_what_holds_the_same_items() -> None:
+    from collections import OrderedDict
+    a, b = FrozenMap({"x": 1, "y": [2]}), FrozenMap({"y": [2], "x": 1})
+    assert a == b and a == a and a == {"y": [2], "x": 1} and a == OrderedDict(x=1, y=[2])
+    assert not (a == FrozenMap({"x": 1})) and a != {"x": 1, "y": [3]} and a != [("x", 1), ("y", [2])]
+    assert FrozenMap({}) == {} and FrozenMap({}) != FrozenMap({"x": None})
