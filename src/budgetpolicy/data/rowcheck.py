@@ -144,9 +144,12 @@ class _Compiler:
         if not properties and extra is None and names is None and not required:
             return None
 
-        if names is not None:
-            names = _remembered(names)
-        get = properties.get
+        # A value checked by an anyOf is dispatched here by its class (no call for a class a branch passes
+        # by type alone); the names already passed are remembered (a row's keys are the same few).
+        inline = {key: (check, getattr(check, "by_class", None)) for key, check in properties.items()}
+        other = (extra, getattr(extra, "by_class", None))
+        passed: set[str] = set()
+        get = inline.get
 
         def check(value: Any) -> bool:
             if value.__class__ is not dict:
@@ -155,10 +158,19 @@ class _Compiler:
                 if key not in value:
                     return False
             for key, element in value.items():
-                if names is not None and not names(key):
-                    return False
-                sub = get(key, extra)
-                if sub is not None and not sub(element):
+                if names is not None and (key.__class__ is not str or key not in passed):
+                    if not names(key):
+                        return False
+                    if key.__class__ is str and len(passed) < 4096:  # bounded: a file of unique keys
+                        passed.add(key)
+                sub, by_class = get(key, other)
+                if by_class is not None:
+                    branch = by_class.get(element.__class__)
+                    if branch is True:
+                        continue
+                    if branch is None or not branch(element):
+                        return False
+                elif sub is not None and not sub(element):
                     return False
             return True
 
@@ -192,34 +204,30 @@ def _never(value: Any) -> bool:
     return False
 
 
-def _remembered(check: Check, size: int = 4096) -> Check:
-    """``check`` of text, remembering the texts it passed: a map's keys (priority ids, rating names) are
-    the same few on every row. Bounded, so a file of unique keys does not grow it past ``size``."""
-    passed: set[str] = set()
-
-    def remembered(value: Any) -> bool:
-        if value.__class__ is str and value in passed:
-            return True
-        if not check(value):
-            return False
-        if len(passed) < size and value.__class__ is str:
-            passed.add(value)
-        return True
-
-    return remembered
-
-
 def _any(branches: tuple[Check, ...], classes: tuple[frozenset[type], ...]) -> Check:
-    # Per value class, the branches that may pass it: a number goes straight to the number branch.
+    # Per value class, the branches that may pass it: a number goes straight to the number branch. A class
+    # one branch passes by its type alone maps to True (nothing to call); a class no branch may pass is absent.
     tried = {cls: tuple(b for b, allowed in zip(branches, classes) if cls in allowed) for cls in _KNOWN}
-    single = {cls: found[0] for cls, found in tried.items() if len(found) == 1}
+    by_class: dict[type, Any] = {}
+    for cls, found in tried.items():
+        if any(cls in getattr(branch, "passes", ()) for branch in found):
+            by_class[cls] = True
+        elif len(found) == 1:
+            by_class[cls] = found[0]
+        elif found:
+            by_class[cls] = _first_of(found)
 
     def check(value: Any) -> bool:
-        cls = value.__class__
-        branch = single.get(cls)
-        if branch is not None:
-            return branch(value)
-        for branch in tried.get(cls, ()):
+        branch = by_class.get(value.__class__)
+        return branch is True or (branch is not None and branch(value))
+
+    check.by_class = by_class  # type: ignore[attr-defined]  # read by _object, which dispatches inline
+    return check
+
+
+def _first_of(branches: tuple[Check, ...]) -> Check:
+    def check(value: Any) -> bool:
+        for branch in branches:
             if branch(value):
                 return True
         return False
@@ -251,6 +259,8 @@ def _leaf(schema: Mapping[str, Any]) -> Check | None:
     if classes is None and texts is None and not text and not bounded:
         return None
     allowed = _KNOWN if classes is None else classes
+    if texts is None and not text and not bounded:
+        return _type_leaf(allowed, integer)
     if texts is None and not bounded and pattern is not None and short is None and long is None \
             and not integer and allowed <= {str, type(None)}:
         return _pattern_leaf(pattern, type(None) in allowed)
@@ -279,6 +289,17 @@ def _leaf(schema: Mapping[str, Any]) -> Check | None:
                 return False
         return True
 
+    return check
+
+
+def _type_leaf(allowed: frozenset[type], integer: bool) -> Check:
+    """A ``type`` and nothing else. ``passes`` names the classes it passes whatever the value (an anyOf
+    then needs no call for them); a float passes an integer type only without a fraction."""
+    def check(value: Any) -> bool:
+        cls = value.__class__
+        return cls in allowed or (integer and cls is float and value.is_integer())
+
+    check.passes = allowed  # type: ignore[attr-defined]
     return check
 
 
