@@ -59,6 +59,11 @@ _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)  # 'Ù
 _MAX_DIGITS = 15     # integer digits: 10**15 is far beyond any budget, and keeps arithmetic exact
 _MAX_PLACES = 12     # fractional digits after dropping trailing zeros
 _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
+# What a column name and a number's text come to, remembered up to a bound (a file of unique texts must
+# not grow them without end). Both answers are immutable (tuples, Decimals), so sharing them is safe.
+_REMEMBER = 65_536
+_CLASSIFIED: dict[str, dict[str, tuple[str, str | None] | None]] = {kind: {} for kind in ("initiatives", "outcomes")}
+_DECIMALS: dict[str, Decimal] = {}
 
 
 # Diagnostics of one record, placed by field name at the record's location.
@@ -74,7 +79,19 @@ def row_diagnostics(where: Location) -> RowDiagnostics:
 
 
 def classify_key(key: str, kind: str) -> tuple[str, str | None] | None:
-    """``(field, map_key)`` for a known field or prefixed column, else None."""
+    """``(field, map_key)`` for a known field or prefixed column, else None. Remembered per column name:
+    every row of a file has the same header."""
+    known = _CLASSIFIED[kind]
+    try:
+        return known[key]
+    except KeyError:
+        place = _classify(key, kind)
+        if len(known) < _REMEMBER:
+            known[key] = place
+        return place
+
+
+def _classify(key: str, kind: str) -> tuple[str, str | None] | None:
     if key in FIELDS[kind]:
         return key, None
     prefix, dot, rest = key.partition(".")
@@ -102,7 +119,7 @@ def normalise(record: Mapping[str, Any], kind: str,
     out: dict[str, Any] = {}
     names: dict[tuple[str, str], str] = {}
     for key, value in record.items():
-        if not isinstance(key, str):
+        if key.__class__ is not str and not isinstance(key, str):
             problems.add("BP412", str(key), f"field names must be text, got {describe(key)}")
             continue
         place = classify_key(key, kind)
@@ -113,7 +130,8 @@ def normalise(record: Mapping[str, Any], kind: str,
             continue
         name, map_key = place
         if map_key is None:
-            if isinstance(value, Mapping) and isinstance(out.get(name), dict):
+            # (text, a CSV cell, is no map: decided without asking the Mapping ABC)
+            if value.__class__ is not str and isinstance(value, Mapping) and isinstance(out.get(name), dict):
                 _merge(out[name], value, name, names, problems)
             else:
                 out[name] = value
@@ -128,7 +146,7 @@ def normalise(record: Mapping[str, Any], kind: str,
         if name == "milestones":  # milestone.<quarter>.<priority>: a bad quarter is placed at its first column
             names.setdefault((name, map_key.partition(".")[0]), key)
     for name, value in list(out.items()):
-        if isinstance(value, Mapping):
+        if value.__class__ is dict or (value.__class__ is not str and isinstance(value, Mapping)):
             out[name] = {k: v for k, v in value.items() if v is not None}
     return out, names
 
@@ -156,7 +174,20 @@ def describe(value: Any) -> str:
 
 
 def to_decimal(value: Any) -> Decimal:
-    """An exact, finite Decimal of sane magnitude; scale is kept (0.70 stays 0.70)."""
+    """An exact, finite Decimal of sane magnitude; scale is kept (0.70 stays 0.70). The Decimal of a text
+    is remembered (a file repeats its ratings, shares and round amounts on every row)."""
+    if value.__class__ is str:
+        try:
+            return _DECIMALS[value]
+        except KeyError:
+            number = _to_decimal(value)  # raises for a bad text: only good ones are remembered
+            if len(_DECIMALS) < _REMEMBER:
+                _DECIMALS[value] = number
+            return number
+    return _to_decimal(value)
+
+
+def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool):
         raise _Bad("BP413", f"expected a number, got {describe(value)}")
     if isinstance(value, float):
@@ -344,13 +375,12 @@ def coerce_milestones(value: Any, names: dict[tuple[str, str], str],
 
 def coerce_map(name: str, value: Any, how: str, names: dict[tuple[str, str], str], problems: RowDiagnostics,
                 attribute_types: Mapping[str, str]) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
+    if value.__class__ is not dict and not isinstance(value, Mapping):
         raise _Bad("BP413", f"expected a map, got {describe(value)}", f"give {name} as a table/object")
     out: dict[str, Any] = {}
     for key, item in value.items():
-        shown = names.get((name, key), f"{name}.{key}")
         try:
             out[key] = to_attribute(item, attribute_types.get(key)) if how == "attributes" else to_decimal(item)
         except _Bad as bad:
-            problems.add(bad.code, shown, bad.message, bad.hint)
+            problems.add(bad.code, names.get((name, key), f"{name}.{key}"), bad.message, bad.hint)
     return out
