@@ -110,6 +110,14 @@ def _ledger_rows(ledger: dict | None, replay: dict | None) -> list[str]:
         lines.append(f"| 3. replay of a {big['records']:,}-record ledger in constant memory | {big['rate']:,.0f} "
                      f"records/s, peak RSS {big['rss_mb']:,.0f} MB ({compared}) | "
                      f"{'yes' if constant and big['records'] >= 1_000_000 else '**no**'} |")
+    for mode, target in (("live", 5_000), ("hermetic", 20_000)):  # issue #17 target 5
+        rows = sorted((row for row in (replay or {}).get("rows", []) if row["label"].startswith(f"replay --mode {mode}")),
+                      key=lambda r: r["records"])
+        if rows:
+            big = rows[-1]
+            lines.append(f"| #17.5 replay --mode {mode} >= {target:,} decisions/s ({big['records']:,} records) | "
+                         f"{big['rate']:,.0f}/s, peak RSS {big['rss_mb']:,.0f} MB | "
+                         f"{'yes' if big['rate'] >= target else '**no**'} |")
     if not lines:
         lines.append("| 3. ledger: 1M-record replay in constant memory, append >= 20,000/s | not run "
                      "(`--only ledger replay`) | - |")

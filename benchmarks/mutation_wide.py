@@ -1,0 +1,139 @@
+"""A second pass over mutmut's survivors with the whole test suite (issue #18, item 7).
+
+    python benchmarks/mutation_wide.py map        # after `mutmut run`: which tests call each mutated function
+    python benchmarks/mutation_wide.py kill       # each survivor against every in-process test that calls it
+    python benchmarks/mutation_wide.py kill --only 'budgetpolicy.engine.*'
+
+mutmut judges a mutant by the tests of ``[tool.mutmut] pytest_add_cli_args_test_selection`` that call the
+mutated function: the engine, allocation, review and reliability tests. Many behaviours of those stages
+are tested elsewhere (data, evidence, explain, policy, year, replay, golden output), so a mutant can
+survive mutmut's selection and still fail the suite. This pass asks the whole suite, the way mutmut does:
+
+``map``  runs every test once in mutmut's ``mutants/`` copy with ``MUTANT_UNDER_TEST=stats`` and the
+         ``mutation_hits`` plugin, which files each call of a mutated function under the running test
+         (two xdist workers); the result is ``mutants/wide-hits.json``.
+``kill`` takes the mutants mutmut left ``survived``, and runs for each, with that mutant switched on
+         (``MUTANT_UNDER_TEST=<name>``, the mutated copy first on the path), the tests that call its
+         function, fastest first, stopping at the first failure (``pytest -x``). Killed, survived or
+         timeout (a mutant that makes a test hang is caught, as mutmut counts it) is written to
+         ``mutants/wide-results.json``, which ``stress_mutation.py`` reads.
+
+Tests that start the CLI in a subprocess import the installed budgetpolicy, not the mutated copy, so
+they call no mutated function here either: the pass, like mutmut's, is a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MUTANTS = ROOT / "mutants"
+HITS = MUTANTS / "wide-hits.json"
+RESULTS = MUTANTS / "wide-results.json"
+PYTEST = ["-p", "no:randomly", "-p", "no:cacheprovider", "--rootdir=.", "-q", "--tb=line",
+          # as [tool.mutmut] pytest_add_cli_args: these start the CLI with the mutated copy from a temporary
+          # directory, where the trampolines cannot find mutmut's configuration
+          "--deselect", "tests/review/test_rollout_gate.py::test_a_rollout_in_the_plan_waits_for_its_pilot",
+          "--deselect", "tests/review/test_rollout_gate.py::test_evaluate_refuses_a_rollout_of_an_unknown",
+          "--deselect", "tests/review/test_rollout_gate.py::test_validate_warns_when_a_pilot_could_pass"]
+
+
+def _env(mutant: str) -> dict[str, str]:
+    paths = [str(MUTANTS / "src"), str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "MUTANT_UNDER_TEST": mutant, "PYTHONPATH": os.pathsep.join(filter(None, paths)),
+            "BUDGETPOLICY_PLUGINS": os.environ.get("BUDGETPOLICY_PLUGINS", "")}
+
+
+def map_tests(workers: int) -> int:
+    out = MUTANTS / "wide-hits-part"
+    for stale in glob.glob(f"{out}.*.json"):
+        os.unlink(stale)
+    env = {**_env("stats"), "MUTATION_HITS_OUT": str(out)}
+    command = [sys.executable, "-m", "pytest", "-p", "mutation_hits", "-n", str(workers), *PYTEST, "tests"]
+    started = time.monotonic()
+    code = subprocess.run(command, cwd=MUTANTS, env=env).returncode
+    hits: dict[str, set[str]] = {}
+    seconds: dict[str, float] = {}
+    failed: set[str] = set()
+    for part in glob.glob(f"{out}.*.json"):
+        data = json.loads(Path(part).read_text(encoding="utf-8"))
+        for function, tests in data["hits"].items():
+            hits.setdefault(function, set()).update(tests)
+        seconds.update(data["seconds"])
+        failed.update(data["failed"])
+    # A test that fails with no mutant on would "kill" every mutant: it judges none.
+    kept = {k: sorted(v - failed) for k, v in sorted(hits.items()) if v - failed}
+    HITS.write_text(json.dumps({"hits": kept, "seconds": seconds, "failed": sorted(failed)}), encoding="utf-8")
+    print(f"{len(kept)} mutated functions called by {len(seconds) - len(failed)} passing tests; {len(failed)} "
+          f"tests fail in the mutants copy with no mutant on and are left out ({time.monotonic() - started:.0f} s, "
+          f"pytest exit {code}) -> {HITS}")
+    return 0 if hits else 1
+
+
+def survivors(only: str | None) -> list[str]:
+    """The mutants mutmut recorded as survived (exit code 0 in its .meta files)."""
+    found = []
+    for meta in sorted(glob.glob(str(MUTANTS / "src" / "**" / "*.meta"), recursive=True)):
+        data = json.loads(Path(meta).read_text(encoding="utf-8"))
+        found += [name for name, code in sorted(data["exit_code_by_key"].items()) if code == 0]
+    return [name for name in found if only is None or fnmatch.fnmatch(name, only)]
+
+
+def function_of(mutant: str) -> str:
+    return re.sub(r"__mutmut_\d+$", "", mutant)
+
+
+def kill(only: str | None, workers: int, timeout: float) -> int:
+    mapping = json.loads(HITS.read_text(encoding="utf-8"))
+    hits, seconds = mapping["hits"], mapping["seconds"]
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    todo = [m for m in survivors(only) if m not in results]
+    print(f"{len(todo)} survivors to check ({len(results)} checked before)")
+
+    def check(mutant: str) -> tuple[str, dict[str, object]]:
+        tests = sorted(hits.get(function_of(mutant), ()), key=lambda t: (seconds.get(t, 0.0), t))
+        if not tests:
+            return mutant, {"status": "no tests", "tests": 0}
+        started = time.monotonic()
+        try:
+            proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-p", "no:xdist", *PYTEST, *tests],
+                                  cwd=MUTANTS, env=_env(mutant), capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return mutant, {"status": "timeout", "tests": len(tests), "seconds": round(time.monotonic() - started)}
+        status = {0: "survived", 1: "killed"}.get(proc.returncode, f"pytest exit {proc.returncode}")
+        failed = next((line for line in proc.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))), "")
+        return mutant, {"status": status, "tests": len(tests), "seconds": round(time.monotonic() - started, 1),
+                        "by": failed[:300]}
+
+    with ThreadPoolExecutor(workers) as pool:
+        for n, (mutant, result) in enumerate(pool.map(check, todo), 1):
+            results[mutant] = result
+            RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True), encoding="utf-8")
+            print(f"[{n}/{len(todo)}] {result['status']:9} {mutant} ({result.get('seconds', 0)} s)", flush=True)
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("step", choices=["map", "kill"])
+    parser.add_argument("--only", help="mutant names matching this pattern (fnmatch)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds for one mutant's tests")
+    args = parser.parse_args()
+    if not MUTANTS.is_dir():
+        parser.error(f"{MUTANTS} does not exist: run 'make mutation' (mutmut) first")
+    return map_tests(args.workers) if args.step == "map" else kill(args.only, args.workers, args.timeout)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
