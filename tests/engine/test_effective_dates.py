@@ -83,7 +83,32 @@ def test_cli_without_as_of_applies_the_rules_in_force_on_the_evaluation_date():
 def test_policy_not_in_force(compiled):
     with pytest.raises(PolicyLoadError) as err:
         evaluate(compiled, DATA, evaluated_at=AT, as_of=dt.date(2027, 1, 1))
-    assert err.value.diagnostics[0].code == "BP231"
+    (d,) = err.value.diagnostics
+    policy = compiled.policy
+    until = f" until {policy.effective_until}" if policy.effective_until else ""
+    assert (d.code, d.location.file, d.message, d.hint) == (
+        "BP231", POLICY, f"policy '{policy.id}' {policy.version} is not in force on 2027-01-01 "
+        f"(effective {policy.effective_date}{until})", "choose an --as-of date inside the policy's effective period")
+    with pytest.raises(PolicyLoadError):  # the day before it starts, too
+        evaluate(compiled, DATA, evaluated_at=AT, as_of=policy.effective_date - dt.timedelta(days=1))
+    assert evaluate(compiled, DATA, evaluated_at=AT, as_of=policy.effective_date).decisions  # its first day is in
+
+
+def test_the_same_initiative_id_twice_is_one_located_error_per_repeat(compiled):
+    from attrs import evolve
+
+    from budgetpolicy.api import read_initiatives
+    from budgetpolicy.engine.compile import EvaluationContext
+    from budgetpolicy.errors import DataError, Location
+
+    first, second, *_ = read_initiatives(DATA, compiled.registry)
+    again = evolve(second, id=first.id, location=Location(file="extra.csv", row=7))
+    with pytest.raises(DataError) as err:
+        compiled.evaluate([first, second, again], EvaluationContext(evaluated_at=AT, as_of=dt.date(2026, 4, 1)))
+    (d,) = err.value.diagnostics
+    assert (d.code, d.location, d.message, d.hint) == (
+        "BP410", again.location, f"duplicate initiative id '{first.id}' (first at {first.location})",
+        "give every initiative a unique id")
 
 
 def _explain(*args):

@@ -63,7 +63,13 @@ def _checked(result: object, candidates: Sequence[Candidate], policy: Allocation
         total = sum((f.amount for f in fundings.values()), Decimal(0))
         negative = any(f.amount < 0 for f in fundings.values())
     if missing or total > policy.pool or negative:
-        what = f"no funding for {', '.join(missing[:3])}" if missing else f"allocated {total} of a pool of {policy.pool}"
+        if missing:
+            what = f"no funding for {', '.join(missing[:3])}"
+        elif negative:  # named, or the total below the pool would hide it (only on this error path)
+            below = [f"{k} ({f.amount})" for k, f in fundings.items() if f.amount < 0]
+            what = f"a negative amount for {', '.join(below[:3])}"
+        else:
+            what = f"allocated {total} of a pool of {policy.pool}"
         raise AllocationError(f"strategy '{name}' broke the allocation contract: {what}",
                               Location(key="allocation.strategy"),
                               hint="a strategy funds every candidate (0 when unfunded) and never exceeds the pool",
