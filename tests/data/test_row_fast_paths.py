@@ -62,3 +62,65 @@ def test_a_bad_number_text_is_refused_every_time(text: str) -> None:
 @pytest.mark.parametrize("kind", ["initiatives", "outcomes"])
 def test_a_column_name_is_classified_the_same_every_time(key: str, kind: str) -> None:
     assert rec.classify_key(key, kind) == rec.classify_key(key, kind) == rec._classify(key, kind)
+
+
+# -- a plugin source is read row by row, and still refused whole when it misbehaves -------------
+
+def _registry_with(source):  # type: ignore[no-untyped-def]
+    from attrs import evolve
+
+    from budgetpolicy.plugins import build_registry
+
+    registry = build_registry()
+    entry = next(iter(registry.sources.values()))
+    return evolve(registry, sources={**registry.sources, "flaky": evolve(entry, name="flaky", obj=source)})
+
+
+def _good_row(n: int) -> tuple[object, dict[str, str]]:
+    from budgetpolicy.errors import Location
+    return Location(file="t", row=n), {"id": f"I-{n}", "title": "Coaching", "kind": "coaching",
+                                        "department": "Sales", "cost": "100"}
+
+
+@pytest.mark.parametrize("late, message", [
+    (ValueError("disk gone"), "data source 'flaky' (plugin {plugin}) raised ValueError: disk gone"),
+    ("not a pair", "data source 'flaky' (plugin {plugin}) yielded str as item 3, not a (Location, record) pair"),
+])
+def test_a_source_that_fails_after_some_rows_is_one_bp409_and_loads_nothing(late: object, message: str) -> None:
+    from budgetpolicy.data.load import load_initiatives
+    from budgetpolicy.errors import DataError
+
+    def source(target: str, kind: str):  # type: ignore[no-untyped-def]
+        yield _good_row(1)
+        yield _good_row(2)
+        if isinstance(late, Exception):
+            raise late
+        yield late
+
+    registry = _registry_with(source)
+    with pytest.raises(DataError) as err:
+        load_initiatives("flaky:t", registry)
+    (d,) = err.value.diagnostics
+    assert (d.code, d.location.file, d.message) == ("BP409", "t", message.format(plugin=registry.sources["flaky"].plugin))
+
+
+def test_a_source_is_read_one_row_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each row is converted before the next is read: a file is never held as raw rows beside typed ones.
+    from budgetpolicy.data import load
+
+    events: list[str] = []
+    convert = load.record_to_initiative
+
+    def logged(record, location, *args, **kw):  # type: ignore[no-untyped-def]
+        events.append(f"convert {location.row}")
+        return convert(record, location, *args, **kw)
+
+    def source(target: str, kind: str):  # type: ignore[no-untyped-def]
+        for n in range(1, 4):
+            events.append(f"read {n}")
+            yield _good_row(n)
+
+    monkeypatch.setattr(load, "record_to_initiative", logged)
+    loaded = load.load_initiatives("flaky:t", _registry_with(source))
+    assert [i.id for i in loaded.items] == ["I-1", "I-2", "I-3"]
+    assert events == ["read 1", "convert 1", "read 2", "convert 2", "read 3", "convert 3"]

@@ -213,21 +213,32 @@ def resolve_source(spec: str, registry: Registry) -> tuple[Registered, str]:
 
 
 def _raw_records(spec: str, registry: Registry, kind: str) -> tuple[str, list[tuple[Location, Any]]]:
+    """Every (Location, record) pair of ``spec``, read whole (see :func:`_pairs`)."""
+    source, pairs = _pairs(spec, registry, kind)
+    return source, list(pairs)
+
+
+def _pairs(spec: str, registry: Registry, kind: str) -> tuple[str, Iterator[tuple[Location, Any]]]:
+    """The source's name and its (Location, record) pairs, one at a time: a file is converted row by row,
+    never held as raw rows beside the typed ones. A plugin that raises, or yields something other than
+    a pair, is a BP409 naming it, whenever that happens."""
     entry, target = resolve_source(spec, registry)
-    try:
-        pairs = list(entry.obj(target, kind))
-    except DataError:
-        raise
-    except Exception as exc:  # a plugin bug must name the plugin, not surface as a traceback
-        raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) raised {type(exc).__name__}: {exc}",
-                        Location(file=target), code="BP409") from exc
-    out = []
-    for n, pair in enumerate(pairs, start=1):
-        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], Location)):
-            raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) yielded {type(pair).__name__} "
-                            f"as item {n}, not a (Location, record) pair", Location(file=target), code="BP409")
-        out.append(pair)
-    return entry.name, out
+
+    def pairs() -> Iterator[tuple[Location, Any]]:
+        try:
+            for n, pair in enumerate(entry.obj(target, kind), start=1):
+                if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], Location)):
+                    raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) yielded "
+                                    f"{type(pair).__name__} as item {n}, not a (Location, record) pair",
+                                    Location(file=target), code="BP409")
+                yield pair
+        except DataError:
+            raise
+        except Exception as exc:  # a plugin bug must name the plugin, not surface as a traceback
+            raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) raised {type(exc).__name__}: "
+                            f"{exc}", Location(file=target), code="BP409") from exc
+
+    return entry.name, pairs()
 
 
 def _where(location: Location) -> str:
@@ -269,7 +280,7 @@ def _finish(items: list[Any], problems: Diagnostics[Location], skip_invalid: boo
 def load_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = False,
                      attribute_types: Mapping[str, str] | None = None, rules: RowRules | None = None) -> LoadResult:
     """Every initiative in ``spec`` (a path or ``source:target``), validated; see the module docstring."""
-    source, pairs = _raw_records(spec, registry, "initiatives")
+    source, pairs = _pairs(spec, registry, "initiatives")
     items: list[Initiative] = []
     problems = Diagnostics()
     first: dict[str, Initiative] = {}
@@ -344,7 +355,7 @@ def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
 def load_outcomes(spec: str, registry: Registry, *, initiative_ids: Collection[str] | None = None,
                   skip_invalid: bool = False, rules: RowRules | None = None) -> LoadResult:
     """Every outcome reading in ``spec``; one per (initiative, period); ids checked when given."""
-    source, pairs = _raw_records(spec, registry, "outcomes")
+    source, pairs = _pairs(spec, registry, "outcomes")
     items: list[OutcomeReading] = []
     problems = Diagnostics()
     first: dict[tuple[str, str], OutcomeReading] = {}
