@@ -3,6 +3,7 @@
     python benchmarks/mutation_wide.py map        # after `mutmut run`: which tests call each mutated function
     python benchmarks/mutation_wide.py kill       # each survivor against every in-process test that calls it
     python benchmarks/mutation_wide.py kill --only 'budgetpolicy.engine.*'
+    python benchmarks/mutation_wide.py kill --extra tests/allocation/test_new.py   # tests written since map
 
 mutmut judges a mutant by the tests of ``[tool.mutmut] pytest_add_cli_args_test_selection`` that call the
 mutated function: the engine, allocation, review and reliability tests. Many behaviours of those stages
@@ -93,15 +94,29 @@ def function_of(mutant: str) -> str:
     return re.sub(r"__mutmut_\d+$", "", mutant)
 
 
-def kill(only: str | None, workers: int, timeout: float) -> int:
+def passing(tests: list[str]) -> list[str]:
+    """Of ``tests`` (files or ids under mutants/), the ids that pass with no mutant switched on."""
+    report = MUTANTS / "wide-extra.json"
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", *PYTEST, "-rA", *tests], cwd=MUTANTS,
+                          env=_env(""), capture_output=True, text=True)
+    ok = [line.split(" ", 1)[1].strip() for line in proc.stdout.splitlines() if line.startswith("PASSED ")]
+    report.write_text(json.dumps({"asked": tests, "passed": ok}, indent=1), encoding="utf-8")
+    print(f"{len(ok)} of the extra tests pass with no mutant on (pytest exit {proc.returncode})")
+    return ok
+
+
+def kill(only: str | None, workers: int, timeout: float, extra: list[str]) -> int:
     mapping = json.loads(HITS.read_text(encoding="utf-8"))
     hits, seconds = mapping["hits"], mapping["seconds"]
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     todo = [m for m in survivors(only) if m not in results]
     print(f"{len(todo)} survivors to check ({len(results)} checked before)")
+    # Tests written after `map` (copied into mutants/tests): asked of every survivor, if they pass clean.
+    added = passing(extra) if extra else []
 
     def check(mutant: str) -> tuple[str, dict[str, object]]:
         tests = sorted(hits.get(function_of(mutant), ()), key=lambda t: (seconds.get(t, 0.0), t))
+        tests = added + [t for t in tests if t not in added]
         if not tests:
             return mutant, {"status": "no tests", "tests": 0}
         started = time.monotonic()
@@ -129,10 +144,12 @@ def main() -> int:
     parser.add_argument("--only", help="mutant names matching this pattern (fnmatch)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=900, help="seconds for one mutant's tests")
+    parser.add_argument("--extra", nargs="*", default=[], help="kill: test files written after map (copied into "
+                        "mutants/tests), asked of every survivor when they pass with no mutant on")
     args = parser.parse_args()
     if not MUTANTS.is_dir():
         parser.error(f"{MUTANTS} does not exist: run 'make mutation' (mutmut) first")
-    return map_tests(args.workers) if args.step == "map" else kill(args.only, args.workers, args.timeout)
+    return map_tests(args.workers) if args.step == "map" else kill(args.only, args.workers, args.timeout, args.extra)
 
 
 if __name__ == "__main__":
