@@ -13,11 +13,12 @@ survive mutmut's selection and still fail the suite. This pass asks the whole su
 ``map``  runs every test once in mutmut's ``mutants/`` copy with ``MUTANT_UNDER_TEST=stats`` and the
          ``mutation_hits`` plugin, which files each call of a mutated function under the running test
          (two xdist workers); the result is ``mutants/wide-hits.json``.
-``kill`` takes the mutants mutmut left ``survived``, and runs for each, with that mutant switched on
+``kill`` takes the mutants mutmut left ``survived`` or ``no tests``, and runs for each, with that mutant switched on
          (``MUTANT_UNDER_TEST=<name>``, the mutated copy first on the path), the tests that call its
-         function, fastest first, stopping at the first failure (``pytest -x``). Killed, survived or
-         timeout (a mutant that makes a test hang is caught, as mutmut counts it) is written to
-         ``mutants/wide-results.json``, which ``stress_mutation.py`` reads.
+         function, fastest first, stopping at the first failure (``pytest -x``). Killed or survived is
+         written to
+         ``mutants/wide-results.json``, which ``stress_mutation.py`` reads. A mutant whose tests have not
+         failed after ``--timeout`` seconds is "stopped" and counted as survived.
 
 Tests that start the CLI in a subprocess import the installed budgetpolicy, not the mutated copy, so
 they call no mutated function here either: the pass, like mutmut's, is a lower bound.
@@ -26,15 +27,18 @@ they call no mutated function here either: the pass, like mutmut's, is a lower b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import glob
+import itertools
 import json
 import os
+import random
 import re
+import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,12 +86,20 @@ def map_tests(workers: int) -> int:
 
 
 def survivors(only: str | None) -> list[str]:
-    """The mutants mutmut recorded as survived (exit code 0 in its .meta files)."""
+    """The mutants mutmut recorded as survived, or as reached by none of its selected tests (exit codes 0
+    and 33 in its .meta files): the whole suite may still reach them."""
     found = []
     for meta in sorted(glob.glob(str(MUTANTS / "src" / "**" / "*.meta"), recursive=True)):
         data = json.loads(Path(meta).read_text(encoding="utf-8"))
-        found += [name for name, code in sorted(data["exit_code_by_key"].items()) if code == 0]
+        found += [name for name, code in sorted(data["exit_code_by_key"].items()) if code in (0, 33)]
     return [name for name in found if only is None or fnmatch.fnmatch(name, only)]
+
+
+def mutmut_codes() -> dict[str, int | None]:
+    codes: dict[str, int | None] = {}
+    for meta in glob.glob(str(MUTANTS / "src" / "**" / "*.meta"), recursive=True):
+        codes.update(json.loads(Path(meta).read_text(encoding="utf-8"))["exit_code_by_key"])
+    return codes
 
 
 def function_of(mutant: str) -> str:
@@ -106,35 +118,82 @@ def passing(tests: list[str]) -> list[str]:
 
 
 def kill(only: str | None, workers: int, timeout: float, extra: list[str]) -> int:
+    """Each survivor in a child forked from one process that has imported every test module once (as
+    mutmut's own forkserver does): the child switches the mutant on and runs the tests with ``-x``."""
     mapping = json.loads(HITS.read_text(encoding="utf-8"))
     hits, seconds = mapping["hits"], mapping["seconds"]
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    todo = [m for m in survivors(only) if m not in results]
-    print(f"{len(todo)} survivors to check ({len(results)} checked before)")
+    # Survivors first, then the mutants mutmut's tests never reached; each group in a seeded random order,
+    # so a pass cut short has checked a random sample of each (its kill rate estimates the whole group's).
+    found = survivors(only)
+    codes = mutmut_codes()
+    todo = []
+    for code in (0, 33):
+        group = sorted(m for m in found if codes.get(m) == code and m not in results)
+        random.Random(20261201).shuffle(group)
+        todo += group
+    print(f"{len(todo)} survivors to check ({len(results)} checked before)", flush=True)
     # Tests written after `map` (copied into mutants/tests): asked of every survivor, if they pass clean.
     added = passing(extra) if extra else []
+    os.environ.update(_env(""))
+    os.chdir(MUTANTS)
+    sys.path[:0] = [str(MUTANTS / "src"), str(ROOT / "benchmarks")]
+    import pytest
 
-    def check(mutant: str) -> tuple[str, dict[str, object]]:
+    from mutmut.mutation.trampoline import set_mutant_under_test
+
+    logs = MUTANTS / "wide-logs"
+    logs.mkdir(exist_ok=True)
+    with open(logs / "collect.txt", "w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
+        pytest.main(["--collect-only", "-q", "-p", "no:xdist", *PYTEST, "tests"])  # imports every test module
+    running: dict[int, tuple[str, float, int]] = {}
+    numbers = itertools.count(1)
+
+    def start(mutant: str) -> None:
         tests = sorted(hits.get(function_of(mutant), ()), key=lambda t: (seconds.get(t, 0.0), t))
         tests = added + [t for t in tests if t not in added]
         if not tests:
-            return mutant, {"status": "no tests", "tests": 0}
-        started = time.monotonic()
-        try:
-            proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-p", "no:xdist", *PYTEST, *tests],
-                                  cwd=MUTANTS, env=_env(mutant), capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return mutant, {"status": "timeout", "tests": len(tests), "seconds": round(time.monotonic() - started)}
-        status = {0: "survived", 1: "killed"}.get(proc.returncode, f"pytest exit {proc.returncode}")
-        failed = next((line for line in proc.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))), "")
-        return mutant, {"status": status, "tests": len(tests), "seconds": round(time.monotonic() - started, 1),
-                        "by": failed[:300]}
+            record(mutant, {"status": "no tests", "tests": 0})
+            return
+        log = logs / f"{next(numbers)}.txt"
+        pid = os.fork()
+        if pid == 0:  # the child: the mutant on, the tests run, the exit code is the verdict
+            code = 3
+            try:
+                fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+                os.dup2(fd, 1)
+                os.dup2(fd, 2)
+                signal.alarm(int(timeout))
+                set_mutant_under_test(mutant)
+                code = int(pytest.main(["-x", "-p", "no:xdist", *PYTEST, *tests]))
+            finally:
+                os._exit(code)
+        running[pid] = (mutant, time.monotonic(), len(tests))
+        paths[pid] = log
 
-    with ThreadPoolExecutor(workers) as pool:
-        for n, (mutant, result) in enumerate(pool.map(check, todo), 1):
-            results[mutant] = result
-            RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True), encoding="utf-8")
-            print(f"[{n}/{len(todo)}] {result['status']:9} {mutant} ({result.get('seconds', 0)} s)", flush=True)
+    def record(mutant: str, result: dict[str, object]) -> None:
+        results[mutant] = result
+        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True), encoding="utf-8")
+        print(f"[{len(results)}] {result['status']:9} {mutant} ({result.get('seconds', 0)} s)", flush=True)
+
+    paths: dict[int, Path] = {}
+    queue = list(todo)
+    while queue or running:
+        while queue and len(running) < workers:
+            start(queue.pop(0))
+        if not running:
+            continue
+        pid, status = os.wait()
+        mutant, began, count = running.pop(pid)
+        text = paths.pop(pid).read_text(encoding="utf-8", errors="replace")
+        if os.WIFSIGNALED(status):
+            # Out of time: undecided, counted as survived (a lower bound; a hanging mutant lands here too).
+            verdict = "stopped" if os.WTERMSIG(status) == signal.SIGALRM else f"signal {os.WTERMSIG(status)}"
+        else:
+            verdict = {0: "survived", 1: "killed"}.get(os.WEXITSTATUS(status), f"pytest exit {os.WEXITSTATUS(status)}")
+        failed = next((line for line in text.splitlines() if line.startswith(("FAILED", "ERROR"))), "")
+        record(mutant, {"status": verdict, "tests": count, "seconds": round(time.monotonic() - began, 1),
+                        "by": failed[:300]})
     return 0
 
 
@@ -143,7 +202,9 @@ def main() -> int:
     parser.add_argument("step", choices=["map", "kill"])
     parser.add_argument("--only", help="mutant names matching this pattern (fnmatch)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=900, help="seconds for one mutant's tests")
+    parser.add_argument("--timeout", type=float, default=300,
+                        help="seconds for one mutant's tests; a mutant not killed by then is 'stopped', counted as "
+                             "survived")
     parser.add_argument("--extra", nargs="*", default=[], help="kill: test files written after map (copied into "
                         "mutants/tests), asked of every survivor when they pass with no mutant on")
     args = parser.parse_args()

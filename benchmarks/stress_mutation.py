@@ -6,12 +6,15 @@ Reads ``mutmut results --all true`` and prints, per package (engine, allocation,
 mutants were killed, survived, timed out, had no test covering them, or were not checked (a run cut
 short), and the score: (killed + timeout) / (killed + timeout + survived), over the mutants that ran.
 Mutants listed in EQUIVALENT behave exactly like the original code; they are counted apart, each with
-its reason, and left out of the score.
+its reason, and left out of the score. When ``mutation_wide.py kill`` has run, a mutant mutmut left
+survived (or reached by none of its selected tests) that another test of the suite fails is counted
+"killed by the suite", and one the suite reaches without a failure "survived".
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -92,17 +95,25 @@ def equivalent_reason(name: str) -> str | None:
 def main() -> int:
     mutmut = Path(sys.executable).with_name("mutmut")  # the one installed beside this Python
     out = subprocess.run([str(mutmut), "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
+    wide_file = Path("mutants") / "wide-results.json"  # mutation_wide.py's second pass, if it ran
+    wide = json.loads(wide_file.read_text(encoding="utf-8")) if wide_file.exists() else {}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for line in out.splitlines():
         name, _, status = line.strip().rpartition(": ")
         if not name.startswith("budgetpolicy."):
             continue
         package = name.split(".")[1]
+        second = wide.get(name, {}).get("status")
+        if status in ("survived", "no tests") and second in ("killed", "timeout"):
+            status = "killed by the suite"  # mutmut's selection missed it; another test of the suite fails
+        elif status == "no tests" and second in ("survived", "stopped"):
+            status = "survived"  # the suite reaches it, and nothing fails
         if status == "survived" and equivalent_reason(name):
             status = "equivalent"
         counts[package][status] += 1
-    print("| package | killed | survived | timeout | equivalent | no tests | not checked | score |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| package | killed | killed by the suite | survived | timeout | equivalent | no tests | not checked "
+          "| score |")
+    print("|---|---|---|---|---|---|---|---|---|")
     total: Counter[str] = Counter()
     for package in PACKAGES:
         c = counts[package]
@@ -113,10 +124,11 @@ def main() -> int:
 
 
 def _row(label: str, c: Counter[str]) -> str:
-    ran = c["killed"] + c["timeout"] + c["survived"]
-    score = f"{100 * (c['killed'] + c['timeout']) / ran:.1f}%" if ran else "-"
-    return (f"| {label} | {c['killed']:,} | {c['survived']:,} | {c['timeout']:,} | {c['equivalent']:,} "
-            f"| {c['no tests']:,} | {c['not checked']:,} | {score} |")
+    caught = c["killed"] + c["killed by the suite"] + c["timeout"]
+    ran = caught + c["survived"]
+    score = f"{100 * caught / ran:.1f}%" if ran else "-"
+    return (f"| {label} | {c['killed']:,} | {c['killed by the suite']:,} | {c['survived']:,} | {c['timeout']:,} "
+            f"| {c['equivalent']:,} | {c['no tests']:,} | {c['not checked']:,} | {score} |")
 
 
 if __name__ == "__main__":
