@@ -92,6 +92,9 @@ mutation:
 	$(MUT_VENV)/bin/python -m pip install --quiet -e '.[test,mutation]'
 	$(if $(MUTANTS),,rm -rf mutants)
 	nice -n 19 $(MUT_VENV)/bin/mutmut run --max-children 1 $(foreach m,$(MUTANTS),'$(m)')
+	# The second pass: each survivor against every in-process test of the suite that calls it.
+	nice -n 19 $(MUT_VENV)/bin/python benchmarks/mutation_wide.py map
+	nice -n 19 $(MUT_VENV)/bin/python benchmarks/mutation_wide.py kill
 	$(MUT_VENV)/bin/python benchmarks/stress_mutation.py
 
 clean:

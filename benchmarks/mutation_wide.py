@@ -1,5 +1,6 @@
 """A second pass over mutmut's survivors with the whole test suite (issue #18, item 7).
 
+    python benchmarks/mutation_wide.py sample > mutants/sample.txt   # a seeded 17% of each package's mutants
     python benchmarks/mutation_wide.py map        # after `mutmut run`: which tests call each mutated function
     python benchmarks/mutation_wide.py kill       # each survivor against every in-process test that calls it
     python benchmarks/mutation_wide.py kill --only 'budgetpolicy.engine.*'
@@ -57,6 +58,18 @@ def _env(mutant: str) -> dict[str, str]:
     paths = [str(MUTANTS / "src"), str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH", "")]
     return {**os.environ, "MUTANT_UNDER_TEST": mutant, "PYTHONPATH": os.pathsep.join(filter(None, paths)),
             "BUDGETPOLICY_PLUGINS": os.environ.get("BUDGETPOLICY_PLUGINS", "")}
+
+
+def sample(fraction: float, seed: int) -> int:
+    """A seeded random sample of every package's mutants, printed one name a line (``mutmut run NAMES``)."""
+    by: dict[str, list[str]] = {}
+    for meta in sorted(glob.glob(str(MUTANTS / "src" / "**" / "*.meta"), recursive=True)):
+        for name in sorted(json.loads(Path(meta).read_text(encoding="utf-8"))["exit_code_by_key"]):
+            by.setdefault(name.split(".")[1], []).append(name)
+    rng = random.Random(seed)
+    for package in sorted(by):
+        print("\n".join(sorted(rng.sample(by[package], round(len(by[package]) * fraction)))))
+    return 0
 
 
 def map_tests(workers: int) -> int:
@@ -199,7 +212,9 @@ def kill(only: str | None, workers: int, timeout: float, extra: list[str]) -> in
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("step", choices=["map", "kill"])
+    parser.add_argument("step", choices=["sample", "map", "kill"])
+    parser.add_argument("--fraction", type=float, default=0.17, help="sample: the share of each package's mutants")
+    parser.add_argument("--seed", type=int, default=20261201, help="sample: the random seed")
     parser.add_argument("--only", help="mutant names matching this pattern (fnmatch)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300,
@@ -210,6 +225,8 @@ def main() -> int:
     args = parser.parse_args()
     if not MUTANTS.is_dir():
         parser.error(f"{MUTANTS} does not exist: run 'make mutation' (mutmut) first")
+    if args.step == "sample":
+        return sample(args.fraction, args.seed)
     return map_tests(args.workers) if args.step == "map" else kill(args.only, args.workers, args.timeout, args.extra)
 
 

@@ -1,6 +1,7 @@
 """The mutation run's figures per package (`make mutation` prints them; docs/reliability.md keeps them).
 
     python benchmarks/stress_mutation.py            # after `mutmut run`, from the repository root
+    python benchmarks/stress_mutation.py --sample mutants/sample.txt   # only the mutants of a sampled run
 
 Reads ``mutmut results --all true`` and prints, per package (engine, allocation, review), how many
 mutants were killed, survived, timed out, had no test covering them, or were not checked (a run cut
@@ -13,6 +14,7 @@ survived (or reached by none of its selected tests) that another test of the sui
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
 import json
 import subprocess
@@ -93,6 +95,11 @@ def equivalent_reason(name: str) -> str | None:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", metavar="FILE", help="count only the mutants named in FILE (one per line): "
+                        "the seeded sample a run was given")
+    args = parser.parse_args()
+    sample = set(Path(args.sample).read_text(encoding="utf-8").split()) if args.sample else None
     mutmut = Path(sys.executable).with_name("mutmut")  # the one installed beside this Python
     out = subprocess.run([str(mutmut), "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
     wide_file = Path("mutants") / "wide-results.json"  # mutation_wide.py's second pass, if it ran
@@ -100,7 +107,7 @@ def main() -> int:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for line in out.splitlines():
         name, _, status = line.strip().rpartition(": ")
-        if not name.startswith("budgetpolicy."):
+        if not name.startswith("budgetpolicy.") or (sample is not None and name not in sample):
             continue
         package = name.split(".")[1]
         second = wide.get(name, {}).get("status")
@@ -108,12 +115,14 @@ def main() -> int:
             status = "killed by the suite"  # mutmut's selection missed it; another test of the suite fails
         elif status == "no tests" and second in ("survived", "stopped"):
             status = "survived"  # the suite reaches it, and nothing fails
-        if status == "survived" and equivalent_reason(name):
+        elif status == "survived" and wide and second is None:
+            status = "survived, not rechecked"  # the second pass did not reach it
+        if status.startswith("survived") and equivalent_reason(name):
             status = "equivalent"
         counts[package][status] += 1
-    print("| package | killed | killed by the suite | survived | timeout | equivalent | no tests | not checked "
-          "| score |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| package | killed | killed by the suite | survived | survived, not rechecked | timeout | equivalent "
+          "| no tests | not checked | score | estimate |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     total: Counter[str] = Counter()
     for package in PACKAGES:
         c = counts[package]
@@ -124,11 +133,21 @@ def main() -> int:
 
 
 def _row(label: str, c: Counter[str]) -> str:
+    """Score: caught over ran, a survivor not rechecked counted as survived (a lower bound). Estimate: such
+    survivors caught at the rate the rechecked ones were (the second pass takes them in random order)."""
     caught = c["killed"] + c["killed by the suite"] + c["timeout"]
-    ran = caught + c["survived"]
+    pending = c["survived, not rechecked"]
+    ran = caught + c["survived"] + pending
     score = f"{100 * caught / ran:.1f}%" if ran else "-"
-    return (f"| {label} | {c['killed']:,} | {c['killed by the suite']:,} | {c['survived']:,} | {c['timeout']:,} "
-            f"| {c['equivalent']:,} | {c['no tests']:,} | {c['not checked']:,} | {score} |")
+    rechecked = c["killed by the suite"] + c["survived"]
+    estimate = "-"
+    if ran and pending and rechecked:
+        estimate = f"{100 * (caught + pending * c['killed by the suite'] / rechecked) / ran:.1f}%"
+    elif ran:
+        estimate = score
+    return (f"| {label} | {c['killed']:,} | {c['killed by the suite']:,} | {c['survived']:,} | {pending:,} "
+            f"| {c['timeout']:,} | {c['equivalent']:,} | {c['no tests']:,} | {c['not checked']:,} | {score} "
+            f"| {estimate} |")
 
 
 if __name__ == "__main__":
