@@ -38,14 +38,25 @@ def test_append_rows_judge_each_size_against_20000(bench_run):
 
 
 def test_replay_is_constant_memory_only_when_measured_at_two_sizes(bench_run):
-    (line,) = bench_run._ledger_rows(None, bench_run.table_rows(REPLAY))
+    line, live = bench_run._ledger_rows(None, bench_run.table_rows(REPLAY))
     assert "1,000,000-record ledger" in line and "peak RSS 104 MB (103 MB at 100,000 records)" in line
     assert line.endswith("| yes |")
     one_size = bench_run.table_rows(REPLAY.splitlines()[0] + "\n" + REPLAY.splitlines()[3])
-    (alone,) = bench_run._ledger_rows(None, one_size)
+    alone, _ = bench_run._ledger_rows(None, one_size)
     assert "one size measured" in alone and alone.endswith("| **no** |")
     grew = bench_run.table_rows(REPLAY.replace("| 104 |", "| 300 |"))
     assert bench_run._ledger_rows(None, grew)[0].endswith("| **no** |")
+
+
+def test_replay_rates_are_judged_against_5000_live_and_20000_hermetic(bench_run):
+    # Issue #17 target 5, at the largest size measured of each mode.
+    _, live = bench_run._ledger_rows(None, bench_run.table_rows(REPLAY))
+    assert live == "| #17.5 replay --mode live >= 5,000 decisions/s (1,000,000 records) | 1,760/s, peak RSS 104 MB | **no** |"
+    both = REPLAY + ("| replay --mode live (verify + re-evaluate + compare) | 2,000,000 | 5,000 | 104 |\n"
+                     "| replay --mode hermetic (verify + re-evaluate + compare) | 1,000,000 | 19,999 | 99 |\n")
+    rows = bench_run._ledger_rows(None, bench_run.table_rows(both))[1:]
+    assert [r.rsplit("|", 2)[1].strip() for r in rows] == ["yes", "**no**"]
+    assert "(2,000,000 records) | 5,000/s" in rows[0] and "hermetic >= 20,000 decisions/s" in rows[1]
 
 
 def test_nothing_measured_says_so(bench_run):
