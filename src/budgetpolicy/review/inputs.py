@@ -123,7 +123,8 @@ def _milestones(initiative: Initiative, policy: Policy, start: int | None, probl
                 problems.add("BP710", where, f"milestone for '{priority}', which '{initiative.id}' forecasts no lift for",
                              f"add forecast.{priority}, or drop the milestone")
             elif not isinstance(lift, (Decimal, int)) or isinstance(lift, bool) or lift < 0:
-                problems.add("BP712", where, f"milestone lift {lift!r} is not a decimal >= 0",
+                shown = format(lift, "f") if isinstance(lift, Decimal) and lift.is_finite() else repr(lift)
+                problems.add("BP712", where, f"milestone lift {shown} is not a decimal >= 0",
                              "give the lift due by the quarter, in the KPI's unit")
             elif start is not None and parse_period(period) < start:
                 problems.add("BP711", where, f"milestone {period} of '{initiative.id}' is before its start "
