@@ -60,6 +60,10 @@ EQUIVALENT = {
     "budgetpolicy.engine.score.x_score_initiative__mutmut_4[1379]": "quantize rounding None/omitted = the context's half-even",
     "budgetpolicy.engine.score.x_score_lines__mutmut_2[79]": "quantize rounding None/omitted = the context's half-even",
     "budgetpolicy.engine.score.x_score_lines__mutmut_4[68]": "quantize rounding None/omitted = the context's half-even",
+    # Sample of the second session, each read against the code: the same rounding, a memo one entry larger.
+    "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_35": "quantize rounding omitted = the context's half-even",
+    "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_38": "quantize rounding None = the context's half-even",
+    "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_49": "the memo may hold one entry more: the same answers",
     # _QUANTA holds precision 0..28; the fallback is reached only above 28, which the schema refuses
     # (and decimal's 28-digit context could not quantize to).
     "budgetpolicy.engine.score.x__quantum__mutmut_[1-6]": "fallback only for precision > 28, refused by the schema",

@@ -75,6 +75,33 @@ def test_a_rollout_costs_the_pilots_cost_per_head_times_its_headcount_or_its_own
     assert scaled_cost(rollout, PILOT, RolloutPolicy(cost="own")) == D("1")
 
 
+def test_half_a_cent_rounds_up_for_the_cost_per_head_and_the_scaled_cost():
+    # 100.01 / 2 = 50.005: half up gives 50.01 where the context's half-even would give 50.00.
+    pilot = Initiative(id="P", title="p", kind="pilot", department="Eng", cost=D("100.01"), headcount=2, pilot=True)
+    rollout = Initiative(id="R", title="r", kind="training", department="Eng", cost=D("1"), rollout_of="P")
+    assert scaled_cost(rollout, pilot, None) == D("50.01")
+    assert judge_pilot(pilot, _measured("0.8", "0.8"), {}, None, Q3).cost_per_head == D("50.01")
+
+
+def test_the_gate_passes_a_realisation_exactly_at_its_minimum_and_keeps_the_latest():
+    verdict = judge_pilot(PILOT, _measured("0.5", "0.75"), {}, RolloutPolicy(min_realisation=D("0.75")), Q3)
+    assert (verdict.pilot_id, verdict.period, verdict.status, verdict.realisation, verdict.quarters_measured) == (
+        "P", "2026-Q3", "passed", D("0.75"), 2)
+    assert verdict.reason == "latest realisation 0.75 >= 0.75, measured in 2 quarter(s), the gate needs 2"
+
+
+def test_a_pilot_never_measured_is_unmeasured_with_no_latest():
+    verdict = judge_pilot(PILOT, {}, {}, None, Q3)
+    assert (verdict.status, verdict.realisation, verdict.quarters_measured, verdict.learning_gain) == (
+        "unmeasured", None, 0, None)
+
+
+def test_a_missing_learning_gain_says_which_readings_are_missing():
+    gate = RolloutPolicy(min_realisation=D("0.5"), min_learning_gain=D("10"))
+    verdict = judge_pilot(PILOT, _measured("0.8", "0.8"), {Q3: _reading(Q3, "50", None)}, gate, Q3)
+    assert verdict.reason == "no reading gives both pre_assessment and post_assessment for its learning gain"
+
+
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     path = os.pathsep.join([str(Path(budgetpolicy.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])
     return subprocess.run([sys.executable, "-m", "budgetpolicy", *args], capture_output=True, text=True, cwd=cwd,
