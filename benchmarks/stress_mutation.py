@@ -64,6 +64,10 @@ EQUIVALENT = {
     "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_35": "quantize rounding omitted = the context's half-even",
     "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_38": "quantize rounding None = the context's half-even",
     "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_49": "the memo may hold one entry more: the same answers",
+    "budgetpolicy.review.realise.x_realise__mutmut_90": "quantize rounding None = the context's half-even",
+    "budgetpolicy.review.realise.x_realise__mutmut_97": "quantize rounding None = the context's half-even",
+    # Decimal(str(d)) is d, exponent and sign included: str() of a Decimal round-trips exactly.
+    "budgetpolicy.review.realise.x_kpi_lifts__mutmut_11": "Decimal(str(d)) == d, digit for digit",
     # _QUANTA holds precision 0..28; the fallback is reached only above 28, which the schema refuses
     # (and decimal's 28-digit context could not quantize to).
     "budgetpolicy.engine.score.x__quantum__mutmut_[1-6]": "fallback only for precision > 28, refused by the schema",
