@@ -45,6 +45,18 @@ def test_completion_below_for_two_consecutive_quarters():
     assert (sunset.numbers["latest"], sunset.numbers["threshold"]) == (D("0.45"), D("0.5"))
 
 
+def test_the_window_names_one_quarter_alone_and_three_by_their_ends():
+    outcomes = [learned("A1", "2026-Q1", completion_rate="0.3"), learned("A1", "2026-Q2", completion_rate="0.45"),
+                learned("A1", "2026-Q3", completion_rate="0.2")]
+    one = evolve(LOW_COMPLETION, quarters=1)
+    (sunset,) = sunsets(outcomes, "2026-Q1", [one])
+    assert sunset.reason == "Completion 0.3 in 2026-Q1, under 0.5" and sunset.numbers["periods"] == "2026-Q1"
+    three = evolve(LOW_COMPLETION, quarters=3)
+    (sunset,) = sunsets(outcomes, "2026-Q3", [three])
+    assert sunset.reason == "Completion 0.3, 0.45, 0.2 in 2026-Q1..2026-Q3, under 0.5"
+    assert (sunset.numbers["latest"], sunset.numbers["quarters"]) == (D("0.2"), 3)
+
+
 def test_a_quarter_without_a_completion_rate_breaks_the_streak():
     outcomes = [learned("A1", "2026-Q1", completion_rate="0.3"), learned("A1", "2026-Q2"),
                 learned("A1", "2026-Q3", completion_rate="0.2")]
