@@ -64,6 +64,9 @@ EQUIVALENT = {
     "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_35": "quantize rounding omitted = the context's half-even",
     "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_38": "quantize rounding None = the context's half-even",
     "budgetpolicy.engine.score.xǁScoreProgramǁ_entry__mutmut_49": "the memo may hold one entry more: the same answers",
+    # _decide_many's inline sweep is a speed-up: no remembered pattern (None, or a lookup that raises) falls
+    # back to decide(), which gives the same decision.
+    "budgetpolicy.engine.compile.xǁCompiledPolicyǁ_decide_many__mutmut_3[124]": "speed only: falls back to decide()",
     "budgetpolicy.review.realise.x_realise__mutmut_90": "quantize rounding None = the context's half-even",
     "budgetpolicy.review.realise.x_realise__mutmut_97": "quantize rounding None = the context's half-even",
     # Decimal(str(d)) is d, exponent and sign included: str() of a Decimal round-trips exactly.
