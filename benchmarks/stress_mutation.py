@@ -67,6 +67,8 @@ EQUIVALENT = {
     # _decide_many's inline sweep is a speed-up: no remembered pattern (None, or a lookup that raises) falls
     # back to decide(), which gives the same decision.
     "budgetpolicy.engine.compile.xǁCompiledPolicyǁ_decide_many__mutmut_3[124]": "speed only: falls back to decide()",
+    # sum() of Decimals from int 0 is the same Decimal; over no fundings, 0 == Decimal(0) and prints "0".
+    "budgetpolicy.allocation.allocate.x__checked__mutmut_24": "sum(amounts) == sum(amounts, Decimal(0))",
     "budgetpolicy.review.realise.x_realise__mutmut_90": "quantize rounding None = the context's half-even",
     "budgetpolicy.review.realise.x_realise__mutmut_97": "quantize rounding None = the context's half-even",
     # Decimal(str(d)) is d, exponent and sign included: str() of a Decimal round-trips exactly.
