@@ -58,7 +58,7 @@ def run(n: int, slow_n: int, seed: int, rounds: int) -> dict[str, Any]:
     from budgetpolicy.api import open_policy
     from budgetpolicy.data import records as rec
     from budgetpolicy.data.conform import conform
-    from budgetpolicy.data.load import RowRules, _raw_records, record_to_initiative
+    from budgetpolicy.data.load import RowRules, _pairs, record_to_initiative
     from budgetpolicy.data.schema import _validator, schema_problems
     from budgetpolicy.errors import Diagnostics
 
@@ -66,7 +66,7 @@ def run(n: int, slow_n: int, seed: int, rounds: int) -> dict[str, Any]:
     policy, rules = compiled.policy, RowRules.of(compiled.policy)
     with tempfile.TemporaryDirectory() as tmp:
         path = bench_evaluate.write_csv(Path(tmp) / "rows.csv", n, seed)
-        _, pairs = _raw_records(str(path), compiled.registry, "initiatives")
+        pairs = list(_pairs(str(path), compiled.registry, "initiatives")[1])
     typed = []
     for location, record in pairs:
         problems = rec.row_diagnostics(location)

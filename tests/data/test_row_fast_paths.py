@@ -97,11 +97,20 @@ def test_a_source_that_fails_after_some_rows_is_one_bp409_and_loads_nothing(late
             raise late
         yield late
 
+    from budgetpolicy.data.load import iter_initiatives
+
     registry = _registry_with(source)
+    expected = ("BP409", "t", message.format(plugin=registry.sources["flaky"].plugin))
     with pytest.raises(DataError) as err:
         load_initiatives("flaky:t", registry)
     (d,) = err.value.diagnostics
-    assert (d.code, d.location.file, d.message) == ("BP409", "t", message.format(plugin=registry.sources["flaky"].plugin))
+    assert (d.code, d.location.file, d.message) == expected
+    streamed = iter_initiatives("flaky:t", registry)  # the streaming reader: the two good rows, then the error
+    assert [next(streamed).id, next(streamed).id] == ["I-1", "I-2"]
+    with pytest.raises(DataError) as err:
+        next(streamed)
+    (d,) = err.value.diagnostics
+    assert (d.code, d.location.file, d.message) == expected
 
 
 def test_a_source_is_read_one_row_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -212,12 +212,6 @@ def resolve_source(spec: str, registry: Registry) -> tuple[Registered, str]:
                          f"{'|'.join(sorted(registry.sources))}:{spec}", code="BP406")
 
 
-def _raw_records(spec: str, registry: Registry, kind: str) -> tuple[str, list[tuple[Location, Any]]]:
-    """Every (Location, record) pair of ``spec``, read whole (see :func:`_pairs`)."""
-    source, pairs = _pairs(spec, registry, kind)
-    return source, list(pairs)
-
-
 def _pairs(spec: str, registry: Registry, kind: str) -> tuple[str, Iterator[tuple[Location, Any]]]:
     """The source's name and its (Location, record) pairs, one at a time: a file is converted row by row,
     never held as raw rows beside the typed ones. A plugin that raises, or yields something other than
@@ -315,14 +309,7 @@ def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
     """
     if skip_invalid and on_skip is None:
         raise ValueError("iter_initiatives(skip_invalid=True) needs on_skip to report the skipped records")
-    entry, target = resolve_source(spec, registry)
-    try:
-        pairs = iter(entry.obj(target, "initiatives"))
-    except DataError:
-        raise
-    except Exception as exc:
-        raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) raised {type(exc).__name__}: {exc}",
-                        Location(file=target), code="BP409") from exc
+    _, pairs = _pairs(spec, registry, "initiatives")
     seen: set[str] = set()  # ids only: a million Locations (or row numbers) would not fit the point of streaming
 
     def problem(diagnostics: Iterable[Diagnostic]) -> None:
@@ -331,11 +318,7 @@ def iter_initiatives(spec: str, registry: Registry, *, skip_invalid: bool = Fals
         for diagnostic in diagnostics:
             on_skip(diagnostic)  # type: ignore[misc]
 
-    for n, pair in enumerate(pairs, start=1):
-        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[0], Location)):
-            raise DataError(f"data source '{entry.name}' (plugin {entry.plugin}) yielded {type(pair).__name__} "
-                            f"as item {n}, not a (Location, record) pair", Location(file=target), code="BP409")
-        location, record = pair
+    for location, record in pairs:
         if isinstance(record, DataError):
             problem(record.diagnostics)
             continue
