@@ -62,7 +62,7 @@ _TRUE, _FALSE = {"true", "yes", "1"}, {"false", "no", "0"}
 # What a column name and a number's text come to, remembered up to a bound (a file of unique texts must
 # not grow them without end). Both answers are immutable (tuples, Decimals), so sharing them is safe.
 _REMEMBER = 65_536
-_CLASSIFIED: dict[str, dict[str, tuple[str, str | None] | None]] = {kind: {} for kind in ("initiatives", "outcomes")}
+_CLASSIFIED: dict[str, dict[str, tuple[str, str | None] | None]] = {kind: {} for kind in FIELDS}
 _DECIMALS: dict[str, Decimal] = {}
 
 
