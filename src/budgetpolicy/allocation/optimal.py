@@ -182,7 +182,9 @@ def _infeasible(problem: Problem, floors: dict[int, int]) -> AllocationError:
                                Location(key="allocation.baselines"),
                                hint="lower the baseline amounts or make their groups overlap less", code="BP625")
     base = policy.baselines[culprit]
-    groups = ["pool", "reserve", "minimum", "per_initiative",
+    # The reserve before the pool: leaving the pool out leaves out the reserve held back from it too, so
+    # a floor that only the reserve blocks would otherwise be blamed on a pool larger than the floor.
+    groups = ["reserve", "pool", "minimum", "per_initiative",
               *(f"department:{d}" for d in sorted(problem.per_department)),
               *(f"kind:{k}" for k in sorted(problem.per_kind))]
     blocker = next((g for g in groups if _status(problem, {culprit: floors[culprit]}, g) != 2), None)
