@@ -260,3 +260,17 @@ def test_a_baseline_funded_ahead_of_better_ranked_bets_is_named_as_the_limit():
     plain = greedy_allocate(cands, pol(150, partial=False))
     assert plain.fundings["s2"].explanation == ("unfunded: only 50 left in the pool, all-or-nothing needs 60 "
                                                 "(partial funding is off)")
+
+
+def test_a_request_of_exactly_one_unit_is_funded_by_its_baseline():
+    """The baseline pass skips only requests that round to nothing; one unit is a request."""
+    cands = [cand("tiny", 1, 0), cand("big", 100, 50, department="Eng")]
+    r = greedy_allocate(cands, pol(100, baselines=(Baseline("sales-core", D(1), department="Sales"),)))
+    assert amounts(r) == {"tiny": D(1), "big": D(99)}
+    assert r.fundings["tiny"].step == "baseline:sales-core" and r.summary.baselines == {"sales-core": D(1)}
+
+
+def test_a_pool_exactly_the_size_of_the_request_funds_it_whole_with_no_limit_named():
+    r = greedy_allocate([cand("a", 10, 5)], pol(10))
+    assert r.fundings["a"].amount == 10 and r.fundings["a"].explanation == "funded by rank 1 (EV 500 per 1,000)"
+    assert r.summary.leftover == 0
