@@ -108,3 +108,22 @@ def test_every_problem_at_once_one_line_each():
     assert [d.code for d in err.diagnostics] == ["BP703", "BP701", "BP702"]
     assert len(str(err).splitlines()) == 3
     assert str(err).splitlines()[0].startswith("outcomes.csv: row ")
+
+
+def test_each_input_problem_is_pinned_whole_with_its_place_and_fix():
+    """Message, file, row, field and hint of BP702, BP707 and BP701 (an initiative's start)."""
+    again = reading("INI-001", "2026-Q1", {"win-rate": "2"})
+    (d,) = codes([GOOD, again]).diagnostics
+    assert (d.code, d.location.file, d.location.row, d.location.field, d.message, d.hint) == (
+        "BP702", "outcomes.csv", again.location.row, "period",
+        f"duplicate reading for 'INI-001' in 2026-Q1 (first at outcomes.csv: row {GOOD.location.row})",
+        "keep one reading per initiative and quarter")
+    early = reading("INI-002", "2026-Q1")
+    (d,) = codes([GOOD, early]).diagnostics
+    assert (d.code, d.location.file, d.location.row, d.location.field, d.message, d.hint) == (
+        "BP707", "outcomes.csv", early.location.row, "period",
+        "reading for 'INI-002' in 2026-Q1 is before its start 2026-Q2", "fix the period or the initiative's start")
+    (d,) = codes([GOOD], inits=[initiative("INI-001", start="Jan 2026"), INITS[1]]).diagnostics
+    assert (d.code, d.location.file, d.location.row, d.location.field, d.message, d.hint) == (
+        "BP701", "initiatives.csv", 1, "start", "start 'Jan 2026' of 'INI-001' is not a quarter",
+        "write YYYY-Qn, e.g. 2026-Q1")

@@ -110,3 +110,14 @@ def test_spend_over_allocation_has_nothing_to_release():
 def test_release_reason_names_the_numbers():
     release = run().releases[0]
     assert release.reason == "realisation 0.3000 is below release_below 0.5: 100% of its unspent funds are released"
+
+
+def test_a_release_share_landing_on_a_half_cent_with_an_odd_cent_still_rounds_down():
+    """0.5 x 3333.35 = 1666.675: rounding half-even would give 1666.68 (more than the share); down gives .67."""
+    plan = [decision("A1", "3333.35"), decision("B2", "8000")]
+    outcomes = [reading("A1", "2026-Q1", {"win-rate": "0.2"}), reading("B2", "2026-Q1", {"win-rate": "3"})]
+    result = run(realloc=ReallocationPolicy(release_below=D("0.5"), release_share=D("0.5")), plan=plan,
+                 outcomes=outcomes, initiatives=INITIATIVES[:2])
+    assert result.releases[0].amount == D("1666.67")
+    assert [(m.initiative_id, m.amount) for m in result.reallocations] == [("B2", D("1666"))]
+    assert result.summary.returned_to_pool == D("0.67")
