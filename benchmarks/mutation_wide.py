@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import fcntl
 import fnmatch
 import glob
 import itertools
@@ -36,11 +37,14 @@ import json
 import os
 import random
 import re
+import resource
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from stress_mutation import equivalent_reason  # noqa: E402  # benchmarks/ is this script's directory
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
@@ -52,6 +56,11 @@ PYTEST = ["-p", "no:randomly", "-p", "no:cacheprovider", "--rootdir=.", "-q", "-
           "--deselect", "tests/review/test_rollout_gate.py::test_a_rollout_in_the_plan_waits_for_its_pilot",
           "--deselect", "tests/review/test_rollout_gate.py::test_evaluate_refuses_a_rollout_of_an_unknown",
           "--deselect", "tests/review/test_rollout_gate.py::test_validate_warns_when_a_pilot_could_pass"]
+CAUGHT = ("killed", "timeout")
+# mutmut's own test selection ([tool.mutmut] pytest_add_cli_args_test_selection): a survivor passed them.
+SELECTED = ("tests/engine/", "tests/allocation/", "tests/review/", "tests/reliability/")
+# A mutant's CPU budget: CPU_FACTOR times its tests' unmutated seconds (from `map`) plus CPU_SLACK.
+CPU_FACTOR, CPU_SLACK = 10, 30
 
 
 def _env(mutant: str) -> dict[str, str]:
@@ -98,13 +107,15 @@ def map_tests(workers: int) -> int:
     return 0 if hits else 1
 
 
-def survivors(only: str | None) -> list[str]:
+def survivors(only: str | None, unchecked: set[str]) -> list[str]:
     """The mutants mutmut recorded as survived, or as reached by none of its selected tests (exit codes 0
-    and 33 in its .meta files): the whole suite may still reach them."""
+    and 33 in its .meta files): the whole suite may still reach them. With ``unchecked`` (the names of a
+    sample), also those of them mutmut has not run (no exit code): this pass judges them alone."""
     found = []
     for meta in sorted(glob.glob(str(MUTANTS / "src" / "**" / "*.meta"), recursive=True)):
         data = json.loads(Path(meta).read_text(encoding="utf-8"))
-        found += [name for name, code in sorted(data["exit_code_by_key"].items()) if code in (0, 33)]
+        found += [name for name, code in sorted(data["exit_code_by_key"].items())
+                  if code in (0, 33) or (code is None and name in unchecked)]
     return [name for name in found if only is None or fnmatch.fnmatch(name, only)]
 
 
@@ -130,7 +141,8 @@ def passing(tests: list[str]) -> list[str]:
     return ok
 
 
-def kill(only: str | None, workers: int, timeout: float, extra: list[str]) -> int:
+def kill(only: str | None, workers: int, timeout: float, extra: list[str], unchecked: set[str],
+         extra_only: bool = False) -> int:
     """Each survivor in a child forked from one process that has imported every test module once (as
     mutmut's own forkserver does): the child switches the mutant on and runs the tests with ``-x``."""
     mapping = json.loads(HITS.read_text(encoding="utf-8"))
@@ -138,11 +150,13 @@ def kill(only: str | None, workers: int, timeout: float, extra: list[str]) -> in
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     # Survivors first, then the mutants mutmut's tests never reached; each group in a seeded random order,
     # so a pass cut short has checked a random sample of each (its kill rate estimates the whole group's).
-    found = survivors(only)
+    found = survivors(only, unchecked)
     codes = mutmut_codes()
     todo = []
-    for code in (0, 33):
-        group = sorted(m for m in found if codes.get(m) == code and m not in results)
+    for code in (0, 33, None):
+        group = sorted(m for m in found if codes.get(m) == code
+                       and (m not in results if not extra_only else results.get(m, {}).get("status") not in CAUGHT))
+        group = [m for m in group if equivalent_reason(m) is None]  # read against the code: nothing to run
         random.Random(20261201).shuffle(group)
         todo += group
     print(f"{len(todo)} survivors to check ({len(results)} checked before)", flush=True)
@@ -164,11 +178,14 @@ def kill(only: str | None, workers: int, timeout: float, extra: list[str]) -> in
 
     def start(mutant: str) -> None:
         tests = sorted(hits.get(function_of(mutant), ()), key=lambda t: (seconds.get(t, 0.0), t))
-        tests = added + [t for t in tests if t not in added]
+        if codes.get(mutant) == 0:  # mutmut ran its selection on it, and every test passed: not again
+            tests = [t for t in tests if not t.startswith(SELECTED)]
+        tests = added + [t for t in tests if t not in added] if not extra_only else added
         if not tests:
             record(mutant, {"status": "no tests", "tests": 0})
             return
         log = logs / f"{next(numbers)}.txt"
+        budget = int(CPU_FACTOR * sum(seconds.get(t, 1.0) for t in tests) + CPU_SLACK)  # a forked child's CPU clock starts at 0
         pid = os.fork()
         if pid == 0:  # the child: the mutant on, the tests run, the exit code is the verdict
             code = 3
@@ -177,16 +194,26 @@ def kill(only: str | None, workers: int, timeout: float, extra: list[str]) -> in
                 os.dup2(fd, 1)
                 os.dup2(fd, 2)
                 signal.alarm(int(timeout))
+                # mutmut's rule: a mutant that makes its tests take far longer than they do unmutated is
+                # caught ("timeout"). Counted in CPU seconds, so a busy machine cannot fake one.
+                resource.setrlimit(resource.RLIMIT_CPU, (budget, budget + 5))
                 set_mutant_under_test(mutant)
                 code = int(pytest.main(["-x", "-p", "no:xdist", *PYTEST, *tests]))
             finally:
                 os._exit(code)
-        running[pid] = (mutant, time.monotonic(), len(tests))
+        running[pid] = (mutant, time.monotonic(), len(tests), budget)
         paths[pid] = log
 
     def record(mutant: str, result: dict[str, object]) -> None:
         results[mutant] = result
-        RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True), encoding="utf-8")
+        # Another pass (say --extra-only) may be writing too: merge under a lock, never overwrite its verdicts.
+        with open(f"{RESULTS}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            on_disk = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+            if on_disk.get(mutant, {}).get("status") in CAUGHT and result["status"] not in CAUGHT:
+                return
+            on_disk[mutant] = result
+            RESULTS.write_text(json.dumps(on_disk, indent=1, sort_keys=True), encoding="utf-8")
         print(f"[{len(results)}] {result['status']:9} {mutant} ({result.get('seconds', 0)} s)", flush=True)
 
     paths: dict[int, Path] = {}
@@ -196,16 +223,22 @@ def kill(only: str | None, workers: int, timeout: float, extra: list[str]) -> in
             start(queue.pop(0))
         if not running:
             continue
-        pid, status = os.wait()
-        mutant, began, count = running.pop(pid)
+        pid, status, usage = os.wait4(-1, 0)
+        mutant, began, count, budget = running.pop(pid)
+        cpu = usage.ru_utime + usage.ru_stime
         text = paths.pop(pid).read_text(encoding="utf-8", errors="replace")
-        if os.WIFSIGNALED(status):
-            # Out of time: undecided, counted as survived (a lower bound; a hanging mutant lands here too).
+        if os.WIFSIGNALED(status) and (os.WTERMSIG(status) == signal.SIGXCPU or cpu >= budget):
+            verdict = "timeout"  # past its CPU budget (past the hard limit the kernel sends SIGKILL)
+        elif os.WIFSIGNALED(status):
+            # Out of wall-clock time: undecided, counted as survived (a lower bound).
             verdict = "stopped" if os.WTERMSIG(status) == signal.SIGALRM else f"signal {os.WTERMSIG(status)}"
         else:
             verdict = {0: "survived", 1: "killed"}.get(os.WEXITSTATUS(status), f"pytest exit {os.WEXITSTATUS(status)}")
         failed = next((line for line in text.splitlines() if line.startswith(("FAILED", "ERROR"))), "")
+        if extra_only and verdict not in CAUGHT:
+            continue  # the extra tests alone do not judge a survivor: its earlier verdict (or none) stands
         record(mutant, {"status": verdict, "tests": count, "seconds": round(time.monotonic() - began, 1),
+                        "cpu": round(cpu, 1), "budget": budget,
                         "by": failed[:300]})
     return 0
 
@@ -218,16 +251,26 @@ def main() -> int:
     parser.add_argument("--only", help="mutant names matching this pattern (fnmatch)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=300,
-                        help="seconds for one mutant's tests; a mutant not killed by then is 'stopped', counted as "
-                             "survived")
+                        help="wall-clock seconds for one mutant's tests; a mutant not killed by then is 'stopped', "
+                             "counted as survived (past its CPU budget it is a 'timeout', counted as caught)")
     parser.add_argument("--extra", nargs="*", default=[], help="kill: test files written after map (copied into "
                         "mutants/tests), asked of every survivor when they pass with no mutant on")
+    parser.add_argument("--extra-only", action="store_true", help="kill: run only the --extra tests, on every "
+                        "survivor not yet caught (those the pass judged and those it did not reach); only a kill "
+                        "is recorded")
+    parser.add_argument("--unchecked", metavar="SAMPLE", help="kill: also judge the mutants named in SAMPLE that "
+                        "mutmut has not run (a run stopped early), after the survivors")
     args = parser.parse_args()
     if not MUTANTS.is_dir():
         parser.error(f"{MUTANTS} does not exist: run 'make mutation' (mutmut) first")
     if args.step == "sample":
         return sample(args.fraction, args.seed)
-    return map_tests(args.workers) if args.step == "map" else kill(args.only, args.workers, args.timeout, args.extra)
+    if args.step == "map":
+        return map_tests(args.workers)
+    unchecked = set(Path(args.unchecked).read_text(encoding="utf-8").split()) if args.unchecked else set()
+    if args.extra_only and not args.extra:
+        parser.error("--extra-only needs --extra FILES")
+    return kill(args.only, args.workers, args.timeout, args.extra, unchecked, args.extra_only)
 
 
 if __name__ == "__main__":
