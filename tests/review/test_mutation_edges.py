@@ -140,3 +140,37 @@ def test_sunsets_and_completions_are_pinned_whole_with_their_numbers():
         "B2", "2026-Q2", "completed", "horizon", D("1.1000"), D(1), met, met, "",
         {"latest": D("1.1000"), "target": D(1), "verdict": "at or above", "horizon": 2, "start": "2026-Q1",
          "end": "2026-Q2", "initiative": "B2", "period": "2026-Q2"}),)
+
+
+def test_a_request_the_policy_rejects_names_its_first_three_reasons_in_order():
+    """The request line in the quarter's record stays one readable line: three reasons at most."""
+    from attrs import evolve as _evolve
+
+    from budgetpolicy.model import Reason
+    from budgetpolicy.review.quarterly import _request_outcomes
+    from review_helpers import decision as _decision, initiative as _initiative
+
+    reasons = tuple(Reason(f"R{i}", f"reason {i}") for i in range(1, 5))
+    arrived = [(_initiative("NEW9"), _evolve(_decision("NEW9", None, outcome="rejected"), reasons=reasons))]
+    (nine,) = _request_outcomes(arrived, (), "2026-Q2", {})
+    assert nine.reason == "rejected by the policy: reason 1; reason 2; reason 3"
+    assert (nine.initiative_id, nine.period, nine.outcome, nine.funded) == ("NEW9", "2026-Q2", "rejected", 0)
+
+
+def test_request_lines_say_what_each_request_was_given_in_id_order():
+    """Funded from a request move (not a scale-up of the same id), or not funded, with its numbers."""
+    from decimal import Decimal as _D
+
+    from budgetpolicy.review.quarterly import _request_outcomes
+    from budgetpolicy.review.reallocate import Reallocation
+    from review_helpers import decision as _decision, initiative as _initiative
+
+    arrived = [(_initiative("REQ2", cost="5000"), _decision("REQ2", None, outcome="approved", ev="0.3")),
+               (_initiative("REQ1", cost="8000"), _decision("REQ1", None, outcome="approved", ev="0.2"))]
+    moves = (Reallocation("REQ1", "2026-Q2", "request", _D("6000"), _D(0), _D("6000"), "request"),
+             Reallocation("REQ2", "2026-Q2", "scale_up", _D("100"), _D(0), _D("100"), "not a request"))
+    lines = _request_outcomes(arrived, moves, "2026-Q2", {})
+    assert [(o.initiative_id, o.funded, o.expected_value, o.reason) for o in lines] == [
+        ("REQ1", _D("6000"), _D("0.2"), "funded 6000 of 8000"),
+        ("REQ2", 0, _D("0.3"), "not funded: no released money or reserve left for at least its minimum viable "
+                               "funding")]

@@ -57,6 +57,9 @@ def test_unmeasured_kpi_is_left_out_of_the_mean():
     r = realised(initiative("I1", forecast={"win-rate": "2", "ttc": "6"}), {"ttc": "3"})
     assert r.value == D("0.5000")
     assert r.kpis[0].note == "not measured"
+    # The unmeasured line still says what was due and where that comes from (the whole forecast here).
+    assert [(k.priority, k.realised, k.ratio, k.expected, k.due) for k in r.kpis] == [
+        ("win-rate", None, None, D("2"), "forecast"), ("ttc", D("3"), D("0.5000"), D("6"), "forecast")]
 
 
 def test_zero_forecast_is_undefined_not_a_crash():
