@@ -63,7 +63,8 @@ def test_spend_falling_means_readings_out_of_order():
     outcomes = [reading("INI-001", "2026-Q2", spend="500"), reading("INI-001", "2026-Q1", spend="800")]
     (d,) = codes(outcomes).diagnostics
     assert (d.code, d.location.field) == ("BP706", "spend_to_date")
-    assert "falls from 800 in 2026-Q1 to 500 in 2026-Q2" in d.message
+    assert (d.message, d.hint) == ("spend to date of 'INI-001' falls from 800 in 2026-Q1 to 500 in 2026-Q2",
+                                   "spend to date is cumulative: check the periods are in the right quarters")
 
 
 def test_readings_in_any_file_order_are_fine():
@@ -95,7 +96,8 @@ def test_zero_forecast_is_documented_handling_not_an_error():
 
 def test_no_reading_up_to_the_period():
     (d,) = codes([reading("INI-001", "2026-Q3")], period="2026-Q2").diagnostics
-    assert d.code == "BP705"
+    assert (d.code, d.location.key, d.message, d.hint) == (
+        "BP705", "period", "no outcome reading at or before 2026-Q2", "choose a later --period or add readings for it")
 
 
 def test_plan_for_unknown_initiative_or_twice():

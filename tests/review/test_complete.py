@@ -80,3 +80,18 @@ def test_without_reallocation_a_completion_keeps_its_money():
     result = review(pol, INITS[:1], PLAN[:1], OUTCOMES[:2], "2026-Q2")
     assert [c.status for c in result.completions] == ["completed"]
     assert result.releases == () and result.positions[0].allocation == D("10000")
+
+
+def test_a_completion_judges_the_latest_realisation_up_to_its_quarter_not_a_later_one():
+    """A later quarter's realisation (a reading already in the file) does not decide an earlier end."""
+    from budgetpolicy.review.complete import check_completion
+    from budgetpolicy.review.periods import parse_period
+    from budgetpolicy.review.realise import Realisation
+
+    q1, q2 = parse_period("2026-Q1"), parse_period("2026-Q2")
+    measured = {q1: Realisation("I1", "2026-Q1", (), D("0.4")), q2: Realisation("I1", "2026-Q2", (), D("1.2"))}
+    done = check_completion("I1", q1, q1, 1, measured, False, None)
+    assert done is not None and (done.status, done.latest) == ("completed_below_target", D("0.4"))
+    assert "0.4" in done.reason and "1.2" not in done.reason
+    later = check_completion("I1", q2, q1, 2, measured, False, None)
+    assert later is not None and (later.status, later.latest) == ("completed", D("1.2"))
