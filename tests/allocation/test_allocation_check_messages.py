@@ -115,3 +115,26 @@ def test_the_bundled_allocation_is_clean_and_each_place_has_its_line() -> None:
     for d in found:  # without a registry the strategy is not checked; the line is the key's own
         key = d.location.key.rsplit(".", 1)[1]
         assert d.location.line is not None and text[d.location.line - 1].lstrip().startswith(f"{key} ="), d
+
+
+@pytest.mark.parametrize("reserve, expected", [
+    (D(-5), [("BP612", "requests.reserve", "the mid-year reserve must be >= 0, got -5", None, "error")]),
+    (D(400000), [("BP612", "requests.reserve", "the mid-year reserve 400000 with the baselines (100000) and the "
+                  "allocation reserve (48000) is more than the pool 480000",
+                  "lower [requests] reserve, the baselines or the allocation reserve, or raise the pool", "error")]),
+    (D(332000), []),  # 332000 + 100000 + 48000 is exactly the pool
+    (D(332001), [("BP612", "requests.reserve", "the mid-year reserve 332001 with the baselines (100000) and the "
+                  "allocation reserve (48000) is more than the pool 480000",
+                  "lower [requests] reserve, the baselines or the allocation reserve, or raise the pool", "error")]),
+])
+def test_the_mid_year_reserve_fits_beside_the_baselines_and_the_allocation_reserve(reserve, expected) -> None:
+    from budgetpolicy.model import RequestsPolicy
+
+    policy = evolve(COMPILED.policy, requests=RequestsPolicy(reserve=reserve))
+    assert [(d.code, d.location.key, d.message, d.hint, d.severity)
+            for d in allocation_diagnostics(policy, COMPILED.registry)] == expected
+
+
+def test_an_allocation_reserve_of_exactly_0_is_allowed() -> None:
+    policy = evolve(COMPILED.policy, allocation=evolve(A, reserve=Reserve(amount=D(0), kinds=("stretch",))))
+    assert allocation_diagnostics(policy, COMPILED.registry) == []
