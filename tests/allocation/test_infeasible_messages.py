@@ -86,3 +86,29 @@ def test_with_a_reserve_held_back_the_pool_is_still_blamed_when_it_is_the_limit(
     assert refused([cand("s", 100, 1), cand("t", 10, 1, kind="stretch", department="Eng")], policy)[:3] == (
         "BP625", "allocation.pool",
         "optimal allocation is infeasible: baseline 'sales-core' (60) cannot be met under the pool (40)")
+
+
+@pytest.mark.parametrize("units, what", [
+    ((60, 50), "the pool"),                 # 110 units of a pool of 100
+    ((-1, 0), "an initiative's request"),   # below zero
+    ((61, 0), "an initiative's request"),   # above a's request of 60
+    ((30, 40), "a department cap"),         # Eng holds b only: 40 > its cap 35
+    ((50, 20), "a kind cap"),               # coaching holds a only: 50 > its cap 45
+])
+def test_a_solver_answer_that_breaks_a_limit_after_rounding_is_refused_by_name(units, what):
+    """The last guard between the solver's floats and the money: every limit re-checked in integers."""
+    from budgetpolicy.allocation.formulation import Formulation
+    from budgetpolicy.allocation.optimal import _check_exact, _floors
+    from budgetpolicy.allocation.problem import prepare
+
+    cands = [cand("a", 60, 9, kind="coaching"), cand("b", 50, 1, department="Eng")]
+    problem = prepare(cands, pol(100, caps=Caps(per_department={"Eng": D(35)}, per_kind={"coaching": D(45)})))
+    form = Formulation(problem, _floors(problem))
+    x = [units[0] if it.id == "a" else units[1] for it in form.items]
+    with pytest.raises(AllocationError) as err:
+        _check_exact(problem, form, x)
+    (d,) = err.value.diagnostics
+    assert (d.code, d.location.key, d.message, d.hint) == (
+        "BP626", "allocation.strategy", f"the solver's answer exceeds {what} after rounding to whole units",
+        'use strategy = "greedy"')
+    _check_exact(problem, form, [45 if it.id == "a" else 35 for it in form.items])  # at every limit: fine
