@@ -116,6 +116,17 @@ EQUIVALENT = {
     "budgetpolicy.engine.score.x_compile_scoring__mutmut_75": "compile_policy fills in the file of an error",
     "budgetpolicy.engine.score.x_compile_scoring__mutmut_94": "compile_policy fills in the file of an error",
     "budgetpolicy.engine.approve.xǁRuleSetǁrun__mutmut_28": "the memo may hold one entry more: the same answers",
+    # A bare closure that raises (given None for the environment) falls back: the sweep to the rule-by-rule
+    # run, a rule's closure to its CompiledExpression call, each with the same values.
+    "budgetpolicy.engine.approve.xǁRuleSetǁoutcomes__mutmut_6": "speed-up only: falls back to rule by rule",
+    "budgetpolicy.engine.approve.xǁRuleSetǁoutcomes__mutmut_27": "speed-up only: falls back to CompiledExpression",
+    # ScoreProgram's memos: a lookup that misses (None as the key, or recomputing a -0 check on another
+    # field) computes the same entry again.
+    "budgetpolicy.engine.score.xǁScoreProgramǁ__call____mutmut_19": "speed only: the memo's miss computes it",
+    "budgetpolicy.engine.score.xǁScoreProgramǁ__call____mutmut_40": "speed only: the memo's miss computes it",
+    "budgetpolicy.engine.score.xǁScoreProgramǁ__call____mutmut_64": "speed only: the memo's miss computes it",
+    # ScoreProgram.scale was set and never read (removed after this run).
+    "budgetpolicy.engine.score.xǁScoreProgramǁ__init____mutmut_6": "an attribute nothing read (since removed)",
 }
 PACKAGES = ("engine", "allocation", "review")
 

@@ -193,3 +193,13 @@ def test_the_explanations_rules_see_the_expected_value_and_criterion_scores_the_
     assert (decision.expected_value, decision.flags) == (D("0.48"), ("ev",))
     (trace,) = [t for t in evaluation.explanation("SMP-1").rules if t.rule_id == "ev"]
     assert (trace.status, trace.seen) == ("fired", {"expected_value": D("0.48"), "scores.impact2": D("0.24")})
+
+
+@pytest.mark.parametrize("answer", [(D("0.5"),), (D("0.5"), "detail", "more"), (D("0.5"), 7), ()])
+def test_a_tuple_that_is_not_a_value_and_its_detail_is_a_bp503_naming_the_scorer(answer):
+    with pytest.raises(PluginError) as info:
+        _scored(lambda initiative: answer, [make_initiative(id="T-1")])
+    (d,) = info.value.diagnostics
+    assert (d.code, d.message, d.location.file) == (
+        "BP503", "scorer 'probe' (plugin 'probing', criterion 'reach') returned tuple for initiative 'T-1'; "
+                 "a scorer must return a Decimal in 0..1", "<make_initiative>")

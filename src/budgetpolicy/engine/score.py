@@ -143,7 +143,6 @@ class ScoreProgram:
         self.criteria = tuple(criteria)
         self.precision = precision
         self.quantum = _quantum(precision)
-        self.scale = 10 ** precision
         self.exact = 0 <= precision <= 15
         self.steps: tuple[tuple[CompiledCriterion, Callable[[Initiative], object],
                                 dict[Decimal, tuple[Decimal, int, int]], bool], ...] = \
