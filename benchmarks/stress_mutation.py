@@ -127,6 +127,9 @@ EQUIVALENT = {
     "budgetpolicy.engine.score.xǁScoreProgramǁ__call____mutmut_64": "speed only: the memo's miss computes it",
     # ScoreProgram.scale was set and never read (removed after this run).
     "budgetpolicy.engine.score.xǁScoreProgramǁ__init____mutmut_6": "an attribute nothing read (since removed)",
+    # The records helpers' defaults are never used: Evaluation.to_records / to_pandas always pass theirs.
+    "budgetpolicy.engine.records.x_decision_records__mutmut_1": "a default no caller uses",
+    "budgetpolicy.engine.records.x_records_frame__mutmut_1": "a default no caller uses",
 }
 PACKAGES = ("engine", "allocation", "review")
 

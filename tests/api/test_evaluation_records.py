@@ -93,3 +93,12 @@ def test_dataframe_of_records_is_usable(evaluation):
     """pd.DataFrame(evaluation.to_records()) gives one column per field, not one column of objects."""
     frame = pd.DataFrame(evaluation.to_records())
     assert frame.shape == (44, len(COLUMNS))
+
+
+def test_to_pandas_without_pandas_says_how_to_install_it(evaluation, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed: import fails
+    with pytest.raises(ImportError) as info:
+        evaluation.to_pandas()
+    assert str(info.value) == "to_pandas needs pandas: pip install pandas (or budgetpolicy's 'pandas' extra)"
+    assert evaluation.to_records()[0]["initiative_id"]  # the records themselves need no pandas
+

@@ -83,3 +83,10 @@ def test_a_factor_of_one_or_a_policy_without_calibration_leaves_decisions_uncali
     ignored = without.evaluate(INITIATIVES, EvaluationContext(evaluated_at=AT, explain=False,
                                                               calibration={"Sales": D("0.5")})).decisions
     assert [(d.expected_value, d.calibration) for d in ignored] == [(d.expected_value, FrozenMap()) for d in plain]
+
+
+def test_the_currency_and_headcount_of_an_initiative_are_readable_by_a_rule():
+    from budgetpolicy.testing import function_value, make_initiative
+
+    initiative = make_initiative(currency="EUR", headcount=12)
+    assert function_value(None, 'currency == "EUR" and headcount > 10', initiative) is True
