@@ -22,6 +22,7 @@ from fractions import Fraction
 import pytest
 
 from alloc_helpers import cand, pol
+from test_differential import weights
 from budgetpolicy.allocation.optimal import optimal_allocate
 from budgetpolicy.model import Caps
 
@@ -56,13 +57,6 @@ def choices(c, policy):
         return [0, most]
     least = max(math.ceil(policy.min_viable_share * c.cost), 1)
     return [0] + list(range(min(least, most), most + 1))
-
-
-def weights(cands):
-    """The tie-break's weight per unit of each candidate: n - k for the candidate ranked k (from 0)."""
-    ranked = sorted(range(len(cands)), key=lambda i: (-Fraction(int(cands[i].value), int(cands[i].cost)),
-                                                       -cands[i].score, cands[i].id))
-    return {i: len(cands) - r for r, i in enumerate(ranked)}
 
 
 def worth(cands, x):

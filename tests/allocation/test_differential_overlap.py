@@ -22,7 +22,7 @@ from alloc_helpers import cand, pol
 from budgetpolicy.allocation.optimal import optimal_allocate
 from budgetpolicy.errors import AllocationError
 from budgetpolicy.model import Baseline, Reserve
-from test_differential import bounds, value
+from test_differential import bounds, oracle, value
 
 SEEDS = range(60)
 
@@ -82,23 +82,6 @@ def feasible(cands, policy, x):
     return True
 
 
-def oracle(cands, policy):
-    ranked = sorted(range(len(cands)), key=lambda i: (-value(cands[i:i + 1], (int(cands[i].cost),)) /
-                                                       int(cands[i].cost), -cands[i].score, cands[i].id))
-    weight = {i: len(cands) - r for r, i in enumerate(ranked)}
-    choices = []
-    for c in cands:
-        least, most = bounds(c, policy)
-        choices.append([0] + list(range(max(least, 1), most + 1)))
-    best = None
-    for x in itertools.product(*choices):
-        if feasible(cands, policy, x):
-            key = (value(cands, x), sum(weight[i] * v for i, v in enumerate(x)))
-            if best is None or key > best[0]:
-                best = (key, x)
-    return None if best is None else best[1]
-
-
 def overlaps(cands, policy):
     """True when some candidate counts toward two of: the floors, the held reserve."""
     sinks = [{c.id for c in cands if member(c, b)} for b in policy.baselines]
@@ -110,7 +93,7 @@ def overlaps(cands, policy):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_optimal_with_overlapping_floors_and_reserve_is_the_brute_force_optimum(seed):
     cands, policy = instance(seed)
-    want = oracle(cands, policy)
+    want = oracle(cands, policy, feasible)
     if want is None:
         with pytest.raises(AllocationError) as err:
             optimal_allocate(cands, policy)

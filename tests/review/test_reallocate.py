@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
+
 from review_helpers import alloc, decision, initiative, policy, reading
 
 from budgetpolicy.model import Caps, ReallocationPolicy
@@ -69,15 +71,20 @@ def test_no_partial_funding_skips_what_cannot_be_funded_in_full():
     assert [(m.initiative_id, m.kind, m.amount) for m in result.reallocations] == [("B2", "scale_up", D("2000"))]
 
 
-def test_release_share_rounds_down_to_the_cent_and_unit_rounds_grants_down():
-    plan = [decision("A1", "3333.33"), decision("B2", "8000")]
+@pytest.mark.parametrize("planned, released, returned", [
+    ("3333.33", "1666.66", "0.66"),  # 0.5 x 3333.33 = 1666.665 -> 1666.66
+    # 0.5 x 3333.35 = 1666.675: half-even would give 1666.68 (more than the share); down gives .67
+    ("3333.35", "1666.67", "0.67"),
+])
+def test_release_share_rounds_down_to_the_cent_and_unit_rounds_grants_down(planned, released, returned):
+    plan = [decision("A1", planned), decision("B2", "8000")]
     outcomes = [reading("A1", "2026-Q1", {"win-rate": "0.2"}), reading("B2", "2026-Q1", {"win-rate": "3"})]
     result = run(realloc=ReallocationPolicy(release_below=D("0.5"), release_share=D("0.5")), plan=plan,
                  outcomes=outcomes, initiatives=INITIATIVES[:2])
-    # 0.5 x 3333.33 = 1666.665 -> 1666.66; B2 takes whole units: 1666; 0.66 returns to the pool
-    assert result.releases[0].amount == D("1666.66")
+    # B2 takes whole units: 1666; the cents return to the pool
+    assert result.releases[0].amount == D(released)
     assert [(m.initiative_id, m.amount) for m in result.reallocations] == [("B2", D("1666"))]
-    assert result.summary.returned_to_pool == D("0.66")
+    assert result.summary.returned_to_pool == D(returned)
 
 
 def test_finished_initiative_releases_its_unspent_funds():
@@ -110,14 +117,3 @@ def test_spend_over_allocation_has_nothing_to_release():
 def test_release_reason_names_the_numbers():
     release = run().releases[0]
     assert release.reason == "realisation 0.3000 is below release_below 0.5: 100% of its unspent funds are released"
-
-
-def test_a_release_share_landing_on_a_half_cent_with_an_odd_cent_still_rounds_down():
-    """0.5 x 3333.35 = 1666.675: rounding half-even would give 1666.68 (more than the share); down gives .67."""
-    plan = [decision("A1", "3333.35"), decision("B2", "8000")]
-    outcomes = [reading("A1", "2026-Q1", {"win-rate": "0.2"}), reading("B2", "2026-Q1", {"win-rate": "3"})]
-    result = run(realloc=ReallocationPolicy(release_below=D("0.5"), release_share=D("0.5")), plan=plan,
-                 outcomes=outcomes, initiatives=INITIATIVES[:2])
-    assert result.releases[0].amount == D("1666.67")
-    assert [(m.initiative_id, m.amount) for m in result.reallocations] == [("B2", D("1666"))]
-    assert result.summary.returned_to_pool == D("0.67")
