@@ -62,6 +62,14 @@ def lp(form):
     return c, res
 
 
+def reduced_costs_and_room(form, c, res, rounded):
+    """The LP's reduced costs d and the gap to the rounded answer (with the solver's float margin): a step
+    away from the LP's amount costs |d_k|, and no optimum moves by more than ``room`` in total."""
+    a, _ = form.matrix()
+    room = float(c @ milp._array(rounded)) - res.fun + 1e-6 * max(1.0, abs(res.fun))
+    return c - a.T @ res.ineqlin.marginals, room
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_the_rounded_lp_answer_meets_every_row_and_cannot_be_raised(seed):
     form = formulation(*instance(seed))
@@ -99,9 +107,7 @@ def test_fixing_keeps_the_optimum_and_fixes_what_the_reduced_costs_allow(seed):
         assert inside or (kinds[k] == SEMI_INTEGER and optimum[k] == 0), (k, lower[k], optimum[k], upper[k])
     # Strong: the bound of the module docstring, restated. A step away from the LP's amount costs
     # |d_k| each; when one step costs more than the gap, the column is fixed at the LP's amount.
-    a, _ = form.matrix()
-    d = c - a.T @ res.ineqlin.marginals
-    room = float(c @ milp._array(rounded)) - res.fun + 1e-6 * max(1.0, abs(res.fun))
+    d, room = reduced_costs_and_room(form, c, res, rounded)
     fixed_at_zero = fixed_at_top = 0
     for k in range(len(form.items)):
         at, dk, semi = float(res.x[k]), float(d[k]), form.integrality[k] == SEMI_INTEGER
@@ -139,9 +145,7 @@ def test_fixing_by_exchange_fixes_the_dearer_members_of_a_group():
     by_id = dict(zip(ids, rounded))
     assert [by_id[f"a{i:02d}"] for i in range(5)] == [10.0] * 5 and by_id["b00"] == 5.0
     lower, upper, kinds = list(form.lower), list(form.upper), list(form.integrality)
-    a, _ = form.matrix()
-    d = c - a.T @ res.ineqlin.marginals
-    room = float(c @ milp._array(rounded)) - res.fun + 1e-6 * max(1.0, abs(res.fun))
+    d, room = reduced_costs_and_room(form, c, res, rounded)
     left = milp._fix(form, c, res, rounded, lower, upper, kinds)
     bs = [k for k, i in enumerate(ids) if i.startswith("b") and i != "b00"]
     assert all(lower[k] == upper[k] == 0 for k in bs if float(d[k]) * form.lower[k] > room)
