@@ -36,7 +36,6 @@ import itertools
 import json
 import os
 import random
-import re
 import resource
 import signal
 import subprocess
@@ -44,7 +43,7 @@ import sys
 import time
 from pathlib import Path
 
-from stress_mutation import equivalent_reason  # noqa: E402  # benchmarks/ is this script's directory
+from stress_mutation import equivalent_reason, function_of  # noqa: E402  # benchmarks/ is this script's directory
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "mutants"
@@ -124,10 +123,6 @@ def mutmut_codes() -> dict[str, int | None]:
     for meta in glob.glob(str(MUTANTS / "src" / "**" / "*.meta"), recursive=True):
         codes.update(json.loads(Path(meta).read_text(encoding="utf-8"))["exit_code_by_key"])
     return codes
-
-
-def function_of(mutant: str) -> str:
-    return re.sub(r"__mutmut_\d+$", "", mutant)
 
 
 def passing(tests: list[str]) -> list[str]:

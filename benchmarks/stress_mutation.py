@@ -2,12 +2,17 @@
 
     python benchmarks/stress_mutation.py            # after `mutmut run`, from the repository root
     python benchmarks/stress_mutation.py --sample mutants/sample.txt   # only the mutants of a sampled run
+    python benchmarks/stress_mutation.py --record-read   # after reading new EQUIVALENT entries against the code
 
 Reads ``mutmut results --all true`` and prints, per package (engine, allocation, review), how many
 mutants were killed, survived, timed out, had no test covering them, or were not checked (a run cut
 short), and the score: (killed + timeout) / (killed + timeout + survived), over the mutants that ran.
 Mutants listed in EQUIVALENT behave exactly like the original code; they are counted apart, each with
-its reason, and left out of the score. When ``mutation_wide.py kill`` has run, a mutant mutmut left
+its reason, and left out of the score, as long as the function they were read in is unchanged: a mutant's
+number follows its function's code, so after an edit ``mutmut_12`` may be another mutation. Each
+function's fingerprint (its signature and body in mutmut's copy) is kept in
+``mutation_equivalents_read.json``; an entry whose function no longer matches is counted as what mutmut
+says of it, and named, until it is read again and ``--record-read`` run. When ``mutation_wide.py kill`` has run, a mutant mutmut left
 survived (or reached by none of its selected tests) that another test of the suite fails is counted
 "killed by the suite", and one the suite reaches without a failure "survived".
 """
@@ -15,8 +20,12 @@ survived (or reached by none of its selected tests) that another test of the sui
 from __future__ import annotations
 
 import argparse
+import ast
 import fnmatch
+import functools
+import hashlib
 import json
+import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -140,6 +149,48 @@ EQUIVALENT = {
     "budgetpolicy.review.reallocate.x_release_unsigned__mutmut_26": "sum of a non-empty list from int 0",
 }
 PACKAGES = ("engine", "allocation", "review")
+READ = Path(__file__).with_name("mutation_equivalents_read.json")
+
+
+def function_of(mutant: str) -> str:
+    return re.sub(r"__mutmut_\d+$", "", mutant)
+
+
+@functools.lru_cache(maxsize=None)
+def _module(path: Path) -> ast.Module | None:
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+
+
+def fingerprint(function: str, mutants: Path = Path("mutants")) -> str | None:
+    """The function's code (signature and body, no positions) in mutmut's copy under ``mutants``, hashed; None
+    when it is not there. mutmut keeps each mutated function's original as ``<name>__mutmut_orig``."""
+    *module, name = function.split(".")
+    tree = _module(mutants / "src" / Path(*module).with_suffix(".py"))
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == f"{name}__mutmut_orig":
+            code = [ast.dump(node.args), *(ast.dump(statement) for statement in node.body)]
+            if node.returns is not None:
+                code.append(ast.dump(node.returns))
+            return hashlib.sha256("\n".join(code).encode("utf-8")).hexdigest()[:16]
+    return None
+
+
+def record_read(names: list[str], mutants: Path = Path("mutants"), out: Path = READ) -> int:
+    """Write the fingerprint of every function an EQUIVALENT entry names among ``names`` (mutmut's mutants)."""
+    read = {f: fingerprint(f, mutants) for f in sorted({function_of(n) for n in names if equivalent_reason(n)})}
+    out.write_text(json.dumps(read, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return len(read)
+
+
+def still_read(mutant: str, read: dict[str, str | None], mutants: Path = Path("mutants")) -> bool:
+    """Whether ``mutant``'s function is the code its EQUIVALENT entry was read against."""
+    function = function_of(mutant)
+    return function in read and read[function] is not None and read[function] == fingerprint(function, mutants)
 
 
 def equivalent_reason(name: str) -> str | None:
@@ -153,10 +204,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", metavar="FILE", help="count only the mutants named in FILE (one per line): "
                         "the seeded sample a run was given")
+    parser.add_argument("--record-read", action="store_true", help=f"record the code of every function an "
+                        f"EQUIVALENT entry names (in {READ.name}), once the entries were read against it")
     args = parser.parse_args()
     sample = set(Path(args.sample).read_text(encoding="utf-8").split()) if args.sample else None
     mutmut = Path(sys.executable).with_name("mutmut")  # the one installed beside this Python
     out = subprocess.run([str(mutmut), "results", "--all", "true"], capture_output=True, text=True, check=True).stdout
+    if args.record_read:
+        names = [line.strip().rpartition(": ")[0] for line in out.splitlines()]
+        print(f"{record_read([n for n in names if n.startswith('budgetpolicy.')])} functions recorded in {READ}")
+        return 0
+    read = json.loads(READ.read_text(encoding="utf-8")) if READ.exists() else {}
+    stale: set[str] = set()
     wide_file = Path("mutants") / "wide-results.json"  # mutation_wide.py's second pass, if it ran
     wide = json.loads(wide_file.read_text(encoding="utf-8")) if wide_file.exists() else {}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -175,7 +234,10 @@ def main() -> int:
         elif status == "survived" and wide and second is None:
             status = "survived, not rechecked"  # the second pass did not reach it
         if status.startswith("survived") and equivalent_reason(name):
-            status = "equivalent"
+            if still_read(name, read):
+                status = "equivalent"
+            else:
+                stale.add(function_of(name))
         counts[package][status] += 1
     print("| package | killed | killed by the suite | survived | survived, not rechecked | timeout | equivalent "
           "| no tests | not checked | score | estimate |")
@@ -186,6 +248,9 @@ def main() -> int:
         total.update(c)
         print(_row(package, c))
     print(_row("all", total))
+    if stale:
+        print(f"\n{len(stale)} function(s) changed since their EQUIVALENT entries were read; those mutants are "
+              f"counted as mutmut says: {', '.join(sorted(stale))}. Read them again, then run --record-read.")
     return 0
 
 

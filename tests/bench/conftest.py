@@ -34,3 +34,9 @@ def bench() -> Iterator[ModuleType]:
 def bench_run() -> Iterator[ModuleType]:
     """benchmarks/run.py"""
     yield from _load("run.py")
+
+
+@pytest.fixture(scope="module")
+def stress_mutation() -> Iterator[ModuleType]:
+    """benchmarks/stress_mutation.py"""
+    yield from _load("stress_mutation.py")
