@@ -143,7 +143,7 @@ def _csv_records(target: str, columns: list[str], rows: Iterator[tuple[int, list
                                       location, hint="check for a missing or extra comma (quote cells "
                                                      "that contain commas)", code="BP421")
             continue
-        yield location, {c: _text(v) for c, v in zip(columns, cells)}
+        yield location, {c: v.strip() or None for c, v in zip(columns, cells)}  # _text() of a CSV cell (text)
 
 
 # -- JSON and TOML --------------------------------------------------------------------

@@ -191,9 +191,9 @@ class CompiledPolicy:
 
         The usual cycle (no calibration factors, no recorded plugin calls, every rule in force) runs
         its steps inline: score, environment, one sweep of the conditions, and the pattern of their
-        values looked up in what the rules came to before. Anything else, a pattern not seen yet, and
-        any failure go through :meth:`decide` itself, which gives the same decision or raises the
-        located error."""
+        values looked up in what the rules came to before. Anything else goes through :meth:`decide`
+        itself; a pattern not seen yet, or a failure, runs the rules as :meth:`decide` would on the scores
+        already made, which gives the same decision or raises the located error."""
         ruleset = self.ruleset
         if self.records_calls or not ruleset.sweep or (context.as_of is not None and ruleset.dated) or \
                 (context.calibration and self.policy.calibration is not None):
@@ -210,11 +210,10 @@ class CompiledPolicy:
                 env["scores"] = scored.by_criterion(criteria)
             try:
                 approved = patterns.get(tuple(map(call, evaluators, repeat(env))))
-            except Exception:  # a condition failed, or gave an unhashable value: decide() says which
+            except Exception:  # a condition failed, or gave an unhashable value: _approve() says which
                 approved = None
-            if approved is None:
-                decisions.append(self.decide(initiative, context))
-                continue
+            if approved is None:  # what decide() does here (no calibration, no recorded calls), scored once
+                approved = self._approve(initiative, initiative, scored, context)
             decisions.append(Decision(initiative.id, approved.outcome, scored.total, scored.expected_value,
                                       approved.roles, approved.flags, approved.reasons, calibration=_UNCALIBRATED))
         return decisions
