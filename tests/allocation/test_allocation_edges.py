@@ -49,3 +49,31 @@ def test_priority_shares_add_up_exactly_and_differ_by_at_most_a_quantum(units, n
     rest = values[1:] or [values[0] - extra]
     assert all(v == rest[0] for v in rest)
     assert 0 <= values[0] - extra - rest[0] < quantum * names
+
+
+def test_overlapping_baselines_take_the_solvers_split_when_crediting_by_rank_leaves_a_floor_short():
+    # X is Sales and training: credited by rank it would fill sales-core and leave training-floor empty; only
+    # the split the optimiser chose (X to training, Y to Sales) pays both floors, and that is what is reported.
+    from budgetpolicy.allocation.optimal import optimal_allocate
+    from budgetpolicy.model import Baseline
+
+    candidates = [cand("X", 100, 9, kind="training"), cand("Y", 100, 1, kind="coaching")]
+    result = optimal_allocate(candidates, pol(200, baselines=(Baseline("sales-core", D(100), department="Sales"),
+                                                              Baseline("training-floor", D(100), kind="training"))))
+    assert {k: (f.amount, f.step, f.explanation) for k, f in result.fundings.items()} == {
+        "X": (D(100), "baseline:training-floor", "funded in baseline training-floor"),
+        "Y": (D(100), "baseline:sales-core", "funded in baseline sales-core")}
+    assert dict(result.summary.baselines) == {"sales-core": D(100), "training-floor": D(100)}
+
+
+def test_a_cap_that_leaves_exactly_the_next_unit_does_not_stop_a_candidate_the_pool_stops():
+    from budgetpolicy.allocation.optimal import optimal_allocate
+
+    candidates = [cand("A", 120, 100), cand("B", 50, 10)]  # the pool of 150 leaves B 30 of its 50
+    room_of_one = optimal_allocate(candidates, pol(150, caps=Caps(per_department={"Sales": D(151)})))
+    assert room_of_one.fundings["B"].explanation == (
+        "partially funded (30 of 50) in the optimal split of the pool; funded by the optimiser at EV 200 per 1,000 "
+        "(rank 2)")
+    no_room = optimal_allocate(candidates, pol(150, caps=Caps(per_department={"Sales": D(150)})))
+    assert no_room.fundings["B"].explanation == (
+        "capped by department cap Sales (150): 30 of 50; funded by the optimiser at EV 200 per 1,000 (rank 2)")

@@ -74,7 +74,7 @@ def optimal_allocate(candidates: Sequence[Any], policy: AllocationPolicy, with_d
     report = solution.report if solution is not None else None
     solver = FrozenMap({"status": report.status if report else STATUS_OPTIMAL,
                         "gap": report.gap if report else Decimal(0)})
-    return build_result(problem, candidates, units, used, released, "optimal", duals, solver)
+    return build_result(problem, units, used, released, "optimal", duals, solver)
 
 
 class _Left:

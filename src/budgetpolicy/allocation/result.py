@@ -25,7 +25,7 @@ from typing import Any
 from attrs import field, frozen
 
 from budgetpolicy.model import ADDED_LATER, FrozenMap, Funding, frozen_map
-from budgetpolicy.allocation.problem import CENT, Candidate, Problem, int_column, zeros
+from budgetpolicy.allocation.problem import CENT, Problem, int_column, zeros
 from budgetpolicy.allocation.wording import explain
 
 UNLINKED = "(no priority)"
@@ -252,14 +252,13 @@ class _Items(ItemsView):  # type: ignore[type-arg]
         return self._mapping.iter_items()
 
 
-def build_result(problem: Problem, candidates: Sequence[Candidate], units: Mapping[str, tuple[Any, ...]],
-                 baseline_used: Sequence[int], released: int, strategy: str,
-                 duals: FrozenMap | None = None, solver: FrozenMap | None = None) -> AllocationResult:
+def build_result(problem: Problem, units: Mapping[str, tuple[Any, ...]], baseline_used: Sequence[int],
+                 released: int, strategy: str, duals: FrozenMap | None = None,
+                 solver: FrozenMap | None = None) -> AllocationResult:
     """Fundings, sources and the summary from per-candidate units.
 
     ``units[id] = (funded, from_baseline, baseline_index, from_reserve, limit, room)``, all in units,
-    for every candidate ``problem`` was prepared with (``candidates``). Fundings are listed in the
-    caller's candidate order.
+    for every candidate ``problem`` was prepared with. Fundings are listed in the caller's candidate order.
     """
     return finish(problem, Outcome.from_units(problem, units), baseline_used, released, strategy, duals, solver)
 
