@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -77,3 +78,24 @@ def test_a_cap_that_leaves_exactly_the_next_unit_does_not_stop_a_candidate_the_p
     no_room = optimal_allocate(candidates, pol(150, caps=Caps(per_department={"Sales": D(150)})))
     assert no_room.fundings["B"].explanation == (
         "capped by department cap Sales (150): 30 of 50; funded by the optimiser at EV 200 per 1,000 (rank 2)")
+
+
+@pytest.mark.parametrize(("costs", "values", "pool", "share"), [
+    ((9, 5, 4), (5, 3, 1), 2, "0.5"),  # only the last, at its minimum of 2, fits the pool
+    ((2, 3, 5, 7), (0, 0, 4, 8), 4, "0.6"),
+    ((6, 9, 10, 5, 6), (4, 7, 5, 1, 3), 4, "0.75"),
+    ((10, 8, 11, 2, 10, 4), (8, 8, 4, 9, 1, 3), 6, "0.6"),
+])
+def test_a_candidate_the_lp_leaves_at_zero_is_still_funded_at_its_minimum_when_that_is_best(costs, values, pool,
+                                                                                          share):
+    # Reduced-cost fixing may close a minimum-viable (semi-continuous) column at 0 only when even its minimum
+    # would cost more than the gap; these small pools are best spent on one candidate's minimum.
+    from budgetpolicy.allocation.optimal import optimal_allocate
+    from test_differential import oracle, value
+
+    candidates = [cand(f"c{i}", c, v) for i, (c, v) in enumerate(zip(costs, values))]
+    policy = pol(pool, partial=True, tie_break=("score", "id"), min_viable_share=share)
+    want = oracle(candidates, policy)
+    got = tuple(int(optimal_allocate(candidates, policy).fundings[c.id].amount) for c in candidates)
+    assert (got, value(candidates, got)) == (want, value(candidates, want))
+    assert sum(got) > 0
