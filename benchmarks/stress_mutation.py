@@ -155,6 +155,15 @@ EQUIVALENT = {
     "budgetpolicy.allocation.milp.x__fix_by_group__mutmut_34": "None and 'up' take the same branch",
     # Every candidate column is in the pool row, so `pattern` has every k: get(k) never needs its default.
     "budgetpolicy.allocation.milp.x__fix_by_group__mutmut_47": "every candidate is in the pool row",
+    "budgetpolicy.allocation.milp.x__fix_by_group__mutmut_36": "'UP' and 'up' take the same branch",
+    # A candidate's funded units include what its baseline and the reserve paid, so `from_base and from_res`
+    # adds nothing to `funded or ...`: a candidate with either is funded already.
+    "budgetpolicy.allocation.result.x__summary__mutmut_66": "funded units include the baseline's and reserve's",
+    # The ranked pass never stops a candidate at the reserve (stopped_by names the pool, a cap or a baseline),
+    # so `limit and LIMIT_POOL` words the same "the pool" as `limit or LIMIT_POOL`.
+    "budgetpolicy.allocation.wording.x_explain__mutmut_78": "limit is never 'reserve' there: 'the pool' either way",
+    # _duals' default is used only with no items, and a model without items has no columns (returned before).
+    "budgetpolicy.allocation.optimal.x__duals__mutmut_17": "max()'s default is never used: no items, no columns",
 }
 PACKAGES = ("engine", "allocation", "review")
 READ = Path(__file__).with_name("mutation_equivalents_read.json")

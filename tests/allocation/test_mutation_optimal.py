@@ -48,3 +48,11 @@ def test_the_relaxation_behind_the_duals_lets_a_minimum_go_unmet():
     result = optimal_allocate([cand("a", 100, 10), cand("c", 100, 1)], pol(120, min_viable=30), with_duals=True)
     assert amounts(result) == {"a": D(100), "c": D(0)}
     assert _duals(result) == {"pool": "0.01"}
+
+
+def test_candidates_worth_nothing_get_zero_shadow_prices_not_a_division_by_zero():
+    # Every value per cost is 0: the duals' scale falls back to 1, and one more unit of any limit is worth 0.
+    result = optimal_allocate([cand("a", 100, 0), cand("b", 50, 0, department="Eng")],
+                              pol(120, caps=Caps(per_department={"Eng": D(30)})), with_duals=True)
+    assert sum(amounts(result).values()) <= 120
+    assert _duals(result) == {"pool": "0", "department:Eng": "0"}
