@@ -74,3 +74,22 @@ def test_a_result_within_the_contract_is_returned_as_it_is() -> None:
     kept = amounts(greedy_allocate(CANDIDATES, POOL), c="0")
     registry.allocators["broken"] = evolve(registry.allocators["greedy"], name="broken", obj=lambda c, p: kept)
     assert allocate(CANDIDATES, POOL, registry) is kept
+
+
+def test_a_long_list_of_broken_fundings_names_the_first_three() -> None:
+    four = [evolve(CANDIDATES[0], id=i) for i in ("a", "b", "c", "d")]
+    registry = build_registry()
+
+    def negative(cands: list[Candidate], pol: AllocationPolicy) -> Any:
+        return amounts(greedy_allocate(cands, pol), a="-1", b="-2", c="-3", d="-4")
+
+    def empty(cands: list[Candidate], pol: AllocationPolicy) -> Any:
+        return evolve(greedy_allocate(cands, pol), fundings=FrozenMap({}))
+
+    for strategy, what in ((negative, "a negative amount for a (-1), b (-2), c (-3)"),
+                           (empty, "no funding for a, b, c")):
+        registry.allocators["broken"] = evolve(registry.allocators["greedy"], name="broken", obj=strategy)
+        with pytest.raises(AllocationError) as err:
+            allocate(four, POOL, registry)
+        assert the_error(err.value) == ("BP624", "allocation.strategy",
+                                        f"strategy 'broken' broke the allocation contract: {what}", HINT)
