@@ -99,3 +99,23 @@ def test_a_candidate_the_lp_leaves_at_zero_is_still_funded_at_its_minimum_when_t
     got = tuple(int(optimal_allocate(candidates, policy).fundings[c.id].amount) for c in candidates)
     assert (got, value(candidates, got)) == (want, value(candidates, want))
     assert sum(got) > 0
+
+
+def test_the_objective_is_exact_whatever_inexact_decimal_work_came_before():
+    # The optimal strategy holds the value at its optimum exactly when the objective is in whole quanta. Its
+    # check read the Inexact flag of a copy of the thread's context, so any earlier inexact division (scoring
+    # does many) sent every later allocation down the float path: the result depended on what ran before.
+    import decimal
+
+    from budgetpolicy.allocation.formulation import Formulation
+    from budgetpolicy.allocation.optimal import _floors
+    from budgetpolicy.allocation.problem import prepare
+
+    problem = prepare([cand("a", 100, 10), cand("b", 50, 4)], pol(120))
+    with decimal.localcontext() as ctx:
+        ctx.clear_flags()
+        fresh = Formulation(problem, _floors(problem)).objective()
+        decimal.Decimal(1) / decimal.Decimal(3)
+        assert ctx.flags[decimal.Inexact]
+        after = Formulation(problem, _floors(problem)).objective()
+    assert (list(fresh[0]), fresh[1]) == (list(after[0]), after[1]) == ([-10.0, -8.0], True)

@@ -166,6 +166,7 @@ class Formulation:
             quantum = min(e for e in exponents if isinstance(e, int))
             with localcontext() as ctx:
                 ctx.prec = 60
+                ctx.clear_flags()  # a copy of the thread's context brings its flags: only these steps count
                 ints = [int(v.scaleb(-quantum, ctx)) for v in values]
                 exact = all(ctx.multiply(Decimal(i), Decimal(1).scaleb(quantum)) == v for i, v in zip(ints, values))
             reach = sum(abs(i) * u for i, u in zip(ints, self.upper))
