@@ -139,6 +139,10 @@ class CompiledPolicy:
         env["expected_value"] = scored.expected_value
         if self.reads_scores:
             env["scores"] = scored.by_criterion(self.criteria)
+        return self._run_rules(initiative, env, context)
+
+    def _run_rules(self, initiative: Initiative, env: dict[str, Any], context: EvaluationContext) -> Approved:
+        """The rules on ``env`` (what :meth:`_approve` builds); a failing condition is located at ``initiative``."""
         try:
             return self.ruleset.run(env, context.as_of)
         except ExpressionError as exc:  # a condition (or a plugin function it calls) failed on this row
@@ -192,8 +196,8 @@ class CompiledPolicy:
         The usual cycle (no calibration factors, no recorded plugin calls, every rule in force) runs
         its steps inline: score, environment, one sweep of the conditions, and the pattern of their
         values looked up in what the rules came to before. Anything else goes through :meth:`decide`
-        itself; a pattern not seen yet, or a failure, runs the rules as :meth:`decide` would on the scores
-        already made, which gives the same decision or raises the located error."""
+        itself; a pattern not seen yet, or a failure, runs the rules as :meth:`decide` would on the scores and
+        environment already made, which gives the same decision or raises the located error."""
         ruleset = self.ruleset
         if self.records_calls or not ruleset.sweep or (context.as_of is not None and ruleset.dated) or \
                 (context.calibration and self.policy.calibration is not None):
@@ -210,10 +214,10 @@ class CompiledPolicy:
                 env["scores"] = scored.by_criterion(criteria)
             try:
                 approved = patterns.get(tuple(map(call, evaluators, repeat(env))))
-            except Exception:  # a condition failed, or gave an unhashable value: _approve() says which
+            except Exception:  # a condition failed, or gave an unhashable value: _run_rules() says which
                 approved = None
-            if approved is None:  # what decide() does here (no calibration, no recorded calls), scored once
-                approved = self._approve(initiative, initiative, scored, context)
+            if approved is None:  # what decide() does here (no calibration, no recorded calls) on this env
+                approved = self._run_rules(initiative, env, context)
             decisions.append(Decision(initiative.id, approved.outcome, scored.total, scored.expected_value,
                                       approved.roles, approved.flags, approved.reasons, calibration=_UNCALIBRATED))
         return decisions
