@@ -12,9 +12,9 @@ its reason, and left out of the score, as long as the function they were read in
 number follows its function's code, so after an edit ``mutmut_12`` may be another mutation. Each
 function's fingerprint (its signature and body in mutmut's copy) is kept in
 ``mutation_equivalents_read.json``; an entry whose function no longer matches is counted as what mutmut
-says of it, and named, until it is read again and ``--record-read`` run. When ``mutation_wide.py kill`` has run, a mutant mutmut left
-survived (or reached by none of its selected tests) that another test of the suite fails is counted
-"killed by the suite", and one the suite reaches without a failure "survived".
+says of it, and named, until it is read again and ``--record-read`` run. When ``mutation_wide.py kill``
+has run, a mutant mutmut left survived (or reached by none of its selected tests) that another test of the
+suite fails is counted "killed by the suite", and one the suite reaches without a failure "survived".
 """
 
 from __future__ import annotations
