@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from alloc_helpers import amounts, cand, pol
 from budgetpolicy.allocation.greedy import greedy_allocate
+from budgetpolicy.allocation.optimal import optimal_allocate
 from budgetpolicy.allocation.result import _split
-from budgetpolicy.model import Caps
+from budgetpolicy.model import Baseline, Caps
 
 
 def test_the_first_candidate_of_a_kind_gets_its_whole_kind_cap():
@@ -55,8 +56,6 @@ def test_priority_shares_add_up_exactly_and_differ_by_at_most_a_quantum(units, n
 def test_overlapping_baselines_take_the_solvers_split_when_crediting_by_rank_leaves_a_floor_short():
     # X is Sales and training: credited by rank it would fill sales-core and leave training-floor empty; only
     # the split the optimiser chose (X to training, Y to Sales) pays both floors, and that is what is reported.
-    from budgetpolicy.allocation.optimal import optimal_allocate
-    from budgetpolicy.model import Baseline
 
     candidates = [cand("X", 100, 9, kind="training"), cand("Y", 100, 1, kind="coaching")]
     result = optimal_allocate(candidates, pol(200, baselines=(Baseline("sales-core", D(100), department="Sales"),
@@ -68,7 +67,6 @@ def test_overlapping_baselines_take_the_solvers_split_when_crediting_by_rank_lea
 
 
 def test_a_cap_that_leaves_exactly_the_next_unit_does_not_stop_a_candidate_the_pool_stops():
-    from budgetpolicy.allocation.optimal import optimal_allocate
 
     candidates = [cand("A", 120, 100), cand("B", 50, 10)]  # the pool of 150 leaves B 30 of its 50
     room_of_one = optimal_allocate(candidates, pol(150, caps=Caps(per_department={"Sales": D(151)})))
@@ -90,7 +88,6 @@ def test_a_candidate_the_lp_leaves_at_zero_is_still_funded_at_its_minimum_when_t
                                                                                           share):
     # Reduced-cost fixing may close a minimum-viable (semi-continuous) column at 0 only when even its minimum
     # would cost more than the gap; these small pools are best spent on one candidate's minimum.
-    from budgetpolicy.allocation.optimal import optimal_allocate
     from test_differential import oracle, value
 
     candidates = [cand(f"c{i}", c, v) for i, (c, v) in enumerate(zip(costs, values))]
