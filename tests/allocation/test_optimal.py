@@ -188,7 +188,9 @@ def _todd(n):
 
 def test_a_time_limit_stops_the_search_and_says_so():
     cands, pool = _todd(36)
-    r = optimal_allocate(cands, pol(pool, partial=False, time_limit=D("0.2")))
+    # 10 ms: far below what proving this optimum takes on any path HiGHS follows (its search depends on
+    # timing under load: 0.15 s to 4 s were both seen with 0.2 s, which then sometimes finished first).
+    r = optimal_allocate(cands, pol(pool, partial=False, time_limit=D("0.01")))
     assert r.summary.solver["status"] == "time_limit"
     assert D(0) < r.summary.solver["gap"] < D("0.01")  # the rounded LP answer at worst: within 1% of the bound
     assert 0 < r.summary.allocated <= r.summary.pool
