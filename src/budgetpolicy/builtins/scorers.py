@@ -186,6 +186,9 @@ def rubric(params: Mapping[str, Any], policy: Policy) -> Score:
                 known[raw] = value
         return value, lambda: f"{rating} {raw}/{scale}{suffix}"
 
+    # Its answer depends on this one rating alone: the engine's scoring program may remember its entries
+    # by the rating and skip the call (engine/score.py, ScoreProgram and RATING_ONLY).
+    score.rating_only = rating  # type: ignore[attr-defined]
     return score
 
 

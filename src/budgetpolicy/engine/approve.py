@@ -156,6 +156,13 @@ class RuleSet:
     def of(cls, rules: tuple[CompiledRule, ...]) -> "RuleSet":
         return cls(rules, tuple(cr.evaluate for cr in rules), all(cr.rule.effect != "approve" for cr in rules))
 
+    @property
+    def columns(self) -> tuple[Any, ...] | None:
+        """Every condition's column function (:mod:`budgetpolicy.expr.columns`), in rule order; None
+        when a condition has none (then batches are decided row by row)."""
+        fns = tuple(cr.condition.columns for cr in self.rules)
+        return None if any(fn is None for fn in fns) else fns
+
     def run(self, env: Mapping[str, Any], as_of: date | None) -> Approved:
         """Run the rules on one initiative's environment: outcome, approvers, flags and reasons."""
         if self.sweep and (as_of is None or not self.dated):
@@ -164,21 +171,26 @@ class RuleSet:
             except Exception:
                 values = None  # outcomes() runs rule by rule and reports the failing rule
             if values is not None:
-                key: tuple[Any, ...] | None = values
-                try:
-                    known = self.patterns.get(values)
-                except TypeError:  # a condition gave an unhashable value (a map): not remembered
-                    known = key = None
-                if known is not None:
-                    return known
-                fired = [cr for cr, value in zip(self.rules, values) if value]
-                approved = _effects(fired, env)
-                if key is not None and len(self.patterns) < self.PATTERNS and \
-                        all(cr.reason_parts is None for cr in fired):
-                    self.patterns[key] = approved
-                return approved
+                return self.settle(values, env)
         _, fired = self.outcomes(env, as_of)
         return _effects(fired, env)
+
+    def settle(self, values: tuple[Any, ...], env: Mapping[str, Any]) -> Approved:
+        """What the rules come to when their conditions, swept on ``env``, gave ``values`` (in rule order):
+        the remembered answer for that pattern, or the fired rules' effects (then remembered when no fired
+        rule fills a reason template from ``env``). Only for a sweep (``self.sweep``, in force)."""
+        key: tuple[Any, ...] | None = values
+        try:
+            known = self.patterns.get(values)
+        except TypeError:  # a condition gave an unhashable value (a map): not remembered
+            known = key = None
+        if known is not None:
+            return known
+        fired = [cr for cr, value in zip(self.rules, values) if value]
+        approved = _effects(fired, env)
+        if key is not None and len(self.patterns) < self.PATTERNS and all(cr.reason_parts is None for cr in fired):
+            self.patterns[key] = approved
+        return approved
 
     def traces(self, env: Mapping[str, Any], as_of: date | None) -> tuple[RuleTrace, ...]:
         """What each rule did on ``env``, with the values its condition read (for an explanation)."""

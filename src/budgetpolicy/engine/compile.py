@@ -33,6 +33,7 @@ from budgetpolicy.expr.calls import called, calls_of, is_recorded, recording
 from budgetpolicy.model import (Decision, Explanation, FrozenMap, Funding, Initiative, Policy,
                                Provenance, frozen_map)
 from budgetpolicy.engine.approve import Approved, CompiledRule, RuleSet, compile_rules
+from budgetpolicy.engine.batch import CHUNK, column_names, decide_columns
 from budgetpolicy.engine.evaluation import Evaluation
 from budgetpolicy.engine.narrative import narrative
 from budgetpolicy.engine.portfolio import bind_criteria, needs_portfolio
@@ -101,6 +102,11 @@ class CompiledPolicy:
     # replay swaps the scorers), so it can never go stale.
     scoring: ScoreProgram = field(init=False, eq=False, repr=False, default=Factory(
         lambda self: ScoreProgram(self.criteria, self.policy.scoring.precision), takes_self=True))
+    # Every condition's column function when the rules can decide a batch column by column
+    # (engine/batch.py: each condition has a column form and reads only fields, score and expected_value).
+    columns: tuple[Any, ...] | None = field(init=False, eq=False, repr=False, default=Factory(
+        lambda self: self.ruleset.columns if all(column_names(cr.condition.names) for cr in self.rules)
+        else None, takes_self=True))
 
     @classmethod
     def of(cls, policy: Policy, registry: Registry, criteria: tuple[CompiledCriterion, ...],
@@ -141,10 +147,12 @@ class CompiledPolicy:
             env["scores"] = scored.by_criterion(self.criteria)
         return self._run_rules(initiative, env, context)
 
-    def _run_rules(self, initiative: Initiative, env: dict[str, Any], context: EvaluationContext) -> Approved:
-        """The rules on ``env`` (what :meth:`_approve` builds); a failing condition is located at ``initiative``."""
+    def _run_rules(self, initiative: Initiative, env: dict[str, Any], context: EvaluationContext,
+                   values: tuple[Any, ...] | None = None) -> Approved:
+        """The rules on ``env`` (what :meth:`_approve` builds); a failing condition is located at ``initiative``.
+        ``values``: the conditions' values on ``env``, already known (a batch computed them by columns)."""
         try:
-            return self.ruleset.run(env, context.as_of)
+            return self.ruleset.run(env, context.as_of) if values is None else self.ruleset.settle(values, env)
         except ExpressionError as exc:  # a condition (or a plugin function it calls) failed on this row
             raise ExpressionError([evolve(d, message=f"{d.message} on initiative '{initiative.id}'")
                                    for d in exc.diagnostics]) from exc
@@ -197,12 +205,32 @@ class CompiledPolicy:
         its steps inline: score, environment, one sweep of the conditions, and the pattern of their
         values looked up in what the rules came to before. Anything else goes through :meth:`decide`
         itself; a pattern not seen yet, or a failure, runs the rules as :meth:`decide` would on the scores and
-        environment already made, which gives the same decision or raises the located error."""
+        environment already made, which gives the same decision or raises the located error. When every
+        condition has a column form, batches of :data:`~budgetpolicy.engine.batch.CHUNK` initiatives are
+        decided column by column (engine/batch.py); a batch the columns cannot take goes through the loop."""
         ruleset = self.ruleset
         if self.records_calls or not ruleset.sweep or (context.as_of is not None and ruleset.dated) or \
                 (context.calibration and self.policy.calibration is not None):
             return [self.decide(i, context) for i in initiatives]
-        score, environment, patterns, evaluators = self.scoring, self.condition_env, ruleset.patterns, ruleset.evaluators
+        if self.columns is None:
+            return self._decide_rows(initiatives, context)
+        items = initiatives if isinstance(initiatives, (list, tuple)) else list(initiatives)
+        decisions: list[Decision] = []
+
+        def settle(values: tuple[Any, ...], initiative: Initiative, scored: Scored) -> Approved:
+            return self._run_rules(initiative, self._env(initiative, scored, transient=True), context, values)
+
+        for start in range(0, len(items), CHUNK):
+            chunk = items[start:start + CHUNK]
+            made = decide_columns(chunk, self.scoring, self.columns, settle, ruleset.patterns, _UNCALIBRATED)
+            decisions.extend(self._decide_rows(chunk, context) if made is None else made)
+        return decisions
+
+    def _decide_rows(self, initiatives: Iterable[Initiative], context: EvaluationContext) -> list[Decision]:
+        """The loop of :meth:`_decide_many`, one initiative at a time (the usual cycle only)."""
+        ruleset = self.ruleset
+        score, environment = self.scoring, self.condition_env
+        patterns, evaluators = ruleset.patterns, ruleset.evaluators
         reads_scores, criteria = self.reads_scores, self.criteria
         decisions: list[Decision] = []
         for initiative in initiatives:

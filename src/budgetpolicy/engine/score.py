@@ -133,6 +133,12 @@ class ScoreProgram:
     (and only Decimals are looked up: ``True == 1`` and ``0.5 == Decimal("0.5")`` must not hit), so a
     bad answer meets the same checks, and errors, as before. The memos are bounded caches of pure
     results (scorers are pure: ``explain`` checks it), never decision state.
+
+    A scorer whose answer depends on one rating alone (the built-in ``rubric`` says so with a
+    ``rating_only`` attribute naming it, :data:`RATING_ONLY`) is not called at all for a rating seen
+    before: the rating itself is looked up in a second memo that maps it to the same entry. Only a
+    finite Decimal rating or a missing one is remembered, a zero entry is not used for a signed rating
+    (-0 == 0 but prints otherwise), and a miss goes through the scorer as above.
     """
 
     __slots__ = ("criteria", "precision", "quantum", "scale", "steps", "totals", "exact")
@@ -145,8 +151,9 @@ class ScoreProgram:
         self.quantum = _quantum(precision)
         self.exact = 0 <= precision <= 15
         self.steps: tuple[tuple[CompiledCriterion, Callable[[Initiative], object],
-                                dict[Decimal, tuple[Decimal, int, int]], bool], ...] = \
-            tuple((cc, cc.fn, {}, cc.expected_value) for cc in self.criteria)
+                                dict[Decimal, tuple[Decimal, int, int]], bool, str | None,
+                                dict[Decimal | None, tuple[Decimal, int, int]]], ...] = \
+            tuple((cc, cc.fn, {}, cc.expected_value, _rating_only(cc.fn), {}) for cc in self.criteria)
         self.totals: dict[int, Decimal] = {}
 
     def __call__(self, initiative: Initiative) -> Scored:
@@ -154,7 +161,20 @@ class ScoreProgram:
             return score_initiative(self.criteria, initiative, self.precision)
         total = expected = 0
         raws: list[Decimal] = []
-        for cc, fn, memo, is_ev in self.steps:
+        for cc, fn, memo, is_ev, rating, by_rating in self.steps:
+            if rating is not None:  # a rating seen before: no scorer call (see the class docstring)
+                key = initiative.ratings._data.get(rating)  # a FrozenMap's dict: a C-level get
+                if key is None or key.__class__ is Decimal:
+                    try:
+                        entry = by_rating.get(key)
+                    except TypeError:  # a signalling NaN cannot be hashed
+                        entry = None
+                    if entry is not None and (entry[0] or key is None or not key.is_signed()):
+                        raws.append(entry[0])
+                        total += entry[1]
+                        if is_ev:
+                            expected += entry[2]
+                        continue
             try:
                 raw = fn(initiative)
             except Exception as exc:
@@ -168,13 +188,23 @@ class ScoreProgram:
                 entry = None
             if entry is None or (not entry[0] and value.is_signed()):  # type: ignore[union-attr]  # -0 == 0, prints -0
                 entry = self._entry(cc, initiative, raw, memo)
+            if rating is not None and len(by_rating) < self.MEMO:
+                key = initiative.ratings._data.get(rating)
+                if key is None or (key.__class__ is Decimal and key.is_finite() and not key.is_signed()):
+                    by_rating[key] = entry  # not a -0 (nor a -1): its entry could answer for a 0
             raws.append(entry[0])
             total += entry[1]
             if is_ev:
                 expected += entry[2]
         totals = self.totals
-        return _new_tuple(Scored, (totals.get(total) or self._decimal(total),
-                                   totals.get(expected) or self._decimal(expected), tuple(raws)))
+        # `is None`, not `or`: the usual totals include 0, a false Decimal
+        made = totals.get(total)
+        if made is None:
+            made = self._decimal(total)
+        ev = totals.get(expected)
+        if ev is None:
+            ev = self._decimal(expected)
+        return _new_tuple(Scored, (made, ev, tuple(raws)))
 
     def _entry(self, cc: CompiledCriterion, initiative: Initiative, raw: object,
                memo: dict[Decimal, tuple[Decimal, int, int]]) -> tuple[Decimal, int, int]:
@@ -198,6 +228,16 @@ class ScoreProgram:
             if len(self.totals) < self.MEMO:
                 self.totals[units] = known
         return known
+
+
+# The attribute a scorer function carries when its answer depends only on the rating it names (and is
+# pure): :class:`ScoreProgram` then remembers its entries by that rating. The built-in ``rubric`` sets it.
+RATING_ONLY = "rating_only"
+
+
+def _rating_only(fn: Callable[[Initiative], object]) -> str | None:
+    rating = getattr(fn, RATING_ONLY, None)
+    return rating if isinstance(rating, str) else None
 
 
 def score_lines(criteria: Sequence[CompiledCriterion], initiative: Initiative,

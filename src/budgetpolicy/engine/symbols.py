@@ -82,7 +82,7 @@ def initiative_env(initiative: Initiative, declared_attributes: Any = ()) -> dic
 
 
 # Initiative fields bound as they are (their types are already the expression language's).
-_AS_IS = ("id", "title", "kind", "department", "role", "cost", "currency", "priorities", "probability",
+AS_IS = ("id", "title", "kind", "department", "role", "cost", "currency", "priorities", "probability",
           "objectives", "delivery", "evaluation_plan", "sponsor", "mentor", "pilot", "start")
 
 
@@ -96,7 +96,7 @@ class ConditionEnv:
 
     def __init__(self, names: Iterable[str], declared_attributes: Any = ()) -> None:
         heads = {name.split(".", 1)[0] for name in names}
-        self.as_is = tuple(sorted(heads.intersection(_AS_IS)))
+        self.as_is = tuple(sorted(heads.intersection(AS_IS)))
         # attrgetter of one name returns the value, of several a tuple: always ask for two or more.
         self._fetch = operator.attrgetter(*self.as_is, "id") if self.as_is else None
         self.numbers: tuple[str, ...] = tuple(n for n in ("headcount", "horizon") if n in heads)

@@ -28,6 +28,7 @@ from budgetpolicy.errors import Diagnostic, ExpressionError, Location
 from budgetpolicy.expr import _diag
 from budgetpolicy.expr.ast import Node
 from budgetpolicy.expr.checker import check
+from budgetpolicy.expr.columns import ColumnFn, compile_columns
 from budgetpolicy.expr.compiler import Fn, compile_tree
 from budgetpolicy.expr.functions import FunctionSpec, function_specs
 from budgetpolicy.expr.parser import parse
@@ -52,6 +53,8 @@ class CompiledExpression:
     warnings: tuple[Diagnostic, ...] = field(default=(), repr=False)
     where: Location | None = field(default=None, repr=False)
     _fn: Fn = field(default=None, repr=False, eq=False, alias="fn")
+    # The same expression over a batch's columns (:mod:`.columns`), or None where it has no column form.
+    columns: ColumnFn | None = field(default=None, repr=False, eq=False)
 
     @property
     def bare(self) -> Fn:
@@ -110,4 +113,7 @@ def compile_expression(source: str, symbols: Mapping[str, Type | str], functions
     tree = parse(source, where)
     checked = check(tree, table, functions, where)
     fn = compile_tree(tree, checked, functions, where)
-    return CompiledExpression(source, tree, checked.type_of(tree), checked.names, checked.warnings, where, fn)
+    columns = compile_columns(tree, checked, functions,
+                              lambda node: compile_tree(node, checked, functions, where)({}))
+    return CompiledExpression(source, tree, checked.type_of(tree), checked.names, checked.warnings, where, fn,
+                              columns)
