@@ -188,11 +188,26 @@ def test_a_column_the_closures_would_convert_is_unsuitable():
     assert compile_expression("cost * 2 > 1", {"cost": NUMBER}, builtin_functions()).columns is None
 
 
-def test_a_decision_made_by_setting_its_slots_equals_the_constructed_one():
-    approved = compile_policy(_policy(["cost > 1"], [False]), registry_with(None)).ruleset.settle((True,), {})
-    scored = batch.Scored(Decimal("0.25"), Decimal(0), (Decimal("0.25"),))
-    made = batch._new_decision("X-1", approved, scored, FrozenMap())
-    assert made == Decision("X-1", approved.outcome, Decimal("0.25"), Decimal(0), approved.roles, approved.flags,
-                            approved.reasons)
-    assert made.funding is None and made.provenance is None and made.calls == () and made.calibration == {}
-    assert str(made.score) == "0.25" and made.reasons[0].code == "r0"
+def test_decisions_made_slot_by_slot_equal_the_constructed_ones():
+    ruleset = compile_policy(_policy(["cost > 1", "cost > 2"], [False, False]), registry_with(None)).ruleset
+    approved = [ruleset.settle((True, False), {}), ruleset.settle((False, False), {})]
+    scored = [batch.Scored(Decimal("0.25"), Decimal(0), (Decimal("0.25"),)),
+              batch.Scored(Decimal("0.5"), Decimal("1.5"), (Decimal("0.5"),))]
+    calibration = FrozenMap({"group": "Sales"})
+    made = batch._new_decisions(["X-1", "X-2"], approved, scored, calibration)
+    assert made == [Decision(i, a.outcome, s.total, s.expected_value, a.roles, a.flags, a.reasons,
+                             calibration=calibration) for i, a, s in zip(["X-1", "X-2"], approved, scored)]
+    assert [(d.funding, d.provenance, d.calls, d.calibration) for d in made] == [(None, None, (), calibration)] * 2
+    assert [str(d.score) for d in made] == ["0.25", "0.5"] and [r.code for r in made[0].reasons] == ["r0"]
+    assert made[1].reasons == () and made[1].expected_value == Decimal("1.5")
+
+
+def test_the_built_in_len_over_a_column_gives_len_of_each():
+    from budgetpolicy.builtins.functions import length
+
+    values = ["", "abc", (), ("a",) * 300, {"k": 1}, FrozenMap({"a": 1, "b": 2}), "x" * 255]
+    assert length.column_form(values) == [length(v) for v in values]
+    assert [str(n) for n in length.column_form(values)] == ["0", "3", "0", "300", "1", "2", "255"]
+    assert length.column_form(["ab", "c"]) == [Decimal(2), Decimal(1)]
+    with pytest.raises(TypeError, match="needs a string, list or map, got number"):
+        length.column_form(["ab", Decimal(1)])  # a class len() takes neither: length() itself refuses it

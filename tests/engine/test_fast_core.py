@@ -140,6 +140,8 @@ def _outcome(fn: Any) -> Any:
         scored = fn()
     except PluginError as exc:
         return ("error", [d.message for d in exc.diagnostics])
+    if isinstance(scored, list):
+        return _outcomes(scored)
     return (scored, str(scored.total), str(scored.expected_value), [str(r) for r in scored.raws])
 
 
@@ -164,3 +166,41 @@ def test_a_fused_len_call_reads_a_list_of_the_wrong_items_through_the_names_read
     with pytest.raises(ExpressionError) as info:
         expression({})
     assert "'lifts' has no value" in info.value.diagnostics[0].message
+
+
+BATCH_ANSWERS = st.one_of(st.decimals(min_value=0, max_value=1, places=2), st.sampled_from(
+    [Decimal("-0"), Decimal("0"), Decimal("0.000"), Decimal("0.5"), Decimal("0.50"), Decimal("1")]))
+BATCH_RATINGS = st.one_of(st.none(), RATINGS, st.sampled_from([Decimal("-0"), Decimal("0")]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(BATCH_ANSWERS, BATCH_ANSWERS, ANSWERS), min_size=1, max_size=12),
+       st.lists(st.one_of(BATCH_RATINGS, BATCH_RATINGS, BATCH_RATINGS,
+                          st.sampled_from([Decimal("-1"), Decimal("NaN"), Decimal("sNaN"), 3])),
+                min_size=1, max_size=12),
+       st.integers(0, 8))
+def test_scoring_a_batch_answers_or_fails_as_scoring_one_at_a_time(answers, ratings, precision):
+    # ScoreProgram.many (a batch decided by columns): the same Scored for every initiative as the program
+    # called on each, or None (then the batch is scored one at a time), or the first failure.
+    policy = with_criterion(make_sample_policy(), "answering", criterion_id="answering")
+    policy = evolve(policy, scoring=evolve(policy.scoring, precision=precision))
+    by_id = {f"A-{k}": answers[k % len(answers)] for k in range(max(len(answers), len(ratings)))}
+    compiled = compile_policy(policy, registry_with(_answering_plugin(by_id)))
+    assert any(step[4] == "feasibility" for step in ScoreProgram(compiled.criteria, precision).steps)
+    items = [Initiative(id=iid, title="t", kind="training", department="Sales", cost=Decimal(1),
+                        priorities=("win-rate",), forecast={"win-rate": Decimal(2)},
+                        ratings={} if ratings[k % len(ratings)] is None else {"feasibility": ratings[k % len(ratings)]})
+             for k, iid in enumerate(by_id)]
+    one, batch = ScoreProgram(compiled.criteria, precision), ScoreProgram(compiled.criteria, precision)
+    for _ in range(2):  # twice: the second pass reads what the first remembered
+        want = _outcome(lambda: [one(i) for i in items])
+        try:
+            got = batch.many(items)
+        except PluginError as exc:
+            assert want == ("error", [d.message for d in exc.diagnostics])
+            continue
+        assert (_outcome(lambda: [batch(i) for i in items]) if got is None else _outcomes(got)) == want
+
+
+def _outcomes(scored: list[Any]) -> Any:
+    return [(s, str(s.total), str(s.expected_value), [str(r) for r in s.raws]) for s in scored]

@@ -18,6 +18,7 @@ from typing import Any
 from budgetpolicy.expr.functions import CONTEXT, FunctionSpec, collect, equal, type_name
 from budgetpolicy.expr.types import BOOL, NUMBER, STRING, Type, accepts, join, list_of
 from budgetpolicy.hookspecs import hookimpl
+from budgetpolicy.model import FrozenMap
 
 MAX_PLACES = 28
 
@@ -99,6 +100,21 @@ def length(value: Any) -> Decimal:
         n = len(value)
         return _LENGTHS[n] if n < 256 else Decimal(n)
     raise TypeError(f"needs a string, list or map, got {type_name(value)}")
+
+
+def _lengths(values: list[Any]) -> list[Decimal]:
+    """``[length(v) for v in values]`` for a batch decided by columns (expr/columns.py): C's len over
+    the column when every value is a string, list or map, else ``length`` itself on each."""
+    if not set(map(type, values)) <= _COUNTED:
+        return list(map(length, values))
+    counts = list(map(len, values))
+    if counts and max(counts) >= 256:
+        return list(map(Decimal, counts))
+    return list(map(_LENGTHS.__getitem__, counts))
+
+
+length.column_form = _lengths  # type: ignore[attr-defined]  # read by expr/columns.py (COLUMN_FORM)
+_COUNTED = frozenset({str, tuple, dict, FrozenMap})
 
 
 def minimum(*args: Any) -> Decimal:

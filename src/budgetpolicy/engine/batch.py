@@ -16,13 +16,14 @@ gives the same decisions and reports the first failing initiative with its locat
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import islice
+from collections import deque
+from itertools import islice, repeat
 from operator import attrgetter, itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from budgetpolicy.engine.score import Scored
+from budgetpolicy.engine.score import ScoreProgram, Scored
 from budgetpolicy.engine.symbols import AS_IS
 from budgetpolicy.expr.columns import Batch
 from budgetpolicy.model import Decision, FrozenMap, Initiative
@@ -41,14 +42,16 @@ def column_names(names: frozenset[str]) -> bool:
     return all(name in AS_IS or name in _SCORED for name in names)
 
 
-def decide_columns(chunk: Sequence[Initiative], score: Callable[[Initiative], Scored], columns: tuple[Any, ...],
+def decide_columns(chunk: Sequence[Initiative], score: ScoreProgram, columns: tuple[Any, ...],
                    settle: Callable[[tuple[Any, ...], Initiative, Scored], Approved],
                    patterns: dict[tuple[Any, ...], Approved], calibration: FrozenMap) -> list[Decision] | None:
     """The decisions of ``chunk`` (see the module docstring), or None to decide it row by row.
 
     ``settle(values, initiative, scored)``: what the rules come to for a pattern not remembered."""
     try:
-        scored = list(map(score, chunk))
+        scored = score.many(chunk)
+        if scored is None:
+            scored = list(map(score, chunk))
     except Exception:  # the row path raises the first failure in order, located
         return None
 
@@ -63,8 +66,9 @@ def decide_columns(chunk: Sequence[Initiative], score: Callable[[Initiative], Sc
         found: list[Approved | None] = list(map(patterns.get, keys))
     except Exception:  # Unsuitable values, or a condition that fails: the closures decide (and report)
         return None
-    approved = [settle(keys[k], chunk[k], scored[k]) if a is None else a for k, a in enumerate(found)]
-    return list(map(_new_decision, map(_ID, chunk), approved, scored, [calibration] * n))
+    approved = cast("list[Approved]", found) if None not in found else \
+        [settle(keys[k], chunk[k], scored[k]) if a is None else a for k, a in enumerate(found)]
+    return _new_decisions(list(map(_ID, chunk)), approved, scored, calibration)
 
 
 _ID = attrgetter("id")
@@ -82,24 +86,26 @@ _SETTERS = _decision_setters()
 _new_object = object.__new__
 
 
-def _new_decision(initiative_id: str, approved: Approved, scored: Scored, calibration: FrozenMap) -> Decision:
-    """``Decision(initiative_id, approved.outcome, ..., calibration=calibration)``, without the attrs
-    constructor's per-field generic attribute setting (a frozen class): each slot is filled once, on a new object.
-    Same object; the tests compare the two constructors field by field."""
+def _new_decisions(ids: list[str], approved: list[Approved], scored: list[Scored],
+                   calibration: FrozenMap) -> list[Decision]:
+    """``Decision(id, a.outcome, s.total, s.expected_value, a.roles, a.flags, a.reasons, calibration=calibration)``
+    for each, made slot by slot over the whole batch: new objects, then each slot filled for all of them
+    by its descriptor in a C loop (the attrs constructor sets each field with a generic attribute call, a
+    frozen class, one decision at a time). The same values; the tests compare the two field by field."""
     if _SETTERS is None:
-        return Decision(initiative_id, approved.outcome, scored.total, scored.expected_value, approved.roles,
-                        approved.flags, approved.reasons, calibration=calibration)
-    d = _new_object(Decision)
+        return [Decision(i, a.outcome, s.total, s.expected_value, a.roles, a.flags, a.reasons, calibration=calibration)
+                for i, a, s in zip(ids, approved, scored)]
+    n = len(ids)
+    made = list(map(_new_object, repeat(Decision, n)))
     s_id, s_outcome, s_score, s_ev, s_roles, s_flags, s_reasons, s_funding, s_provenance, s_cal, s_calls = _SETTERS
-    s_id(d, initiative_id)
-    s_outcome(d, approved.outcome)
-    s_score(d, scored[0])
-    s_ev(d, scored[1])
-    s_roles(d, approved.roles)
-    s_flags(d, approved.flags)
-    s_reasons(d, approved.reasons)
-    s_funding(d, None)
-    s_provenance(d, None)
-    s_cal(d, calibration)
-    s_calls(d, ())
-    return d
+    for setter, values in ((s_id, ids), (s_outcome, map(_OUTCOME, approved)), (s_score, map(_TOTAL, scored)),
+                           (s_ev, map(_EXPECTED, scored)), (s_roles, map(_ROLES, approved)),
+                           (s_flags, map(_FLAGS, approved)), (s_reasons, map(_REASONS, approved)),
+                           (s_funding, repeat(None)), (s_provenance, repeat(None)), (s_cal, repeat(calibration)),
+                           (s_calls, repeat(()))):
+        deque(map(setter, made, values), maxlen=0)  # runs the loop in C, keeps nothing
+    return made
+
+
+_OUTCOME, _ROLES, _FLAGS, _REASONS = (attrgetter(name) for name in ("outcome", "roles", "flags", "reasons"))
+_TOTAL, _EXPECTED = itemgetter(0), itemgetter(1)

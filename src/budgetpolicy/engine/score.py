@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import partial
+from operator import add, attrgetter, itemgetter, methodcaller
 from types import FunctionType
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from attrs import field, frozen
 
@@ -54,6 +56,15 @@ class Scored(NamedTuple):  # a tuple: made once per initiative (by the program t
 
 
 _new_tuple = tuple.__new__
+_new_scored = partial(_new_tuple, Scored)  # Scored from a (total, expected, raws) tuple, in C
+# For ScoreProgram.many: the ratings' dict of each initiative, the keys a rating memo holds, and the parts
+# of a memo entry (value, weighted units, expected-value units).
+_RATINGS = attrgetter("ratings._data")
+_RATING_KEYS = frozenset({Decimal, type(None)})
+_DECIMAL = frozenset({Decimal})
+_VALUE, _UNITS, _EV_UNITS = itemgetter(0), itemgetter(1), itemgetter(2)
+_DETAIL, _TUPLE, _PAIR = itemgetter(1), frozenset({tuple}), frozenset({2})  # a scorer's (value, detail)
+_NO_ENTRY = (Decimal(0), 0, 0)  # stands in for a missing entry until that initiative is scored alone
 
 
 def compile_scoring(policy: Policy, registry: Registry, diagnostics: list[Diagnostic]) -> tuple[CompiledCriterion, ...]:
@@ -205,6 +216,62 @@ class ScoreProgram:
         if ev is None:
             ev = self._decimal(expected)
         return _new_tuple(Scored, (made, ev, tuple(raws)))
+
+    def many(self, initiatives: Sequence[Initiative]) -> list[Scored] | None:
+        """``[self(i) for i in initiatives]``, a criterion at a time over the whole batch (a batch decided by
+        columns, engine/batch.py): each scorer mapped over the batch (a rating-only one not called, its
+        ratings looked up), the entries looked up in the same memos, the units added column by column.
+        An initiative with an answer not remembered yet (or a zero from a signed answer) is scored by
+        ``self``. None when a scorer raises or answers other than a bare Decimal: score one at a time."""
+        if not self.exact:
+            return None
+        n = len(initiatives)
+        columns: list[list[tuple[Decimal, int, int]]] = []
+        missing: set[int] = set()  # no entry yet, or a zero entry from a -0: scored one at a time by self
+        try:
+            for cc, fn, memo, is_ev, rating, by_rating in self.steps:
+                if rating is not None:
+                    keys = list(map(methodcaller("get", rating), map(_RATINGS, initiatives)))
+                    if not set(map(type, keys)) <= _RATING_KEYS:
+                        return None
+                    found = list(map(by_rating.get, keys))
+                else:
+                    keys = list(map(fn, initiatives))
+                    classes = set(map(type, keys))
+                    if classes == _TUPLE:  # every answer with its detail (text or a function making it)
+                        if set(map(len, keys)) != _PAIR or not set(map(type, map(_DETAIL, keys))) <= _DETAIL_CLASSES:
+                            return None
+                        keys = list(map(_VALUE, keys))
+                        classes = set(map(type, keys))
+                    if not classes <= _DECIMAL:
+                        return None
+                    found = list(map(memo.get, keys))
+                missing.update([k for k, e in enumerate(found) if e is not None and not e[0]
+                                and keys[k] is not None and keys[k].is_signed()])
+                if None in found:
+                    missing.update([k for k, e in enumerate(found) if e is None])
+                    columns.append([_NO_ENTRY if e is None else e for e in found])
+                else:
+                    columns.append(cast("list[tuple[Decimal, int, int]]", found))
+        except Exception:  # a scorer that raises (or a signalling NaN): one at a time reports it, located
+            return None
+        total: list[int] = [0] * n
+        expected: list[int] = [0] * n
+        for (_, _, _, is_ev, _, _), column in zip(self.steps, columns):
+            total = list(map(add, total, map(_UNITS, column)))
+            if is_ev:
+                expected = list(map(add, expected, map(_EV_UNITS, column)))
+        get = self.totals.get
+        made = list(map(get, total))
+        evs = list(map(get, expected))
+        raws = zip(*[map(_VALUE, column) for column in columns]) if columns else [()] * n
+        scored = list(map(_new_scored, zip(made, evs, raws)))
+        for k in range(n):
+            if k in missing:
+                scored[k] = self(initiatives[k])
+            elif made[k] is None or evs[k] is None:
+                scored[k] = _new_tuple(Scored, (self._decimal(total[k]), self._decimal(expected[k]), scored[k][2]))
+        return scored
 
     def _entry(self, cc: CompiledCriterion, initiative: Initiative, raw: object,
                memo: dict[Decimal, tuple[Decimal, int, int]]) -> tuple[Decimal, int, int]:

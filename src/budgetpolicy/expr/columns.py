@@ -46,6 +46,10 @@ _ORDERED = frozenset({Decimal, str})
 _EQUAL = frozenset({Decimal, str, bool})
 
 
+# The attribute of a function's batch form: ``f.column_form(values) == [f(v) for v in values]``.
+COLUMN_FORM = "column_form"
+
+
 class Unsuitable(Exception):
     """A column holds a value the closures would convert or refuse: use the closures for this batch."""
 
@@ -193,9 +197,13 @@ class _Columns:
             return None
         (answer,) = answers
         fn, only = spec.fn, frozenset({answer})
+        # A function may carry its own batch form (a list of values -> the list of its answers), as the
+        # built-in len() does: C's len over the column.
+        over: Callable[[list[Any]], list[Any]] = getattr(fn, COLUMN_FORM, None) or \
+            (lambda values: list(map(fn, values)))
 
         def call(batch: Batch) -> Iterable[Any]:
-            out = list(map(fn, column(batch)))
+            out = over(list(column(batch)))
             if not set(map(type, out)) <= only:  # the closure would convert (or refuse) the answer
                 raise Unsuitable(node.func)
             return out
