@@ -211,3 +211,11 @@ def test_the_built_in_len_over_a_column_gives_len_of_each():
     assert length.column_form(["ab", "c"]) == [Decimal(2), Decimal(1)]
     with pytest.raises(TypeError, match="needs a string, list or map, got number"):
         length.column_form(["ab", Decimal(1)])  # a class len() takes neither: length() itself refuses it
+
+
+def test_an_operator_on_lists_or_maps_has_no_column_form():
+    # The closures compare lists item by item (and refuse maps in orderings): no batch could take them.
+    symbols = {"tags": list_of(STRING), "kind": STRING, "mentor": "string?"}
+    for source, has in (('tags == ["a"]', False), ('tags != ["a", "b"]', False), ('kind == "a"', True),
+                        ("mentor == null", True), ("null != mentor", True), ('mentor != "x"', True)):
+        assert (compile_expression(source, symbols, builtin_functions()).columns is not None) is has, source

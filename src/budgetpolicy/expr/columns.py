@@ -148,15 +148,22 @@ class _Columns:
         left_node, right_node, op_name = node.left, node.right, node.op
         if not _reads_or_calls(left_node):  # the constant on the right (for ==, as the compiler does)
             left_node, right_node, op_name = right_node, left_node, _MIRROR.get(op_name, op_name)
+        if op_name not in _ORDER and isinstance(right_node, Literal) and \
+                (right_node.value is None or right_node.value.__class__ is bool):
+            subject = self.compile(left_node)  # `x == null`, `x == true`: the compiler's identity test
+            if subject is None:
+                return None
+            ident, value = (operator.is_ if node.op == "==" else operator.is_not), right_node.value
+            return lambda batch: map(ident, subject(batch), repeat(value))
+        allowed = _ORDERED if op_name in _ORDER else _EQUAL
+        if not all(fast_classes(self.checked.type_of(side)) & allowed for side in (left_node, right_node)):
+            return None  # lists, maps or nulls on a side: never one class of `allowed`, the closures decide
         lfn, rfn = self.compile(left_node), self.compile(right_node)
         if lfn is None or rfn is None:
             return None
         if op_name in _ORDER:
             compare = _ORDER[op_name]
             return lambda batch: map(compare, *_pair(lfn(batch), rfn(batch), _ORDERED))
-        if isinstance(right_node, Literal) and (right_node.value is None or right_node.value.__class__ is bool):
-            ident, value = (operator.is_ if node.op == "==" else operator.is_not), right_node.value
-            return lambda batch: map(ident, lfn(batch), repeat(value))
         op = operator.eq if node.op == "==" else operator.ne
         return lambda batch: map(op, *_pair(lfn(batch), rfn(batch), _EQUAL))
 
