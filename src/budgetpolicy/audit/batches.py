@@ -65,7 +65,11 @@ def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
 
 
 def _batch(key: tuple[str, str, str, str | None], members: list[tuple[LedgerRecord, dict[str, Any]]]) -> Batch:
-    return Batch(*key, tuple(r for r, _ in members), tuple(p for _, p in members))
+    """The batch of ``members``, emptying the list: while the batch is replayed the suspended generator
+    holds no reference to it, so dropping the batch frees it."""
+    batch = Batch(*key, tuple(r for r, _ in members), tuple(p for _, p in members))
+    members.clear()
+    return batch
 
 
 def rebuild_initiative(record: LedgerRecord, payload: dict[str, Any], attribute_types: Any) -> Initiative:
