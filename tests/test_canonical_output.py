@@ -2,14 +2,16 @@
 
 pretty_json is defined as ``json.dumps(to_jsonable(v), sort_keys=True, indent=2, ensure_ascii=False) + "\\n"``
 and written by orjson (falling back to json for what orjson refuses); display_json is the one-line form with
-json's default separators; to_jsonable converts by exact type first and caches each attrs class's fields.
-All are checked against the plain definitions, on the awkward corners of tests/test_ledger_speed.py, on
-arbitrary JSON data and on the bundled example's evaluation.
+json's default separators; to_jsonable converts by exact type first, each attrs class by a function generated
+for its fields; decimal_text takes str() when it writes no exponent. All are checked against the plain
+definitions, on the awkward corners of tests/test_ledger_speed.py, on arbitrary JSON data and on the bundled
+example's evaluation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -78,9 +80,61 @@ def test_what_orjson_refuses_still_comes_out_as_json_writes_it():
     assert pretty_json({"bad": "\ud800"}) == '{\n  "bad": "\ud800"\n}\n'  # text kept; writing it is the caller's error
 
 
+def _decimal_text_as_defined(value: Decimal) -> str:
+    return format(value, "f") if value == value.to_integral_value() or abs(value.adjusted()) < 20 else str(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.decimals(places=None) | st.builds(lambda digits, exponent: Decimal(digits).scaleb(exponent),
+                                              st.integers(-10**30, 10**30), st.integers(-60, 60)))
+def test_decimal_text_is_its_definition(value):
+    """decimal_text returns str() when str() writes no exponent: the same text as its definition, in any
+    context (capitals=0 writes exponents in lower case); NaN and infinities take the definition's path."""
+    for capitals in (1, 0):
+        with decimal.localcontext() as context:
+            context.capitals = capitals
+            try:
+                expected = _decimal_text_as_defined(value)
+            except ArithmeticError as exc:  # a signalling NaN
+                with pytest.raises(type(exc)):
+                    decimal_text(value)
+                continue
+            assert decimal_text(value) == expected
+
+
+def test_decimal_text_corners():
+    for text in ["0", "-0", "0.000", "-0.0500", "2E+3", "1E-7", "1E-30", "123456789012345678901234.5", "1E+40",
+                 "NaN", "-NaN", "NaN12", "Infinity", "-Infinity"]:
+        assert decimal_text(Decimal(text)) == _decimal_text_as_defined(Decimal(text)), text
+
+
+def test_attrs_values_convert_as_their_fields_do(example_evaluation):
+    """Each attrs class converts by a function generated for its fields (the loop over them, unrolled):
+    the reference's dict, with fields added later left out while empty and kept once set."""
+    from budgetpolicy.model import FrozenMap, Initiative
+
+    values = [explained(d, example_evaluation.explanation(d.initiative_id)) for d in example_evaluation.decisions]
+    values += [d.provenance for d in example_evaluation.decisions[:3]]
+    values += list(example_evaluation.initiatives[:5])
+    first = example_evaluation.initiatives[0]
+    values += [attrs.evolve(first, milestones={"2026-Q1": {"win-rate": Decimal("1.50")}}, rollout_of="INI-X",
+                            conversion=FrozenMap({"currency": "EUR", "amount": Decimal("40000"), "rate": "1.08"})),
+               attrs.evolve(example_evaluation.decisions[0].provenance, conversion={"currency": "EUR"})]
+    for value in values:
+        assert to_jsonable(value) == reference_jsonable(value)
+        assert to_jsonable(value, normal=True) == reference_jsonable(value, normal=True)
+    assert isinstance(first, Initiative) and "milestones" not in to_jsonable(attrs.evolve(first, milestones={}))
+    # Left out only while None or an empty map or list (the reference, simpler, drops any false value).
+    assert to_jsonable(attrs.evolve(first, rollout_of=""))["rollout_of"] == ""
+
+
 def test_floats_are_still_refused():
     with pytest.raises(TypeError, match="floats are not allowed"):
         pretty_json({"x": 0.1})
+    from budgetpolicy.model import ScoreLine
+
+    with pytest.raises(TypeError, match="floats are not allowed"):  # a float field of an attrs value too
+        to_jsonable(ScoreLine("c", "s", Decimal(1), 0.5, Decimal(0)))  # type: ignore[arg-type]
 
 
 _leaves = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.text()

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -46,17 +46,19 @@ json_string = getattr(json.encoder, "c_encode_basestring", None) or json.encoder
 
 def decimal_text(value: Decimal) -> str:
     """A Decimal's canonical text: positional (``2E+3`` -> ``"2000"``) unless the exponent is extreme."""
+    text = str(value)
+    # No exponent in str(): already positional, the text format(value, "f") gives, at a quarter of the cost.
+    # ("e" too: a context with capitals=0 writes exponents in lower case.)
+    if "E" not in text and "e" not in text and value.is_finite():
+        return text
     return format(value, "f") if value == value.to_integral_value() or abs(value.adjusted()) < 20 \
-        else str(value)
+        else text
 
 
-# Exact types returned as they are, and each attrs class's eq fields (None for any other type seen),
+# Exact types returned as they are, and each attrs class's converter (None for any other type seen),
 # so that a large output does not ask attrs about every object's class again.
 _LEAVES = frozenset({str, int, bool, type(None)})
-_FIELDS: dict[type, tuple[str, ...] | None] = {}
-# Fields added to a value after values of its class were hashed and recorded (``model.ADDED_LATER``):
-# left out while empty or None, so those values keep their hash and their recorded payloads replay.
-_ADDED_LATER: dict[type, tuple[str, ...]] = {}
+_CONVERTERS: dict[type, Callable[[Any, bool], dict[str, Any]] | None] = {}
 _MAPPINGS: set[type] = set()  # the Mapping classes seen that are neither dicts nor attrs classes
 
 
@@ -69,8 +71,8 @@ def normal_text(value: Decimal) -> str:
 def to_jsonable(value: Any, normal: bool = False) -> Any:
     """Convert model values to plain JSON data, losslessly (Decimal -> str); floats raise TypeError.
 
-    The common cases come first, by exact type, and leaves are kept inline rather than
-    recursed into: this runs over every decision of an output and every recorded decision.
+    The common cases come first, by exact type, and leaves and Decimals are kept inline rather
+    than recursed into: this runs over every decision of an output and every recorded decision.
     ``normal`` writes Decimals by :func:`normal_text` (output files), else by :func:`decimal_text`.
     """
     kind = type(value)
@@ -78,39 +80,50 @@ def to_jsonable(value: Any, normal: bool = False) -> Any:
         return value
     if kind is Decimal:
         return normal_text(value) if normal else decimal_text(value)
+    text = normal_text if normal else decimal_text
     if kind is list or kind is tuple:
-        return [v if type(v) in _LEAVES else to_jsonable(v, normal) for v in value]
+        return [v if type(v) in _LEAVES else text(v) if type(v) is Decimal else to_jsonable(v, normal)
+                for v in value]
     if kind is dict:
-        return {str(k): v if type(v) in _LEAVES else to_jsonable(v, normal) for k, v in value.items()}
+        return {str(k): v if type(v) in _LEAVES else text(v) if type(v) is Decimal else to_jsonable(v, normal)
+                for k, v in value.items()}
     try:
-        names = _FIELDS[kind]
+        convert = _CONVERTERS[kind]
     except KeyError:
-        names = _FIELDS[kind] = _fields_of(kind)
-    if names is not None:
-        out = {}
-        for name in names:
-            v = getattr(value, name)
-            out[name] = v if type(v) in _LEAVES else to_jsonable(v, normal)
-        if kind in _ADDED_LATER:
-            for name in _ADDED_LATER[kind]:
-                if out[name] is None or out[name] == {} or out[name] == []:
-                    del out[name]
-        return out
+        convert = _CONVERTERS[kind] = _converter(kind)
+    if convert is not None:
+        return convert(value, normal)
     if kind in _MAPPINGS:  # a Mapping that is not a dict (model.FrozenMap): inline, as a dict is
-        return {str(k): v if type(v) in _LEAVES else to_jsonable(v, normal) for k, v in value.items()}
+        return {str(k): v if type(v) in _LEAVES else text(v) if type(v) is Decimal else to_jsonable(v, normal)
+                for k, v in value.items()}
     return _other_jsonable(value, normal)
 
 
-def _fields_of(kind: type) -> tuple[str, ...] | None:
+def _converter(kind: type) -> Callable[[Any, bool], dict[str, Any]] | None:
+    """For an attrs class, a function giving the dict of an instance's eq fields, each converted by
+    :func:`to_jsonable` (leaves and Decimals inline), less the fields added later (``model.ADDED_LATER``)
+    while empty or None. It is generated once per class, as attrs generates ``__init__`` and ``__eq__``:
+    a loop over the field names costs twice as much, and every decision's fields go through here."""
     if not attrs.has(kind):
         if issubclass(kind, Mapping) and not issubclass(kind, (str, int, Decimal)):
             _MAPPINGS.add(kind)
         return None
-    fields = [f for f in attrs.fields(kind) if f.eq]
-    later = tuple(f.name for f in fields if f.metadata.get("omit_when_empty"))
-    if later:
-        _ADDED_LATER[kind] = later
-    return tuple(f.name for f in fields)
+    fields = [f.name for f in attrs.fields(kind) if f.eq]
+    later = tuple(f.name for f in attrs.fields(kind) if f.eq and f.metadata.get("omit_when_empty"))
+    lines = ["def convert(value, normal):", "    text = _normal_text if normal else _decimal_text"]
+    lines += [f"    v{i} = value.{name}" for i, name in enumerate(fields)]
+    items = ", ".join(f"{name!r}: v{i} if _type(v{i}) in _LEAVES else text(v{i}) if _type(v{i}) is _Decimal "
+                      f"else _to_jsonable(v{i}, normal)" for i, name in enumerate(fields))
+    lines.append(f"    out = {{{items}}}")
+    for name in later:
+        lines.append(f"    if out[{name!r}] is None or out[{name!r}] == {{}} or out[{name!r}] == []:")
+        lines.append(f"        del out[{name!r}]")
+    lines.append("    return out")
+    scope: dict[str, Any] = {"_LEAVES": _LEAVES, "_Decimal": Decimal, "_type": type, "_to_jsonable": to_jsonable,
+                             "_decimal_text": decimal_text, "_normal_text": normal_text}
+    exec(compile("\n".join(lines), f"<canonical converter for {kind.__qualname__}>", "exec"), scope)
+    convert: Callable[[Any, bool], dict[str, Any]] = scope["convert"]
+    return convert
 
 
 def _other_jsonable(value: Any, normal: bool) -> Any:

@@ -10,7 +10,7 @@ back each initiative and the evaluation context exactly as the engine saw them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +18,7 @@ from attrs import frozen
 
 from budgetpolicy.audit.entry import LedgerRecord
 from budgetpolicy.data.load import apply_attribute_types, record_to_initiative
+from budgetpolicy.data.records import to_attribute
 from budgetpolicy.engine.compile import EvaluationContext
 from budgetpolicy.errors import DataError, LedgerError, Location
 from budgetpolicy.model import Decision, Funding, Initiative, Provenance, Reason
@@ -65,26 +66,33 @@ def iter_batches(records: Iterator[LedgerRecord]) -> Iterator[Batch]:
 
 
 def _batch(key: tuple[str, str, str, str | None], members: list[tuple[LedgerRecord, dict[str, Any]]]) -> Batch:
-    return Batch(*key, tuple(r for r, _ in members), tuple(p for _, p in members))
+    """The batch of ``members``, emptying the list: while the batch is replayed the suspended generator
+    holds no reference to it, so dropping the batch frees it."""
+    batch = Batch(*key, tuple(r for r, _ in members), tuple(p for _, p in members))
+    members.clear()
+    return batch
 
 
 def rebuild_initiative(record: LedgerRecord, payload: dict[str, Any], attribute_types: Any) -> Initiative:
     """The initiative exactly as the engine saw it, from the record's input snapshot (``payload``: parsed)."""
     snapshot = payload.get("input")
-    where = Location(key=f"record {record.seq}", field="input")
     if not isinstance(snapshot, dict):
         raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}) has no input snapshot to replay",
-                          where, hint="only decisions recorded by 'evaluate --ledger' can be replayed",
-                          code="BP841")
+                          Location(key=f"record {record.seq}", field="input"),
+                          hint="only decisions recorded by 'evaluate --ledger' can be replayed", code="BP841")
     try:
-        initiative = _from_snapshot(snapshot)
-        if initiative is None:  # not in the engine's own shape: take the validating path
+        built = _from_snapshot(snapshot, attribute_types)
+        if built is None:  # not in the engine's own shape: take the validating path
             initiative = record_to_initiative(snapshot)
-        (initiative,) = apply_attribute_types([initiative], attribute_types)
+        elif built[1]:  # its attributes already have the policy's types
+            return built[0]
+        else:
+            initiative = built[0]
+        (initiative,) = apply_attribute_types([initiative], attribute_types)  # or says which does not convert
     except DataError as exc:
         raise LedgerError(f"record {record.seq} ({record.entry.initiative_id}): the input snapshot does not load: "
-                          f"{exc.diagnostics[0].message}", where, code="BP841",
-                          hint="the record was written by an incompatible budgetpolicy") from exc
+                          f"{exc.diagnostics[0].message}", Location(key=f"record {record.seq}", field="input"),
+                          code="BP841", hint="the record was written by an incompatible budgetpolicy") from exc
     return initiative
 
 
@@ -117,8 +125,9 @@ _DECIMAL_MAPS = ("forecast", "ratings")
 _TUPLES = ("priorities", "objectives", "evaluation_plan")
 
 
-def _from_snapshot(snapshot: dict[str, Any]) -> Initiative | None:
-    """Build the Initiative straight from a snapshot the engine wrote (every field, canonical values).
+def _from_snapshot(snapshot: dict[str, Any], attribute_types: Mapping[str, str]) -> tuple[Initiative, bool] | None:
+    """The Initiative built straight from a snapshot the engine wrote (every field, canonical values), and
+    whether its attributes are typed as ``apply_attribute_types`` types them (False: one does not convert).
 
     Schema validation costs three quarters of a replay and proves nothing here:
     the chain proves the snapshot is the one recorded, and replay checks that the
@@ -135,10 +144,27 @@ def _from_snapshot(snapshot: dict[str, Any]) -> Initiative | None:
                                     for q, lifts in values["milestones"].items()}
         for name in _TUPLES:
             values[name] = tuple(values[name])
-        values["attributes"] = {k: tuple(v) if isinstance(v, list) else v for k, v in values["attributes"].items()}
-        return Initiative(**values)
+        attributes = {k: tuple(v) if isinstance(v, list) else v for k, v in values["attributes"].items()}
+        typed = _typed(attributes, attribute_types)
+        # What apply_attribute_types does, without building the initiative twice: an initiative whose
+        # attributes the types leave equal is kept as it is.
+        values["attributes"] = attributes if typed is None or typed == attributes else typed
+        return Initiative(**values), typed is not None
     except (KeyError, TypeError, AttributeError, InvalidOperation):
         return None
+
+
+def _typed(attributes: dict[str, Any], attribute_types: Mapping[str, str]) -> dict[str, Any] | None:
+    """``attributes`` converted to the declared types as ``apply_attribute_types`` converts them; None when
+    one does not convert (``apply_attribute_types`` then names it)."""
+    typed: dict[str, Any] = {}
+    try:
+        for key, value in attributes.items():
+            converted = to_attribute(value, attribute_types.get(key))
+            typed[key] = tuple(converted) if isinstance(converted, list) else converted
+    except Exception:  # data.records' private _Bad, or what a malformed value raises: the slow path words it
+        return None
+    return typed
 
 
 def context_for(batch: Batch) -> EvaluationContext:

@@ -3,9 +3,10 @@
 Used by ``budgetpolicy diff`` (the same initiatives under a base and a head
 policy, before a change is merged) and by ``budgetpolicy replay --policy``
 (recorded decisions against another policy version). Both compare decisions,
-with their explanations, as canonical JSON data
-(:func:`budgetpolicy.audit.entry.decision_record`), the form the ledger stores,
-so a recorded decision and a fresh one compare the same way.
+with their explanations, as canonical JSON data, provenance aside
+(:func:`compared_record`: :func:`budgetpolicy.audit.entry.decision_record`, the
+form the ledger stores, less the provenance), so a recorded decision and a
+fresh one compare the same way.
 
 Two strictnesses:
 
@@ -31,11 +32,11 @@ from typing import Any
 
 from attrs import define, field, frozen
 
-from budgetpolicy.audit.entry import decision_record
 from budgetpolicy.audit.policydiff import PolicyChange, diff_policies
+from budgetpolicy.canonical import to_jsonable
 from budgetpolicy.data.load import apply_attribute_types
 from budgetpolicy.engine.evaluation import Evaluation
-from budgetpolicy.model import Initiative
+from budgetpolicy.model import Decision, Explanation, Initiative, explained
 
 ZERO = Decimal(0)
 HEADLINE = ("outcome", "allocation", "required_approvers", "score")
@@ -72,6 +73,15 @@ def decision_data(record: Mapping[str, Any]) -> dict[str, Any]:
     """A decision record (canonical JSON data, what the ledger stores) with its provenance left out."""
     data = dict(record)
     data.pop("provenance", None)
+    return data
+
+
+def compared_record(decision: Decision, explanation: Explanation) -> dict[str, Any]:
+    """``decision_data(decision_record(decision, explanation))``, without converting the provenance it
+    leaves out: what replay compares with each record, and ``diff`` one run's decision with another's."""
+    fields = explained(decision, explanation)
+    del fields["provenance"]
+    data: dict[str, Any] = to_jsonable(fields)
     return data
 
 
@@ -191,8 +201,8 @@ def compare_evaluations(base: Evaluation, head: Evaluation,
     for before, explanation in base.explained():
         after = head.decision(before.initiative_id)
         money.add(by_id[before.initiative_id], before.allocation, after.allocation)
-        change = decision_change(decision_record(before, explanation),
-                                 decision_record(after, head.explanation(after.initiative_id)), exact=False)
+        change = decision_change(compared_record(before, explanation),
+                                 compared_record(after, head.explanation(after.initiative_id)), exact=False)
         if change is not None:
             changes.append(change)
     return tuple(changes), money

@@ -46,11 +46,11 @@ from typing import Any
 
 from attrs import define, evolve, field
 
-from budgetpolicy.audit.batches import iter_batches
-from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, decision_change, summary
-from budgetpolicy.audit.entry import decision_record
+from budgetpolicy.audit.batches import Batch, iter_batches
+from budgetpolicy.audit.diff import DecisionChange, MoneyMoved, compared_record, decision_change, summary
 from budgetpolicy.audit.ledger import Ledger
 from budgetpolicy.audit.replayrun import BatchRunner
+from budgetpolicy.engine.collector import collector_paused
 from budgetpolicy.errors import LedgerError, LedgerTamperedError, Location
 from budgetpolicy.model import Policy
 from budgetpolicy.policy.load import load_policy_text
@@ -114,6 +114,30 @@ def stored_policy(path: str, sha256: str) -> Policy:
     return load_policy_text(stored.text, f"{path}#policy-{stored.sha256[:12]}")
 
 
+def _replay_batch(runner: BatchRunner, batch: Batch, report: ReplayReport,
+                  on_progress: Callable[[int, int], None] | None, total: int) -> None:
+    """Re-evaluate one batch and compare each decision, with its explanation, to its record (``report``)."""
+    exact = report.exact
+    initiatives, evaluation, causes = runner.run(batch)
+    report.batches += 1
+    # keep=False: each explanation is compared once; a difference's causes build it again.
+    for record, payload, initiative, (decision, explanation) in zip(
+            batch.records, batch.payloads, initiatives, evaluation.explained(keep=False)):
+        recorded = payload["decision"]
+        if not exact:
+            before = Decimal((recorded.get("funding") or {}).get("amount", "0"))
+            report.money.add(initiative, before, decision.allocation)
+        replayed = compared_record(decision, explanation)
+        change = decision_change(recorded, replayed, exact=exact, initiative_id=record.entry.initiative_id,
+                                 seq=record.seq)
+        calls = runner.function_difference(payload, decision) if exact else None
+        if calls is not None:  # a plugin function answers differently, whether or not the outcome moved
+            change = function_change(change, recorded, replayed, calls, record)
+        if change is not None:
+            report.changes.append(evolve(change, causes=causes(payload, decision)))
+        if on_progress is not None:
+            on_progress(record.seq, total)
+    report.replayed += len(batch.records)
 
 
 def replay(path: str, *, policy: Policy | None = None, mode: str = "live", registry: Any = None,
@@ -134,26 +158,17 @@ def replay(path: str, *, policy: Policy | None = None, mode: str = "live", regis
         label = None if policy is None else f"{policy.id} {policy.version}"
         report = ReplayReport(path, mode, label, exact)
         total, _ = ledger.head()
-        for batch in iter_batches(ledger.iter_records()):
-            initiatives, evaluation, causes = runner.run(batch)
-            report.batches += 1
-            for record, payload, initiative, (decision, explanation) in zip(
-                    batch.records, batch.payloads, initiatives, evaluation.explained()):
-                recorded = payload["decision"]
-                if not exact:
-                    before = Decimal((recorded.get("funding") or {}).get("amount", "0"))
-                    report.money.add(initiative, before, decision.allocation)
-                replayed = decision_record(decision, explanation)
-                change = decision_change(recorded, replayed, exact=exact,
-                                         initiative_id=record.entry.initiative_id, seq=record.seq)
-                calls = runner.function_difference(payload, decision) if exact else None
-                if calls is not None:  # a plugin function answers differently, whether or not the outcome moved
-                    change = function_change(change, recorded, replayed, calls, record)
-                if change is not None:
-                    report.changes.append(evolve(change, causes=causes(payload, decision)))
-                if on_progress is not None:
-                    on_progress(record.seq, total)
-            report.replayed += len(batch.records)
+        batches = iter_batches(ledger.iter_records())
+        while True:
+            # A batch is a hundred thousand small acyclic objects (payloads, decisions, explanations): the
+            # cyclic collector would walk them again and again for nothing while they live, so it waits
+            # until reference counting has freed them, and finds little left.
+            with collector_paused():
+                batch = next(batches, None)
+                if batch is None:
+                    break
+                _replay_batch(runner, batch, report, on_progress, total)
+                del batch
         if on_progress is not None:
             on_progress(total, total)
         report.plugin_drift = runner.drift
