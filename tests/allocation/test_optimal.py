@@ -188,7 +188,8 @@ def _todd(n):
 
 def test_a_time_limit_stops_the_search_and_says_so():
     cands, pool = _todd(36)
-    r = optimal_allocate(cands, pol(pool, partial=False, time_limit=D("0.2")))
+    # HiGHS proves this optimum in 0.15-0.25 s (2 cores, 2026): a limit of 0.2 s let it finish on some runs.
+    r = optimal_allocate(cands, pol(pool, partial=False, time_limit=D("0.03")))
     assert r.summary.solver["status"] == "time_limit"
     assert D(0) < r.summary.solver["gap"] < D("0.01")  # the rounded LP answer at worst: within 1% of the bound
     assert 0 < r.summary.allocated <= r.summary.pool

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,10 @@ from budgetpolicy.allocation.formulation import (
 from budgetpolicy.allocation.quiet import solver_output_silenced
 
 STATUS_OPTIMAL, STATUS_TIME_LIMIT, STATUS_GAP_LIMIT = "optimal", "time_limit", "gap_limit"
+# Past this coefficient HiGHS's feasibility tolerances (1e-6 on a whole number) span thousands of units, and
+# its answers can break a row once rounded (Todd's knapsacks, costs near 2^42); there the search keeps the
+# settings those instances were tested with (feasibility jump on) rather than a new search path.
+_WIDE = 2.0 ** 32
 # Safety margin on reduced-cost fixing: the LP's duals are floats within HiGHS's tolerances (1e-7).
 _FIX_MARGIN = 1e-6
 
@@ -68,9 +73,14 @@ class Solution:
 class _Deadline:
     def __init__(self, seconds: float | None) -> None:
         self.end = None if seconds is None else time.monotonic() + seconds
+        self.jump = False
 
     def options(self, gap: float) -> dict[str, Any]:
-        out: dict[str, Any] = {"mip_rel_gap": gap, "presolve": True}
+        # Feasibility jump (HiGHS >= 1.10) spends a fixed 10-20 ms of work before the search, whatever the size:
+        # two thirds of a 36-candidate knapsack's solve; the rounded LP answer and HiGHS's other heuristics
+        # find incumbents as good on these programs (benchmarks/RESULTS.md, fifth session). It stays on for
+        # coefficients past _WIDE (see there).
+        out: dict[str, Any] = {"mip_rel_gap": gap, "presolve": True, "mip_heuristic_run_feasibility_jump": self.jump}
         if self.end is not None:
             out["time_limit"] = max(self.end - time.monotonic(), 0.001)
         return out
@@ -104,6 +114,7 @@ def solve(form: Formulation, time_limit: float | None = None, mip_gap: float = 0
         return None
     import scipy.optimize  # noqa: F401  # heavy, imported once here: its second is not the solver's time
     deadline = _Deadline(time_limit)
+    deadline.jump = any(abs(v) >= _WIDE for _, terms, _ in form.rows for _, v in terms)
     c, integral = form.objective()
     lower, upper, kinds = list(form.lower), list(form.upper), list(form.integrality)
     relaxed = _lp(form, c, deadline)
@@ -213,10 +224,14 @@ def _milp(form: Formulation, c: Any, integral: bool, lower: list[float], upper: 
     obj = (c if objective is None else objective)[free]
     options = deadline.options(gap)
     integrality = np.array([kinds[k] for k in free])
-    with solver_output_silenced():
-        res = milp(obj, integrality=integrality, bounds=Bounds(np.array([lower[k] for k in free]),
-                                                               np.array([upper[k] for k in free])),
-                   constraints=LinearConstraint(sub, -np.inf, rhs) if sub.shape[0] else None, options=options)
+    with warnings.catch_warnings():
+        # scipy's milp passes HiGHS options it does not list itself verbatim, with a warning (and an older
+        # HiGHS without feasibility jump ignores that option with another): both are expected here.
+        warnings.filterwarnings("ignore", message="Unrecognized options")
+        with solver_output_silenced():
+            res = milp(obj, integrality=integrality, bounds=Bounds(np.array([lower[k] for k in free]),
+                                                                   np.array([upper[k] for k in free])),
+                       constraints=LinearConstraint(sub, -np.inf, rhs) if sub.shape[0] else None, options=options)
     if res.x is not None:
         full = fixed.copy()
         full[free] = res.x
