@@ -144,6 +144,11 @@ def solve(form: Formulation, time_limit: float | None = None, mip_gap: float = 0
             x = _prefer_rank(form, c, integral, lower, upper, kinds, deadline, x)
         elif incumbent is not None and float(c @ _array(incumbent)) < float(c @ _array(x)):
             x = incumbent  # stopped early with less than the rounded LP answer: keep the better one
+        if incumbent is not None and not _whole(form, [float(round(v)) for v in x]):
+            # Near 2^42 (Todd's knapsacks) an answer within HiGHS's tolerances can break a row by a unit once
+            # rounded (and the tie-break solve, checked exactly, did not replace it): the rounded LP answer,
+            # exact, stands instead, not claimed optimal.
+            x, status = incumbent, STATUS_GAP_LIMIT if status == STATUS_OPTIMAL else status
     value = float(c @ _array(x))
     if relaxed is not None and relaxed.status == 0:  # the LP relaxation's value is a proven bound too
         bound = relaxed.fun if bound is None else max(bound, relaxed.fun)
@@ -387,4 +392,9 @@ def _prefer_rank(form: Formulation, c: Any, integral: bool, lower: list[float], 
                        objective=rank)
     if res is None or res.x is None or res.status != 0:
         return x
-    return [float(v) for v in res.x]
+    out = [float(round(v)) for v in res.x]
+    # Within HiGHS's tolerances an answer can still break a row by a unit once rounded when coefficients
+    # are near 2^42 (Todd's knapsacks): the first solve's answer stands then.
+    if not _whole(form, out) or (integral and float(c @ _array(out)) > optimum + slack):
+        return x
+    return out
