@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal as D
 
 import pytest
@@ -202,5 +203,29 @@ def test_a_mip_gap_lets_the_search_stop_early_and_says_so():
     r = optimal_allocate(cands, pol(pool, partial=False, mip_gap=D("0.01")))
     assert r.summary.solver["status"] in ("gap_limit", "optimal")
     assert r.summary.solver["gap"] <= D("0.01")
-    exact = optimal_allocate(cands[:12], pol(sum(int(c.cost) for c in cands[:12]) // 2, partial=False))
-    assert exact.summary.solver == {"status": "optimal", "gap": D(0)}
+
+
+def test_an_answer_beyond_the_solvers_tolerances_is_never_called_optimal_unless_it_is():
+    # Twelve of Todd's costs near 2^42: HiGHS's 'optimum' takes one candidate at 0.99999998 and breaks the pool
+    # once rounded. The code before this check returned the tie-break's answer, 124,992 short of the best, as
+    # optimal. The best (every subset enumerated): six candidates, parts 2^11..2^16, 2,016 below the pool.
+    cands, _ = _todd(36)
+    costs = [int(c.cost) for c in cands[:12]]
+    pool = sum(costs) // 2
+    assert pool - max(s for r in range(7) for comb in itertools.combinations(costs, r) if (s := sum(comb)) <= pool) \
+        == 2016
+    r = optimal_allocate(cands[:12], pol(pool, partial=False))
+    assert r.summary.allocated <= pool - 2016
+    assert r.summary.solver["status"] != "optimal" or r.summary.allocated == pool - 2016
+    assert r.summary.solver["status"] == "optimal" or r.summary.solver["gap"] > 0
+
+
+def test_the_tie_break_solve_never_returns_an_answer_that_breaks_the_pool_once_rounded():
+    # Todd's knapsack at 38 (costs near 2^44): the tie-break's answer met the pool only within HiGHS's tolerance,
+    # and the strategy raised BP626. The optimum takes 19 candidates whose 2^(5+j) parts are 2^25..2^42 and 2^24,
+    # 2^24 - 32 below the pool (half of every part, 2^43 - 32, plus 19 times 2^44 + 1).
+    cands, pool = _todd(38)
+    r = optimal_allocate(cands, pol(pool, partial=False))
+    assert r.summary.solver == {"status": "optimal", "gap": D(0)}
+    assert r.summary.funded_count == 19
+    assert r.summary.pool - r.summary.allocated == 2 ** 24 - 32

@@ -16,9 +16,16 @@ and a :class:`SolveReport` (how the solve ended). HiGHS (``scipy.optimize``) doe
 4. HiGHS's branch and bound over what is left, first with whole units relaxed to continuous
    amounts (it then branches only on the all-or-nothing and minimum-viable choices); that answer
    is kept when it is in whole units anyway (then it is the whole-unit optimum), else the
-   whole-unit program is solved.
+   whole-unit program is solved. HiGHS's feasibility jump is off (a fixed 10-20 ms before every
+   search, two thirds of a 36-candidate knapsack) unless a coefficient reaches ``_WIDE``.
 5. Among equal optima, a second solve holds the value at the optimum and prefers better-ranked
    candidates (value per cost, then the policy's ``tie_break``, then id), as the greedy order does.
+   It is not folded into the first solve as value + eps * rank: the rank weights are units times
+   rank, so on the hard knapsack of the benchmark eps would have to be about 1e-9 of a quantum of
+   value, below what HiGHS's tolerances resolve.
+6. Every answer is rounded and checked in integers against every row (the tie-break's also for its
+   value): near 2^42 an answer within HiGHS's tolerances can break a row by a unit once rounded; the
+   rounded LP allocation then stands, reported as stopped (``gap_limit``), never as optimal.
 
 Limits (``[allocation] time_limit`` and ``mip_gap``) are passed to HiGHS; when one stops the
 search, the report says so and gives the relative gap between the allocation returned and the
@@ -31,6 +38,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +50,10 @@ from budgetpolicy.allocation.formulation import (
 from budgetpolicy.allocation.quiet import solver_output_silenced
 
 STATUS_OPTIMAL, STATUS_TIME_LIMIT, STATUS_GAP_LIMIT = "optimal", "time_limit", "gap_limit"
+# Past this coefficient HiGHS's feasibility tolerances (1e-6 on a whole number) span thousands of units, and
+# its answers can break a row once rounded (Todd's knapsacks, costs near 2^42); there the search keeps the
+# settings those instances were tested with (feasibility jump on) rather than a new search path.
+_WIDE = 2.0 ** 32
 # Safety margin on reduced-cost fixing: the LP's duals are floats within HiGHS's tolerances (1e-7).
 _FIX_MARGIN = 1e-6
 
@@ -68,9 +80,14 @@ class Solution:
 class _Deadline:
     def __init__(self, seconds: float | None) -> None:
         self.end = None if seconds is None else time.monotonic() + seconds
+        self.jump = False
 
     def options(self, gap: float) -> dict[str, Any]:
-        out: dict[str, Any] = {"mip_rel_gap": gap, "presolve": True}
+        # Feasibility jump (HiGHS >= 1.10) spends a fixed 10-20 ms of work before the search, whatever the size:
+        # two thirds of a 36-candidate knapsack's solve; the rounded LP answer and HiGHS's other heuristics
+        # find incumbents as good on these programs (benchmarks/RESULTS.md, fifth session). It stays on for
+        # coefficients past _WIDE (see there).
+        out: dict[str, Any] = {"mip_rel_gap": gap, "presolve": True, "mip_heuristic_run_feasibility_jump": self.jump}
         if self.end is not None:
             out["time_limit"] = max(self.end - time.monotonic(), 0.001)
         return out
@@ -104,6 +121,7 @@ def solve(form: Formulation, time_limit: float | None = None, mip_gap: float = 0
         return None
     import scipy.optimize  # noqa: F401  # heavy, imported once here: its second is not the solver's time
     deadline = _Deadline(time_limit)
+    deadline.jump = any(abs(v) >= _WIDE for _, terms, _ in form.rows for _, v in terms)
     c, integral = form.objective()
     lower, upper, kinds = list(form.lower), list(form.upper), list(form.integrality)
     relaxed = _lp(form, c, deadline)
@@ -133,6 +151,11 @@ def solve(form: Formulation, time_limit: float | None = None, mip_gap: float = 0
             x = _prefer_rank(form, c, integral, lower, upper, kinds, deadline, x)
         elif incumbent is not None and float(c @ _array(incumbent)) < float(c @ _array(x)):
             x = incumbent  # stopped early with less than the rounded LP answer: keep the better one
+        if incumbent is not None and not _whole(form, [float(round(v)) for v in x]):
+            # Near 2^42 (Todd's knapsacks) an answer within HiGHS's tolerances can break a row by a unit once
+            # rounded (and the tie-break solve, checked exactly, did not replace it): the rounded LP answer,
+            # exact, stands instead, not claimed optimal.
+            x, status = incumbent, STATUS_GAP_LIMIT if status == STATUS_OPTIMAL else status
     value = float(c @ _array(x))
     if relaxed is not None and relaxed.status == 0:  # the LP relaxation's value is a proven bound too
         bound = relaxed.fun if bound is None else max(bound, relaxed.fun)
@@ -213,10 +236,14 @@ def _milp(form: Formulation, c: Any, integral: bool, lower: list[float], upper: 
     obj = (c if objective is None else objective)[free]
     options = deadline.options(gap)
     integrality = np.array([kinds[k] for k in free])
-    with solver_output_silenced():
-        res = milp(obj, integrality=integrality, bounds=Bounds(np.array([lower[k] for k in free]),
-                                                               np.array([upper[k] for k in free])),
-                   constraints=LinearConstraint(sub, -np.inf, rhs) if sub.shape[0] else None, options=options)
+    with warnings.catch_warnings():
+        # scipy's milp passes HiGHS options it does not list itself verbatim, with a warning (and an older
+        # HiGHS without feasibility jump ignores that option with another): both are expected here.
+        warnings.filterwarnings("ignore", message="Unrecognized options")
+        with solver_output_silenced():
+            res = milp(obj, integrality=integrality, bounds=Bounds(np.array([lower[k] for k in free]),
+                                                                   np.array([upper[k] for k in free])),
+                       constraints=LinearConstraint(sub, -np.inf, rhs) if sub.shape[0] else None, options=options)
     if res.x is not None:
         full = fixed.copy()
         full[free] = res.x
@@ -372,4 +399,9 @@ def _prefer_rank(form: Formulation, c: Any, integral: bool, lower: list[float], 
                        objective=rank)
     if res is None or res.x is None or res.status != 0:
         return x
-    return [float(v) for v in res.x]
+    out = [float(round(v)) for v in res.x]
+    # Within HiGHS's tolerances an answer can still break a row by a unit once rounded when coefficients
+    # are near 2^42 (Todd's knapsacks): the first solve's answer stands then.
+    if not _whole(form, out) or (integral and float(c @ _array(out)) > optimum + slack):
+        return x
+    return out
