@@ -32,6 +32,9 @@ search, the report says so and gives the relative gap between the allocation ret
 best bound proven. HiGHS's own printing never reaches the terminal
 (:mod:`budgetpolicy.allocation.quiet`). numpy and scipy are imported inside the functions (see
 :mod:`budgetpolicy.allocation.optimal`).
+
+The module is over 400 lines because the steps above share the program's bounds and kinds as they
+tighten them, and read best as one sequence; the exact checks after rounding joined them in issue #17.
 """
 
 from __future__ import annotations
