@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 CHUNK = 2048  # initiatives per batch: columns stay small enough to sit in the CPU's caches
 
-_SCORED = {"score": itemgetter(0), "expected_value": itemgetter(1)}  # Scored's fields, by position
+_TOTAL, _EXPECTED = itemgetter(0), itemgetter(1)  # Scored's fields, by position
+_SCORED = {"score": _TOTAL, "expected_value": _EXPECTED}  # the names conditions read them by
 
 
 def column_names(names: frozenset[str]) -> bool:
@@ -108,4 +109,3 @@ def _new_decisions(ids: list[str], approved: list[Approved], scored: list[Scored
 
 
 _OUTCOME, _ROLES, _FLAGS, _REASONS = (attrgetter(name) for name in ("outcome", "roles", "flags", "reasons"))
-_TOTAL, _EXPECTED = itemgetter(0), itemgetter(1)

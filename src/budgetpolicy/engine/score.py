@@ -199,8 +199,7 @@ class ScoreProgram:
                 entry = None
             if entry is None or (not entry[0] and value.is_signed()):  # type: ignore[union-attr]  # -0 == 0, prints -0
                 entry = self._entry(cc, initiative, raw, memo)
-            if rating is not None and len(by_rating) < self.MEMO:
-                key = initiative.ratings._data.get(rating)
+            if rating is not None and len(by_rating) < self.MEMO:  # `key`: the rating read above
                 if key is None or (key.__class__ is Decimal and key.is_finite() and not key.is_signed()):
                     by_rating[key] = entry  # not a -0 (nor a -1): its entry could answer for a 0
             raws.append(entry[0])
